@@ -1,0 +1,30 @@
+//! The `validator` component: exports `minyi:casework/validation` over `minyi-validation` (no logic here).
+#![allow(unsafe_code)]
+
+use minyi_guest_types::{input_error, wit};
+
+wit_bindgen::generate!({
+    world: "validator",
+    path: "../../../wit",
+    with: { "minyi:casework/types@0.1.0": minyi_guest_types::wit },
+});
+
+struct Validator;
+
+impl exports::minyi::casework::validation::Guest for Validator {
+    fn validate(form: wit::CaseForm, now: String) -> Result<wit::ValidationResult, wit::InputError> {
+        minyi_validation::validate(&form.into(), &now)
+            .map(Into::into)
+            .map_err(|e| input_error(e.code(), e.to_string()))
+    }
+
+    fn validate_field(field: String, value: String) -> Vec<wit::Issue> {
+        minyi_validation::validate_field(&field, &value).into_iter().map(Into::into).collect()
+    }
+
+    fn validate_json(form_json: String, now: String) -> Result<String, wit::InputError> {
+        minyi_validation::validate_json(&form_json, &now).map_err(|e| input_error(e.code(), e.to_string()))
+    }
+}
+
+export!(Validator);

@@ -1,0 +1,17 @@
+//! The domain's data types, serialised exactly as the public JSON shapes in the domain design.
+//!
+//! These structs are what the CLI prints, the HTTP API speaks and vendors read. Field names
+//! may be added but never renamed. The cores take and return these types; guests convert
+//! them to and from the WIT records one-to-one.
+#![deny(missing_docs)]
+
+mod case;
+pub mod divisions;
+mod routing;
+mod scoring;
+mod validation;
+
+pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
+pub use routing::{Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier};
+pub use scoring::{Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, UnitScore, UnitType};
+pub use validation::{Issue, Masked, Message, Redirect, Severity, ValidationResult};

@@ -1,0 +1,59 @@
+//! Typed errors of the runtime: what went wrong loading a component or running a call.
+
+/// A component could not be loaded or a call could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The engine could not be configured.
+    #[error("cannot configure the wasmtime engine: {0:#}")]
+    Engine(wasmtime::Error),
+    /// A component's bytes did not compile or do not match its world.
+    #[error("cannot load component {component}: {source:#}")]
+    Load {
+        /// Component name.
+        component: &'static str,
+        /// Why.
+        source: wasmtime::Error,
+    },
+    /// The call used up its fuel budget (e.g. an endless loop) and was stopped.
+    #[error("component {component} ran out of its fuel budget ({fuel} units) and was stopped")]
+    OutOfFuel {
+        /// Component name.
+        component: &'static str,
+        /// The budget.
+        fuel: u64,
+    },
+    /// The call tried to grow memory past the cap and was stopped.
+    #[error("component {component} tried to grow its memory to {requested} bytes, over the cap of {cap} bytes")]
+    MemoryCap {
+        /// Component name.
+        component: &'static str,
+        /// Requested size.
+        requested: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// The component trapped (e.g. a panic, which is `unreachable` on wasm32-unknown-unknown).
+    #[error("component {component} trapped: {trap}")]
+    Trap {
+        /// Component name.
+        component: &'static str,
+        /// The trap or error, as text.
+        trap: String,
+    },
+}
+
+/// A call's outcome when it can fail both in the runtime and as a rejected input.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The runtime could not complete the call.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The component rejected the input (the caller's mistake), with a stable code.
+    #[error("{code}: {message}")]
+    Input {
+        /// Stable code, e.g. `json.invalid`.
+        code: String,
+        /// What is wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,56 @@
+//! One error type for every HTTP handler, rendered as `{"code", "message"}` JSON with a fitting status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use minyi_runtime::{CallError, RuntimeError};
+
+/// What a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request was unusable (bad JSON, bad parameter): 400.
+    #[error("{code}: {message}")]
+    BadRequest {
+        /// Stable code.
+        code: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Nothing at this path: 404.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A component failed (trap, fuel, memory): 500, with the typed reason.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// A blocking task failed to complete: 500.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<CallError> for AppError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Runtime(r) => AppError::Runtime(r),
+            CallError::Input { code, message } => AppError::BadRequest { code, message },
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),
+            AppError::Runtime(_) => (StatusCode::INTERNAL_SERVER_ERROR, "component.failed".to_owned()),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal".to_owned()),
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let message = match &self {
+            AppError::BadRequest { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+    }
+}

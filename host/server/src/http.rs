@@ -1,0 +1,142 @@
+//! HTTP routes: the validation API, the component bytes (exactly those the runtime loaded) and the web app.
+
+use crate::AppError;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use minyi_runtime::Runtime;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+/// Shared state of the service.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The component runtime.
+    pub runtime: Arc<Runtime>,
+    /// Folder of the built web app (`cargo xtask dist` writes it).
+    pub web_dir: PathBuf,
+}
+
+/// The service's routes.
+pub fn app(state: AppState) -> Router {
+    let web = ServeDir::new(&state.web_dir);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/components", get(components))
+        .route("/api/validate", post(validate))
+        .route("/components/{file}", get(component_bytes))
+        .fallback_service(web)
+        .with_state(state)
+}
+
+#[derive(Serialize)]
+struct ComponentEntry {
+    name: &'static str,
+    sha256: String,
+    bytes: usize,
+    url: String,
+}
+
+async fn components(State(state): State<AppState>) -> Json<Vec<ComponentEntry>> {
+    Json(
+        state
+            .runtime
+            .components()
+            .iter()
+            .map(|c| ComponentEntry {
+                name: c.name,
+                sha256: c.sha256.clone(),
+                bytes: c.bytes.len(),
+                url: format!("/components/{}.wasm", c.name),
+            })
+            .collect(),
+    )
+}
+
+/// Serves the very bytes the runtime compiled, so the browser runs what the server runs.
+async fn component_bytes(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+    let name = file.strip_suffix(".wasm").ok_or_else(|| AppError::NotFound(file.clone()))?;
+    let info = state.runtime.component(name).ok_or_else(|| AppError::NotFound(file.clone()))?;
+    let headers = [
+        (header::CONTENT_TYPE, "application/wasm".to_owned()),
+        (header::CACHE_CONTROL, "no-cache".to_owned()),
+        (header::HeaderName::from_static("x-minyi-sha256"), info.sha256.clone()),
+    ];
+    Ok((headers, Bytes::from(info.bytes.to_vec())).into_response())
+}
+
+#[derive(Deserialize)]
+struct ValidateQuery {
+    now: Option<String>,
+}
+
+/// `POST /api/validate`: a case-form document in, a validation-result document out (the authoritative check).
+async fn validate(
+    State(state): State<AppState>,
+    Query(q): Query<ValidateQuery>,
+    body: String,
+) -> Result<Response, AppError> {
+    let now = q.now.unwrap_or_else(crate::beijing_now);
+    let runtime = state.runtime.clone();
+    let json = tokio::task::spawn_blocking(move || runtime.validate_json(&body, &now))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    fn state() -> AppState {
+        let runtime = Runtime::new(Default::default()).expect("components load");
+        AppState { runtime: Arc::new(runtime), web_dir: std::env::temp_dir() }
+    }
+
+    async fn send(app: Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let res = app.oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        (status, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn validate_endpoint_reports_field_issues() {
+        let form = r#"{"district":"110105","channel":"web","kind":"complaint","title":"垃圾","description":"垃圾三天没人清运了","address":"望京","reporter":{"phone":"1380013"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
+        let req = Request::post("/api/validate?now=2026-11-29T10:05:00%2B08:00").body(Body::from(form)).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["valid"], false);
+        assert_eq!(v["issues"][0]["field"], "reporter.phone");
+        assert_eq!(v["issues"][0]["code"], "phone.invalid");
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_a_400_naming_the_problem() {
+        let req = Request::post("/api/validate").body(Body::from("{")).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["code"], "json.invalid");
+    }
+
+    #[tokio::test]
+    async fn serves_the_loaded_component_bytes() {
+        let state = state();
+        let expected = state.runtime.component("validator").expect("loaded").bytes.clone();
+        let (status, body) = send(app(state), Request::get("/components/validator.wasm").body(Body::empty()).expect("request")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, expected.to_vec());
+        let (status, _) = send(app(self::state()), Request::get("/components/nope.wasm").body(Body::empty()).expect("request")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,246 @@
+//! Every exported function of every component, called through the wasmtime runtime with real inputs,
+//! and compared with the same core function called natively.
+
+use minyi_runtime::bindings::types as wit;
+use minyi_runtime::{CallError, Runtime, RuntimeConfig, RuntimeError};
+use std::sync::OnceLock;
+
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports)]
+        use self::$name as _;
+    };
+}
+minyi_artifacts::foreach_component!(assert_test_exists);
+
+const NOW: &str = "2026-11-29T10:05:00+08:00";
+
+fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| Runtime::new(RuntimeConfig::default()).expect("components load"))
+}
+
+fn form_json(phone: &str) -> String {
+    serde_json::json!({
+        "district": "110105", "street": "110105026", "channel": "web", "kind": "complaint",
+        "category": "urban.sanitation.garbage", "title": "小区垃圾三天没人清运",
+        "description": "望京西园三区3号楼下垃圾桶满了三天，电话13912345678。",
+        "address": "朝阳区望京街道望京西园三区", "reporter": {"phone": phone, "id_number": "11010519491231002X"},
+        "consent": true, "received_at": "2026-11-29T10:00:00+08:00"
+    })
+    .to_string()
+}
+
+fn wit_form(phone: &str) -> wit::CaseForm {
+    wit::CaseForm {
+        district: "110105".into(),
+        street: Some("110105026".into()),
+        channel: wit::Channel::Hotline,
+        kind: wit::Kind::Complaint,
+        category: Some("utilities.heating.outage".into()),
+        title: "暖气不热".into(),
+        description: "家里暖气从昨天开始不热，室温只有十二度。".into(),
+        address: "望京西园三区".into(),
+        location: Some(wit::Location { lat: 39.99, lon: 116.47 }),
+        reporter: Some(wit::Reporter { name: None, phone: Some(phone.into()), id_number: None, email: None, anonymous: false }),
+        attributes: vec![wit::Attribute { key: "building_no".into(), value: "3".into() }],
+        attachments: vec![],
+        consent: true,
+        received_at: "2026-11-29T10:00:00+08:00".into(),
+    }
+}
+
+mod validator {
+    use super::*;
+
+    #[test]
+    fn validate_json_matches_native_byte_for_byte() {
+        for phone in ["138 0013 8000", "1380013", "", "+86 (010) 6512-3456"] {
+            let json = form_json(phone);
+            let component = runtime().validate_json(&json, NOW).expect("validates");
+            let native = minyi_validation::validate_json(&json, NOW).expect("validates natively");
+            assert_eq!(component, native, "phone {phone:?}");
+        }
+    }
+
+    #[test]
+    fn validate_typed_record() {
+        let ok = runtime().validate(&wit_form("+86 138-0013-8000"), NOW).expect("validates");
+        assert!(ok.valid, "{:?}", ok.issues);
+        assert_eq!(ok.normalized.reporter.and_then(|r| r.phone).as_deref(), Some("13800138000"));
+        let bad = runtime().validate(&wit_form("12345"), NOW).expect("validates");
+        assert!(!bad.valid);
+        assert_eq!(bad.issues[0].field, "reporter.phone");
+        assert_eq!(bad.issues[0].code, "phone.invalid");
+        assert!(bad.issues[0].message.zh_cn.contains("电话号码格式不正确"));
+        assert!(bad.issues[0].message.en.contains("not valid"));
+    }
+
+    #[test]
+    fn masked_copy_and_warnings() {
+        let v: serde_json::Value =
+            serde_json::from_str(&runtime().validate_json(&form_json("13800138000"), NOW).expect("validates")).expect("json");
+        assert_eq!(v["valid"], true);
+        assert!(v["masked"]["description"].as_str().is_some_and(|d| d.contains("139****5678")), "{v}");
+        assert_eq!(v["issues"][0]["code"], "pii.phone");
+        assert_eq!(v["normalized"]["reporter"]["id_number"], "11010519491231002X");
+    }
+
+    #[test]
+    fn validate_field() {
+        assert!(runtime().validate_field("reporter.phone", "13800138000").expect("runs").is_empty());
+        let issues = runtime().validate_field("reporter.phone", "12345").expect("runs");
+        assert_eq!(issues[0].code, "phone.invalid");
+        assert_eq!(runtime().validate_field("reporter.id_number", "110105194912310021").expect("runs")[0].code, "id_number.checksum");
+    }
+
+    #[test]
+    fn input_errors_are_typed() {
+        match runtime().validate_json("{not json", NOW) {
+            Err(CallError::Input { code, message }) => {
+                assert_eq!(code, "json.invalid");
+                assert!(message.contains("line 1"), "{message}");
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
+        match runtime().validate(&wit_form("13800138000"), "soon") {
+            Err(CallError::Input { code, .. }) => assert_eq!(code, "now.invalid"),
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fuel_budget_stops_a_call_with_a_typed_error() {
+        let tight = Runtime::new(RuntimeConfig { fuel: 5_000, ..RuntimeConfig::default() }).expect("loads");
+        match tight.validate_json(&form_json("13800138000"), NOW) {
+            Err(CallError::Runtime(RuntimeError::OutOfFuel { component, fuel })) => {
+                assert_eq!((component, fuel), ("validator", 5_000));
+            }
+            other => panic!("expected OutOfFuel, got {other:?}"),
+        }
+        // The runtime is not poisoned: the next call gets a fresh store.
+        assert!(runtime().validate_json(&form_json("13800138000"), NOW).is_ok());
+    }
+
+    #[test]
+    fn memory_cap_stops_a_call_with_a_typed_error() {
+        let cap = 4 << 20;
+        let small = Runtime::new(RuntimeConfig { memory_cap: cap, ..RuntimeConfig::default() }).expect("loads");
+        let huge = form_json("13800138000").replace("望京西园三区3号楼下", &"很长的描述".repeat(400_000));
+        match small.validate_json(&huge, NOW) {
+            Err(CallError::Runtime(RuntimeError::MemoryCap { component, cap: c, requested })) => {
+                assert_eq!((component, c), ("validator", cap));
+                assert!(requested > cap);
+            }
+            other => panic!("expected MemoryCap, got {other:?}"),
+        }
+    }
+}
+
+mod router {
+    use super::*;
+
+    const RULES: &str = r#"
+[ruleset]
+name = "朝阳区"
+hit_policy = "first"
+
+[[rule]]
+id = "heating-outage"
+priority = 1
+when = { category = ["utilities.heating"], keywords = ["暖气", "供暖"] }
+then = { lead = "bj.heating", co_handlers = ["$street"], tier = "urgent", priority = 1, tags = ["heating-season"] }
+
+[[rule]]
+id = "garbage"
+priority = 10
+when = { category = ["urban.sanitation"] }
+then = { lead = "$street", tier = "general" }
+"#;
+
+    #[test]
+    fn route_typed_record_with_explanation() {
+        let d = runtime().route(RULES, &wit_form("13800138000")).expect("runs").expect("rules are valid");
+        assert_eq!(d.lead, "bj.heating");
+        assert_eq!(d.co_handlers, vec!["110105026"]);
+        assert_eq!(d.tier, wit::SlaTier::Urgent);
+        assert_eq!(d.deadline, "2026-11-30T10:00:00+08:00");
+        assert_eq!(d.explanation.fired[0].rule, "heating-outage");
+        assert!(d.explanation.fired[0].why.contains("暖气"));
+    }
+
+    #[test]
+    fn route_json_matches_native_byte_for_byte() {
+        let json = form_json("13800138000");
+        assert_eq!(
+            runtime().route_json(RULES, &json).expect("routes"),
+            minyi_routing::route_json(RULES, &json).expect("routes natively")
+        );
+    }
+
+    #[test]
+    fn check_rules_reports_line_and_column() {
+        assert!(runtime().check_rules(RULES).expect("runs").is_empty());
+        let errors = runtime().check_rules("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nthen = { lead = \"u\", tier = \"soon\" }\n").expect("runs");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 5);
+        assert!(errors[0].message.contains("soon"), "{errors:?}");
+        let via_route = runtime().route("not toml [", &wit_form("13800138000")).expect("runs");
+        assert!(via_route.is_err());
+    }
+}
+
+mod scorer {
+    use super::*;
+
+    fn callbacks() -> Vec<wit::Callback> {
+        let mut out = Vec::new();
+        for (unit, satisfied) in [("110105026", 5), ("110105001", 3)] {
+            for i in 0..6 {
+                out.push(wit::Callback {
+                    case_id: format!("BJ-20261129-{unit}-{i}"),
+                    unit: unit.into(),
+                    unit_type: wit::UnitType::Street,
+                    responded: true,
+                    resolved: i < satisfied,
+                    satisfaction: if i < satisfied { wit::Satisfaction::Satisfied } else { wit::Satisfaction::Dissatisfied },
+                    exclusion: None,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn default_config_is_beijings() {
+        let c = runtime().default_score_config().expect("runs");
+        assert_eq!((c.response_weight, c.resolution_weight, c.satisfaction_weight), (0.1, 0.45, 0.45));
+        assert_eq!((c.basically_satisfied_factor, c.min_valid_callbacks), (0.9, 5));
+    }
+
+    #[test]
+    fn score_typed_records() {
+        let config = runtime().default_score_config().expect("runs");
+        let scores = runtime().score(&callbacks(), config).expect("runs");
+        assert_eq!(scores.len(), 2);
+        assert_eq!((scores[0].unit.as_str(), scores[0].rank), ("110105026", Some(1)));
+        assert!((scores[0].resolution_rate - 5.0 / 6.0).abs() < 1e-12);
+        assert_eq!(scores[1].rank, Some(2));
+    }
+
+    #[test]
+    fn score_json_matches_native_byte_for_byte() {
+        let cbs = serde_json::json!([
+            {"case_id": "a", "unit": "110105026", "unit_type": "street", "responded": true, "resolved": true, "satisfaction": "basically_satisfied"},
+            {"case_id": "b", "unit": "bj.heating", "unit_type": "department", "responded": false, "resolved": true, "satisfaction": "satisfied",
+             "exclusion": {"reason": "invalid", "reviewer": "审核员", "note": "重复诉求"}}
+        ])
+        .to_string();
+        let config = serde_json::to_string(&minyi_model::ScoreConfig::default()).expect("serialises");
+        assert_eq!(
+            runtime().score_json(&cbs, &config).expect("scores"),
+            minyi_scoring::score_json(&cbs, &config).expect("scores natively")
+        );
+        assert!(matches!(runtime().score_json("[{}]", &config), Err(CallError::Input { .. })));
+    }
+}

@@ -1,0 +1,150 @@
+//! A minimal W3C WebDriver client (plain HTTP on loopback) driving Debian's headless Chromium.
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running ChromeDriver with one browser session; both end when dropped.
+#[derive(Debug)]
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    _profile: TempDir,
+}
+
+/// A fresh profile directory, removed on drop.
+#[derive(Debug)]
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn post(url: &str, body: Value) -> Result<Value> {
+    let mut res = ureq::post(url).config().http_status_as_error(false).build().send_json(&body)?;
+    let status = res.status();
+    let v: Value = res.body_mut().read_json()?;
+    if !status.is_success() {
+        bail!("WebDriver {url} answered {status}: {}", v["value"]["message"]);
+    }
+    Ok(v["value"].clone())
+}
+
+fn get(url: &str) -> Result<Value> {
+    let mut res = ureq::get(url).config().http_status_as_error(false).build().call()?;
+    let status = res.status();
+    let v: Value = res.body_mut().read_json()?;
+    if !status.is_success() {
+        bail!("WebDriver {url} answered {status}: {}", v["value"]["message"]);
+    }
+    Ok(v["value"].clone())
+}
+
+impl Browser {
+    /// Starts ChromeDriver and a headless Chromium session (flags for a closed network, as root).
+    pub fn start(chromium: &str) -> Result<Self> {
+        let port = free_port()?;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver (apt-get install chromium-driver)")?;
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while get(&format!("{base}/status")).map(|v| v["ready"] != true).unwrap_or(true) {
+            if Instant::now() > deadline {
+                bail!("chromedriver did not become ready on port {port}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = std::env::temp_dir().join(format!("minyi-chromium-{port}-{}", std::process::id()));
+        std::fs::create_dir_all(&profile)?;
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args}
+        }}});
+        let mut browser = Browser { driver, base, session: String::new(), _profile: TempDir(profile) };
+        let v = post(&format!("{}/session", browser.base), caps)?;
+        browser.session = v["sessionId"].as_str().ok_or_else(|| anyhow!("no session id in {v}"))?.to_owned();
+        Ok(browser)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}/{path}", self.base, self.session)
+    }
+
+    /// Loads a page.
+    pub fn goto(&self, url: &str) -> Result<()> {
+        post(&self.url("url"), json!({ "url": url })).map(drop)
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub fn eval(&self, script: &str) -> Result<Value> {
+        post(&self.url("execute/sync"), json!({ "script": script, "args": [] }))
+    }
+
+    /// The element matching a CSS selector.
+    pub fn find(&self, css: &str) -> Result<String> {
+        let v = post(&self.url("element"), json!({ "using": "css selector", "value": css }))?;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("no element id for {css}: {v}"))
+    }
+
+    /// Types text into an element, as a person would (key events, so the page's input handlers run).
+    pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let id = self.find(css)?;
+        post(&self.url(&format!("element/{id}/value")), json!({ "text": text })).map(drop)
+    }
+
+    /// Polls `script` until it returns something other than null/false/"" or the timeout passes.
+    pub fn wait_for(&self, script: &str, timeout: Duration) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.eval(script)?;
+            let empty = v.is_null() || v == Value::Bool(false) || v.as_str() == Some("");
+            if !empty {
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                let page = self.eval("return document.body ? document.body.innerText : ''").unwrap_or_default();
+                bail!("timed out waiting for `{script}`; page text: {page}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,89 @@
+//! `cargo xtask`: set-up, run, test, bench and dist for Minyi — everything that is not `cargo test` itself.
+
+mod bench;
+mod dist;
+mod setup;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Minyi project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install what building and testing need: Rust targets, Chromium (apt) for browser tests.
+    Setup,
+    /// Build the web app and transpile the validator component into `target/web`.
+    Dist,
+    /// Build everything and serve on 127.0.0.1 (default port 8345).
+    Run {
+        /// Extra arguments for `minyi serve`, e.g. `--listen 127.0.0.1:9000`.
+        #[arg(trailing_var_arg = true)]
+        args: Vec<String>,
+    },
+    /// All checks and tests: fmt, clippy, the web build, and every test (browser included).
+    Test,
+    /// Benchmarks: components vs native, side by side; writes `target/bench/results.json`.
+    Bench,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Task::Setup => setup::all(),
+        Task::Dist => dist::web(),
+        Task::Run { args } => {
+            setup::targets()?;
+            dist::web()?;
+            let mut cmd = cargo();
+            cmd.args(["run", "--release", "--package", "minyi-server", "--bin", "minyi", "--", "serve", "--web"])
+                .arg(root().join("target/web"))
+                .args(args);
+            run(&mut cmd)
+        }
+        Task::Test => test(),
+        Task::Bench => bench::run(),
+    }
+}
+
+fn test() -> Result<()> {
+    let started = std::time::Instant::now();
+    setup::all()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    dist::web()?;
+    run(cargo()
+        .args(["test", "--release", "--no-fail-fast"])
+        .env("MINYI_WEB_DIR", root().join("target/web"))
+        .env("MINYI_CHROMIUM", setup::chromium_path()?))?;
+    eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// A `cargo` command run at the workspace root.
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a command, failing with the command line when it fails.
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed: {status}");
+    }
+    Ok(())
+}
