@@ -41,10 +41,11 @@ fn main() -> Result<()> {
         Task::Run { args } => {
             setup::targets()?;
             dist::web()?;
-            let mut cmd = cargo();
-            cmd.args(["run", "--release", "--package", "minyi-server", "--bin", "minyi", "--", "serve", "--web"])
-                .arg(root().join("target/web"))
-                .args(args);
+            // Same package and target selection as `cargo test --release`, so features unify the same
+            // way and wasmtime is compiled once for tests, benches and the server.
+            run(cargo().args(["build", "--release", "--all-targets"]))?;
+            let mut cmd = Command::new(root().join("target/release/minyi"));
+            cmd.args(["serve", "--web"]).arg(root().join("target/web")).args(args);
             run(&mut cmd)
         }
         Task::Test => test(),

@@ -1,1 +1,153 @@
-fn main(){}
+//! Per-call cost of each component through the runtime, next to the same core function called natively,
+//! and the instantiate cost alone. `cargo xtask bench` turns the estimates into ratios.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use minyi_runtime::bindings::types as wit;
+use minyi_runtime::{Runtime, RuntimeConfig};
+use std::hint::black_box;
+use std::time::Duration;
+
+const NOW: &str = "2026-11-29T10:05:00+08:00";
+
+const RULES: &str = r#"
+[ruleset]
+name = "bench"
+hit_policy = "first"
+
+[[rule]]
+id = "heating"
+priority = 1
+when = { category = ["utilities.heating"], keywords = ["暖气"] }
+then = { lead = "bj.heating", tier = "urgent", co_handlers = ["$street"] }
+
+[[rule]]
+id = "water"
+priority = 2
+when = { category = ["utilities.water"] }
+then = { lead = "bj.water", tier = "urgent" }
+
+[[rule]]
+id = "garbage"
+priority = 5
+when = { category = ["urban.sanitation"], keywords = ["垃圾"] }
+then = { lead = "$street", tier = "general" }
+"#;
+
+fn model_form() -> minyi_model::CaseForm {
+    serde_json::from_value(serde_json::json!({
+        "district": "110105", "street": "110105026", "channel": "web", "kind": "complaint",
+        "category": "urban.sanitation.garbage", "title": "小区垃圾三天没人清运",
+        "description": "望京西园三区3号楼下的垃圾桶已经满了三天，一直没有人来清运，气味很大，请尽快处理。",
+        "address": "朝阳区望京街道望京西园三区3号楼", "reporter": {"phone": "138 0013 8000"},
+        "consent": true, "received_at": "2026-11-29T10:00:00+08:00"
+    }))
+    .expect("fixture is a case form")
+}
+
+fn wit_form(f: &minyi_model::CaseForm) -> wit::CaseForm {
+    wit::CaseForm {
+        district: f.district.clone(),
+        street: f.street.clone(),
+        channel: wit::Channel::Web,
+        kind: wit::Kind::Complaint,
+        category: f.category.clone(),
+        title: f.title.clone(),
+        description: f.description.clone(),
+        address: f.address.clone(),
+        location: None,
+        reporter: Some(wit::Reporter {
+            name: None,
+            phone: f.reporter.as_ref().and_then(|r| r.phone.clone()),
+            id_number: None,
+            email: None,
+            anonymous: false,
+        }),
+        attributes: vec![],
+        attachments: vec![],
+        consent: f.consent,
+        received_at: f.received_at.clone(),
+    }
+}
+
+fn callbacks(n: usize) -> (Vec<minyi_model::Callback>, Vec<wit::Callback>) {
+    let satisfaction = [
+        (minyi_model::Satisfaction::Satisfied, wit::Satisfaction::Satisfied),
+        (minyi_model::Satisfaction::BasicallySatisfied, wit::Satisfaction::BasicallySatisfied),
+        (minyi_model::Satisfaction::Dissatisfied, wit::Satisfaction::Dissatisfied),
+    ];
+    (0..n)
+        .map(|i| {
+            let unit = format!("1101050{:02}", i % 40);
+            let (ms, ws) = satisfaction[i % 3];
+            let m = minyi_model::Callback {
+                case_id: format!("BJ-{i}"),
+                unit: unit.clone(),
+                unit_type: minyi_model::UnitType::Street,
+                responded: i % 7 != 0,
+                resolved: i % 5 != 0,
+                satisfaction: ms,
+                exclusion: None,
+            };
+            let w = wit::Callback {
+                case_id: m.case_id.clone(),
+                unit,
+                unit_type: wit::UnitType::Street,
+                responded: m.responded,
+                resolved: m.resolved,
+                satisfaction: ws,
+                exclusion: None,
+            };
+            (m, w)
+        })
+        .unzip()
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = Runtime::new(RuntimeConfig::default()).expect("components load");
+    let form = model_form();
+    let form_w = wit_form(&form);
+    let json = serde_json::to_string(&form).expect("serialises");
+    let (cb_m, cb_w) = callbacks(100);
+    let config_m = minyi_model::ScoreConfig::default();
+    let config_w = rt.default_score_config().expect("runs");
+
+    let mut g = c.benchmark_group("validate");
+    g.bench_function("native", |b| b.iter(|| minyi_validation::validate(black_box(&form), NOW)));
+    g.bench_function("component", |b| b.iter(|| rt.validate(black_box(&form_w), NOW).expect("runs")));
+    g.finish();
+
+    let mut g = c.benchmark_group("validate_json");
+    g.bench_function("native", |b| b.iter(|| minyi_validation::validate_json(black_box(&json), NOW)));
+    g.bench_function("component", |b| b.iter(|| rt.validate_json(black_box(&json), NOW).expect("runs")));
+    g.finish();
+
+    let mut g = c.benchmark_group("validate_field");
+    g.bench_function("native", |b| b.iter(|| minyi_validation::validate_field("reporter.phone", black_box("1380013800"))));
+    g.bench_function("component", |b| {
+        b.iter(|| rt.validate_field("reporter.phone", black_box("1380013800")).expect("runs"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("route");
+    g.bench_function("native", |b| b.iter(|| minyi_routing::route_source(black_box(RULES), &form)));
+    g.bench_function("component", |b| b.iter(|| rt.route(black_box(RULES), &form_w).expect("runs")));
+    g.finish();
+
+    let mut g = c.benchmark_group("score_100");
+    g.bench_function("native", |b| b.iter(|| minyi_scoring::score(black_box(&cb_m), &config_m)));
+    g.bench_function("component", |b| b.iter(|| rt.score(black_box(&cb_w), config_w).expect("runs")));
+    g.finish();
+
+    let mut g = c.benchmark_group("instantiate");
+    for name in ["validator", "router", "scorer"] {
+        g.bench_function(name, |b| b.iter(|| rt.instantiate(name).expect("instantiates")));
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = components;
+    config = Criterion::default().sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(components);

@@ -23,7 +23,7 @@ fn Field(
 ) -> impl IntoView {
     let mine = move || issues.get().into_iter().filter(|i| i.field == path).collect::<Vec<_>>();
     let list_id = format!("issues-{}", path.replace('.', "-"));
-    let on_input = move |ev| value.set(event_target_value(&ev));
+    let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
     view! {
         <div class="field">
             <label for=id>{label}</label>
@@ -103,7 +103,7 @@ pub fn ComplaintWidget() -> impl IntoView {
                 <label for="district">"所在区 District"</label>
                 <select id="district" on:change=move |ev| district.set(event_target_value(&ev))>
                     {divisions::DISTRICTS.iter().map(|d| view! {
-                        <option value=d.code selected=d.code == "110105">{d.name}</option>
+                        <option value=d.code selected={d.code == "110105"}>{d.name}</option>
                     }).collect_view()}
                 </select>
             </div>

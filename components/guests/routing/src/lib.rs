@@ -1,13 +1,14 @@
 //! The `router` component: exports `minyi:casework/routing` over `minyi-routing` (no logic here).
 #![allow(unsafe_code)]
 
-use minyi_guest_types::{input_error, wit};
-
 wit_bindgen::generate!({
     world: "router",
     path: "../../../wit",
-    with: { "minyi:casework/types@0.1.0": minyi_guest_types::wit },
 });
+
+use convert::input_error;
+use exports::minyi::casework::types as wit;
+minyi_guest_types::conversions!();
 
 struct Router;
 

@@ -1,23 +1,24 @@
 //! The `scorer` component: exports `minyi:casework/scoring` over `minyi-scoring` (no logic here).
 #![allow(unsafe_code)]
 
-use minyi_guest_types::{input_error, wit};
-
 wit_bindgen::generate!({
     world: "scorer",
     path: "../../../wit",
-    with: { "minyi:casework/types@0.1.0": minyi_guest_types::wit },
 });
+
+use convert::input_error;
+use exports::minyi::casework::types as wit;
+minyi_guest_types::conversions!();
 
 struct Scorer;
 
 impl exports::minyi::casework::scoring::Guest for Scorer {
     fn default_config() -> wit::ScoreConfig {
-        minyi_model::ScoreConfig::default().into()
+        minyi_guest_types::model::ScoreConfig::default().into()
     }
 
     fn score(callbacks: Vec<wit::Callback>, config: wit::ScoreConfig) -> Vec<wit::UnitScore> {
-        let callbacks: Vec<minyi_model::Callback> = callbacks.into_iter().map(Into::into).collect();
+        let callbacks: Vec<minyi_guest_types::model::Callback> = callbacks.into_iter().map(Into::into).collect();
         minyi_scoring::score(&callbacks, &config.into()).into_iter().map(Into::into).collect()
     }
 

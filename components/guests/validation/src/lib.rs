@@ -1,13 +1,14 @@
 //! The `validator` component: exports `minyi:casework/validation` over `minyi-validation` (no logic here).
 #![allow(unsafe_code)]
 
-use minyi_guest_types::{input_error, wit};
-
 wit_bindgen::generate!({
     world: "validator",
     path: "../../../wit",
-    with: { "minyi:casework/types@0.1.0": minyi_guest_types::wit },
 });
+
+use convert::input_error;
+use exports::minyi::casework::types as wit;
+minyi_guest_types::conversions!();
 
 struct Validator;
 
