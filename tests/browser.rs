@@ -11,7 +11,7 @@ use std::time::Duration;
 fn web_dir() -> PathBuf {
     let dir = std::env::var_os("MINYI_WEB_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/web"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"));
     assert!(
         dir.join("index.html").exists() && dir.join("components/validator/manifest.json").exists(),
         "no built web app in {}: run `cargo xtask test` (or `cargo xtask dist` first)",

@@ -21,10 +21,10 @@ struct Manifest {
     core_modules: BTreeMap<String, Range>,
 }
 
-/// Builds `target/web`: index.html, style, loader, the Leptos app under `pkg/`, the transpiled component.
+/// Builds `target/site`: index.html, style, loader, the Leptos app under `pkg/`, the transpiled component.
 pub fn web() -> Result<()> {
     let root = crate::root();
-    let out = root.join("target/web");
+    let out = root.join("target/site");
     let started = std::time::Instant::now();
     crate::run(crate::cargo().args([
         "build",

@@ -20,7 +20,7 @@ struct Cli {
 enum Task {
     /// Install what building and testing need: Rust targets, Chromium (apt) for browser tests.
     Setup,
-    /// Build the web app and transpile the validator component into `target/web`.
+    /// Build the web app and transpile the validator component into `target/site`.
     Dist,
     /// Build everything and serve on 127.0.0.1 (default port 8345).
     Run {
@@ -45,7 +45,7 @@ fn main() -> Result<()> {
             // way and wasmtime is compiled once for tests, benches and the server.
             run(cargo().args(["build", "--release", "--all-targets"]))?;
             let mut cmd = Command::new(root().join("target/release/minyi"));
-            cmd.args(["serve", "--web"]).arg(root().join("target/web")).args(args);
+            cmd.args(["serve", "--web"]).arg(root().join("target/site")).args(args);
             run(&mut cmd)
         }
         Task::Test => test(),
@@ -61,7 +61,7 @@ fn test() -> Result<()> {
     dist::web()?;
     run(cargo()
         .args(["test", "--release", "--no-fail-fast"])
-        .env("MINYI_WEB_DIR", root().join("target/web"))
+        .env("MINYI_WEB_DIR", root().join("target/site"))
         .env("MINYI_CHROMIUM", setup::chromium_path()?))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())

@@ -24,7 +24,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8345", env = "MINYI_LISTEN")]
         listen: String,
         /// Folder of the built web app (written by `cargo xtask dist`).
-        #[arg(long, default_value = "target/web", env = "MINYI_WEB_DIR")]
+        #[arg(long, default_value = "target/site", env = "MINYI_WEB_DIR")]
         web: PathBuf,
     },
     /// Validate a case-form JSON file and print the validation result.

@@ -26,5 +26,5 @@ pub fn App() -> impl IntoView {
 /// Entry point called by the wasm-bindgen start shim.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
-    leptos::mount::mount_to_body(App);
+    mount_to_body(App);
 }
