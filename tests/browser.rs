@@ -2,7 +2,7 @@
 //! transpiled validator component, and the bytes the browser fetched are the bytes the host loaded.
 
 use minyi_runtime::{Runtime, RuntimeConfig};
-use minyi_server::{app, AppState};
+use minyi_server::{AppState, app};
 use minyi_tests::webdriver::Browser;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -42,7 +42,13 @@ fn wit_form(phone: &str) -> wit::CaseForm {
         description: "家里暖气从昨天开始不热，室温只有十二度。".into(),
         address: "望京西园三区".into(),
         location: Some(wit::Location { lat: 39.99, lon: 116.47 }),
-        reporter: Some(wit::Reporter { name: None, phone: Some(phone.into()), id_number: None, email: None, anonymous: false }),
+        reporter: Some(wit::Reporter {
+            name: None,
+            phone: Some(phone.into()),
+            id_number: None,
+            email: None,
+            anonymous: false,
+        }),
         attributes: vec![wit::Attribute { key: "building_no".into(), value: "3".into() }],
         attachments: vec![],
         consent: true,
@@ -79,7 +85,8 @@ mod validator {
     #[test]
     fn masked_copy_and_warnings() {
         let v: serde_json::Value =
-            serde_json::from_str(&runtime().validate_json(&form_json("13800138000"), NOW).expect("validates")).expect("json");
+            serde_json::from_str(&runtime().validate_json(&form_json("13800138000"), NOW).expect("validates"))
+                .expect("json");
         assert_eq!(v["valid"], true);
         assert!(v["masked"]["description"].as_str().is_some_and(|d| d.contains("139****5678")), "{v}");
         assert_eq!(v["issues"][0]["code"], "pii.phone");
@@ -91,7 +98,10 @@ mod validator {
         assert!(runtime().validate_field("reporter.phone", "13800138000").expect("runs").is_empty());
         let issues = runtime().validate_field("reporter.phone", "12345").expect("runs");
         assert_eq!(issues[0].code, "phone.invalid");
-        assert_eq!(runtime().validate_field("reporter.id_number", "110105194912310021").expect("runs")[0].code, "id_number.checksum");
+        assert_eq!(
+            runtime().validate_field("reporter.id_number", "110105194912310021").expect("runs")[0].code,
+            "id_number.checksum"
+        );
     }
 
     #[test]
@@ -181,7 +191,9 @@ then = { lead = "$street", tier = "general" }
     #[test]
     fn check_rules_reports_line_and_column() {
         assert!(runtime().check_rules(RULES).expect("runs").is_empty());
-        let errors = runtime().check_rules("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nthen = { lead = \"u\", tier = \"soon\" }\n").expect("runs");
+        let errors = runtime()
+            .check_rules("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nthen = { lead = \"u\", tier = \"soon\" }\n")
+            .expect("runs");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].line, 5);
         assert!(errors[0].message.contains("soon"), "{errors:?}");
@@ -203,7 +215,11 @@ mod scorer {
                     unit_type: wit::UnitType::Street,
                     responded: true,
                     resolved: i < satisfied,
-                    satisfaction: if i < satisfied { wit::Satisfaction::Satisfied } else { wit::Satisfaction::Dissatisfied },
+                    satisfaction: if i < satisfied {
+                        wit::Satisfaction::Satisfied
+                    } else {
+                        wit::Satisfaction::Dissatisfied
+                    },
                     exclusion: None,
                 });
             }

@@ -91,7 +91,14 @@ fn preflight() -> Result<(), Error> {
 fn rerun_if_changed(root: &Path) -> Result<(), Error> {
     println!("cargo::rerun-if-changed={}", root.join("Cargo.lock").display());
     println!("cargo::rerun-if-changed={}", root.join("Cargo.toml").display());
-    for dir in ["wit", "components/model", "components/validation", "components/routing", "components/scoring", "components/guests"] {
+    for dir in [
+        "wit",
+        "components/model",
+        "components/validation",
+        "components/routing",
+        "components/scoring",
+        "components/guests",
+    ] {
         walk(&root.join(dir))?;
     }
     Ok(())

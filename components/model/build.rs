@@ -15,7 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let src = "data/beijing-divisions.json";
     println!("cargo::rerun-if-changed={src}");
     let districts: Vec<Division> = serde_json::from_str(&std::fs::read_to_string(src)?)?;
-    let mut out = String::from("/// Beijing's districts with their township-level units.\npub static DISTRICTS: &[District] = &[\n");
+    let mut out = String::from(
+        "/// Beijing's districts with their township-level units.\npub static DISTRICTS: &[District] = &[\n",
+    );
     for d in &districts {
         writeln!(out, "    District {{ code: {:?}, name: {:?}, streets: &[", d.code, d.name)?;
         for s in &d.streets {

@@ -1,7 +1,7 @@
 //! A minimal W3C WebDriver client (plain HTTP on loopback) driving Debian's headless Chromium.
 
-use anyhow::{anyhow, bail, Context as _, Result};
-use serde_json::{json, Value};
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! transpiled to JS by js-component-bindgen, with a manifest locating each core module inside the
 //! component bytes so that the browser instantiates exactly the bytes the server runs.
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use js_component_bindgen::{InstantiationMode, TranspileOpts};
 use serde::Serialize;
 use std::collections::BTreeMap;

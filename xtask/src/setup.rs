@@ -1,6 +1,6 @@
 //! Set-up on a fresh machine: the wasm target through rustup, Chromium and ChromeDriver through apt.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use std::path::Path;
 use std::process::Command;
 
@@ -42,9 +42,15 @@ fn chromium() -> Result<()> {
     }
     let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
     if !is_root {
-        bail!("Chromium and ChromeDriver are needed for the browser tests: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`, then `cargo xtask test` again");
+        bail!(
+            "Chromium and ChromeDriver are needed for the browser tests: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`, then `cargo xtask test` again"
+        );
     }
     crate::run(Command::new("apt-get").args(["update", "-q"]))?;
-    crate::run(Command::new("apt-get").args(["install", "-y", "-q", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    crate::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "-q", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
     Ok(())
 }

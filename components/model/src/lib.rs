@@ -7,6 +7,7 @@
 
 mod case;
 pub mod divisions;
+pub mod json;
 mod routing;
 mod scoring;
 mod validation;

@@ -1,7 +1,7 @@
 //! Evaluates a rule set against one form: hit policy, fallback (兜底), deadline and explanation.
 
-use crate::ruleset::{HitPolicy, Rule, RuleSet};
 use crate::RouteError;
+use crate::ruleset::{HitPolicy, Rule, RuleSet};
 use chrono::{DateTime, Duration};
 use minyi_model::{CaseForm, Explanation, FiredRule, NearMiss, RoutingDecision, SlaTier};
 
@@ -239,10 +239,10 @@ then = { lead = "$street", tier = "general", tags = ["sanitation"] }
 
     #[test]
     fn collect_merges_in_order() {
-        let src = RULES.replace("hit_policy = \"first\"", "hit_policy = \"collect\"").replace(
-            "keywords = [\"垃圾\"]",
-            "keywords = [\"暖气\"]",
-        ).replace("[\"urban.sanitation\"]", "[\"utilities\"]");
+        let src = RULES
+            .replace("hit_policy = \"first\"", "hit_policy = \"collect\"")
+            .replace("keywords = [\"垃圾\"]", "keywords = [\"暖气\"]")
+            .replace("[\"urban.sanitation\"]", "[\"utilities\"]");
         let rules = parse(&src).expect("valid");
         let d = route(&rules, &form("utilities.heating.outage", "暖气不热")).expect("routes");
         assert_eq!(d.lead, "bj.heating");

@@ -7,7 +7,7 @@ mod decide;
 mod ruleset;
 
 pub use decide::route;
-pub use ruleset::{parse, RuleSet};
+pub use ruleset::{RuleSet, parse};
 
 use minyi_model::{CaseForm, RuleError};
 
@@ -49,7 +49,7 @@ pub fn route_source(source: &str, form: &CaseForm) -> Result<minyi_model::Routin
 
 /// `route_source` over the public JSON shapes.
 pub fn route_json(source: &str, form_json: &str) -> Result<String, RouteError> {
-    let form: CaseForm = serde_json::from_str(form_json).map_err(|e| RouteError::Json(e.to_string()))?;
+    let form: CaseForm = minyi_model::json::from_str(form_json).map_err(RouteError::Json)?;
     let decision = route_source(source, &form)?;
     serde_json::to_string(&decision).map_err(|e| RouteError::Json(e.to_string()))
 }

@@ -157,15 +157,27 @@ pub fn parse(source: &str) -> Result<RuleSet, Vec<RuleError>> {
         let at = rule.id.span().start;
         if let Some(first) = seen.insert(rule.id.get_ref().clone(), at) {
             let (line, _) = line_col(source, first);
-            errors.push(error_at(source, at, format!("duplicate rule id {:?} (first at line {line})", rule.id.get_ref())));
+            errors.push(error_at(
+                source,
+                at,
+                format!("duplicate rule id {:?} (first at line {line})", rule.id.get_ref()),
+            ));
         }
         let then = rule.then.get_ref();
         let then_at = rule.then.span().start;
         if !(1..=5).contains(&then.priority) {
-            errors.push(error_at(source, then_at, format!("rule {:?}: priority must be 1..=5, got {}", rule.id.get_ref(), then.priority)));
+            errors.push(error_at(
+                source,
+                then_at,
+                format!("rule {:?}: priority must be 1..=5, got {}", rule.id.get_ref(), then.priority),
+            ));
         }
         if then.lead.is_none() && !then.manual {
-            errors.push(error_at(source, then_at, format!("rule {:?}: `then` needs a `lead` or `manual = true`", rule.id.get_ref())));
+            errors.push(error_at(
+                source,
+                then_at,
+                format!("rule {:?}: `then` needs a `lead` or `manual = true`", rule.id.get_ref()),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -199,8 +211,10 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected() {
-        let errs = parse("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nwhen = { colour = \"red\" }\nthen = { lead = \"u\" }\n")
-            .expect_err("unknown field");
+        let errs = parse(
+            "[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nwhen = { colour = \"red\" }\nthen = { lead = \"u\" }\n",
+        )
+        .expect_err("unknown field");
         assert_eq!(errs[0].line, 5);
         assert!(errs[0].message.contains("colour"), "{errs:?}");
     }

@@ -68,7 +68,8 @@ pub fn score(callbacks: &[Callback], config: &ScoreConfig) -> Vec<UnitScore> {
             let satisfaction_rate = if t.valid == 0 {
                 0.0
             } else {
-                (f64::from(t.satisfied) + config.basically_satisfied_factor * f64::from(t.basically)) / f64::from(t.valid)
+                (f64::from(t.satisfied) + config.basically_satisfied_factor * f64::from(t.basically))
+                    / f64::from(t.valid)
             };
             let composite = config.response_weight * response_rate
                 + config.resolution_weight * resolution_rate
@@ -126,9 +127,8 @@ fn rank(scores: &mut [UnitScore], min_valid: u32) {
 
 /// `score` over JSON: an array of callbacks and a config document in, an array of unit scores out.
 pub fn score_json(callbacks_json: &str, config_json: &str) -> Result<String, ScoreError> {
-    let callbacks: Vec<Callback> =
-        serde_json::from_str(callbacks_json).map_err(|e| ScoreError::Callbacks(e.to_string()))?;
-    let config: ScoreConfig = serde_json::from_str(config_json).map_err(|e| ScoreError::Config(e.to_string()))?;
+    let callbacks: Vec<Callback> = minyi_model::json::from_str(callbacks_json).map_err(ScoreError::Callbacks)?;
+    let config: ScoreConfig = minyi_model::json::from_str(config_json).map_err(ScoreError::Config)?;
     serde_json::to_string(&score(&callbacks, &config)).map_err(|e| ScoreError::Callbacks(e.to_string()))
 }
 
@@ -159,7 +159,8 @@ mod tests {
             cb("a", true, true, Satisfied),
         ];
         let mut excluded = cb("a", false, false, Dissatisfied);
-        excluded.exclusion = Some(Exclusion { reason: ExclusionReason::Invalid, reviewer: "r".into(), note: String::new() });
+        excluded.exclusion =
+            Some(Exclusion { reason: ExclusionReason::Invalid, reviewer: "r".into(), note: String::new() });
         cbs.push(excluded);
         let config = ScoreConfig { min_valid_callbacks: 1, ..ScoreConfig::default() };
         let s = &score(&cbs, &config)[0];

@@ -1,10 +1,10 @@
 //! Whole-form and single-field validation against the built-in Beijing schema.
 
-use crate::id_number::{check_id_number, IdProblem};
+use crate::id_number::{IdProblem, check_id_number};
 use crate::phone::check_phone;
-use crate::{messages, pii, InputError};
+use crate::{InputError, messages, pii};
 use chrono::{DateTime, Datelike, FixedOffset};
-use minyi_model::{divisions, CaseForm, Issue, Masked, Severity, ValidationResult};
+use minyi_model::{CaseForm, Issue, Masked, Severity, ValidationResult, divisions};
 
 /// Longest title, in characters.
 const TITLE_MAX: usize = 100;
@@ -270,7 +270,8 @@ mod tests {
 
     #[test]
     fn each_check_names_its_field() {
-        let cases: Vec<(fn(&mut CaseForm), &str)> = vec![
+        type Edit = fn(&mut CaseForm);
+        let cases: Vec<(Edit, &str)> = vec![
             (|f| f.district = "".into(), "district:district.required"),
             (|f| f.district = "990000".into(), "district:district.unknown"),
             (|f| f.street = Some("110101001".into()), "street:street.outside_district"),
@@ -280,13 +281,28 @@ mod tests {
             (|f| f.description = "太短".into(), "description:description.too_short"),
             (|f| f.address = "".into(), "address:address.required"),
             (|f| f.reporter = None, "reporter.phone:phone.required"),
-            (|f| f.reporter = Some(Reporter { phone: Some("12345".into()), ..Reporter::default() }), "reporter.phone:phone.invalid"),
             (
-                |f| f.reporter = Some(Reporter { phone: Some("13800138000".into()), id_number: Some("110105194912310021".into()), ..Reporter::default() }),
+                |f| f.reporter = Some(Reporter { phone: Some("12345".into()), ..Reporter::default() }),
+                "reporter.phone:phone.invalid",
+            ),
+            (
+                |f| {
+                    f.reporter = Some(Reporter {
+                        phone: Some("13800138000".into()),
+                        id_number: Some("110105194912310021".into()),
+                        ..Reporter::default()
+                    })
+                },
                 "reporter.id_number:id_number.checksum",
             ),
             (
-                |f| f.reporter = Some(Reporter { phone: Some("13800138000".into()), email: Some("a@b".into()), ..Reporter::default() }),
+                |f| {
+                    f.reporter = Some(Reporter {
+                        phone: Some("13800138000".into()),
+                        email: Some("a@b".into()),
+                        ..Reporter::default()
+                    })
+                },
                 "reporter.email:email.invalid",
             ),
             (|f| f.consent = false, "consent:consent.required"),

@@ -7,12 +7,12 @@
 mod form;
 mod id_number;
 mod messages;
-mod pii;
 mod phone;
+mod pii;
 
 pub use form::{validate, validate_field};
 pub use id_number::check_id_number;
-pub use phone::{normalize_phone, Phone};
+pub use phone::{Phone, normalize_phone};
 
 use minyi_model::ValidationResult;
 
@@ -39,7 +39,7 @@ impl InputError {
 
 /// Validates a case-form JSON document and returns the validation-result JSON document.
 pub fn validate_json(form_json: &str, now: &str) -> Result<String, InputError> {
-    let form = serde_json::from_str(form_json).map_err(|e| InputError::Json(e.to_string()))?;
+    let form = minyi_model::json::from_str(form_json).map_err(InputError::Json)?;
     let result: ValidationResult = validate(&form, now)?;
     serde_json::to_string(&result).map_err(|e| InputError::Json(e.to_string()))
 }

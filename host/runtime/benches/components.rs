@@ -1,7 +1,7 @@
 //! Per-call cost of each component through the runtime, next to the same core function called natively,
 //! and the instantiate cost alone. `cargo xtask bench` turns the estimates into ratios.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use minyi_runtime::bindings::types as wit;
 use minyi_runtime::{Runtime, RuntimeConfig};
 use std::hint::black_box;
@@ -122,7 +122,9 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("validate_field");
-    g.bench_function("native", |b| b.iter(|| minyi_validation::validate_field("reporter.phone", black_box("1380013800"))));
+    g.bench_function("native", |b| {
+        b.iter(|| minyi_validation::validate_field("reporter.phone", black_box("1380013800")))
+    });
     g.bench_function("component", |b| {
         b.iter(|| rt.validate_field("reporter.phone", black_box("1380013800")).expect("runs"))
     });

@@ -3,7 +3,7 @@
 use crate::bindings::router::RouterPre;
 use crate::bindings::scorer::ScorerPre;
 use crate::bindings::types::{
-    CaseForm, Callback, InputError, Issue, RoutingDecision, RuleError, ScoreConfig, UnitScore, ValidationResult,
+    Callback, CaseForm, InputError, Issue, RoutingDecision, RuleError, ScoreConfig, UnitScore, ValidationResult,
 };
 use crate::bindings::validator::ValidatorPre;
 use crate::limits::{CallLimits, MemoryCapExceeded};
@@ -129,7 +129,8 @@ impl Runtime {
     }
 
     fn store(&self) -> Result<Store<CallLimits>, wasmtime::Error> {
-        let mut store = Store::new(&self.engine, CallLimits { memory_cap: self.config.memory_cap, refused_memory: None });
+        let mut store =
+            Store::new(&self.engine, CallLimits { memory_cap: self.config.memory_cap, refused_memory: None });
         store.limiter(|limits| limits);
         store.set_fuel(self.config.fuel)?;
         Ok(store)
@@ -186,7 +187,11 @@ impl Runtime {
     /// `validation.validate-json`: a case-form document in, a validation-result document out.
     pub fn validate_json(&self, form_json: &str, now: &str) -> Result<String, CallError> {
         let out = self.run("validator", |s| {
-            self.validator.1.instantiate(&mut *s)?.minyi_casework_validation().call_validate_json(s, form_json, &now.to_owned())
+            self.validator.1.instantiate(&mut *s)?.minyi_casework_validation().call_validate_json(
+                s,
+                form_json,
+                &now.to_owned(),
+            )
         })?;
         out.map_err(input)
     }

@@ -1,6 +1,6 @@
 //! The `minyi` command line: `serve` and `validate`, both through the wasmtime runtime.
 
-use crate::{app, AppState};
+use crate::{AppState, app};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use minyi_runtime::{CallError, Runtime, RuntimeConfig};
@@ -42,7 +42,8 @@ enum Command {
 pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "minyi=info,minyi_runtime=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "minyi=info,minyi_runtime=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -91,7 +92,8 @@ fn validate(runtime: &Runtime, path: &PathBuf, now: Option<String>) -> anyhow::R
     let now = now.unwrap_or_else(crate::beijing_now);
     match runtime.validate_json(&text, &now) {
         Ok(json) => {
-            let value: serde_json::Value = serde_json::from_str(&json).context("the component returned malformed JSON")?;
+            let value: serde_json::Value =
+                serde_json::from_str(&json).context("the component returned malformed JSON")?;
             println!("{}", serde_json::to_string_pretty(&value)?);
             Ok(if value["valid"] == true { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }

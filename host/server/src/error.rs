@@ -1,8 +1,8 @@
 //! One error type for every HTTP handler, rendered as `{"code", "message"}` JSON with a fitting status.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use minyi_runtime::{CallError, RuntimeError};
 
 /// What a handler can fail with.

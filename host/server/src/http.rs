@@ -111,7 +111,8 @@ mod tests {
     #[tokio::test]
     async fn validate_endpoint_reports_field_issues() {
         let form = r#"{"district":"110105","channel":"web","kind":"complaint","title":"垃圾","description":"垃圾三天没人清运了","address":"望京","reporter":{"phone":"1380013"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
-        let req = Request::post("/api/validate?now=2026-11-29T10:05:00%2B08:00").body(Body::from(form)).expect("request");
+        let req =
+            Request::post("/api/validate?now=2026-11-29T10:05:00%2B08:00").body(Body::from(form)).expect("request");
         let (status, body) = send(app(state()), req).await;
         assert_eq!(status, StatusCode::OK);
         let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
@@ -133,10 +134,12 @@ mod tests {
     async fn serves_the_loaded_component_bytes() {
         let state = state();
         let expected = state.runtime.component("validator").expect("loaded").bytes.clone();
-        let (status, body) = send(app(state), Request::get("/components/validator.wasm").body(Body::empty()).expect("request")).await;
+        let (status, body) =
+            send(app(state), Request::get("/components/validator.wasm").body(Body::empty()).expect("request")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, expected.to_vec());
-        let (status, _) = send(app(self::state()), Request::get("/components/nope.wasm").body(Body::empty()).expect("request")).await;
+        let (status, _) =
+            send(app(self::state()), Request::get("/components/nope.wasm").body(Body::empty()).expect("request")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }

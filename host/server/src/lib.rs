@@ -8,10 +8,11 @@ mod error;
 mod http;
 
 pub use error::AppError;
-pub use http::{app, AppState};
+pub use http::{AppState, app};
 
 /// The current time in Beijing (UTC+8), RFC 3339: the `now` the host passes to components.
 pub fn beijing_now() -> String {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+    let offset =
+        chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
     chrono::Utc::now().with_timezone(&offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

@@ -2,7 +2,7 @@
 
 use crate::components;
 use leptos::prelude::*;
-use minyi_model::{divisions, CaseForm, Channel, Issue, Kind, Reporter, ValidationResult};
+use minyi_model::{CaseForm, Channel, Issue, Kind, Reporter, ValidationResult, divisions};
 
 /// One form field bound to a signal, with the issues for its path shown beneath it.
 #[component]
@@ -56,9 +56,8 @@ pub fn ComplaintWidget() -> impl IntoView {
     let sha256 = RwSignal::new(String::new());
     let load_error = RwSignal::new(String::new());
     // The citizen has started: don't greet an empty form with a wall of "required".
-    let touched = move || {
-        [title, description, address, phone].iter().any(|s| !s.with(String::is_empty)) || consent.get()
-    };
+    let touched =
+        move || [title, description, address, phone].iter().any(|s| !s.with(String::is_empty)) || consent.get();
 
     leptos::task::spawn_local(async move {
         match components::load_validator().await {

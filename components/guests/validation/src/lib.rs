@@ -14,9 +14,7 @@ struct Validator;
 
 impl exports::minyi::casework::validation::Guest for Validator {
     fn validate(form: wit::CaseForm, now: String) -> Result<wit::ValidationResult, wit::InputError> {
-        minyi_validation::validate(&form.into(), &now)
-            .map(Into::into)
-            .map_err(|e| input_error(e.code(), e.to_string()))
+        minyi_validation::validate(&form.into(), &now).map(Into::into).map_err(|e| input_error(e.code(), e.to_string()))
     }
 
     fn validate_field(field: String, value: String) -> Vec<wit::Issue> {

@@ -1,0 +1,64 @@
+//! `minyi validate` end to end: the real binary, real component bytes, the public JSON shapes and exit codes.
+
+use std::process::Command;
+
+const NOW: &str = "2026-11-29T10:05:00+08:00";
+
+fn form(phone: &str) -> String {
+    format!(
+        r#"{{"district":"110105","street":"110105026","channel":"web","kind":"complaint",
+            "category":"urban.sanitation.garbage","title":"小区垃圾三天没人清运",
+            "description":"望京西园三区3号楼下的垃圾桶满了三天。","address":"朝阳区望京街道望京西园三区",
+            "reporter":{{"phone":"{phone}"}},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"}}"#
+    )
+}
+
+fn validate(contents: &str) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("form.json");
+    std::fs::write(&path, contents).expect("write form");
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["validate", "--now", NOW])
+        .arg(&path)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("minyi runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn valid_form_exits_0_with_the_result_shape() {
+    let (code, v, _) = validate(&form("138 0013 8000"));
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["normalized"]["reporter"]["phone"], "13800138000");
+    assert_eq!(v["redirect"], serde_json::Value::Null);
+    assert!(v["fingerprint"].as_str().is_some_and(|f| f.len() == 16));
+    assert!(v["masked"]["title"].is_string());
+}
+
+#[test]
+fn invalid_form_exits_1_naming_the_field() {
+    let (code, v, _) = validate(&form("12345"));
+    assert_eq!(code, 1);
+    assert_eq!(v["valid"], false);
+    let issue = &v["issues"][0];
+    assert_eq!((issue["field"].as_str(), issue["code"].as_str()), (Some("reporter.phone"), Some("phone.invalid")));
+    assert_eq!(issue["severity"], "error");
+    assert!(issue["message"]["zh-CN"].as_str().is_some_and(|m| m.contains("电话号码")));
+    assert!(issue["message"]["en"].as_str().is_some_and(|m| m.contains("phone number")));
+}
+
+#[test]
+fn unusable_input_exits_2_with_the_reason() {
+    let (code, _, stderr) = validate("{\"district\": 42}");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("json.invalid") && stderr.contains("district"), "{stderr}");
+
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_minyi")).args(["validate", "/no/such/form.json"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/form.json"));
+}
