@@ -1,15 +1,15 @@
 //! The engine, the loaded components, and the per-call store discipline (fresh store, fuel, memory cap).
 
-use crate::bindings::router::RouterPre;
-use crate::bindings::scorer::ScorerPre;
+use crate::bindings::router::{Router, RouterPre};
+use crate::bindings::scorer::{Scorer, ScorerPre};
 use crate::bindings::types::{
     Callback, CaseForm, InputError, Issue, RoutingDecision, RuleError, ScoreConfig, UnitScore, ValidationResult,
 };
-use crate::bindings::validator::ValidatorPre;
+use crate::bindings::validator::{Validator, ValidatorPre};
 use crate::limits::{CallLimits, MemoryCapExceeded};
 use crate::{CallError, RuntimeError};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
@@ -41,13 +41,29 @@ pub struct ComponentInfo {
     pub sha256: String,
 }
 
+/// Idle instances kept warm per component; more concurrent calls instantiate extra ones.
+const IDLE_PER_COMPONENT: usize = 8;
+
+type Instantiate<W> = Box<dyn Fn(&mut Store<CallLimits>) -> wasmtime::Result<W> + Send + Sync>;
+
+/// One component: its bytes, how to instantiate it, and warm instances ready for the next call.
+///
+/// The built-in components are pure functions of their arguments, so an instance is reused across
+/// calls (warm memory, no page faults). Fuel and the memory cap are reset for every call, and an
+/// instance that failed in any way is dropped, never reused.
+struct Pool<W> {
+    info: ComponentInfo,
+    instantiate: Instantiate<W>,
+    idle: Mutex<Vec<(Store<CallLimits>, W)>>,
+}
+
 /// The runtime: one engine, the three components pre-instantiated, limits for every call.
 pub struct Runtime {
     engine: Engine,
     config: RuntimeConfig,
-    validator: (ComponentInfo, ValidatorPre<CallLimits>),
-    router: (ComponentInfo, RouterPre<CallLimits>),
-    scorer: (ComponentInfo, ScorerPre<CallLimits>),
+    validator: Pool<Validator>,
+    router: Pool<Router>,
+    scorer: Pool<Scorer>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -59,12 +75,16 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
-fn load<P>(
+fn load<P, W>(
     engine: &Engine,
     name: &'static str,
     bytes: &[u8],
     pre: impl FnOnce(wasmtime::component::InstancePre<CallLimits>) -> wasmtime::Result<P>,
-) -> Result<(ComponentInfo, P), RuntimeError> {
+    instantiate: impl Fn(&P, &mut Store<CallLimits>) -> wasmtime::Result<W> + Send + Sync + 'static,
+) -> Result<Pool<W>, RuntimeError>
+where
+    P: Send + Sync + 'static,
+{
     let err = |source| RuntimeError::Load { component: name, source };
     let started = std::time::Instant::now();
     let component = Component::new(engine, bytes).map_err(err)?;
@@ -74,7 +94,11 @@ fn load<P>(
     let pre = pre(instance_pre).map_err(err)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
     tracing::info!(component = name, bytes = bytes.len(), %sha256, ms = started.elapsed().as_millis() as u64, "component loaded");
-    Ok((ComponentInfo { name, bytes: bytes.into(), sha256 }, pre))
+    Ok(Pool {
+        info: ComponentInfo { name, bytes: bytes.into(), sha256 },
+        instantiate: Box::new(move |store| instantiate(&pre, store)),
+        idle: Mutex::new(Vec::new()),
+    })
 }
 
 impl Runtime {
@@ -105,9 +129,9 @@ impl Runtime {
         wasm.consume_fuel(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm).map_err(RuntimeError::Engine)?;
         Ok(Self {
-            validator: load(&engine, "validator", validator, ValidatorPre::new)?,
-            router: load(&engine, "router", router, RouterPre::new)?,
-            scorer: load(&engine, "scorer", scorer, ScorerPre::new)?,
+            validator: load(&engine, "validator", validator, ValidatorPre::new, |p, s| p.instantiate(s))?,
+            router: load(&engine, "router", router, RouterPre::new, |p, s| p.instantiate(s))?,
+            scorer: load(&engine, "scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s))?,
             engine,
             config,
         })
@@ -120,7 +144,7 @@ impl Runtime {
 
     /// Every loaded component.
     pub fn components(&self) -> [&ComponentInfo; 3] {
-        [&self.validator.0, &self.router.0, &self.scorer.0]
+        [&self.validator.info, &self.router.info, &self.scorer.info]
     }
 
     /// A loaded component by name.
@@ -136,14 +160,35 @@ impl Runtime {
         Ok(store)
     }
 
-    /// Runs `f` in a fresh store; a trap leaves nothing behind for the next call.
-    fn run<R>(
+    /// Runs `f` on a warm instance (or a new one) with fresh fuel; a failed instance is dropped.
+    fn call<W, R>(
         &self,
-        component: &'static str,
-        f: impl FnOnce(&mut Store<CallLimits>) -> wasmtime::Result<R>,
+        pool: &Pool<W>,
+        f: impl FnOnce(&mut Store<CallLimits>, &W) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
-        let mut store = self.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
-        f(&mut store).map_err(|e| self.classify(component, &store, e))
+        let component = pool.info.name;
+        let warm = pool.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let (mut store, instance) = match warm {
+            Some(warm) => warm,
+            None => {
+                let mut store = self.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+                let instance = (pool.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
+                (store, instance)
+            }
+        };
+        store.data_mut().refused_memory = None;
+        store.set_fuel(self.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        match f(&mut store, &instance) {
+            Ok(out) => {
+                if let Ok(mut idle) = pool.idle.lock()
+                    && idle.len() < IDLE_PER_COMPONENT
+                {
+                    idle.push((store, instance));
+                }
+                Ok(out)
+            }
+            Err(e) => Err(self.classify(component, &store, e)),
+        }
     }
 
     fn classify(&self, component: &'static str, store: &Store<CallLimits>, e: wasmtime::Error) -> RuntimeError {
@@ -160,77 +205,70 @@ impl Runtime {
         err
     }
 
-    /// Instantiates a component and drops it: the per-call set-up cost, for benchmarks.
+    /// Instantiates a component in a new store and drops both: the cold-start cost, for benchmarks.
     pub fn instantiate(&self, name: &str) -> Result<(), RuntimeError> {
+        fn cold<W>(rt: &Runtime, pool: &Pool<W>) -> Result<(), RuntimeError> {
+            let component = pool.info.name;
+            let mut store = rt.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+            (pool.instantiate)(&mut store).map(drop).map_err(|e| rt.classify(component, &store, e))
+        }
         match name {
-            "validator" => self.run("validator", |s| self.validator.1.instantiate(s).map(drop)),
-            "router" => self.run("router", |s| self.router.1.instantiate(s).map(drop)),
-            _ => self.run("scorer", |s| self.scorer.1.instantiate(s).map(drop)),
+            "validator" => cold(self, &self.validator),
+            "router" => cold(self, &self.router),
+            _ => cold(self, &self.scorer),
         }
     }
 
     /// `validation.validate`.
     pub fn validate(&self, form: &CaseForm, now: &str) -> Result<ValidationResult, CallError> {
-        let out = self.run("validator", |s| {
-            self.validator.1.instantiate(&mut *s)?.minyi_casework_validation().call_validate(s, form, &now.to_owned())
-        })?;
+        let out =
+            self.call(&self.validator, |s, i| i.minyi_casework_validation().call_validate(s, form, &now.to_owned()))?;
         out.map_err(input)
     }
 
     /// `validation.validate-field`.
     pub fn validate_field(&self, field: &str, value: &str) -> Result<Vec<Issue>, RuntimeError> {
-        self.run("validator", |s| {
-            self.validator.1.instantiate(&mut *s)?.minyi_casework_validation().call_validate_field(s, field, value)
-        })
+        self.call(&self.validator, |s, i| i.minyi_casework_validation().call_validate_field(s, field, value))
     }
 
     /// `validation.validate-json`: a case-form document in, a validation-result document out.
     pub fn validate_json(&self, form_json: &str, now: &str) -> Result<String, CallError> {
-        let out = self.run("validator", |s| {
-            self.validator.1.instantiate(&mut *s)?.minyi_casework_validation().call_validate_json(
-                s,
-                form_json,
-                &now.to_owned(),
-            )
+        let out = self.call(&self.validator, |s, i| {
+            i.minyi_casework_validation().call_validate_json(s, form_json, &now.to_owned())
         })?;
         out.map_err(input)
     }
 
     /// `routing.check-rules`.
     pub fn check_rules(&self, rules: &str) -> Result<Vec<RuleError>, RuntimeError> {
-        self.run("router", |s| self.router.1.instantiate(&mut *s)?.minyi_casework_routing().call_check_rules(s, rules))
+        self.call(&self.router, |s, i| i.minyi_casework_routing().call_check_rules(s, rules))
     }
 
     /// `routing.route`.
     pub fn route(&self, rules: &str, form: &CaseForm) -> Result<Result<RoutingDecision, Vec<RuleError>>, RuntimeError> {
-        self.run("router", |s| self.router.1.instantiate(&mut *s)?.minyi_casework_routing().call_route(s, rules, form))
+        self.call(&self.router, |s, i| i.minyi_casework_routing().call_route(s, rules, form))
     }
 
     /// `routing.route-json`: a case-form document in, a routing-decision document out.
     pub fn route_json(&self, rules: &str, form_json: &str) -> Result<String, CallError> {
-        let out = self.run("router", |s| {
-            self.router.1.instantiate(&mut *s)?.minyi_casework_routing().call_route_json(s, rules, form_json)
-        })?;
+        let out = self.call(&self.router, |s, i| i.minyi_casework_routing().call_route_json(s, rules, form_json))?;
         out.map_err(input)
     }
 
     /// `scoring.default-config`.
     pub fn default_score_config(&self) -> Result<ScoreConfig, RuntimeError> {
-        self.run("scorer", |s| self.scorer.1.instantiate(&mut *s)?.minyi_casework_scoring().call_default_config(s))
+        self.call(&self.scorer, |s, i| i.minyi_casework_scoring().call_default_config(s))
     }
 
     /// `scoring.score`.
     pub fn score(&self, callbacks: &[Callback], config: ScoreConfig) -> Result<Vec<UnitScore>, RuntimeError> {
-        self.run("scorer", |s| {
-            self.scorer.1.instantiate(&mut *s)?.minyi_casework_scoring().call_score(s, callbacks, config)
-        })
+        self.call(&self.scorer, |s, i| i.minyi_casework_scoring().call_score(s, callbacks, config))
     }
 
     /// `scoring.score-json`: a callbacks array and a config document in, a unit-score array out.
     pub fn score_json(&self, callbacks_json: &str, config_json: &str) -> Result<String, CallError> {
-        let out = self.run("scorer", |s| {
-            self.scorer.1.instantiate(&mut *s)?.minyi_casework_scoring().call_score_json(s, callbacks_json, config_json)
-        })?;
+        let out =
+            self.call(&self.scorer, |s, i| i.minyi_casework_scoring().call_score_json(s, callbacks_json, config_json))?;
         out.map_err(input)
     }
 }
