@@ -94,6 +94,29 @@ mod validator {
     }
 
     #[test]
+    fn schemas_check_and_apply() {
+        let bad = "[schema]\nname = \"x\"\ndistrict = \"999999\"\n";
+        let errors = runtime().check_schema(bad).expect("runs");
+        assert_eq!((errors[0].line, errors[0].column, errors[0].field.as_str()), (3, 12, "schema.district"));
+        let strict = "[schema]\nname = \"严格\"\ndistrict = \"*\"\nextends = \"beijing\"\n[required]\nfields = [\"reporter.name\"]\n";
+        assert!(runtime().check_schema(strict).expect("runs").is_empty());
+        let r = runtime().validate_with_schema(strict, &wit_form("13800138000"), NOW).expect("validates");
+        assert_eq!(r.issues[0].code, "name.required");
+        let json = form_json("13800138000");
+        assert_eq!(
+            runtime().validate_json_with_schema(strict, &json, NOW).expect("validates"),
+            minyi_validation::validate_json_with_schema(strict, &json, NOW).expect("validates natively")
+        );
+        match runtime().validate_json_with_schema(bad, &json, NOW) {
+            Err(CallError::Input { code, message }) => {
+                assert_eq!(code, "schema.invalid");
+                assert!(message.contains("3:12: schema.district"), "{message}");
+            }
+            other => panic!("expected schema.invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn validate_field() {
         assert!(runtime().validate_field("reporter.phone", "13800138000").expect("runs").is_empty());
         let issues = runtime().validate_field("reporter.phone", "12345").expect("runs");

@@ -1,4 +1,5 @@
-//! Compiles `data/beijing-divisions.json` into a static table, so components need no JSON parse per call.
+//! Compiles the reference data (`data/beijing-divisions.json`, `data/categories.toml`) into static tables,
+//! so components need no parse per call.
 
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -26,7 +27,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writeln!(out, "    ] }},")?;
     }
     out.push_str("];\n");
-    let dest = std::path::Path::new(&std::env::var("OUT_DIR")?).join("divisions.rs");
-    std::fs::write(dest, out)?;
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(out_dir.join("divisions.rs"), out)?;
+    std::fs::write(out_dir.join("categories.rs"), categories()?)?;
     Ok(())
+}
+
+/// Every node of the category tree, sorted by code, as `Category` literals.
+fn categories() -> Result<String, Box<dyn std::error::Error>> {
+    let src = "data/categories.toml";
+    println!("cargo::rerun-if-changed={src}");
+    let tree: toml::Table = toml::from_str(&std::fs::read_to_string(src)?)?;
+    let text = |t: &toml::Table, k: &str, code: &str| -> Result<String, String> {
+        t.get(k).and_then(toml::Value::as_str).map(str::to_owned).ok_or_else(|| format!("{src}: {code} has no `{k}`"))
+    };
+    let mut nodes: Vec<(String, String, String, u8)> = Vec::new();
+    for (c1, v1) in &tree {
+        let t1 = v1.as_table().ok_or_else(|| format!("{src}: {c1} is not a table"))?;
+        nodes.push((c1.clone(), text(t1, "zh", c1)?, text(t1, "en", c1)?, 1));
+        for (c2, v2) in t1.iter().filter(|(_, v)| v.is_table()) {
+            let t2 = v2.as_table().ok_or("unreachable")?;
+            let code2 = format!("{c1}.{c2}");
+            nodes.push((code2.clone(), text(t2, "zh", &code2)?, text(t2, "en", &code2)?, 2));
+            let leaves = t2
+                .get("leaves")
+                .and_then(toml::Value::as_array)
+                .ok_or_else(|| format!("{src}: {code2} has no leaves"))?;
+            for leaf in leaves {
+                let parts: Vec<&str> =
+                    leaf.as_array().map(|a| a.iter().filter_map(toml::Value::as_str).collect()).unwrap_or_default();
+                let [c3, zh, en] = parts[..] else {
+                    return Err(format!("{src}: a leaf of {code2} is not [code, zh, en]").into());
+                };
+                nodes.push((format!("{code2}.{c3}"), zh.to_owned(), en.to_owned(), 3));
+            }
+        }
+    }
+    nodes.sort();
+    let mut out =
+        String::from("/// Every node of the category tree, sorted by code.\npub static CATEGORIES: &[Category] = &[\n");
+    for (code, zh, en, level) in nodes {
+        writeln!(out, "    Category {{ code: {code:?}, zh_cn: {zh:?}, en: {en:?}, level: {level} }},")?;
+    }
+    out.push_str("];\n");
+    Ok(out)
 }

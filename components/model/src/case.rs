@@ -82,7 +82,8 @@ pub struct Attachment {
 /// The case form: input of validation, intake and routing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseForm {
-    /// District code, e.g. `110105`.
+    /// District code, e.g. `110105` (missing is reported by validation, not a parse error).
+    #[serde(default)]
     pub district: String,
     /// Street code, e.g. `110105026`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod case;
+pub mod categories;
 pub mod divisions;
 pub mod json;
 mod routing;

@@ -1,73 +1,229 @@
-//! Personal data in free text: finds mobile numbers and resident-ID numbers and masks them in the public copy.
+//! Personal data in free text: mobile and landline numbers, resident-ID numbers and bank-card numbers
+//! (Luhn), written with spaces or dashes, in half- or full-width digits, or already partly masked
+//! (`138****5678`, `158××××9361`). Each is reported, and masked in the public copy.
 
 use crate::{id_number, messages};
 use minyi_model::Issue;
 
 /// What kind of personal data a span holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PiiKind {
-    /// An 11-digit mobile number.
+pub enum PiiKind {
+    /// A mobile number (or a partly masked one).
     Mobile,
-    /// An 18-character resident-ID number with a valid check digit.
+    /// A landline number with area code.
+    Landline,
+    /// A resident-ID number with a valid check digit.
     IdNumber,
+    /// A bank-card number passing the Luhn check.
+    BankCard,
 }
 
-/// Masks personal data in `text`; returns the masked copy and the kinds found, in order.
-pub(crate) fn mask(text: &str) -> (String, Vec<PiiKind>) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            i += 1;
-        }
-        // An ID number may end in X.
-        if i - start == 17 && i < chars.len() && matches!(chars[i], 'X' | 'x') {
-            i += 1;
-        }
-        let run: String = chars[start..i].iter().collect();
-        let b = run.as_bytes();
-        let (kind, keep_head, keep_tail) = if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) {
-            (Some(PiiKind::Mobile), 3, 4)
-        } else if id_number::has_valid_checksum(b) {
-            (Some(PiiKind::IdNumber), 6, 4)
-        } else {
-            (None, b.len(), 0)
-        };
-        match kind {
-            Some(k) => {
-                found.push(k);
-                out.push_str(&run[..keep_head]);
-                out.extend(std::iter::repeat_n('*', b.len() - keep_head - keep_tail));
-                out.push_str(&run[b.len() - keep_tail..]);
-            }
-            None => out.push_str(&run),
+/// One finding: its kind and character range in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding {
+    /// Kind of data.
+    pub kind: PiiKind,
+    /// Start, in characters.
+    pub start: usize,
+    /// End (exclusive), in characters.
+    pub end: usize,
+    /// The number was already partly masked in the text.
+    pub already_masked: bool,
+}
+
+fn digit(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(c as u8 - b'0'),
+        '０'..='９' => Some((c as u32 - '０' as u32) as u8),
+        _ => None,
+    }
+}
+
+fn is_mask(c: char) -> bool {
+    matches!(c, '*' | '＊' | '×' | 'x' | 'X')
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '-' | '－' | '\u{3000}')
+}
+
+/// A run of digits (and mask characters) between separators.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    start: usize,
+    end: usize,
+}
+
+fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Classifies the characters of a candidate span (separators removed).
+fn classify(chars: &[char]) -> Option<(PiiKind, bool)> {
+    // An 18-character ID whose check character is X (not a mask).
+    if chars.len() == 18 && chars[..17].iter().all(|&c| digit(c).is_some()) && matches!(chars[17], 'X' | 'x') {
+        let ascii: String = chars.iter().map(|&c| digit(c).map_or(c, |x| char::from(b'0' + x))).collect();
+        return id_number::has_valid_checksum(ascii.as_bytes()).then_some((PiiKind::IdNumber, false));
+    }
+    let masked = chars.iter().any(|&c| is_mask(c));
+    if masked {
+        // Partly masked mobile: 1[3-9]d + masks + at least two trailing digits, 11 characters in all.
+        let d: Vec<Option<u8>> = chars.iter().map(|&c| digit(c)).collect();
+        let mask_run = chars.iter().skip(3).take_while(|&&c| is_mask(c)).count();
+        let tail = &d[(3 + mask_run).min(d.len())..];
+        let ok = chars.len() == 11
+            && d[0] == Some(1)
+            && d[1].is_some_and(|x| (3..=9).contains(&x))
+            && d[2].is_some()
+            && mask_run >= 3
+            && tail.len() >= 2
+            && tail.iter().all(Option::is_some);
+        return ok.then_some((PiiKind::Mobile, true));
+    }
+    let d: Vec<u8> = chars.iter().filter_map(|&c| digit(c)).collect();
+    let mobile = |d: &[u8]| d.len() == 11 && d[0] == 1 && (3..=9).contains(&d[1]);
+    if mobile(&d) || (d.len() == 13 && d[0] == 8 && d[1] == 6 && mobile(&d[2..])) {
+        return Some((PiiKind::Mobile, false));
+    }
+    if d.len() >= 10 && d.len() <= 12 && d[0] == 0 && d[1] != 0 {
+        let area = if d[1] == 1 || d[1] == 2 { 3 } else { 4 };
+        let local = &d[area..];
+        if (7..=8).contains(&local.len()) && local[0] != 0 {
+            return Some((PiiKind::Landline, false));
         }
     }
-    (out, found)
+    let ascii: Vec<u8> = d.iter().map(|x| b'0' + x).collect();
+    if id_number::has_valid_checksum(&ascii) {
+        return Some((PiiKind::IdNumber, false));
+    }
+    if (16..=19).contains(&d.len()) && matches!(d[0], 3..=6 | 9) && luhn(&d) {
+        return Some((PiiKind::BankCard, false));
+    }
+    None
+}
+
+/// Finds personal data in `text`. Groups of digits joined by single spaces or dashes are tried as one
+/// number, longest first, so `138 0013 8000` is found but a date next to a number does not hide it.
+pub fn find(text: &str) -> Vec<Finding> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        // Mask characters continue a number (`138****5678`, `139-****-0929`) but never start one.
+        let after_digit = |k: usize| {
+            k > 0
+                && (digit(chars[k - 1]).is_some()
+                    || (k > 1 && is_separator(chars[k - 1]) && digit(chars[k - 2]).is_some()))
+        };
+        if digit(chars[i]).is_some() || (is_mask(chars[i]) && after_digit(i)) {
+            let start = i;
+            while i < chars.len() && (digit(chars[i]).is_some() || is_mask(chars[i])) {
+                i += 1;
+            }
+            groups.push(Group { start, end: i });
+        } else {
+            i += 1;
+        }
+    }
+    let mut findings = Vec::new();
+    let mut g = 0;
+    while g < groups.len() {
+        // Consecutive groups separated by exactly one separator, each joined group ≥ 3 characters.
+        let mut last = g;
+        while last + 1 < groups.len()
+            && groups[last + 1].start == groups[last].end + 1
+            && is_separator(chars[groups[last].end])
+            && groups[last + 1].end - groups[last + 1].start >= 3
+            && last - g < 5
+        {
+            last += 1;
+        }
+        let mut matched = None;
+        for end in (g..=last).rev() {
+            let span: Vec<char> =
+                (g..=end).flat_map(|k| chars[groups[k].start..groups[k].end].iter().copied()).collect();
+            if let Some((kind, already_masked)) = classify(&span) {
+                matched = Some((end, Finding { kind, start: groups[g].start, end: groups[end].end, already_masked }));
+                break;
+            }
+        }
+        match matched {
+            Some((end, finding)) => {
+                // A number glued to more digits or letters on either side is part of something else.
+                let glued = |k: Option<&char>| k.is_some_and(|c| c.is_ascii_alphanumeric());
+                let before = finding.start.checked_sub(1).and_then(|k| chars.get(k));
+                if !glued(before) && !glued(chars.get(finding.end)) {
+                    findings.push(finding);
+                }
+                g = end + 1;
+            }
+            None => g += 1,
+        }
+    }
+    findings
+}
+
+/// How many leading and trailing digits stay visible; `second` is the number's second digit.
+fn visible(kind: PiiKind, digits: usize, second: Option<u8>) -> (usize, usize) {
+    match kind {
+        PiiKind::Mobile if digits == 13 => (5, 4),
+        PiiKind::Mobile => (3, 4),
+        // The area code stays: 010 and 02X have three digits, the others four.
+        PiiKind::Landline if matches!(second, Some(1 | 2)) => (3, 4),
+        PiiKind::Landline => (4, 4),
+        PiiKind::IdNumber => (6, 4),
+        PiiKind::BankCard => (4, 4),
+    }
+}
+
+/// Masks personal data in `text`; returns the masked copy and what was found.
+pub fn mask(text: &str) -> (String, Vec<Finding>) {
+    let findings = find(text);
+    let mut chars: Vec<char> = text.chars().collect();
+    for f in &findings {
+        if f.already_masked {
+            continue;
+        }
+        let positions: Vec<usize> =
+            (f.start..f.end).filter(|&k| digit(chars[k]).is_some() || chars[k] == 'X' || chars[k] == 'x').collect();
+        let second = positions.get(1).and_then(|&k| digit(chars[k]));
+        let (head, tail) = visible(f.kind, positions.len(), second);
+        for &k in positions.iter().skip(head).take(positions.len().saturating_sub(head + tail)) {
+            chars[k] = '*';
+        }
+    }
+    (chars.into_iter().collect(), findings)
 }
 
 /// The warning reported for personal data found in a free-text field.
 pub(crate) fn issue(field: &str, kind: PiiKind) -> Issue {
     match kind {
-        PiiKind::Mobile => messages::warning(
+        PiiKind::Mobile | PiiKind::Landline => messages::warning(
             field,
             "pii.phone",
-            "正文中含有手机号码，公开副本中已遮挡；联系电话请填写在“联系电话”一栏。",
-            "The text contains a mobile number; it is masked in the public copy. Put contact numbers in the phone field.",
+            "正文中含有电话号码，公开副本中已遮挡；联系电话请填写在“联系电话”一栏。",
+            "The text contains a phone number; it is masked in the public copy. Put contact numbers in the phone field.",
         ),
         PiiKind::IdNumber => messages::warning(
             field,
             "pii.id_number",
             "正文中含有身份证号码，公开副本中已遮挡。",
             "The text contains a resident ID number; it is masked in the public copy.",
+        ),
+        PiiKind::BankCard => messages::warning(
+            field,
+            "pii.bank_card",
+            "正文中含有银行卡号，公开副本中已遮挡。请勿在诉求中提供银行卡号。",
+            "The text contains a bank card number; it is masked in the public copy. Please do not give card numbers.",
         ),
     }
 }
@@ -76,17 +232,48 @@ pub(crate) fn issue(field: &str, kind: PiiKind) -> Issue {
 mod tests {
     use super::*;
 
+    fn check(text: &str, masked: &str, kinds: &[PiiKind]) {
+        let (m, found) = mask(text);
+        assert_eq!(m, masked, "masked copy of {text:?}");
+        assert_eq!(found.iter().map(|f| f.kind).collect::<Vec<_>>(), kinds, "kinds in {text:?}");
+    }
+
     #[test]
-    fn masks_mobiles_and_ids() {
-        let (m, k) = mask("电话13812345678，身份证11010519491231002X。");
-        assert_eq!(m, "电话138****5678，身份证110105********002X。");
-        assert_eq!(k, vec![PiiKind::Mobile, PiiKind::IdNumber]);
+    fn table() {
+        use PiiKind::*;
+        check(
+            "电话13812345678，身份证11010519491231002X。",
+            "电话138****5678，身份证110105********002X。",
+            &[Mobile, IdNumber],
+        );
+        check("请回电 138 1234 5678 谢谢", "请回电 138 **** 5678 谢谢", &[Mobile]);
+        check("+86 138-1234-5678", "+86 138-****-5678", &[Mobile]);
+        check("手机１３８１２３４５６７８", "手机１３８****５６７８", &[Mobile]);
+        check("座机010-65123456", "座机010-****3456", &[Landline]);
+        check("0736-７７１９０１２", "0736-***９０１２", &[Landline]);
+        check("卡号6222 0200 1234 5678 903", "卡号6222 **** **** ***8 903", &[BankCard]);
+        check("卡号4111111111111111", "卡号4111********1111", &[BankCard]);
+        check("2026-11-29 13812345678", "2026-11-29 138****5678", &[Mobile]);
+        check("电话：158××××9361在投", "电话：158××××9361在投", &[Mobile]);
+        check("（139-****-0929）", "（139-****-0929）", &[Mobile]);
     }
 
     #[test]
     fn leaves_other_numbers() {
-        let (m, k) = mask("3号楼201室，2026年11月，编号123456789012345678");
-        assert_eq!(m, "3号楼201室，2026年11月，编号123456789012345678");
-        assert!(k.is_empty());
+        for text in [
+            "3号楼201室，2026年11月，编号123456789012345678",
+            "18-7-602室",
+            "0000-00000000",
+            "0731-0000-00000000",
+            "4111111111111112",
+            "订单号A13812345678",
+            "978-7-80552-263-0",
+            "楚ay*****************",
+            "*****************",
+        ] {
+            let (m, k) = mask(text);
+            assert_eq!(m, text);
+            assert!(k.is_empty(), "{text:?}: {k:?}");
+        }
     }
 }

@@ -3,7 +3,8 @@
 use crate::bindings::router::{Router, RouterPre};
 use crate::bindings::scorer::{Scorer, ScorerPre};
 use crate::bindings::types::{
-    Callback, CaseForm, InputError, Issue, RoutingDecision, RuleError, ScoreConfig, UnitScore, ValidationResult,
+    Callback, CaseForm, InputError, Issue, RoutingDecision, RuleError, SchemaError, ScoreConfig, UnitScore,
+    ValidationResult,
 };
 use crate::bindings::validator::{Validator, ValidatorPre};
 use crate::limits::{CallLimits, MemoryCapExceeded};
@@ -235,6 +236,34 @@ impl Runtime {
     pub fn validate_json(&self, form_json: &str, now: &str) -> Result<String, CallError> {
         let out = self.call(&self.validator, |s, i| {
             i.minyi_casework_validation().call_validate_json(s, form_json, &now.to_owned())
+        })?;
+        out.map_err(input)
+    }
+
+    /// `validation.check-schema`.
+    pub fn check_schema(&self, schema: &str) -> Result<Vec<SchemaError>, RuntimeError> {
+        self.call(&self.validator, |s, i| i.minyi_casework_validation().call_check_schema(s, schema))
+    }
+
+    /// `validation.validate-with-schema`.
+    pub fn validate_with_schema(
+        &self,
+        schema: &str,
+        form: &CaseForm,
+        now: &str,
+    ) -> Result<ValidationResult, CallError> {
+        let now = now.to_owned();
+        let out = self.call(&self.validator, |s, i| {
+            i.minyi_casework_validation().call_validate_with_schema(s, schema, form, &now)
+        })?;
+        out.map_err(input)
+    }
+
+    /// `validation.validate-json-with-schema`.
+    pub fn validate_json_with_schema(&self, schema: &str, form_json: &str, now: &str) -> Result<String, CallError> {
+        let now = now.to_owned();
+        let out = self.call(&self.validator, |s, i| {
+            i.minyi_casework_validation().call_validate_json_with_schema(s, schema, form_json, &now)
         })?;
         out.map_err(input)
     }

@@ -4,7 +4,7 @@ use crate::{AppState, app};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use minyi_runtime::{CallError, Runtime, RuntimeConfig};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -32,6 +32,12 @@ enum Command {
     Validate {
         /// The case-form JSON file (`-` for standard input).
         form: PathBuf,
+        /// Validate as this district's intake (its built-in schema); fills the form's `district` when missing.
+        #[arg(long, value_name = "CODE")]
+        district: Option<String>,
+        /// A district schema file (TOML) to use instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
         /// Validation time (RFC 3339); default: now in Beijing.
         #[arg(long)]
         now: Option<String>,
@@ -61,7 +67,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::new(RuntimeConfig::default()).context("loading the components")?;
     match cli.command {
         Command::Serve { listen, web } => serve(runtime, &listen, web),
-        Command::Validate { form, now } => validate(&runtime, &form, now),
+        Command::Validate { form, district, schema, now } => {
+            validate(&runtime, &form, district.as_deref(), schema.as_deref(), now)
+        }
     }
 }
 
@@ -83,24 +91,71 @@ fn serve(runtime: Runtime, listen: &str, web_dir: PathBuf) -> anyhow::Result<Exi
     })
 }
 
-fn validate(runtime: &Runtime, path: &PathBuf, now: Option<String>) -> anyhow::Result<ExitCode> {
+fn validate(
+    runtime: &Runtime,
+    path: &Path,
+    district: Option<&str>,
+    schema: Option<&Path>,
+    now: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let text = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).context("reading standard input")?
     } else {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
     };
+    let unusable = |code: &str, message: &str| {
+        eprintln!("error: {}: {code}: {message}", path.display());
+        Ok(ExitCode::from(2))
+    };
+    let text = match district {
+        None => text,
+        Some(code) => match with_district(&text, code) {
+            Ok(text) => text,
+            Err(message) => return unusable("district.conflict", &message),
+        },
+    };
     let now = now.unwrap_or_else(crate::beijing_now);
-    match runtime.validate_json(&text, &now) {
+    let result = match schema {
+        None => runtime.validate_json(&text, &now),
+        Some(file) => {
+            let source = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            let errors = runtime.check_schema(&source)?;
+            if !errors.is_empty() {
+                for e in &errors {
+                    eprintln!("error: {}:{}:{}: {}: {}", file.display(), e.line, e.column, e.field, e.message);
+                }
+                return Ok(ExitCode::from(2));
+            }
+            runtime.validate_json_with_schema(&source, &text, &now)
+        }
+    };
+    match result {
         Ok(json) => {
             let value: serde_json::Value =
                 serde_json::from_str(&json).context("the component returned malformed JSON")?;
             println!("{}", serde_json::to_string_pretty(&value)?);
             Ok(if value["valid"] == true { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Err(CallError::Input { code, message }) => {
-            eprintln!("error: {}: {code}: {message}", path.display());
-            Ok(ExitCode::from(2))
-        }
+        Err(CallError::Input { code, message }) => unusable(&code, &message),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sets the form's `district` to `code` when it is missing or empty; refuses a different one.
+/// (Plain JSON plumbing: the component does all checking.)
+fn with_district(form_json: &str, code: &str) -> Result<String, String> {
+    let mut value: serde_json::Value = match serde_json::from_str(form_json) {
+        Ok(v) => v,
+        // Leave malformed JSON to the component, which reports it with its field path.
+        Err(_) => return Ok(form_json.to_owned()),
+    };
+    let Some(obj) = value.as_object_mut() else { return Ok(form_json.to_owned()) };
+    match obj.get("district").and_then(|d| d.as_str()).map(str::trim) {
+        None | Some("") => {
+            obj.insert("district".into(), code.into());
+        }
+        Some(given) if given == code => {}
+        Some(given) => return Err(format!("the form is for district {given}, not --district {code}")),
+    }
+    serde_json::to_string(&value).map_err(|e| e.to_string())
 }

@@ -62,3 +62,47 @@ fn unusable_input_exits_2_with_the_reason() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/form.json"));
 }
+
+fn run(args: &[&str], form: &str, schema: Option<&str>) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("form.json");
+    std::fs::write(&path, form).expect("write form");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
+    cmd.args(["validate", "--now", NOW]).args(args).env("RUST_LOG", "warn");
+    if let Some(schema) = schema {
+        let s = dir.path().join("schema.toml");
+        std::fs::write(&s, schema).expect("write schema");
+        cmd.arg("--schema").arg(s);
+    }
+    let out = cmd.arg(&path).output().expect("minyi runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn district_option_selects_the_district_schema() {
+    let form = form("13800138000")
+        .replace(r#""district":"110105","street":"110105026","#, "")
+        .replace("urban.sanitation.garbage", "housing.property.leaks")
+        .replace("朝阳区望京街道望京西园三区", "海淀区八里庄街道某小区");
+    let (code, v, err) = run(&["--district", "110108"], &form, None);
+    assert_eq!(code, 1, "{v} {err}");
+    assert_eq!(v["normalized"]["district"], "110108");
+    assert_eq!(v["normalized"]["street"], "110108005");
+    assert_eq!(v["issues"][0]["field"], "attributes.building_no", "海淀's schema requires it: {v}");
+    let (code, _, err) = run(&["--district", "110101"], &self::form("13800138000"), None);
+    assert_eq!(code, 2);
+    assert!(err.contains("district.conflict"), "{err}");
+}
+
+#[test]
+fn schema_option_reports_schema_errors_with_place() {
+    let bad = "[schema]\nname = \"x\"\ndistrict = \"*\"\n[required]\nfields = [\"colour\"]\n";
+    let (code, _, err) = run(&[], &form("13800138000"), Some(bad));
+    assert_eq!(code, 2);
+    assert!(err.contains("schema.toml:5:11: required.fields: \"colour\""), "{err}");
+    let good = "[schema]\nname = \"x\"\ndistrict = \"*\"\nextends = \"beijing\"\n[lengths]\ntitle = { max = 5 }\n";
+    let (code, v, _) = run(&[], &form("13800138000"), Some(good));
+    assert_eq!(code, 1);
+    assert_eq!(v["issues"][0]["code"], "title.too_long");
+}

@@ -24,6 +24,31 @@ impl exports::minyi::casework::validation::Guest for Validator {
     fn validate_json(form_json: String, now: String) -> Result<String, wit::InputError> {
         minyi_validation::validate_json(&form_json, &now).map_err(|e| input_error(e.code(), e.to_string()))
     }
+
+    fn check_schema(schema: String) -> Vec<wit::SchemaError> {
+        minyi_validation::check_schema(&schema)
+            .into_iter()
+            .map(|e| wit::SchemaError { line: e.line, column: e.column, field: e.field, message: e.message })
+            .collect()
+    }
+
+    fn validate_with_schema(
+        schema: String,
+        form: wit::CaseForm,
+        now: String,
+    ) -> Result<wit::ValidationResult, wit::InputError> {
+        let schema = minyi_validation::schema::cached(&schema)
+            .map_err(|errors| minyi_validation::InputError::Schema(errors))
+            .map_err(|e| input_error(e.code(), e.to_string()))?;
+        minyi_validation::validate_with(&schema, &form.into(), &now)
+            .map(Into::into)
+            .map_err(|e| input_error(e.code(), e.to_string()))
+    }
+
+    fn validate_json_with_schema(schema: String, form_json: String, now: String) -> Result<String, wit::InputError> {
+        minyi_validation::validate_json_with_schema(&schema, &form_json, &now)
+            .map_err(|e| input_error(e.code(), e.to_string()))
+    }
 }
 
 export!(Validator);

@@ -1,0 +1,74 @@
+//! Screening over real Chinese government message-board demands (`../shared/data/cn-hotline-messages.csv`,
+//! read in place when present; never copied into the repo): every partly masked phone number already in
+//! the data is found, and no personal data is reported in messages without a run of digits.
+
+use minyi_validation::{pii, screening};
+use std::path::PathBuf;
+
+fn data() -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cn-hotline-messages.csv");
+    path.exists().then_some(path)
+}
+
+fn char_range(text: &str, bytes: std::ops::Range<usize>) -> (usize, usize) {
+    (text[..bytes.start].chars().count(), text[..bytes.end].chars().count())
+}
+
+#[test]
+fn screening_over_real_messages() {
+    let Some(path) = data() else {
+        eprintln!("cn-hotline-messages.csv is not present beside the repo; nothing to evaluate");
+        return;
+    };
+    let mut reader = csv::Reader::from_path(&path).expect("the CSV opens");
+    // Written independently of the scanner: a mobile number with its middle four digits masked.
+    let masked_mobile = regex::Regex::new(r"1[3-9][0-9][-\s]?[*＊×xX]{4}[-\s]?[0-9]{4}").expect("regex");
+    let digit_run = regex::Regex::new(r"[0-9０-９]{3,}").expect("regex");
+    let (mut messages, mut masked_in_data, mut masked_found) = (0usize, 0usize, 0usize);
+    let (mut without_digits, mut false_positives) = (0usize, 0usize);
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    let mut redirects = std::collections::BTreeMap::<String, usize>::new();
+    for row in reader.records() {
+        let row = row.expect("a CSV record");
+        let text = row.get(1).unwrap_or_default();
+        messages += 1;
+        let findings = pii::find(text);
+        for f in &findings {
+            *kinds.entry(format!("{:?}{}", f.kind, if f.already_masked { " (already masked)" } else { "" })).or_default() += 1;
+        }
+        for m in masked_mobile.find_iter(text) {
+            masked_in_data += 1;
+            let (start, end) = char_range(text, m.range());
+            if findings.iter().any(|f| f.kind == pii::PiiKind::Mobile && f.start <= start && end <= f.end) {
+                masked_found += 1;
+            } else {
+                eprintln!("missed partly masked number {:?} in message {:?}", m.as_str(), row.get(0));
+            }
+        }
+        if !digit_run.is_match(text) {
+            without_digits += 1;
+            if !findings.is_empty() {
+                false_positives += 1;
+                eprintln!("false positive in message {:?}: {findings:?}", row.get(0));
+            }
+        }
+        if let Some((r, _)) = screening::screen("", text) {
+            *redirects.entry(r.to).or_default() += 1;
+        }
+    }
+    eprintln!("messages: {messages}");
+    eprintln!("partly masked phone numbers in the data: {masked_in_data}, found: {masked_found}");
+    eprintln!(
+        "messages without a digit run: {without_digits}, with personal data reported: {false_positives} (rate {:.4})",
+        false_positives as f64 / without_digits.max(1) as f64
+    );
+    eprintln!("findings by kind: {kinds:?}");
+    eprintln!("redirects: {redirects:?}");
+    assert!(messages > 3000, "the whole file was read");
+    assert!(masked_in_data > 0, "the data has partly masked numbers");
+    assert_eq!(masked_found, masked_in_data, "every partly masked phone number is found");
+    assert_eq!(false_positives, 0, "no personal data reported where there are no digits");
+    // Message-board posts are not emergencies: the redirect lists must leave them alone.
+    let redirected: usize = redirects.values().sum();
+    assert!(redirected * 1000 <= messages * 2, "{redirected} of {messages} ordinary demands redirected");
+}
