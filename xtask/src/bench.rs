@@ -12,13 +12,14 @@ struct Row {
     unit: &'static str,
 }
 
-/// Criterion benchmark ids, grouped as (what, native id, component id).
-const PAIRS: &[(&str, &str, &str)] = &[
-    ("validate", "validate/native", "validate/component"),
-    ("validate_json", "validate_json/native", "validate_json/component"),
-    ("validate_field", "validate_field/native", "validate_field/component"),
-    ("route", "route/native", "route/component"),
-    ("score_100", "score_100/native", "score_100/component"),
+/// Criterion groups: each has `native` and `component`, some a third-party `jsonschema` baseline.
+const GROUPS: &[(&str, bool)] = &[
+    ("validate", false),
+    ("validate_json", true),
+    ("validate_json_2000", true),
+    ("validate_field", false),
+    ("route", false),
+    ("score_100", false),
 ];
 const INSTANTIATE: &[&str] = &["instantiate/validator", "instantiate/router", "instantiate/scorer"];
 
@@ -38,14 +39,25 @@ pub fn run() -> Result<()> {
     let root = crate::root();
     let criterion = root.join("target/criterion");
     let mut rows = Vec::new();
-    println!("\n{:<28} {:>14} {:>14} {:>8}", "call", "native", "component", "ratio");
-    for (what, native, component) in PAIRS {
-        let n = mean_ns(&criterion, native)?;
-        let c = mean_ns(&criterion, component)?;
-        println!("{what:<28} {:>11.2} µs {:>11.2} µs {:>7.2}×", n / 1e3, c / 1e3, c / n);
+    println!(
+        "\n{:<22} {:>11} {:>11} {:>11} {:>10} {:>12}",
+        "call", "native", "component", "jsonschema", "comp/nat", "comp/jsonsch"
+    );
+    for (what, baseline) in GROUPS {
+        let n = mean_ns(&criterion, &format!("{what}/native"))?;
+        let c = mean_ns(&criterion, &format!("{what}/component"))?;
         rows.push(Row { name: format!("{what}/native"), value: n / 1e3, unit: "us" });
         rows.push(Row { name: format!("{what}/component"), value: c / 1e3, unit: "us" });
         rows.push(Row { name: format!("{what}/component_over_native"), value: c / n, unit: "ratio" });
+        let (j, over) = if *baseline {
+            let j = mean_ns(&criterion, &format!("{what}/jsonschema"))?;
+            rows.push(Row { name: format!("{what}/jsonschema"), value: j / 1e3, unit: "us" });
+            rows.push(Row { name: format!("{what}/component_over_jsonschema"), value: c / j, unit: "ratio" });
+            (format!("{:.2} µs", j / 1e3), format!("{:.2}×", c / j))
+        } else {
+            ("–".to_owned(), "–".to_owned())
+        };
+        println!("{what:<22} {:>8.2} µs {:>8.2} µs {j:>11} {:>9.2}× {over:>12}", n / 1e3, c / 1e3, c / n);
     }
     println!();
     for id in INSTANTIATE {

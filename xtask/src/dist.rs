@@ -48,6 +48,8 @@ pub fn web() -> Result<()> {
         let entry = entry?;
         std::fs::copy(entry.path(), out.join(entry.file_name()))?;
     }
+    // ES modules for Node too (the differential test imports the loader and the bindings).
+    std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n")?;
     transpile("validator", minyi_artifacts::VALIDATOR_BYTES, &out.join("components/validator"))?;
     eprintln!("xtask dist: web app in {} ({:.1?})", out.display(), started.elapsed());
     Ok(())

@@ -32,6 +32,12 @@ enum Task {
     Test,
     /// Benchmarks: components vs native, side by side; writes `target/bench/results.json`.
     Bench,
+    /// Fuzz the validation core with cargo-fuzz (nightly; installs cargo-fuzz when missing).
+    Fuzz {
+        /// Executions to run.
+        #[arg(long, default_value_t = 1_000_000)]
+        runs: u64,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -60,6 +66,7 @@ fn task(task: Task) -> Result<()> {
         }
         Task::Test => test(),
         Task::Bench => bench::run(),
+        Task::Fuzz { runs } => fuzz(runs),
     }
 }
 
@@ -75,6 +82,18 @@ fn test() -> Result<()> {
         .env("MINYI_CHROMIUM", setup::chromium_path()?))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// Runs the validation fuzz target for `runs` executions; libFuzzer prints the count it reached.
+fn fuzz(runs: u64) -> Result<()> {
+    let has_fuzz = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    run(Command::new("cargo")
+        .current_dir(root().join("components/validation"))
+        .args(["+nightly", "fuzz", "run", "validate", "--", "-max_len=4096"])
+        .arg(format!("-runs={runs}")))
 }
 
 /// The workspace root.

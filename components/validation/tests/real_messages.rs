@@ -34,7 +34,9 @@ fn screening_over_real_messages() {
         messages += 1;
         let findings = pii::find(text);
         for f in &findings {
-            *kinds.entry(format!("{:?}{}", f.kind, if f.already_masked { " (already masked)" } else { "" })).or_default() += 1;
+            *kinds
+                .entry(format!("{:?}{}", f.kind, if f.already_masked { " (already masked)" } else { "" }))
+                .or_default() += 1;
         }
         for m in masked_mobile.find_iter(text) {
             masked_in_data += 1;

@@ -102,6 +102,41 @@ fn callbacks(n: usize) -> (Vec<minyi_model::Callback>, Vec<wit::Callback>) {
         .unzip()
 }
 
+/// The structural part of the case form as JSON Schema (types, required fields, enums, lengths, the
+/// mobile pattern, attachment limits): what a generic validator can check of the same form.
+fn json_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "required": ["district", "channel", "kind", "category", "title", "description", "address", "reporter", "consent", "received_at"],
+        "properties": {
+            "district": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "street": {"type": "string", "pattern": "^[0-9]{9}$"},
+            "channel": {"enum": ["hotline", "web", "app", "wechat", "open311", "other"]},
+            "kind": {"enum": ["consult", "help", "complaint", "report", "suggestion", "praise"]},
+            "category": {"type": "string", "pattern": "^[a-z_]+\\.[a-z_]+\\.[a-z_]+$"},
+            "title": {"type": "string", "minLength": 2, "maxLength": 100},
+            "description": {"type": "string", "minLength": 5, "maxLength": 2000},
+            "address": {"type": "string", "minLength": 2, "maxLength": 200},
+            "location": {"type": "object", "required": ["lat", "lon"], "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+            "reporter": {"type": "object", "required": ["phone"], "properties": {
+                "name": {"type": "string", "maxLength": 50},
+                "phone": {"type": "string", "pattern": "^\\s*(\\+?86)?[\\s-]*1[3-9]([\\s-]*[0-9]){9}\\s*$"},
+                "id_number": {"type": "string", "pattern": "^[0-9]{17}[0-9Xx]$"},
+                "email": {"type": "string", "format": "email"},
+                "anonymous": {"type": "boolean"}}},
+            "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
+            "attachments": {"type": "array", "maxItems": 9, "items": {"type": "object", "required": ["name", "mime", "bytes"], "properties": {
+                "name": {"type": "string"},
+                "mime": {"enum": ["image/jpeg", "image/png", "image/heic", "image/webp", "video/mp4", "audio/mpeg", "audio/amr", "application/pdf"]},
+                "bytes": {"type": "integer", "maximum": 20971520}}}},
+            "consent": {"const": true},
+            "received_at": {"type": "string", "format": "date-time"}
+        }
+    })
+}
+
 fn benches(c: &mut Criterion) {
     let rt = Runtime::new(RuntimeConfig::default()).expect("components load");
     let form = model_form();
@@ -116,10 +151,25 @@ fn benches(c: &mut Criterion) {
     g.bench_function("component", |b| b.iter(|| rt.validate(black_box(&form_w), NOW).expect("runs")));
     g.finish();
 
-    let mut g = c.benchmark_group("validate_json");
-    g.bench_function("native", |b| b.iter(|| minyi_validation::validate_json(black_box(&json), NOW)));
-    g.bench_function("component", |b| b.iter(|| rt.validate_json(black_box(&json), NOW).expect("runs")));
-    g.finish();
+    let schema = jsonschema::options().should_validate_formats(true).build(&json_schema()).expect("schema compiles");
+    let mut long_form = form.clone();
+    long_form.description =
+        "望京西园三区3号楼下的垃圾桶已经满了三天，一直没有人来清运，气味很大，请尽快处理。联系电话13912345678。"
+            .chars()
+            .cycle()
+            .take(2000)
+            .collect();
+    let long_json = serde_json::to_string(&long_form).expect("serialises");
+    for (group, doc) in [("validate_json", &json), ("validate_json_2000", &long_json)] {
+        assert!(schema.is_valid(&serde_json::from_str(doc).expect("json")), "the JSON Schema accepts the fixture");
+        let mut g = c.benchmark_group(group);
+        g.bench_function("native", |b| b.iter(|| minyi_validation::validate_json(black_box(doc), NOW)));
+        g.bench_function("component", |b| b.iter(|| rt.validate_json(black_box(doc), NOW).expect("runs")));
+        g.bench_function("jsonschema", |b| {
+            b.iter(|| schema.is_valid(&serde_json::from_str::<serde_json::Value>(black_box(doc)).expect("json")))
+        });
+        g.finish();
+    }
 
     let mut g = c.benchmark_group("validate_field");
     g.bench_function("native", |b| {

@@ -110,13 +110,15 @@ mod tests {
 
     #[tokio::test]
     async fn validate_endpoint_reports_field_issues() {
-        let form = r#"{"district":"110105","channel":"web","kind":"complaint","title":"垃圾","description":"垃圾三天没人清运了","address":"望京","reporter":{"phone":"1380013"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
+        let form = r#"{"district":"110105","channel":"web","kind":"complaint","category":"urban.sanitation.garbage","title":"垃圾没人清运","description":"垃圾三天没人清运了","address":"望京","reporter":{"phone":"1380013"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
         let req =
             Request::post("/api/validate?now=2026-11-29T10:05:00%2B08:00").body(Body::from(form)).expect("request");
         let (status, body) = send(app(state()), req).await;
         assert_eq!(status, StatusCode::OK);
         let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(v["valid"], false);
+        assert_eq!(v["issues"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["normalized"]["street"], "110105026", "望京 resolved to its street");
         assert_eq!(v["issues"][0]["field"], "reporter.phone");
         assert_eq!(v["issues"][0]["code"], "phone.invalid");
     }

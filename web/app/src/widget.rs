@@ -2,7 +2,7 @@
 
 use crate::components;
 use leptos::prelude::*;
-use minyi_model::{CaseForm, Channel, Issue, Kind, Reporter, ValidationResult, divisions};
+use minyi_model::{CaseForm, Channel, Issue, Kind, Reporter, ValidationResult, categories, divisions};
 
 /// One form field bound to a signal, with the issues for its path shown beneath it.
 #[component]
@@ -21,8 +21,6 @@ fn Field(
     #[prop(optional)]
     multiline: bool,
 ) -> impl IntoView {
-    let mine = move || issues.get().into_iter().filter(|i| i.field == path).collect::<Vec<_>>();
-    let list_id = format!("issues-{}", path.replace('.', "-"));
     let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
     view! {
         <div class="field">
@@ -32,22 +30,63 @@ fn Field(
             } else {
                 view! { <input id=id type="text" prop:value=move || value.get() on:input=on_input/> }.into_any()
             }}
-            <ul class="issues" id=list_id>
-                <For each=mine key=|i| i.code.clone() let:issue>
-                    <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code.clone()>
-                        <span class="zh">{issue.message.zh_cn.clone()}</span>
-                        <span class="en">{issue.message.en.clone()}</span>
-                    </li>
-                </For>
-            </ul>
+            <IssueList path=path issues=issues/>
         </div>
     }
 }
+
+/// Issues for one field path, listed under an input the widget draws itself.
+#[component]
+fn IssueList(
+    /// Field path, e.g. `category`.
+    path: &'static str,
+    /// Issues of the latest validation.
+    issues: Signal<Vec<Issue>>,
+) -> impl IntoView {
+    let mine = move || issues.get().into_iter().filter(|i| i.field == path).collect::<Vec<_>>();
+    view! {
+        <ul class="issues" id=format!("issues-{}", path.replace('.', "-"))>
+            <For each=mine key=|i| i.code.clone() let:issue>
+                <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code.clone()>
+                    <span class="zh">{issue.message.zh_cn.clone()}</span>
+                    <span class="en">{issue.message.en.clone()}</span>
+                </li>
+            </For>
+        </ul>
+    }
+}
+
+/// The category picker: the leaves of the tree, grouped under their level-2 names.
+#[component]
+fn CategorySelect(
+    /// The chosen leaf code (empty: none).
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let groups = categories::CATEGORIES.iter().filter(|c| c.level == 2);
+    view! {
+        <select id="category" on:change=move |ev| value.set(event_target_value(&ev))>
+            <option value="">"请选择 Choose…"</option>
+            {groups.map(|g| {
+                let prefix = format!("{}.", g.code);
+                let leaves = categories::leaves().filter(move |c| c.code.starts_with(&prefix));
+                view! {
+                    <optgroup label=format!("{} {}", g.zh_cn, g.en)>
+                        {leaves.map(|c| view! { <option value=c.code>{format!("{} {}", c.zh_cn, c.en)}</option> }).collect_view()}
+                    </optgroup>
+                }
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// Fields shown with their own inputs; issues of any other field are listed at the end of the form.
+const SHOWN: &[&str] = &["district", "category", "title", "description", "address", "reporter.phone", "consent"];
 
 /// The citizen complaint widget.
 #[component]
 pub fn ComplaintWidget() -> impl IntoView {
     let district = RwSignal::new("110105".to_owned());
+    let category = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
@@ -77,7 +116,7 @@ pub fn ComplaintWidget() -> impl IntoView {
             street: None,
             channel: Channel::Web,
             kind: Kind::Complaint,
-            category: None,
+            category: Some(category.get()).filter(|c| !c.is_empty()),
             title: title.get(),
             description: description.get(),
             address: address.get(),
@@ -96,6 +135,7 @@ pub fn ComplaintWidget() -> impl IntoView {
         _ => Vec::new(),
     });
 
+    let others = move || issues.get().into_iter().filter(|i| !SHOWN.contains(&i.field.as_str())).collect::<Vec<_>>();
     view! {
         <form class="widget" on:submit=|ev| ev.prevent_default()>
             <div class="field">
@@ -105,6 +145,12 @@ pub fn ComplaintWidget() -> impl IntoView {
                         <option value=d.code selected={d.code == "110105"}>{d.name}</option>
                     }).collect_view()}
                 </select>
+                <IssueList path="district" issues=issues/>
+            </div>
+            <div class="field">
+                <label for="category">"诉求分类 Category"</label>
+                <CategorySelect value=category/>
+                <IssueList path="category" issues=issues/>
             </div>
             <Field path="title" label="标题 Title" id="title" value=title issues=issues/>
             <Field path="description" label="诉求内容 Description" id="description" value=description issues=issues multiline=true/>
@@ -115,7 +161,16 @@ pub fn ComplaintWidget() -> impl IntoView {
                     <input id="consent" type="checkbox" on:change=move |ev| consent.set(event_target_checked(&ev))/>
                     " 我同意个人信息处理说明 I agree to the processing of my personal data"
                 </label>
+                <IssueList path="consent" issues=issues/>
             </div>
+            <ul class="issues" id="issues-other">
+                <For each=others key=|i| (i.field.clone(), i.code.clone()) let:issue>
+                    <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code.clone()>
+                        <span class="zh">{format!("{}：{}", issue.field, issue.message.zh_cn)}</span>
+                        <span class="en">{issue.message.en.clone()}</span>
+                    </li>
+                </For>
+            </ul>
             <p id="form-status" class="status">
                 {move || match result.get() {
                     None => String::new(),

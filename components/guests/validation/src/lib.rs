@@ -38,7 +38,7 @@ impl exports::minyi::casework::validation::Guest for Validator {
         now: String,
     ) -> Result<wit::ValidationResult, wit::InputError> {
         let schema = minyi_validation::schema::cached(&schema)
-            .map_err(|errors| minyi_validation::InputError::Schema(errors))
+            .map_err(minyi_validation::InputError::Schema)
             .map_err(|e| input_error(e.code(), e.to_string()))?;
         minyi_validation::validate_with(&schema, &form.into(), &now)
             .map(Into::into)
