@@ -1,7 +1,9 @@
 //! Resolves a written address to a Beijing district and street (街道 / 乡镇 / 地区): accepts
 //! `朝阳区望京街道`, `望京`, names with or without 区 / 街道 / 镇 / 乡 / 地区, full- or half-width.
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use minyi_model::divisions::{self, District, Street};
+use std::sync::OnceLock;
 
 /// What an address names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,60 +41,89 @@ fn stem<'a>(name: &'a str, suffixes: &[&str]) -> &'a str {
     name
 }
 
-/// All matches of `needle` as (start, end) byte ranges.
-fn matches(hay: &str, needle: &str) -> Vec<(usize, usize)> {
-    hay.match_indices(needle).map(|(i, m)| (i, i + m.len())).collect()
+/// What a name found in an address refers to.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    District(&'static District),
+    /// A street; `full` when the pattern is its full name (望京街道), not its stem (望京).
+    Street {
+        district: &'static District,
+        street: &'static Street,
+        full: bool,
+    },
+}
+
+/// Every district and street name and stem in one leftmost-longest automaton, built once.
+struct Index {
+    automaton: AhoCorasick,
+    targets: Vec<Vec<Target>>,
+}
+
+fn index() -> Option<&'static Index> {
+    static INDEX: OnceLock<Option<Index>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let mut patterns: Vec<String> = Vec::new();
+            let mut targets: Vec<Vec<Target>> = Vec::new();
+            let mut add = |pattern: &str, target: Target| match patterns.iter().position(|p| p == pattern) {
+                Some(i) => targets[i].push(target),
+                None => {
+                    patterns.push(pattern.to_owned());
+                    targets.push(vec![target]);
+                }
+            };
+            for d in divisions::DISTRICTS {
+                add(d.name, Target::District(d));
+                add(stem(d.name, &["区"]), Target::District(d));
+                for s in d.streets {
+                    add(s.name, Target::Street { district: d, street: s, full: true });
+                    let short = stem(s.name, &["街道", "地区", "镇", "乡"]);
+                    if short != s.name {
+                        add(short, Target::Street { district: d, street: s, full: false });
+                    }
+                }
+            }
+            let automaton = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok()?;
+            Some(Index { automaton, targets })
+        })
+        .as_ref()
 }
 
 /// Resolves an address, narrowing streets by the districts it names, else by `district` (the form's).
+/// Names are matched leftmost-longest in one pass: 安定门 is not also 安定, and 海淀区 is the district,
+/// not the stem of 海淀街道 (unless 海淀街道 is written out).
 pub fn resolve(address: &str, district: Option<&str>) -> Resolution {
     let text = normalize(address);
-    let mut found_districts: Vec<(usize, &'static District)> = Vec::new();
-    let mut district_spans: Vec<(usize, usize)> = Vec::new();
-    for d in divisions::DISTRICTS {
-        // The full name first, so that 海淀区 is one district mention and not also 海淀街道's stem.
-        let mut spans = matches(&text, d.name);
-        let bare = stem(d.name, &["区"]);
-        let bare_spans: Vec<_> =
-            matches(&text, bare).into_iter().filter(|(a, _)| !spans.iter().any(|(c, _)| c == a)).collect();
-        spans.extend(bare_spans);
-        if let Some(&(at, _)) = spans.iter().min() {
-            found_districts.push((at, d));
-        }
-        district_spans.extend(spans);
-    }
-    found_districts.sort_by_key(|(at, _)| *at);
-
-    let mut hits: Vec<(usize, usize, &'static District, &'static Street)> = Vec::new();
-    for d in divisions::DISTRICTS {
-        for s in d.streets {
-            for (a, b) in matches(&text, stem(s.name, &["街道", "地区", "镇", "乡"])) {
-                hits.push((a, b, d, s));
+    let mut districts: Vec<&'static District> = Vec::new();
+    let mut streets: Vec<(&'static District, &'static Street)> = Vec::new();
+    if let Some(index) = index() {
+        for m in index.automaton.find_iter(&text) {
+            let targets = &index.targets[m.pattern().as_usize()];
+            let names_district = targets.iter().find_map(|t| match t {
+                Target::District(d) => Some(*d),
+                Target::Street { .. } => None,
+            });
+            for t in targets {
+                match (*t, names_district) {
+                    (Target::District(d), _) if !districts.iter().any(|x| x.code == d.code) => districts.push(d),
+                    (Target::Street { district, street, full }, named) if full || named.is_none() => {
+                        streets.push((district, street))
+                    }
+                    _ => {}
+                }
             }
         }
     }
-    // A match inside a longer match is not a match of its own (安定 inside 安定门), and a street stem
-    // inside a district's name is the district (海淀 of 海淀区), unless the street's full name is written.
-    let longest: Vec<_> = hits
-        .iter()
-        .filter(|(a, b, _, _)| !hits.iter().any(|(c, e, _, _)| c <= a && b <= e && (e - c) > (b - a)))
-        .filter(|(a, b, _, s)| {
-            let full = text.get(*a..).is_some_and(|t| t.starts_with(s.name));
-            full || !district_spans.iter().any(|(c, e)| c <= a && b <= e)
-        })
-        .collect();
-    let mut streets: Vec<(&'static District, &'static Street)> = longest.iter().map(|(_, _, d, s)| (*d, *s)).collect();
-    streets.dedup_by_key(|(_, s)| s.code);
-    let narrow_to: Option<&str> = found_districts.first().map(|(_, d)| d.code).or(district);
+    let narrow_to: Option<&str> = districts.first().map(|d| d.code).or(district);
     if let Some(code) = narrow_to {
         let within: Vec<_> = streets.iter().copied().filter(|(d, _)| d.code == code).collect();
-        if !within.is_empty() || !found_districts.is_empty() {
+        if !within.is_empty() || !districts.is_empty() {
             streets = within;
         }
     }
     streets.sort_by_key(|(_, s)| s.code);
     streets.dedup_by_key(|(_, s)| s.code);
-    Resolution { districts: found_districts.into_iter().map(|(_, d)| d).collect(), streets }
+    Resolution { districts, streets }
 }
 
 #[cfg(test)]

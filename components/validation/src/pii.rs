@@ -67,45 +67,57 @@ fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Classifies the characters of a candidate span (separators removed).
+/// Longest candidate span, in characters (a 19-digit card is the longest number we look for).
+const MAX_SPAN: usize = 24;
+
+/// The digits of `chars` as ASCII, on the stack; `None` if any character is not a digit.
+fn ascii_digits(chars: &[char]) -> Option<([u8; MAX_SPAN], usize)> {
+    let mut out = [0u8; MAX_SPAN];
+    for (k, &c) in chars.iter().enumerate() {
+        out[k] = b'0' + digit(c)?;
+    }
+    Some((out, chars.len()))
+}
+
+/// Classifies the characters of a candidate span (separators removed; at most `MAX_SPAN`).
 fn classify(chars: &[char]) -> Option<(PiiKind, bool)> {
     // An 18-character ID whose check character is X (not a mask).
-    if chars.len() == 18 && chars[..17].iter().all(|&c| digit(c).is_some()) && matches!(chars[17], 'X' | 'x') {
-        let ascii: String = chars.iter().map(|&c| digit(c).map_or(c, |x| char::from(b'0' + x))).collect();
-        return id_number::has_valid_checksum(ascii.as_bytes()).then_some((PiiKind::IdNumber, false));
+    if chars.len() == 18 && matches!(chars[17], 'X' | 'x') {
+        let (mut ascii, _) = ascii_digits(&chars[..17])?;
+        ascii[17] = b'X';
+        return id_number::has_valid_checksum(&ascii[..18]).then_some((PiiKind::IdNumber, false));
     }
-    let masked = chars.iter().any(|&c| is_mask(c));
-    if masked {
+    if chars.iter().any(|&c| is_mask(c)) {
         // Partly masked mobile: 1[3-9]d + masks + at least two trailing digits, 11 characters in all.
-        let d: Vec<Option<u8>> = chars.iter().map(|&c| digit(c)).collect();
         let mask_run = chars.iter().skip(3).take_while(|&&c| is_mask(c)).count();
-        let tail = &d[(3 + mask_run).min(d.len())..];
+        let tail = chars.get((3 + mask_run).min(chars.len())..).unwrap_or_default();
         let ok = chars.len() == 11
-            && d[0] == Some(1)
-            && d[1].is_some_and(|x| (3..=9).contains(&x))
-            && d[2].is_some()
+            && digit(chars[0]) == Some(1)
+            && digit(chars[1]).is_some_and(|x| (3..=9).contains(&x))
+            && digit(chars[2]).is_some()
             && mask_run >= 3
             && tail.len() >= 2
-            && tail.iter().all(Option::is_some);
+            && tail.iter().all(|&c| digit(c).is_some());
         return ok.then_some((PiiKind::Mobile, true));
     }
-    let d: Vec<u8> = chars.iter().filter_map(|&c| digit(c)).collect();
-    let mobile = |d: &[u8]| d.len() == 11 && d[0] == 1 && (3..=9).contains(&d[1]);
-    if mobile(&d) || (d.len() == 13 && d[0] == 8 && d[1] == 6 && mobile(&d[2..])) {
+    let (ascii, n) = ascii_digits(chars)?;
+    let d = &ascii[..n];
+    let mobile = |d: &[u8]| d.len() == 11 && d[0] == b'1' && (b'3'..=b'9').contains(&d[1]);
+    if mobile(d) || (n == 13 && d.starts_with(b"86") && mobile(&d[2..])) {
         return Some((PiiKind::Mobile, false));
     }
-    if d.len() >= 10 && d.len() <= 12 && d[0] == 0 && d[1] != 0 {
-        let area = if d[1] == 1 || d[1] == 2 { 3 } else { 4 };
+    if (10..=12).contains(&n) && d[0] == b'0' && d[1] != b'0' {
+        let area = if d[1] == b'1' || d[1] == b'2' { 3 } else { 4 };
         let local = &d[area..];
-        if (7..=8).contains(&local.len()) && local[0] != 0 {
+        if (7..=8).contains(&local.len()) && local[0] != b'0' {
             return Some((PiiKind::Landline, false));
         }
     }
-    let ascii: Vec<u8> = d.iter().map(|x| b'0' + x).collect();
-    if id_number::has_valid_checksum(&ascii) {
+    if id_number::has_valid_checksum(d) {
         return Some((PiiKind::IdNumber, false));
     }
-    if (16..=19).contains(&d.len()) && matches!(d[0], 3..=6 | 9) && luhn(&d) {
+    let values: Vec<u8> = d.iter().map(|x| x - b'0').collect();
+    if (16..=19).contains(&n) && matches!(d[0], b'3'..=b'6' | b'9') && luhn(&values) {
         return Some((PiiKind::BankCard, false));
     }
     None
@@ -114,6 +126,9 @@ fn classify(chars: &[char]) -> Option<(PiiKind, bool)> {
 /// Finds personal data in `text`. Groups of digits joined by single spaces or dashes are tried as one
 /// number, longest first, so `138 0013 8000` is found but a date next to a number does not hide it.
 pub fn find(text: &str) -> Vec<Finding> {
+    if !text.chars().any(|c| digit(c).is_some()) {
+        return Vec::new();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut groups: Vec<Group> = Vec::new();
     let mut i = 0;
@@ -188,6 +203,9 @@ fn visible(kind: PiiKind, digits: usize, second: Option<u8>) -> (usize, usize) {
 /// Masks personal data in `text`; returns the masked copy and what was found.
 pub fn mask(text: &str) -> (String, Vec<Finding>) {
     let findings = find(text);
+    if findings.iter().all(|f| f.already_masked) {
+        return (text.to_owned(), findings);
+    }
     let mut chars: Vec<char> = text.chars().collect();
     for f in &findings {
         if f.already_masked {

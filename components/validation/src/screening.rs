@@ -1,6 +1,7 @@
 //! Out-of-scope screening: emergencies for 110 / 119 / 120 / 122 and matters before a court get a
 //! redirect instead of a case. The keyword lists are data (`data/screening.toml`), not code.
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use minyi_model::{Message, Redirect};
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -26,21 +27,51 @@ struct Rules {
     redirect: Vec<Rule>,
 }
 
-fn rules() -> &'static [Rule] {
-    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    // Built-in data, checked by this module's tests; an empty list would only disable screening.
-    RULES.get_or_init(|| toml::from_str::<Rules>(SCREENING).map(|r| r.redirect).unwrap_or_default())
+/// The rules and one automaton over all their words: (rule, is `unless`) per pattern.
+struct Screen {
+    rules: Vec<Rule>,
+    automaton: AhoCorasick,
+    words: Vec<(usize, bool, String)>,
 }
 
-/// The redirect for a demand whose text describes an emergency or a court matter, with the keyword found.
+fn compiled() -> Option<&'static Screen> {
+    static SCREEN: OnceLock<Option<Screen>> = OnceLock::new();
+    SCREEN
+        .get_or_init(|| {
+            // Built-in data, checked by this module's tests.
+            let rules = toml::from_str::<Rules>(SCREENING).ok()?.redirect;
+            let mut words = Vec::new();
+            for (i, r) in rules.iter().enumerate() {
+                words.extend(r.keywords.iter().map(|k| (i, false, k.clone())));
+                words.extend(r.unless.iter().map(|u| (i, true, u.clone())));
+            }
+            // A DFA: built once per process (or warm component instance), fastest to scan with.
+            let automaton =
+                AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).build(words.iter().map(|(_, _, w)| w)).ok()?;
+            Some(Screen { rules, automaton, words })
+        })
+        .as_ref()
+}
+
+/// The redirect for a demand whose text describes an emergency or a court matter, with the keyword
+/// found. One pass over the text finds every keyword and `unless` word of every rule.
 pub fn screen(title: &str, description: &str) -> Option<(Redirect, &'static str)> {
-    let text = format!("{title}\n{description}");
-    rules().iter().find_map(|r| {
-        let hit = r.keywords.iter().find(|k| text.contains(k.as_str()))?;
-        if r.unless.iter().any(|u| text.contains(u.as_str())) {
-            return None;
+    let screen = compiled()?;
+    let mut hit: Vec<Option<&'static str>> = vec![None; screen.rules.len()];
+    let mut vetoed = vec![false; screen.rules.len()];
+    for text in [title, description] {
+        for m in screen.automaton.find_overlapping_iter(text) {
+            let (rule, unless, word) = &screen.words[m.pattern().as_usize()];
+            if *unless {
+                vetoed[*rule] = true;
+            } else if hit[*rule].is_none() {
+                hit[*rule] = Some(word.as_str());
+            }
         }
-        Some((Redirect { to: r.to.clone(), message: Message::new(r.zh_cn.clone(), r.en.clone()) }, hit.as_str()))
+    }
+    screen.rules.iter().enumerate().find_map(|(i, r)| {
+        let word = hit[i].filter(|_| !vetoed[i])?;
+        Some((Redirect { to: r.to.clone(), message: Message::new(r.zh_cn.clone(), r.en.clone()) }, word))
     })
 }
 
@@ -50,7 +81,7 @@ mod tests {
 
     #[test]
     fn the_data_parses() {
-        assert_eq!(rules().len(), 5);
+        assert_eq!(compiled().map(|s| s.rules.len()), Some(5));
     }
 
     #[test]
