@@ -1,7 +1,7 @@
 //! Resolves a written address to a Beijing district and street (街道 / 乡镇 / 地区): accepts
 //! `朝阳区望京街道`, `望京`, names with or without 区 / 街道 / 镇 / 乡 / 地区, full- or half-width.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use crate::matcher::Matcher;
 use minyi_model::divisions::{self, District, Street};
 use std::sync::OnceLock;
 
@@ -53,40 +53,37 @@ enum Target {
     },
 }
 
-/// Every district and street name and stem in one leftmost-longest automaton, built once.
+/// Every district and street name and stem in one matcher, built once.
 struct Index {
-    automaton: AhoCorasick,
+    matcher: Matcher,
     targets: Vec<Vec<Target>>,
 }
 
-fn index() -> Option<&'static Index> {
-    static INDEX: OnceLock<Option<Index>> = OnceLock::new();
-    INDEX
-        .get_or_init(|| {
-            let mut patterns: Vec<String> = Vec::new();
-            let mut targets: Vec<Vec<Target>> = Vec::new();
-            let mut add = |pattern: &str, target: Target| match patterns.iter().position(|p| p == pattern) {
-                Some(i) => targets[i].push(target),
-                None => {
-                    patterns.push(pattern.to_owned());
-                    targets.push(vec![target]);
-                }
-            };
-            for d in divisions::DISTRICTS {
-                add(d.name, Target::District(d));
-                add(stem(d.name, &["区"]), Target::District(d));
-                for s in d.streets {
-                    add(s.name, Target::Street { district: d, street: s, full: true });
-                    let short = stem(s.name, &["街道", "地区", "镇", "乡"]);
-                    if short != s.name {
-                        add(short, Target::Street { district: d, street: s, full: false });
-                    }
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut add = |pattern: &str, target: Target| match patterns.iter().position(|p| p == pattern) {
+            Some(i) => targets[i].push(target),
+            None => {
+                patterns.push(pattern.to_owned());
+                targets.push(vec![target]);
+            }
+        };
+        for d in divisions::DISTRICTS {
+            add(d.name, Target::District(d));
+            add(stem(d.name, &["区"]), Target::District(d));
+            for s in d.streets {
+                add(s.name, Target::Street { district: d, street: s, full: true });
+                let short = stem(s.name, &["街道", "地区", "镇", "乡"]);
+                if short != s.name {
+                    add(short, Target::Street { district: d, street: s, full: false });
                 }
             }
-            let automaton = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok()?;
-            Some(Index { automaton, targets })
-        })
-        .as_ref()
+        }
+        Index { matcher: Matcher::new(patterns), targets }
+    })
 }
 
 /// Resolves an address, narrowing streets by the districts it names, else by `district` (the form's).
@@ -96,9 +93,10 @@ pub fn resolve(address: &str, district: Option<&str>) -> Resolution {
     let text = normalize(address);
     let mut districts: Vec<&'static District> = Vec::new();
     let mut streets: Vec<(&'static District, &'static Street)> = Vec::new();
-    if let Some(index) = index() {
-        for m in index.automaton.find_iter(&text) {
-            let targets = &index.targets[m.pattern().as_usize()];
+    {
+        let index = index();
+        for m in index.matcher.find_longest(&text) {
+            let targets = &index.targets[m.pattern];
             let names_district = targets.iter().find_map(|t| match t {
                 Target::District(d) => Some(*d),
                 Target::Street { .. } => None,

@@ -8,6 +8,7 @@
 pub mod address;
 mod form;
 mod id_number;
+pub mod matcher;
 mod messages;
 mod phone;
 pub mod pii;

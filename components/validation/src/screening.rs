@@ -1,7 +1,7 @@
 //! Out-of-scope screening: emergencies for 110 / 119 / 120 / 122 and matters before a court get a
 //! redirect instead of a case. The keyword lists are data (`data/screening.toml`), not code.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use crate::matcher::Matcher;
 use minyi_model::{Message, Redirect};
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -27,10 +27,10 @@ struct Rules {
     redirect: Vec<Rule>,
 }
 
-/// The rules and one automaton over all their words: (rule, is `unless`) per pattern.
+/// The rules and one matcher over all their words: (rule, is `unless`) per pattern.
 struct Screen {
     rules: Vec<Rule>,
-    automaton: AhoCorasick,
+    matcher: Matcher,
     words: Vec<(usize, bool, String)>,
 }
 
@@ -45,10 +45,8 @@ fn compiled() -> Option<&'static Screen> {
                 words.extend(r.keywords.iter().map(|k| (i, false, k.clone())));
                 words.extend(r.unless.iter().map(|u| (i, true, u.clone())));
             }
-            // A DFA: built once per process (or warm component instance), fastest to scan with.
-            let automaton =
-                AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).build(words.iter().map(|(_, _, w)| w)).ok()?;
-            Some(Screen { rules, automaton, words })
+            let matcher = Matcher::new(words.iter().map(|(_, _, w)| w.clone()));
+            Some(Screen { rules, matcher, words })
         })
         .as_ref()
 }
@@ -60,8 +58,8 @@ pub fn screen(title: &str, description: &str) -> Option<(Redirect, &'static str)
     let mut hit: Vec<Option<&'static str>> = vec![None; screen.rules.len()];
     let mut vetoed = vec![false; screen.rules.len()];
     for text in [title, description] {
-        for m in screen.automaton.find_overlapping_iter(text) {
-            let (rule, unless, word) = &screen.words[m.pattern().as_usize()];
+        for m in screen.matcher.find_all(text) {
+            let (rule, unless, word) = &screen.words[m.pattern];
             if *unless {
                 vetoed[*rule] = true;
             } else if hit[*rule].is_none() {
