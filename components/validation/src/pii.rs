@@ -18,14 +18,14 @@ pub enum PiiKind {
     BankCard,
 }
 
-/// One finding: its kind and character range in the text.
+/// One finding: its kind and byte range in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Finding {
     /// Kind of data.
     pub kind: PiiKind,
-    /// Start, in characters.
+    /// Start byte.
     pub start: usize,
-    /// End (exclusive), in characters.
+    /// End byte (exclusive).
     pub end: usize,
     /// The number was already partly masked in the text.
     pub already_masked: bool,
@@ -125,11 +125,44 @@ fn classify(chars: &[char]) -> Option<(PiiKind, bool)> {
 
 /// Finds personal data in `text`. Groups of digits joined by single spaces or dashes are tried as one
 /// number, longest first, so `138 0013 8000` is found but a date next to a number does not hide it.
+/// Only the stretches around digits are looked at closely; prose is skipped a character at a time.
 pub fn find(text: &str) -> Vec<Finding> {
-    if !text.chars().any(|c| digit(c).is_some()) {
-        return Vec::new();
+    let mut findings = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut it = text.char_indices().peekable();
+    while let Some((at, c)) = it.next() {
+        if digit(c).is_none() {
+            prev = Some(c);
+            continue;
+        }
+        // A stretch of digits, masks and separators starting at this digit.
+        let mut region: Vec<(usize, char)> = vec![(at, c)];
+        while let Some(&(k, d)) = it.peek() {
+            if digit(d).is_some() || is_mask(d) || is_separator(d) {
+                region.push((k, d));
+                it.next();
+            } else {
+                break;
+            }
+        }
+        let next = it.peek().map(|&(_, d)| d);
+        find_in_region(text, &region, prev, next, &mut findings);
+        prev = region.last().map(|&(_, d)| d);
     }
-    let chars: Vec<char> = text.chars().collect();
+    findings
+}
+
+/// The number-finding of [`find`] within one stretch of digits, masks and separators.
+fn find_in_region(
+    text: &str,
+    region: &[(usize, char)],
+    before: Option<char>,
+    after: Option<char>,
+    out: &mut Vec<Finding>,
+) {
+    let chars: Vec<char> = region.iter().map(|&(_, c)| c).collect();
+    let byte_end =
+        |k: usize| region.get(k).map_or_else(|| region.last().map_or(0, |&(b, c)| b + c.len_utf8()), |&(b, _)| b);
     let mut groups: Vec<Group> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -149,7 +182,6 @@ pub fn find(text: &str) -> Vec<Finding> {
             i += 1;
         }
     }
-    let mut findings = Vec::new();
     let mut g = 0;
     while g < groups.len() {
         // Consecutive groups separated by exactly one separator, each joined group ≥ 3 characters.
@@ -164,27 +196,40 @@ pub fn find(text: &str) -> Vec<Finding> {
         }
         let mut matched = None;
         for end in (g..=last).rev() {
-            let span: Vec<char> =
-                (g..=end).flat_map(|k| chars[groups[k].start..groups[k].end].iter().copied()).collect();
-            if let Some((kind, already_masked)) = classify(&span) {
-                matched = Some((end, Finding { kind, start: groups[g].start, end: groups[end].end, already_masked }));
+            let mut span = ['\0'; MAX_SPAN];
+            let mut len = 0;
+            for &c in (g..=end).flat_map(|k| &chars[groups[k].start..groups[k].end]) {
+                if len == MAX_SPAN {
+                    len += 1;
+                    break;
+                }
+                span[len] = c;
+                len += 1;
+            }
+            if !(7..=MAX_SPAN).contains(&len) {
+                continue;
+            }
+            if let Some((kind, already_masked)) = classify(&span[..len]) {
+                matched = Some((end, kind, already_masked));
                 break;
             }
         }
         match matched {
-            Some((end, finding)) => {
+            Some((end, kind, already_masked)) => {
                 // A number glued to more digits or letters on either side is part of something else.
-                let glued = |k: Option<&char>| k.is_some_and(|c| c.is_ascii_alphanumeric());
-                let before = finding.start.checked_sub(1).and_then(|k| chars.get(k));
-                if !glued(before) && !glued(chars.get(finding.end)) {
-                    findings.push(finding);
+                let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+                let left = if groups[g].start == 0 { before } else { chars.get(groups[g].start - 1).copied() };
+                let right = chars.get(groups[end].end).copied().or(after);
+                if !glued(left) && !glued(right) {
+                    let (start, end_byte) = (byte_end(groups[g].start), byte_end(groups[end].end));
+                    debug_assert!(text.is_char_boundary(start) && text.is_char_boundary(end_byte));
+                    out.push(Finding { kind, start, end: end_byte, already_masked });
                 }
                 g = end + 1;
             }
             None => g += 1,
         }
     }
-    findings
 }
 
 /// How many leading and trailing digits stay visible; `second` is the number's second digit.
@@ -206,20 +251,27 @@ pub fn mask(text: &str) -> (String, Vec<Finding>) {
     if findings.iter().all(|f| f.already_masked) {
         return (text.to_owned(), findings);
     }
-    let mut chars: Vec<char> = text.chars().collect();
-    for f in &findings {
-        if f.already_masked {
-            continue;
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for f in findings.iter().filter(|f| !f.already_masked) {
+        out.push_str(&text[copied..f.start]);
+        let span = &text[f.start..f.end];
+        let digits: Vec<u8> = span.chars().filter_map(digit).collect();
+        let total = span.chars().filter(|&c| digit(c).is_some() || matches!(c, 'X' | 'x')).count();
+        let (head, tail) = visible(f.kind, total, digits.get(1).copied());
+        let mut seen = 0;
+        for c in span.chars() {
+            if digit(c).is_some() || matches!(c, 'X' | 'x') {
+                out.push(if seen >= head && seen + tail < total { '*' } else { c });
+                seen += 1;
+            } else {
+                out.push(c);
+            }
         }
-        let positions: Vec<usize> =
-            (f.start..f.end).filter(|&k| digit(chars[k]).is_some() || chars[k] == 'X' || chars[k] == 'x').collect();
-        let second = positions.get(1).and_then(|&k| digit(chars[k]));
-        let (head, tail) = visible(f.kind, positions.len(), second);
-        for &k in positions.iter().skip(head).take(positions.len().saturating_sub(head + tail)) {
-            chars[k] = '*';
-        }
+        copied = f.end;
     }
-    (chars.into_iter().collect(), findings)
+    out.push_str(&text[copied..]);
+    (out, findings)
 }
 
 /// The warning reported for personal data found in a free-text field.
