@@ -43,6 +43,11 @@ fn required(field: &str) -> Issue {
         );
     }
     let (zh, en) = label(field);
+    if matches!(field, "district" | "street" | "category") {
+        // Picked from a list, not typed.
+        let code = format!("{}.required", field);
+        return messages::error(field, &code, format!("请选择{zh}。"), format!("Please choose the {en}."));
+    }
     messages::required(field, zh, en)
 }
 
