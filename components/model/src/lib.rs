@@ -11,6 +11,7 @@ pub mod divisions;
 pub mod json;
 mod routing;
 mod scoring;
+pub mod source;
 mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};

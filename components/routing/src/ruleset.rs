@@ -13,6 +13,7 @@
 //! then = { lead = "$street", tier = "general" }
 //! ```
 
+use minyi_model::source::line_col;
 use minyi_model::{Kind, RuleError, SlaTier};
 use serde::Deserialize;
 use toml::Spanned;
@@ -130,14 +131,6 @@ pub struct RuleSet {
     pub header: Header,
     /// Rules by (priority, file order).
     pub rules: Vec<Rule>,
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(source: &str, offset: usize) -> (u32, u32) {
-    let before = source.get(..offset.min(source.len())).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line as u32, column as u32)
 }
 
 fn error_at(source: &str, offset: usize, message: String) -> RuleError {

@@ -2,6 +2,7 @@
 //! per-category extra attributes with Open311 datatypes. A wrong schema is rejected with line,
 //! column, the schema field and the reason.
 
+use minyi_model::source::line_col;
 use minyi_model::{Message, categories, divisions};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -211,13 +212,6 @@ impl Schema {
     pub fn requires(&self, field: &str) -> bool {
         self.required.contains(field)
     }
-}
-
-fn line_col(source: &str, offset: usize) -> (u32, u32) {
-    let before = source.get(..offset.min(source.len())).unwrap_or(source);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line as u32, column as u32)
 }
 
 struct Errors<'a> {

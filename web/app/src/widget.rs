@@ -35,6 +35,23 @@ fn Field(
     }
 }
 
+/// One issue, in both languages; `show_field` prefixes the field path (for the list of other fields).
+#[component]
+fn IssueItem(
+    /// The issue.
+    issue: Issue,
+    /// Prefix the zh-CN text with the field path.
+    show_field: bool,
+) -> impl IntoView {
+    let zh = if show_field { format!("{}：{}", issue.field, issue.message.zh_cn) } else { issue.message.zh_cn };
+    view! {
+        <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code>
+            <span class="zh">{zh}</span>
+            <span class="en">{issue.message.en}</span>
+        </li>
+    }
+}
+
 /// Issues for one field path, listed under an input the widget draws itself.
 #[component]
 fn IssueList(
@@ -47,10 +64,7 @@ fn IssueList(
     view! {
         <ul class="issues" id=format!("issues-{}", path.replace('.', "-"))>
             <For each=mine key=|i| i.code.clone() let:issue>
-                <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code.clone()>
-                    <span class="zh">{issue.message.zh_cn.clone()}</span>
-                    <span class="en">{issue.message.en.clone()}</span>
-                </li>
+                <IssueItem issue=issue show_field=false/>
             </For>
         </ul>
     }
@@ -165,10 +179,7 @@ pub fn ComplaintWidget() -> impl IntoView {
             </div>
             <ul class="issues" id="issues-other">
                 <For each=others key=|i| (i.field.clone(), i.code.clone()) let:issue>
-                    <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code.clone()>
-                        <span class="zh">{format!("{}：{}", issue.field, issue.message.zh_cn)}</span>
-                        <span class="en">{issue.message.en.clone()}</span>
-                    </li>
+                    <IssueItem issue=issue show_field=true/>
                 </For>
             </ul>
             <p id="form-status" class="status">
