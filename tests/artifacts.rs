@@ -68,6 +68,11 @@ fn scorer() {
 }
 
 #[test]
+fn test_trap_validator() {
+    check(minyi_artifacts::TEST_TRAP_VALIDATOR_BYTES, "minyi:casework/validation@0.1.0");
+}
+
+#[test]
 fn paths_hold_the_same_bytes() {
     for (name, path, bytes) in minyi_artifacts::ALL {
         assert_eq!(std::fs::read(path).expect("artifact file exists"), *bytes, "{name}");

@@ -283,3 +283,33 @@ mod scorer {
         assert!(matches!(runtime().score_json("[{}]", &config), Err(CallError::Input { .. })));
     }
 }
+
+/// The runtime maps a trap to `RuntimeError::Trap`, drops the failed instance and keeps serving:
+/// proved with a real component that traps on purpose (components/guests/test-trap).
+mod test_trap_validator {
+    use super::*;
+
+    #[test]
+    fn a_trap_is_a_typed_error_and_the_next_call_works() {
+        let rt = Runtime::with_components(
+            RuntimeConfig::default(),
+            minyi_artifacts::TEST_TRAP_VALIDATOR_BYTES,
+            minyi_artifacts::ROUTER_BYTES,
+            minyi_artifacts::SCORER_BYTES,
+        )
+        .expect("loads");
+        assert!(rt.validate_field("title", "fine").expect("a normal call works").is_empty());
+        for _ in 0..3 {
+            match rt.validate_field("title", "trap") {
+                Err(RuntimeError::Trap { component, trap }) => {
+                    assert_eq!(component, "validator");
+                    assert!(trap.contains("unreachable"), "the guest's panic is an unreachable trap: {trap}");
+                    assert!(!trap.contains("cannot enter"), "a trapped instance is never reused: {trap}");
+                }
+                other => panic!("expected a typed trap, got {other:?}"),
+            }
+            assert!(rt.validate_field("title", "fine").expect("the runtime recovers").is_empty());
+        }
+        assert!(matches!(rt.validate_json("{}", NOW), Err(CallError::Runtime(RuntimeError::Trap { .. }))));
+    }
+}

@@ -4,11 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (component name, guest package, const name)
+/// (component name, guest package, const name). `test_trap_validator` is a test component
+/// (components/guests/test-trap): built and tested like the others, never served.
 const GUESTS: &[(&str, &str, &str)] = &[
     ("validator", "minyi-guest-validation", "VALIDATOR"),
     ("router", "minyi-guest-routing", "ROUTER"),
     ("scorer", "minyi-guest-scoring", "SCORER"),
+    ("test_trap_validator", "minyi-test-trap-validator", "TEST_TRAP_VALIDATOR"),
 ];
 const TARGET: &str = "wasm32-unknown-unknown";
 

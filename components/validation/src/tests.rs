@@ -217,6 +217,38 @@ fn district_schemas() {
 }
 
 #[test]
+fn fingerprint_finds_repeats_whatever_the_notation() {
+    let fp = |edit: Edit| {
+        let mut f = form();
+        edit(&mut f);
+        validate(&f, NOW).expect("valid now").fingerprint
+    };
+    let base = fp(|_| {});
+    // Same reporter, street and category leaf, written differently: the same key.
+    assert_eq!(
+        fp(|f| f.reporter = Some(Reporter { phone: Some("+86 138-0013-8000".into()), ..Reporter::default() })),
+        base
+    );
+    assert_eq!(
+        fp(|f| f.reporter =
+            Some(Reporter { phone: Some("１３８００１３８０００".into()), ..Reporter::default() })),
+        base
+    );
+    assert_eq!(fp(|f| f.street = None), base, "the street resolved from the address counts");
+    assert_eq!(fp(|f| f.title = "另一个标题".into()), base, "the text does not matter");
+    // A different reporter, street or category: a different key.
+    assert_ne!(fp(|f| f.reporter = Some(Reporter { phone: Some("13900139000".into()), ..Reporter::default() })), base);
+    assert_ne!(fp(|f| f.category = Some("urban.sanitation.sorting".into())), base);
+    assert_ne!(
+        fp(|f| {
+            f.street = Some("110105015".into());
+            f.address = "朝阳区八里庄街道某小区".into();
+        }),
+        base
+    );
+}
+
+#[test]
 fn description_length_counts_characters_not_bytes() {
     let mut f = form();
     f.description = "垃".repeat(2000); // 6000 bytes, 2000 characters

@@ -1,0 +1,43 @@
+//! Test component: a `validator` that traps on purpose (see README.md); it holds no domain logic.
+#![allow(unsafe_code)]
+
+wit_bindgen::generate!({ world: "validator", path: "../../../wit" });
+
+use exports::minyi::casework::types as wit;
+
+struct TrapValidator;
+
+fn trap(function: &str) -> ! {
+    panic!("{function}: the trap test component traps on purpose")
+}
+
+impl exports::minyi::casework::validation::Guest for TrapValidator {
+    fn validate(_: wit::CaseForm, _: String) -> Result<wit::ValidationResult, wit::InputError> {
+        trap("validate")
+    }
+
+    fn validate_field(_: String, value: String) -> Vec<wit::Issue> {
+        if value == "trap" {
+            trap("validate-field")
+        }
+        Vec::new()
+    }
+
+    fn validate_json(_: String, _: String) -> Result<String, wit::InputError> {
+        trap("validate-json")
+    }
+
+    fn check_schema(_: String) -> Vec<wit::SchemaError> {
+        trap("check-schema")
+    }
+
+    fn validate_with_schema(_: String, _: wit::CaseForm, _: String) -> Result<wit::ValidationResult, wit::InputError> {
+        trap("validate-with-schema")
+    }
+
+    fn validate_json_with_schema(_: String, _: String, _: String) -> Result<String, wit::InputError> {
+        trap("validate-json-with-schema")
+    }
+}
+
+export!(TrapValidator);
