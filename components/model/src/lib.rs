@@ -9,12 +9,14 @@ mod case;
 pub mod categories;
 pub mod divisions;
 pub mod json;
+pub mod matcher;
+pub mod open311;
 mod routing;
 mod scoring;
 pub mod source;
 mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
-pub use routing::{Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier};
+pub use routing::{CaseContext, ExampleOutcome, Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier};
 pub use scoring::{Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, UnitScore, UnitType};
 pub use validation::{Issue, Masked, Message, Redirect, Severity, ValidationResult};

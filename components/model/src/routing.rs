@@ -1,5 +1,6 @@
 //! The routing decision and its explanation.
 
+use crate::Severity;
 use serde::{Deserialize, Serialize};
 
 /// Time-limit tier.
@@ -68,7 +69,7 @@ pub struct RoutingDecision {
     pub explanation: Explanation,
 }
 
-/// A problem in a rule set.
+/// A problem in a rule set: an error stops it loading, a warning (a shadowed or overlapping rule) does not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleError {
     /// 1-based line, 0 when not tied to one.
@@ -77,10 +78,51 @@ pub struct RuleError {
     pub column: u32,
     /// What is wrong.
     pub message: String,
+    /// Error or warning.
+    pub severity: Severity,
+}
+
+impl RuleError {
+    /// An error at a place.
+    pub fn error(line: u32, column: u32, message: impl Into<String>) -> Self {
+        Self { line, column, message: message.into(), severity: Severity::Error }
+    }
+
+    /// True for errors (as opposed to warnings).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
 }
 
 impl std::fmt::Display for RuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}: {level}: {}", self.line, self.column, self.message)
     }
+}
+
+/// Facts about a case that the form does not carry; the host supplies them from its records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseContext {
+    /// Earlier demands of the same reporter or about the same address (重复诉求), this one not counted.
+    #[serde(default)]
+    pub repeat_count: u32,
+}
+
+/// The outcome of one example written inside a rule set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExampleOutcome {
+    /// The example's name.
+    pub name: String,
+    /// Line of the example in the rule set.
+    pub line: u32,
+    /// True when the decision met every expectation.
+    pub passed: bool,
+    /// What differed (`lead: expected X, got Y`), empty when passed.
+    pub mismatches: Vec<String>,
+    /// The decision the example's case got.
+    pub decision: RoutingDecision,
 }

@@ -1,71 +1,26 @@
-//! Evaluates a rule set against one form: hit policy, fallback (兜底), deadline and explanation.
+//! Evaluates a compiled rule set against one case: candidates from the index, hit policy, fallback (兜底),
+//! deadline and explanation.
 
 use crate::RouteError;
-use crate::ruleset::{HitPolicy, Rule, RuleSet};
-use chrono::{DateTime, Duration};
-use minyi_model::{CaseForm, Explanation, FiredRule, NearMiss, RoutingDecision, SlaTier};
+use crate::calendar::{Calendar, deadline};
+use crate::compile::{Rule, RuleSet};
+use crate::cond::{Facts, Trace};
+use crate::format::HitPolicy;
+use chrono::DateTime;
+use minyi_model::{CaseContext, CaseForm, Explanation, FiredRule, NearMiss, RoutingDecision, SlaTier};
 
 /// How many near-misses an explanation lists.
 const NEAR_MISSES: usize = 3;
+/// How many failed candidates are examined closely for near-misses.
+const EXAMINED: usize = 24;
+/// The pseudo rule id an explanation names when the default unit (兜底) took the case.
+pub const DEFAULT_RULE: &str = "(default)";
 
-/// The outcome of testing one rule: the conditions that held and the ones that failed.
-struct Test {
-    held: Vec<String>,
-    failed: Vec<String>,
-}
-
-fn test(rule: &Rule, form: &CaseForm) -> Test {
-    let mut t = Test { held: Vec::new(), failed: Vec::new() };
-    let w = &rule.when;
-    let category = form.category.as_deref().unwrap_or("");
-    if !w.category.is_empty() {
-        match w.category.iter().find(|p| category_matches(category, p)) {
-            Some(p) => t.held.push(format!("category {category} is under {p}")),
-            None => t.failed.push(format!("category {category:?} is not under any of {:?}", w.category)),
-        }
-    }
-    if !w.kind.is_empty() {
-        if w.kind.contains(&form.kind) {
-            t.held.push(format!("kind is {:?}", form.kind).to_lowercase());
-        } else {
-            t.failed.push(format!("kind {:?} is not one of {:?}", form.kind, w.kind).to_lowercase());
-        }
-    }
-    if !w.district.is_empty() {
-        if w.district.iter().any(|d| d == &form.district) {
-            t.held.push(format!("district is {}", form.district));
-        } else {
-            t.failed.push(format!("district {} is not one of {:?}", form.district, w.district));
-        }
-    }
-    if !w.keywords.is_empty() {
-        match w.keywords.iter().find(|k| form.title.contains(k.as_str()) || form.description.contains(k.as_str())) {
-            Some(k) => t.held.push(format!("text mentions {k:?}")),
-            None => t.failed.push(format!("text mentions none of {:?}", w.keywords)),
-        }
-    }
-    t
-}
-
-/// A category matches a prefix at a level boundary: `urban.sanitation` covers `urban.sanitation.garbage`.
-fn category_matches(category: &str, prefix: &str) -> bool {
-    category == prefix || category.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'))
-}
-
-fn resolve_unit(unit: &str, form: &CaseForm) -> String {
+fn resolve(unit: &str, form: &CaseForm) -> String {
     match unit {
-        "$street" => form.street.clone().unwrap_or_else(|| form.district.clone()),
+        "$street" => form.street.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| form.district.clone()),
         "$district" => form.district.clone(),
         other => other.to_owned(),
-    }
-}
-
-/// Reply time limit of each tier (calendar time; working-day calendars come with the routing issue).
-fn limit(tier: SlaTier) -> Duration {
-    match tier {
-        SlaTier::Emergency | SlaTier::Urgent | SlaTier::Consult => Duration::hours(24),
-        SlaTier::General => Duration::days(7),
-        SlaTier::Complex => Duration::days(21),
     }
 }
 
@@ -85,30 +40,30 @@ fn push_unique(list: &mut Vec<String>, item: String) {
     }
 }
 
-/// Routes one form with a parsed rule set. Unmatched forms go to the default unit or an operator.
-pub fn route(rules: &RuleSet, form: &CaseForm) -> Result<RoutingDecision, RouteError> {
+/// Routes one case. Unmatched cases go to the default unit or an operator; only a `received_at` that is
+/// not a timestamp is an error (no deadline can be set without it).
+pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<RoutingDecision, RouteError> {
     let received = DateTime::parse_from_rfc3339(form.received_at.trim())
         .map_err(|_| RouteError::ReceivedAt(form.received_at.clone()))?;
-    let mut fired: Vec<(&Rule, Test)> = Vec::new();
-    let mut misses: Vec<(&Rule, Test)> = Vec::new();
-    for rule in &rules.rules {
-        let t = test(rule, form);
-        if t.failed.is_empty() {
-            fired.push((rule, t));
-            if rules.header.hit_policy == HitPolicy::First {
+    let facts = Facts::new(form, context, received, &rules.vocabulary);
+    let mut candidates = Vec::new();
+    rules.index.candidates(form.category.as_deref().unwrap_or(""), &form.district, &mut candidates);
+
+    let mut fired: Vec<&Rule> = Vec::new();
+    let mut missed: Vec<&Rule> = Vec::new();
+    let mut decided = false;
+    for &n in &candidates {
+        let Some(rule) = rules.rules.get(n as usize) else { continue };
+        if rule.when.eval(&facts, None) {
+            fired.push(rule);
+            if rules.hit_policy == HitPolicy::First && rule.then.decides() {
+                decided = true;
                 break;
             }
         } else {
-            misses.push((rule, t));
+            missed.push(rule);
         }
     }
-    misses.sort_by_key(|(_, t)| (t.failed.len(), std::cmp::Reverse(t.held.len())));
-    let near_misses = misses
-        .iter()
-        .filter(|(_, t)| !t.held.is_empty())
-        .take(NEAR_MISSES)
-        .map(|(r, t)| NearMiss { rule: r.id.get_ref().clone(), failed: t.failed.join("; ") })
-        .collect();
 
     let mut d = RoutingDecision {
         lead: String::new(),
@@ -119,144 +74,99 @@ pub fn route(rules: &RuleSet, form: &CaseForm) -> Result<RoutingDecision, RouteE
         tags: Vec::new(),
         escalate: Vec::new(),
         manual: false,
-        explanation: Explanation { fired: Vec::new(), near_misses },
+        explanation: Explanation { fired: Vec::with_capacity(fired.len()), near_misses: Vec::new() },
     };
-    for (i, (rule, t)) in fired.iter().enumerate() {
-        let then = rule.then.get_ref();
-        let lead = then.lead.as_deref().map(|u| resolve_unit(u, form));
-        if i == 0 {
-            d.lead = lead.unwrap_or_default();
-            d.tier = then.tier;
-            d.priority = then.priority;
-        } else {
-            if let Some(l) = lead.filter(|l| *l != d.lead) {
-                push_unique(&mut d.co_handlers, l);
-            }
-            if urgency(then.tier) < urgency(d.tier) {
-                d.tier = then.tier;
-            }
-            d.priority = d.priority.min(then.priority);
+    let mut tier: Option<SlaTier> = None;
+    let mut priority: Option<u8> = None;
+    let mut leads = Vec::new();
+    for rule in &fired {
+        let then = &rule.then;
+        if let Some(lead) = &then.lead {
+            leads.push(resolve(lead, form));
+        }
+        if let Some(t) = then.tier
+            && tier.is_none_or(|cur| urgency(t) < urgency(cur))
+        {
+            tier = Some(t);
+        }
+        if let Some(p) = then.priority {
+            priority = Some(priority.map_or(p, |cur| cur.min(p)));
         }
         d.manual |= then.manual;
         for u in &then.co_handlers {
-            push_unique(&mut d.co_handlers, resolve_unit(u, form));
+            push_unique(&mut d.co_handlers, resolve(u, form));
         }
         for tag in &then.tags {
             push_unique(&mut d.tags, tag.clone());
         }
         for u in &then.escalate {
-            push_unique(&mut d.escalate, resolve_unit(u, form));
+            push_unique(&mut d.escalate, resolve(u, form));
         }
-        let why = if t.held.is_empty() { "no conditions".to_owned() } else { t.held.join("; ") };
-        d.explanation.fired.push(FiredRule { rule: rule.id.get_ref().clone(), why });
+        let mut trace = Trace::default();
+        rule.when.eval(&facts, Some(&mut trace));
+        let mut why =
+            if trace.held.is_empty() { "no conditions (matches every case)".to_owned() } else { trace.held.join("; ") };
+        if let Some(note) = &rule.note {
+            why = format!("{why} — {note}");
+        }
+        d.explanation.fired.push(FiredRule { rule: rule.id.clone(), why });
     }
-    if fired.is_empty() {
-        match rules.header.default_unit.as_deref() {
-            Some("manual") => {
-                d.lead = form.district.clone();
-                d.manual = true;
-            }
-            Some(unit) => d.lead = resolve_unit(unit, form),
-            None => d.lead = form.district.clone(),
+    let mut leads = leads.into_iter();
+    match leads.next() {
+        Some(lead) => d.lead = lead,
+        None if decided => d.lead = form.district.clone(), // manual without a lead: the district's operators
+        None => {
+            let why = match rules.default_unit.as_deref() {
+                Some("manual") => {
+                    d.manual = true;
+                    d.lead = form.district.clone();
+                    "no rule decided; the rule set sends such cases to an operator (manual dispatch)".to_owned()
+                }
+                Some(unit) => {
+                    d.lead = resolve(unit, form);
+                    format!("no rule decided; default unit {unit} (兜底)")
+                }
+                None => {
+                    d.lead = form.district.clone();
+                    "no rule decided; the case's district (兜底)".to_owned()
+                }
+            };
+            d.explanation.fired.push(FiredRule { rule: DEFAULT_RULE.to_owned(), why });
         }
+    }
+    for other in leads {
+        push_unique(&mut d.co_handlers, other);
     }
     if d.lead.is_empty() {
         d.lead = form.district.clone();
         d.manual = true;
     }
-    d.co_handlers.retain(|u| *u != d.lead);
-    d.deadline = (received + limit(d.tier)).to_rfc3339();
+    let lead = d.lead.clone();
+    d.co_handlers.retain(|u| *u != lead);
+    d.tier = tier.unwrap_or(SlaTier::General);
+    d.priority = priority.unwrap_or(3);
+    d.deadline = deadline(Calendar::china(), d.tier, received).to_rfc3339();
+    d.explanation.near_misses = near_misses(&facts, &missed);
     Ok(d)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parse;
-    use minyi_model::{Channel, Kind};
-
-    const RULES: &str = r#"
-[ruleset]
-name = "test"
-hit_policy = "first"
-
-[[rule]]
-id = "heating"
-priority = 1
-when = { category = ["utilities.heating"] }
-then = { lead = "bj.heating", tier = "urgent", priority = 1, co_handlers = ["$street"] }
-
-[[rule]]
-id = "garbage"
-priority = 5
-when = { category = ["urban.sanitation"], keywords = ["垃圾"] }
-then = { lead = "$street", tier = "general", tags = ["sanitation"] }
-"#;
-
-    fn form(category: &str, title: &str) -> CaseForm {
-        CaseForm {
-            district: "110105".into(),
-            street: Some("110105026".into()),
-            channel: Channel::Hotline,
-            kind: Kind::Complaint,
-            category: Some(category.into()),
-            title: title.into(),
-            description: String::new(),
-            address: "望京".into(),
-            location: None,
-            reporter: None,
-            attributes: Default::default(),
-            attachments: vec![],
-            consent: true,
-            received_at: "2026-11-29T10:00:00+08:00".into(),
-        }
-    }
-
-    #[test]
-    fn first_hit_with_explanation_and_deadline() {
-        let rules = parse(RULES).expect("valid");
-        let d = route(&rules, &form("urban.sanitation.garbage", "垃圾没人清运")).expect("routes");
-        assert_eq!(d.lead, "110105026");
-        assert_eq!(d.deadline, "2026-12-06T10:00:00+08:00");
-        assert_eq!(d.explanation.fired[0].rule, "garbage");
-        assert!(d.explanation.fired[0].why.contains("urban.sanitation"), "{:?}", d.explanation);
-    }
-
-    #[test]
-    fn near_miss_names_the_failed_condition() {
-        let rules = parse(RULES).expect("valid");
-        let d = route(&rules, &form("urban.sanitation.garbage", "路灯坏了")).expect("routes");
-        assert_eq!(d.lead, "110105", "falls back to the district (兜底)");
-        assert_eq!(d.explanation.near_misses[0].rule, "garbage");
-        assert!(d.explanation.near_misses[0].failed.contains("垃圾"));
-    }
-
-    #[test]
-    fn prefix_matches_only_whole_levels() {
-        assert!(category_matches("utilities.heating.outage", "utilities.heating"));
-        assert!(!category_matches("utilities.heatingx", "utilities.heating"));
-    }
-
-    #[test]
-    fn collect_merges_in_order() {
-        let src = RULES
-            .replace("hit_policy = \"first\"", "hit_policy = \"collect\"")
-            .replace("keywords = [\"垃圾\"]", "keywords = [\"暖气\"]")
-            .replace("[\"urban.sanitation\"]", "[\"utilities\"]");
-        let rules = parse(&src).expect("valid");
-        let d = route(&rules, &form("utilities.heating.outage", "暖气不热")).expect("routes");
-        assert_eq!(d.lead, "bj.heating");
-        assert_eq!(d.co_handlers, vec!["110105026"]);
-        assert_eq!(d.tier, SlaTier::Urgent);
-        assert_eq!(d.explanation.fired.len(), 2);
-        assert_eq!(d.tags, vec!["sanitation"]);
-    }
-
-    #[test]
-    fn manual_default() {
-        let src = RULES.replace("hit_policy = \"first\"", "hit_policy = \"first\"\ndefault_unit = \"manual\"");
-        let rules = parse(&src).expect("valid");
-        let d = route(&rules, &form("other", "x")).expect("routes");
-        assert!(d.manual);
-    }
+/// The failed candidates that came closest: fewest failed conditions, then most held, then rule order.
+fn near_misses(facts: &Facts<'_>, missed: &[&Rule]) -> Vec<NearMiss> {
+    let mut scored: Vec<(usize, usize, usize, &Rule, Trace)> = missed
+        .iter()
+        .take(EXAMINED)
+        .enumerate()
+        .map(|(order, rule)| {
+            let mut t = Trace::default();
+            rule.when.eval(facts, Some(&mut t));
+            (t.failed.len(), usize::MAX - t.held.len(), order, *rule, t)
+        })
+        .filter(|(_, _, _, _, t)| !t.held.is_empty() && !t.failed.is_empty())
+        .collect();
+    scored.sort_by_key(|(failed, held, order, _, _)| (*failed, *held, *order));
+    scored
+        .into_iter()
+        .take(NEAR_MISSES)
+        .map(|(_, _, _, rule, t)| NearMiss { rule: rule.id.clone(), failed: t.failed.join("; ") })
+        .collect()
 }

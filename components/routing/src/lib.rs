@@ -1,15 +1,24 @@
-//! Pure core of routing: a district's rule set (data) and a case form in, an explained decision out.
+//! Pure core of routing: a district's rule set (data) compiled once, cases in, explained decisions out.
 //!
-//! No IO and no clock: deadlines are computed from the form's `received_at`.
+//! No IO and no clock: deadlines come from the form's `received_at` and the holiday calendar data.
 #![deny(missing_docs)]
 
+pub mod calendar;
+mod compile;
+mod cond;
 mod decide;
-mod ruleset;
+mod examples;
+mod format;
+mod geo;
+#[cfg(test)]
+mod tests;
 
-pub use decide::route;
-pub use ruleset::{RuleSet, parse};
+pub use compile::{RuleSet, compile};
+pub use decide::{DEFAULT_RULE, route};
+pub use examples::run_examples;
+pub use format::{DayKind, FormField, Grid, HitPolicy};
 
-use minyi_model::{CaseForm, RuleError};
+use minyi_model::{CaseContext, CaseForm, RuleError};
 
 /// A request that cannot be routed at all.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -36,20 +45,23 @@ impl RouteError {
     }
 }
 
-/// Checks a rule set and returns every problem found (empty when it is sound).
+/// Checks a rule set: every error and warning, by line and column (empty when it is sound).
 pub fn check_rules(source: &str) -> Vec<RuleError> {
-    parse(source).err().unwrap_or_default()
+    match compile(source) {
+        Ok(rules) => rules.warnings,
+        Err(all) => all,
+    }
 }
 
-/// Parses the rule set and routes one form.
-pub fn route_source(source: &str, form: &CaseForm) -> Result<minyi_model::RoutingDecision, RouteError> {
-    let rules = parse(source).map_err(RouteError::Rules)?;
-    route(&rules, form)
-}
-
-/// `route_source` over the public JSON shapes.
-pub fn route_json(source: &str, form_json: &str) -> Result<String, RouteError> {
+/// Routes a case-form document with a compiled rule set; the decision document out.
+pub fn route_json(rules: &RuleSet, form_json: &str, context: CaseContext) -> Result<String, RouteError> {
     let form: CaseForm = minyi_model::json::from_str(form_json).map_err(RouteError::Json)?;
-    let decision = route_source(source, &form)?;
+    let decision = route(rules, &form, context)?;
     serde_json::to_string(&decision).map_err(|e| RouteError::Json(e.to_string()))
+}
+
+/// Compiles the rule set and routes one case-form document: for one-off use (compile once to route many).
+pub fn route_source_json(source: &str, form_json: &str, context: CaseContext) -> Result<String, RouteError> {
+    let rules = compile(source).map_err(RouteError::Rules)?;
+    route_json(&rules, form_json, context)
 }

@@ -8,7 +8,7 @@
 pub mod address;
 mod form;
 mod id_number;
-pub mod matcher;
+pub use minyi_model::matcher;
 mod messages;
 mod phone;
 pub mod pii;

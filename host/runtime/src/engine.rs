@@ -3,15 +3,15 @@
 use crate::bindings::router::{Router, RouterPre};
 use crate::bindings::scorer::{Scorer, ScorerPre};
 use crate::bindings::types::{
-    Callback, CaseForm, InputError, Issue, RoutingDecision, RuleError, SchemaError, ScoreConfig, UnitScore,
-    ValidationResult,
+    Callback, CaseContext, CaseForm, ExampleOutcome, InputError, Issue, RoutingDecision, RuleError, SchemaError,
+    ScoreConfig, UnitScore, ValidationResult,
 };
 use crate::bindings::validator::{Validator, ValidatorPre};
 use crate::limits::{CallLimits, MemoryCapExceeded};
 use crate::{CallError, RuntimeError};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 /// Limits applied to every call.
@@ -273,15 +273,53 @@ impl Runtime {
         self.call(&self.router, |s, i| i.minyi_casework_routing().call_check_rules(s, rules))
     }
 
-    /// `routing.route`.
-    pub fn route(&self, rules: &str, form: &CaseForm) -> Result<Result<RoutingDecision, Vec<RuleError>>, RuntimeError> {
-        self.call(&self.router, |s, i| i.minyi_casework_routing().call_route(s, rules, form))
+    /// `routing.route-once-json`: compiles the rule set and routes one case-form document.
+    pub fn route_once_json(&self, rules: &str, form_json: &str, context: CaseContext) -> Result<String, CallError> {
+        let out = self.call(&self.router, |s, i| {
+            i.minyi_casework_routing().call_route_once_json(s, rules, form_json, context)
+        })?;
+        out.map_err(input)
     }
 
-    /// `routing.route-json`: a case-form document in, a routing-decision document out.
-    pub fn route_json(&self, rules: &str, form_json: &str) -> Result<String, CallError> {
-        let out = self.call(&self.router, |s, i| i.minyi_casework_routing().call_route_json(s, rules, form_json))?;
-        out.map_err(input)
+    /// `routing.rule-set.compile`: the rule set compiled inside a router instance kept for it alone.
+    /// `Ok(Err(diagnostics))` when the rule set has errors.
+    pub fn compile_rules(&self, source: &str) -> Result<Result<CompiledRules<'_>, Vec<RuleError>>, RuntimeError> {
+        match self.compile_rules_in(source)? {
+            Ok(slot) => {
+                let (mut store, instance, handle) = slot;
+                let component = self.router.info.name;
+                let api = instance.minyi_casework_routing().rule_set();
+                let meta = (|| -> wasmtime::Result<_> {
+                    Ok((
+                        api.call_name(&mut store, handle)?,
+                        api.call_rule_count(&mut store, handle)?,
+                        api.call_warnings(&mut store, handle)?,
+                    ))
+                })();
+                let (name, rule_count, warnings) = meta.map_err(|e| self.classify(component, &store, e))?;
+                Ok(Ok(CompiledRules {
+                    runtime: self,
+                    source: source.to_owned(),
+                    name,
+                    rule_count,
+                    warnings,
+                    slot: Mutex::new(Some((store, instance, handle))),
+                }))
+            }
+            Err(errors) => Ok(Err(errors)),
+        }
+    }
+
+    fn compile_rules_in(&self, source: &str) -> Result<Result<RulesSlot, Vec<RuleError>>, RuntimeError> {
+        let component = self.router.info.name;
+        let mut store = self.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        let instance = (self.router.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
+        let compiled = instance
+            .minyi_casework_routing()
+            .rule_set()
+            .call_compile(&mut store, source)
+            .map_err(|e| self.classify(component, &store, e))?;
+        Ok(compiled.map(|handle| (store, instance, handle)))
     }
 
     /// `scoring.default-config`.
@@ -299,6 +337,88 @@ impl Runtime {
         let out =
             self.call(&self.scorer, |s, i| i.minyi_casework_scoring().call_score_json(s, callbacks_json, config_json))?;
         out.map_err(input)
+    }
+}
+
+type RulesSlot = (Store<CallLimits>, Router, ResourceAny);
+
+/// A rule set compiled inside its own router instance: compile once, route many (the component's
+/// `rule-set` resource). Calls are serialised; each gets fresh fuel. If a call fails, the instance is
+/// dropped and the next call compiles the rule set again in a new one.
+pub struct CompiledRules<'rt> {
+    runtime: &'rt Runtime,
+    source: String,
+    name: String,
+    rule_count: u32,
+    warnings: Vec<RuleError>,
+    slot: Mutex<Option<RulesSlot>>,
+}
+
+impl std::fmt::Debug for CompiledRules<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledRules").field("name", &self.name).field("rule_count", &self.rule_count).finish()
+    }
+}
+
+impl CompiledRules<'_> {
+    /// The rule set's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of rules.
+    pub fn rule_count(&self) -> u32 {
+        self.rule_count
+    }
+
+    /// Warnings found at load.
+    pub fn warnings(&self) -> &[RuleError] {
+        &self.warnings
+    }
+
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut Store<CallLimits>, &Router, ResourceAny) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        let rt = self.runtime;
+        let component = rt.router.info.name;
+        let mut guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (mut store, instance, handle) = match guard.take() {
+            Some(slot) => slot,
+            None => match rt.compile_rules_in(&self.source)? {
+                Ok(slot) => slot,
+                Err(errors) => {
+                    let first = errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                    return Err(RuntimeError::Trap { component, trap: format!("rule set no longer compiles: {first}") });
+                }
+            },
+        };
+        store.data_mut().refused_memory = None;
+        store.set_fuel(rt.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        match f(&mut store, &instance, handle) {
+            Ok(out) => {
+                *guard = Some((store, instance, handle));
+                Ok(out)
+            }
+            Err(e) => Err(rt.classify(component, &store, e)),
+        }
+    }
+
+    /// `rule-set.route`.
+    pub fn route(&self, form: &CaseForm, context: CaseContext) -> Result<RoutingDecision, CallError> {
+        let out = self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_route(s, h, form, context))?;
+        out.map_err(input)
+    }
+
+    /// `rule-set.route-json`: a case-form document in, a routing-decision document out.
+    pub fn route_json(&self, form_json: &str, context: CaseContext) -> Result<String, CallError> {
+        let out = self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_route_json(s, h, form_json, context))?;
+        out.map_err(input)
+    }
+
+    /// `rule-set.run-examples`.
+    pub fn run_examples(&self) -> Result<Vec<ExampleOutcome>, RuntimeError> {
+        self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_run_examples(s, h))
     }
 }
 

@@ -10,5 +10,5 @@ mod engine;
 mod error;
 mod limits;
 
-pub use engine::{ComponentInfo, Runtime, RuntimeConfig};
+pub use engine::{CompiledRules, ComponentInfo, Runtime, RuntimeConfig};
 pub use error::{CallError, RuntimeError};

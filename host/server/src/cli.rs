@@ -1,4 +1,5 @@
-//! The `minyi` command line: `serve` and `validate`, both through the wasmtime runtime.
+//! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test` and `eval-311`, all through the
+//! wasmtime runtime.
 
 use crate::{AppState, app};
 use anyhow::Context as _;
@@ -42,6 +43,47 @@ enum Command {
         #[arg(long)]
         now: Option<String>,
     },
+    /// Route a case-form JSON file with a rule set and print the routing decision, explanation included.
+    /// Exit code: 0 routed, 2 unusable rule set or form.
+    Route {
+        /// The rule-set file (TOML).
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// Earlier demands of the same reporter or address (重复诉求).
+        #[arg(long, default_value_t = 0)]
+        repeat: u32,
+        /// The case-form JSON file (`-` for standard input).
+        form: PathBuf,
+    },
+    /// Check or test a rule set.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Replay an NYC 311 CSV through a rule set and report agreement with the real agencies.
+    #[command(name = "eval-311")]
+    Eval311 {
+        /// The rule-set file (TOML).
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// The CSV export (columns created_date, agency, complaint_type, descriptor, borough).
+        #[arg(long, value_name = "PATH")]
+        csv: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Print every error and warning (shadowed or overlapping rules, unreachable units). Exit 1 on errors.
+    Check {
+        /// The rule-set file (TOML).
+        file: PathBuf,
+    },
+    /// Run the examples written in the rule set. Exit 1 when one fails.
+    Test {
+        /// The rule-set file (TOML).
+        file: PathBuf,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -70,6 +112,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate { form, district, schema, now } => {
             validate(&runtime, &form, district.as_deref(), schema.as_deref(), now)
         }
+        Command::Route { rules, repeat, form } => crate::rules_cli::route(&runtime, &rules, &form, repeat),
+        Command::Rules { command: RulesCommand::Check { file } } => crate::rules_cli::check(&runtime, &file),
+        Command::Rules { command: RulesCommand::Test { file } } => crate::rules_cli::test(&runtime, &file),
+        Command::Eval311 { rules, csv } => crate::rules_cli::eval_311(&runtime, &rules, &csv),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod cli;
 mod error;
 mod http;
+mod rules_cli;
 
 pub use error::AppError;
 pub use http::{AppState, app};

@@ -165,7 +165,25 @@ macro_rules! conversions {
 
             impl From<m::RuleError> for wit::RuleError {
                 fn from(e: m::RuleError) -> Self {
-                    wit::RuleError { line: e.line, column: e.column, message: e.message }
+                    wit::RuleError { line: e.line, column: e.column, message: e.message, severity: e.severity.into() }
+                }
+            }
+
+            impl From<wit::CaseContext> for m::CaseContext {
+                fn from(c: wit::CaseContext) -> Self {
+                    m::CaseContext { repeat_count: c.repeat_count }
+                }
+            }
+
+            impl From<m::ExampleOutcome> for wit::ExampleOutcome {
+                fn from(o: m::ExampleOutcome) -> Self {
+                    wit::ExampleOutcome {
+                        name: o.name,
+                        line: o.line,
+                        passed: o.passed,
+                        mismatches: o.mismatches,
+                        decision: o.decision.into(),
+                    }
                 }
             }
 

@@ -1,0 +1,54 @@
+//! How a row of an Open311 / NYC 311 export becomes a case form: the category code that encodes its
+//! complaint type and descriptor, and the borough as the district. Shared by the rule-set generator and
+//! `minyi eval-311`, so both sides slug names the same way.
+
+/// A name as one category level: lower-case ASCII letters and digits, other runs become `-`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() { "unspecified".to_owned() } else { out }
+}
+
+/// `nyc.<complaint type>.<descriptor>` (a descriptor may be empty: then the code stops at the type).
+pub fn category(complaint_type: &str, descriptor: &str) -> String {
+    let ty = slug(complaint_type);
+    if descriptor.trim().is_empty() { format!("nyc.{ty}") } else { format!("nyc.{ty}.{}", slug(descriptor)) }
+}
+
+/// The district code of a borough: its slug (`STATEN ISLAND` → `staten-island`).
+pub fn district(borough: &str) -> String {
+    slug(borough)
+}
+
+/// An NYC timestamp (`2025-12-31T23:59:28.000`, local time without an offset) as RFC 3339. New York
+/// is taken at UTC−05:00 all year: 311 rule sets do not depend on the hour, and DST would need a
+/// time-zone database for nothing. A timestamp that already carries an offset is kept.
+pub fn received_at(created: &str) -> String {
+    let t = created.trim();
+    let has_offset = t.ends_with('Z') || t.get(19..).is_some_and(|rest| rest.contains(['+', '-']));
+    if has_offset { t.to_owned() } else { format!("{t}-05:00") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(category("Noise - Residential", "Loud Music/Party"), "nyc.noise-residential.loud-music-party");
+        assert_eq!(category("HEAT/HOT WATER", ""), "nyc.heat-hot-water");
+        assert_eq!(slug("  "), "unspecified");
+        assert_eq!(district("STATEN ISLAND"), "staten-island");
+        assert_eq!(received_at("2025-12-31T23:59:28.000"), "2025-12-31T23:59:28.000-05:00");
+        assert_eq!(received_at("2025-12-31T23:59:28+08:00"), "2025-12-31T23:59:28+08:00");
+    }
+}

@@ -1,0 +1,285 @@
+//! Behaviour of the routing core through its public API: format, checks, policies, explanations.
+
+use crate::{DEFAULT_RULE, HitPolicy, check_rules, compile, route, run_examples};
+use minyi_model::{CaseContext, CaseForm, Channel, Kind, Location, Severity, SlaTier};
+
+const RULES: &str = r#"
+[ruleset]
+name = "test"
+region = "beijing"
+hit_policy = "first"
+default_unit = "$district"
+grid = { origin = [39.40, 115.40], size = 0.01 }
+
+[units]
+"bj.heating" = "北京市热力集团"
+"110105.cgj" = "朝阳区城市管理综合行政执法局"
+"110105.gov" = "朝阳区人民政府"
+
+[areas]
+wangjing-soho = [[39.990, 116.470], [39.990, 116.485], [40.000, 116.485], [40.000, 116.470]]
+
+[[rule]]
+id = "repeat"
+priority = 1
+when = { repeat_at_least = 3 }
+then = { tags = ["repeat"], escalate = ["110105.gov"], priority = 1 }
+
+[[rule]]
+id = "heating"
+priority = 5
+when = { category = ["utilities.heating"], season = "11-15..03-15" }
+then = { lead = "bj.heating", tier = "urgent", priority = 1, co_handlers = ["$street"] }
+
+[[rule]]
+id = "night-work"
+priority = 6
+when = { category = ["urban.construction"], hours = "22:00-06:00", any = [{ keywords = ["施工", "打桩"] }, { area = ["wangjing-soho"] }] }
+then = { lead = "110105.cgj", tier = "general", priority = 2, tags = ["夜间施工"] }
+
+[[rule]]
+id = "garbage"
+priority = 10
+when = { category = ["urban.sanitation"], keywords = ["垃圾"], not = { channel = ["open311"] } }
+then = { lead = "$street", tier = "general", tags = ["sanitation"] }
+
+[[rule]]
+id = "grid-cell"
+priority = 20
+when = { cells = ["r59c107"], kind = ["suggestion"] }
+then = { lead = "110105026", tier = "complex" }
+
+[[example]]
+name = "heating outage in season"
+case = { district = "110105", street = "110105026", category = "utilities.heating.outage", title = "暖气不热" }
+expect = { lead = "bj.heating", tier = "urgent", co_handlers = ["110105026"], fired = ["heating"] }
+
+[[example]]
+name = "a repeated garbage complaint is escalated"
+case = { district = "110105", street = "110105026", category = "urban.sanitation.garbage", title = "垃圾又没清运" }
+context = { repeat_count = 4 }
+expect = { lead = "110105026", escalate = ["110105.gov"], tags = ["repeat", "sanitation"], priority = 1, fired = ["repeat", "garbage"] }
+"#;
+
+fn form(category: &str, title: &str) -> CaseForm {
+    CaseForm {
+        district: "110105".into(),
+        street: Some("110105026".into()),
+        channel: Channel::Hotline,
+        kind: Kind::Complaint,
+        category: Some(category.into()),
+        title: title.into(),
+        description: String::new(),
+        address: "望京".into(),
+        location: None,
+        reporter: None,
+        attributes: Default::default(),
+        attachments: vec![],
+        consent: true,
+        received_at: "2026-11-29T10:00:00+08:00".into(),
+    }
+}
+
+fn none() -> CaseContext {
+    CaseContext::default()
+}
+
+#[test]
+fn the_test_set_is_sound_and_its_examples_pass() {
+    let rules = compile(RULES).expect("valid");
+    assert!(rules.warnings.is_empty(), "{:?}", rules.warnings);
+    assert_eq!(rules.rule_count(), 5);
+    let outcomes = run_examples(&rules);
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes.iter().all(|o| o.passed), "{outcomes:#?}");
+}
+
+#[test]
+fn first_hit_with_explanation_and_deadline() {
+    let rules = compile(RULES).expect("valid");
+    let d = route(&rules, &form("urban.sanitation.garbage", "垃圾没人清运"), none()).expect("routes");
+    assert_eq!(d.lead, "110105026");
+    assert_eq!(d.deadline, "2026-12-06T10:00:00+08:00");
+    assert_eq!(d.explanation.fired.len(), 1);
+    let why = &d.explanation.fired[0].why;
+    assert!(why.contains("under urban.sanitation") && why.contains("垃圾") && why.contains("not(channel"), "{why}");
+}
+
+#[test]
+fn near_miss_names_the_failed_condition_and_the_default_takes_the_case() {
+    let rules = compile(RULES).expect("valid");
+    let d = route(&rules, &form("urban.sanitation.garbage", "路灯坏了"), none()).expect("routes");
+    assert_eq!(d.lead, "110105", "falls back to the district (兜底)");
+    assert_eq!(d.explanation.fired[0].rule, DEFAULT_RULE);
+    let miss = &d.explanation.near_misses[0];
+    assert_eq!(miss.rule, "garbage");
+    assert!(miss.failed.contains("垃圾"), "{miss:?}");
+}
+
+#[test]
+fn seasons_hours_and_areas() {
+    let rules = compile(RULES).expect("valid");
+    let mut summer = form("utilities.heating.outage", "暖气不热");
+    summer.received_at = "2026-07-01T10:00:00+08:00".into();
+    let d = route(&rules, &summer, none()).expect("routes");
+    assert_eq!(d.lead, "110105", "no heating rule outside the season");
+    assert!(d.explanation.near_misses[0].failed.contains("outside season 11-15..03-15"), "{:?}", d.explanation);
+
+    let mut night = form("urban.construction.night_work", "楼下噪音");
+    night.received_at = "2026-11-29T23:30:00+08:00".into();
+    assert_eq!(route(&rules, &night, none()).expect("routes").lead, "110105", "neither keyword nor area");
+    night.location = Some(Location { lat: 39.995, lon: 116.475 });
+    let d = route(&rules, &night, none()).expect("routes");
+    assert_eq!(d.lead, "110105.cgj");
+    assert!(d.explanation.fired[0].why.contains("inside area wangjing-soho"), "{:?}", d.explanation);
+    night.received_at = "2026-11-29T12:00:00+08:00".into();
+    assert_eq!(route(&rules, &night, none()).expect("routes").lead, "110105");
+}
+
+#[test]
+fn grid_cells_and_kinds() {
+    let rules = compile(RULES).expect("valid");
+    let mut f = form("other.general.other", "建议");
+    f.kind = Kind::Suggestion;
+    f.location = Some(Location { lat: 39.995, lon: 116.475 });
+    let d = route(&rules, &f, none()).expect("routes");
+    assert_eq!((d.lead.as_str(), d.tier), ("110105026", SlaTier::Complex));
+    // 15 working days from Sunday 2026-11-29.
+    assert_eq!(d.deadline, "2026-12-18T10:00:00+08:00");
+}
+
+#[test]
+fn collect_merges_in_order() {
+    let src = RULES.replace("hit_policy = \"first\"", "hit_policy = \"collect\"").replace(
+        "keywords = [\"垃圾\"], not = { channel = [\"open311\"] }",
+        "keywords = [\"暖气\"]",
+    );
+    let src = src.replace("category = [\"urban.sanitation\"]", "category = [\"utilities\"]");
+    let rules = compile(&src).expect("valid");
+    assert_eq!(rules.hit_policy, HitPolicy::Collect);
+    let d = route(&rules, &form("utilities.heating.outage", "暖气不热"), none()).expect("routes");
+    assert_eq!(d.lead, "bj.heating");
+    assert_eq!(d.co_handlers, vec!["110105026"]);
+    assert_eq!(d.tier, SlaTier::Urgent);
+    assert_eq!(d.explanation.fired.len(), 2);
+    assert_eq!(d.tags, vec!["sanitation"]);
+}
+
+#[test]
+fn manual_default() {
+    let src = RULES.replace("default_unit = \"$district\"", "default_unit = \"manual\"");
+    let rules = compile(&src).expect("valid");
+    let d = route(&rules, &form("other.general.other", "x"), none()).expect("routes");
+    assert!(d.manual);
+    assert_eq!(d.lead, "110105");
+}
+
+#[test]
+fn syntax_errors_have_line_and_column() {
+    let errs = compile("[ruleset]\nname = \"x\"\n[[rule]]\nid = \n").expect_err("broken");
+    assert_eq!((errs[0].line, errs[0].column), (4, 6), "{errs:?}");
+}
+
+#[test]
+fn unknown_units_categories_and_codes_are_errors_at_their_place() {
+    let src = "[ruleset]\nname = \"x\"\nregion = \"beijing\"\n\n[[rule]]\nid = \"a\"\nwhen = { category = [\"urban.nope\"], district = [\"999999\"] }\nthen = { lead = \"bj.nobody\", priority = 9 }\n";
+    let errs = compile(src).expect_err("four problems");
+    let got: Vec<_> = errs.iter().map(|e| (e.line, e.column, e.message.as_str())).collect();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got[0].2.contains("unknown category \"urban.nope\"") && got[0].1 == 22, "{got:?}");
+    assert!(got[1].2.contains("unknown district \"999999\""), "{got:?}");
+    assert!(got[2].2.contains("unknown unit \"bj.nobody\"") && got[2].0 == 8, "{got:?}");
+    assert!(got[3].2.contains("priority must be 1..=5"), "{got:?}");
+}
+
+#[test]
+fn duplicate_ids_windows_and_empty_actions() {
+    let src = "[ruleset]\nname = \"x\"\n\n[[rule]]\nid = \"a\"\nwhen = { hours = \"25:00-01:00\", season = \"13-01..01-01\", weekdays = [\"someday\"] }\nthen = { }\n\n[[rule]]\nid = \"a\"\nthen = { manual = true }\n";
+    let errs = compile(src).expect_err("problems");
+    let text: Vec<_> = errs.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(text.len(), 5, "{text:?}");
+    assert!(text.iter().any(|m| m.contains("duplicate rule id \"a\" (first at line 5)")), "{text:?}");
+    assert!(text.iter().any(|m| m.contains("does nothing")), "{text:?}");
+    assert!(text.iter().any(|m| m.contains("hours")) && text.iter().any(|m| m.contains("season")));
+    assert!(text.iter().any(|m| m.contains("someday")));
+}
+
+#[test]
+fn unknown_fields_are_rejected() {
+    let errs =
+        compile("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nwhen = { colour = \"red\" }\nthen = { manual = true }\n")
+            .expect_err("unknown field");
+    assert_eq!(errs[0].line, 5);
+    assert!(errs[0].message.contains("colour"), "{errs:?}");
+}
+
+#[test]
+fn shadowed_and_overlapping_rules_are_warned_about() {
+    let src = r#"[ruleset]
+name = "x"
+region = "beijing"
+
+[[rule]]
+id = "all-sanitation"
+priority = 1
+when = { category = ["urban.sanitation"] }
+then = { lead = "$street" }
+
+[[rule]]
+id = "garbage"
+priority = 2
+when = { category = ["urban.sanitation.garbage"], keywords = ["垃圾"] }
+then = { lead = "110105" }
+
+[[rule]]
+id = "roads-a"
+priority = 3
+when = { category = ["urban.roads"], district = ["110105"] }
+then = { lead = "$street" }
+
+[[rule]]
+id = "roads-b"
+priority = 3
+when = { category = ["urban.roads.potholes"] }
+then = { lead = "110105", tier = "urgent" }
+"#;
+    let rules = compile(src).expect("warnings do not stop loading");
+    let w: Vec<_> = rules.warnings.iter().map(|w| (w.line, w.severity, w.message.as_str())).collect();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert_eq!(w[0].0, 12);
+    assert_eq!(w[0].1, Severity::Warning);
+    assert!(w[0].2.contains("\"garbage\" can never fire: rule \"all-sanitation\""), "{w:?}");
+    assert!(w[1].2.contains("same priority 3"), "{w:?}");
+    assert_eq!(check_rules(src).len(), 2);
+}
+
+#[test]
+fn unreachable_units_are_warned_about() {
+    let src = "[ruleset]\nname = \"x\"\n[units]\nlonely = \"nobody routes here\"\nused = \"u\"\n[[rule]]\nid = \"a\"\nthen = { lead = \"used\" }\n";
+    let rules = compile(src).expect("valid");
+    assert_eq!(rules.warnings.len(), 1);
+    assert!(rules.warnings[0].message.contains("\"lonely\""), "{:?}", rules.warnings);
+    assert_eq!(rules.warnings[0].line, 4);
+}
+
+#[test]
+fn failing_examples_say_what_differed() {
+    let src = RULES.replace("expect = { lead = \"bj.heating\", tier = \"urgent\"", "expect = { lead = \"110105\", tier = \"urgent\"");
+    let rules = compile(&src).expect("valid");
+    let outcomes = run_examples(&rules);
+    assert!(!outcomes[0].passed);
+    assert_eq!(outcomes[0].mismatches, vec!["lead: expected \"110105\", got \"bj.heating\""]);
+    assert!(outcomes[1].passed);
+}
+
+#[test]
+fn bad_received_at_is_the_only_error() {
+    let rules = compile(RULES).expect("valid");
+    let mut f = form("urban.sanitation.garbage", "垃圾");
+    f.received_at = "yesterday".into();
+    assert!(route(&rules, &f, none()).is_err());
+    // Odd categories and empty districts never fail.
+    let mut odd = form("垃圾.类", "垃圾");
+    odd.district = String::new();
+    assert!(route(&rules, &odd, none()).is_ok());
+}
