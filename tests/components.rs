@@ -176,7 +176,11 @@ mod router {
     const RULES: &str = r#"
 [ruleset]
 name = "朝阳区"
+region = "beijing"
 hit_policy = "first"
+
+[units]
+"bj.heating" = "北京市热力集团"
 
 [[rule]]
 id = "heating-outage"
@@ -191,37 +195,73 @@ when = { category = ["urban.sanitation"] }
 then = { lead = "$street", tier = "general" }
 "#;
 
+    fn none() -> wit::CaseContext {
+        wit::CaseContext { repeat_count: 0 }
+    }
+
     #[test]
-    fn route_typed_record_with_explanation() {
-        let d = runtime().route(RULES, &wit_form("13800138000")).expect("runs").expect("rules are valid");
-        assert_eq!(d.lead, "bj.heating");
-        assert_eq!(d.co_handlers, vec!["110105026"]);
-        assert_eq!(d.tier, wit::SlaTier::Urgent);
-        assert_eq!(d.deadline, "2026-11-30T10:00:00+08:00");
-        assert_eq!(d.explanation.fired[0].rule, "heating-outage");
-        assert!(d.explanation.fired[0].why.contains("暖气"));
+    fn compiled_rule_set_routes_typed_records_with_explanation() {
+        let rt = runtime();
+        let rules = rt.compile_rules(RULES).expect("runs").expect("rules are valid");
+        assert_eq!((rules.name(), rules.rule_count()), ("朝阳区", 2));
+        assert!(rules.warnings().is_empty(), "{:?}", rules.warnings());
+        for _ in 0..3 {
+            let d = rules.route(&wit_form("13800138000"), none()).expect("routes");
+            assert_eq!(d.lead, "bj.heating");
+            assert_eq!(d.co_handlers, vec!["110105026"]);
+            assert_eq!(d.tier, wit::SlaTier::Urgent);
+            assert_eq!(d.deadline, "2026-11-30T10:00:00+08:00");
+            assert_eq!(d.explanation.fired[0].rule, "heating-outage");
+            assert!(d.explanation.fired[0].why.contains("暖气"));
+        }
     }
 
     #[test]
     fn route_json_matches_native_byte_for_byte() {
         let json = form_json("13800138000");
+        let native = minyi_routing::compile(RULES).expect("valid");
+        let component = runtime().compile_rules(RULES).expect("runs").expect("valid");
+        for repeat in [0, 5] {
+            let ctx = minyi_model::CaseContext { repeat_count: repeat };
+            assert_eq!(
+                component.route_json(&json, wit::CaseContext { repeat_count: repeat }).expect("routes"),
+                minyi_routing::route_json(&native, &json, ctx).expect("routes natively")
+            );
+        }
         assert_eq!(
-            runtime().route_json(RULES, &json).expect("routes"),
-            minyi_routing::route_json(RULES, &json).expect("routes natively")
+            runtime().route_once_json(RULES, &json, none()).expect("routes"),
+            minyi_routing::route_json(&native, &json, Default::default()).expect("routes natively")
         );
     }
 
     #[test]
-    fn check_rules_reports_line_and_column() {
+    fn rule_errors_and_warnings_have_line_column_and_severity() {
         assert!(runtime().check_rules(RULES).expect("runs").is_empty());
-        let errors = runtime()
-            .check_rules("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nthen = { lead = \"u\", tier = \"soon\" }\n")
-            .expect("runs");
+        let broken = "[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nthen = { lead = \"u\", tier = \"soon\" }\n";
+        let errors = runtime().check_rules(broken).expect("runs");
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!(errors[0].line, 5);
+        assert_eq!((errors[0].line, errors[0].severity), (5, wit::Severity::Error));
         assert!(errors[0].message.contains("soon"), "{errors:?}");
-        let via_route = runtime().route("not toml [", &wit_form("13800138000")).expect("runs");
-        assert!(via_route.is_err());
+        assert!(runtime().compile_rules(broken).expect("runs").is_err());
+        let shadowed = RULES.replace("priority = 10", "priority = 0").replace("keywords = [\"暖气\", \"供暖\"]", "");
+        let shadowed = shadowed.replace("[\"utilities.heating\"], ", "[\"urban.sanitation.garbage\"]");
+        let rules = runtime().compile_rules(&shadowed).expect("runs").expect("warnings do not stop loading");
+        assert_eq!(rules.warnings().len(), 1, "{:?}", rules.warnings());
+        assert_eq!(rules.warnings()[0].severity, wit::Severity::Warning);
+        assert!(rules.warnings()[0].message.contains("can never fire"), "{:?}", rules.warnings());
+    }
+
+    #[test]
+    fn bad_received_at_is_an_input_error_not_a_dropped_case() {
+        let rules = runtime().compile_rules(RULES).expect("runs").expect("valid");
+        let mut form = wit_form("13800138000");
+        form.received_at = "yesterday".into();
+        match rules.route(&form, none()) {
+            Err(CallError::Input { code, .. }) => assert_eq!(code, "received_at.invalid"),
+            other => panic!("expected an input error, got {other:?}"),
+        }
+        form.received_at = "2026-11-29T10:00:00+08:00".into();
+        assert!(rules.route(&form, none()).is_ok(), "the instance is still usable");
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod dist;
+mod rulesets;
 mod setup;
 
 use anyhow::{Context as _, Result, bail};
@@ -32,6 +33,15 @@ enum Task {
     Test,
     /// Benchmarks: components vs native, side by side; writes `target/bench/results.json`.
     Bench,
+    /// Derive the NYC 311 rule set from a CSV of real service requests.
+    NycRules {
+        /// The CSV (NYC Open Data 311 export columns).
+        #[arg(long, default_value = "../shared/data/nyc311-sample.csv")]
+        csv: PathBuf,
+        /// Where to write the rule set.
+        #[arg(long, default_value = "components/routing/rulesets/nyc311.toml")]
+        out: PathBuf,
+    },
     /// Fuzz the validation core with cargo-fuzz (nightly; installs cargo-fuzz when missing).
     Fuzz {
         /// Executions to run.
@@ -67,6 +77,7 @@ fn task(task: Task) -> Result<()> {
         Task::Test => test(),
         Task::Bench => bench::run(),
         Task::Fuzz { runs } => fuzz(runs),
+        Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
 }
 

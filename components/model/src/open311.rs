@@ -18,10 +18,15 @@ pub fn slug(name: &str) -> String {
     if out.is_empty() { "unspecified".to_owned() } else { out }
 }
 
-/// `nyc.<complaint type>.<descriptor>` (a descriptor may be empty: then the code stops at the type).
+/// `nyc.<complaint type>.<descriptor>`; an empty descriptor is the leaf `unspecified`, so a rule on a
+/// type's prefix and a rule on one of its leaves never mean the same thing.
 pub fn category(complaint_type: &str, descriptor: &str) -> String {
-    let ty = slug(complaint_type);
-    if descriptor.trim().is_empty() { format!("nyc.{ty}") } else { format!("nyc.{ty}.{}", slug(descriptor)) }
+    format!("nyc.{}.{}", slug(complaint_type), slug(descriptor))
+}
+
+/// `nyc.<complaint type>`: the prefix shared by all of a type's descriptors.
+pub fn type_prefix(complaint_type: &str) -> String {
+    format!("nyc.{}", slug(complaint_type))
 }
 
 /// The district code of a borough: its slug (`STATEN ISLAND` → `staten-island`).
@@ -45,7 +50,8 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(category("Noise - Residential", "Loud Music/Party"), "nyc.noise-residential.loud-music-party");
-        assert_eq!(category("HEAT/HOT WATER", ""), "nyc.heat-hot-water");
+        assert_eq!(category("HEAT/HOT WATER", ""), "nyc.heat-hot-water.unspecified");
+        assert_eq!(type_prefix("HEAT/HOT WATER"), "nyc.heat-hot-water");
         assert_eq!(slug("  "), "unspecified");
         assert_eq!(district("STATEN ISLAND"), "staten-island");
         assert_eq!(received_at("2025-12-31T23:59:28.000"), "2025-12-31T23:59:28.000-05:00");

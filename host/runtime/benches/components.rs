@@ -14,6 +14,10 @@ const RULES: &str = r#"
 name = "bench"
 hit_policy = "first"
 
+[units]
+"bj.heating" = "北京市热力集团"
+"bj.water" = "北京市自来水集团"
+
 [[rule]]
 id = "heating"
 priority = 1
@@ -180,8 +184,11 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("route");
-    g.bench_function("native", |b| b.iter(|| minyi_routing::route_source(black_box(RULES), &form)));
-    g.bench_function("component", |b| b.iter(|| rt.route(black_box(RULES), &form_w).expect("runs")));
+    let native = minyi_routing::compile(RULES).expect("valid rules");
+    let compiled = rt.compile_rules(RULES).expect("runs").expect("valid rules");
+    let ctx = wit::CaseContext { repeat_count: 0 };
+    g.bench_function("native", |b| b.iter(|| minyi_routing::route(&native, black_box(&form), Default::default())));
+    g.bench_function("component", |b| b.iter(|| compiled.route(black_box(&form_w), ctx).expect("runs")));
     g.finish();
 
     let mut g = c.benchmark_group("score_100");
