@@ -42,6 +42,12 @@ enum Task {
         #[arg(long, default_value = "components/routing/rulesets/nyc311.toml")]
         out: PathBuf,
     },
+    /// Write the Beijing rule set from the official divisions and the department table.
+    BeijingRules {
+        /// Where to write the rule set.
+        #[arg(long, default_value = "components/routing/rulesets/beijing.toml")]
+        out: PathBuf,
+    },
     /// Fuzz the validation core with cargo-fuzz (nightly; installs cargo-fuzz when missing).
     Fuzz {
         /// Executions to run.
@@ -77,6 +83,7 @@ fn task(task: Task) -> Result<()> {
         Task::Test => test(),
         Task::Bench => bench::run(),
         Task::Fuzz { runs } => fuzz(runs),
+        Task::BeijingRules { out } => rulesets::beijing(&root().join(out)),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
 }

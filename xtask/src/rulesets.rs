@@ -171,3 +171,377 @@ pub fn nyc(csv_path: &Path, out: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+/// District departments: (key, name pattern with `{d}` = district name, `{s}` = short name).
+const DEPARTMENTS: &[(&str, &str)] = &[
+    ("cgw", "{d}城市管理委员会"),
+    ("zf", "{d}城市管理综合行政执法局"),
+    ("zjw", "{d}住房和城乡建设委员会"),
+    ("jtw", "{d}交通委员会"),
+    ("traffic", "北京市公安局公安交通管理局{s}交通支队"),
+    ("scjg", "{d}市场监督管理局"),
+    ("rsj", "{d}人力资源和社会保障局"),
+    ("jw", "{d}教育委员会"),
+    ("wjw", "{d}卫生健康委员会"),
+    ("mzj", "{d}民政局"),
+    ("hbj", "北京市生态环境局{s}分局"),
+    ("ylj", "{d}园林绿化局"),
+    ("gaj", "北京市公安局{s}分局"),
+    ("xfj", "{d}消防救援支队"),
+    ("nyj", "{d}农业农村局"),
+    ("ghzr", "北京市规划和自然资源委员会{s}分局"),
+    ("zwfw", "{d}政务服务管理局"),
+    ("wlj", "{d}文化和旅游局"),
+    ("swj", "{d}水务局"),
+    ("gov", "{d}人民政府"),
+];
+
+/// Category prefixes → district department (priority 20): (rule suffix, categories, department, tier).
+const DEPARTMENT_RULES: &[(&str, &[&str], &str, &str)] = &[
+    (
+        "enforcement",
+        &[
+            "urban.sanitation.outdoor_ads",
+            "urban.sanitation.street_vendors",
+            "urban.sanitation.litter",
+            "urban.sanitation.construction_waste",
+        ],
+        "zf",
+        "general",
+    ),
+    ("construction", &["urban.construction"], "zf", "general"),
+    ("roads", &["urban.roads"], "cgw", "general"),
+    ("snow", &["urban.sanitation.snow_removal"], "cgw", "general"),
+    ("greening", &["urban.greening", "environment.ecology.soil"], "ylj", "general"),
+    ("elevators", &["urban.community.elevators", "market.products"], "scjg", "general"),
+    ("renovation", &["urban.community.old_renovation"], "zjw", "general"),
+    ("property", &["housing.property"], "zjw", "general"),
+    ("housing", &["housing.housing"], "zjw", "complex"),
+    ("noise-commercial", &["environment.noise.commercial", "environment.air.cooking_fumes", "environment.air.open_burning"], "zf", "general"),
+    ("noise-neighbours", &["environment.noise.neighbours", "environment.animals.dogs", "safety.order", "safety.household"], "gaj", "general"),
+    ("pollution", &["environment.air.industrial", "environment.air.odour", "environment.ecology.light", "environment.ecology.radiation"], "hbj", "general"),
+    ("water-pollution", &["environment.water"], "swj", "general"),
+    ("vermin", &["environment.animals.vermin", "health.medical", "health.public_health"], "wjw", "general"),
+    ("traffic", &["transport.traffic", "transport.parking.illegal", "environment.noise.traffic"], "traffic", "general"),
+    ("muck-trucks", &["transport.traffic.muck_trucks"], "zf", "general"),
+    ("parking", &["transport.parking.fees", "transport.parking.shared_bikes", "urban.community.parking"], "jtw", "general"),
+    ("labor", &["labor"], "rsj", "general"),
+    ("schools", &["education.schools", "education.preschool"], "jw", "general"),
+    ("culture", &["education.culture"], "wlj", "general"),
+    ("elderly", &["health.elderly", "civil"], "mzj", "general"),
+    ("market", &["market.food", "market.consumer"], "scjg", "general"),
+    ("fire", &["safety.fire"], "xfj", "urgent"),
+    ("rural", &["rural.affairs"], "nyj", "general"),
+    ("land", &["rural.land"], "ghzr", "complex"),
+    ("services", &["government.services"], "zwfw", "general"),
+];
+
+/// Districts whose heating and water come from the city-wide companies (the old city and near suburbs).
+const CORE: &[&str] = &["110101", "110102", "110105", "110106", "110107", "110108"];
+
+fn short(district: &str) -> &str {
+    district.strip_suffix('区').unwrap_or(district)
+}
+
+/// The distinctive part of a township name: `望京街道` → `望京`, `南口地区` → `南口`, `密云镇` → `密云`.
+fn stem(name: &str) -> &str {
+    for suffix in ["街道", "地区", "乡", "镇"] {
+        if let Some(s) = name.strip_suffix(suffix)
+            && s.chars().count() >= 2
+        {
+            return s;
+        }
+    }
+    name
+}
+
+/// Writes the Beijing rule set over the 16 districts and 349 township-level units.
+pub fn beijing(out: &Path) -> Result<()> {
+    use minyi_model::divisions::DISTRICTS;
+    let mut f = String::new();
+    let mut rules = 0usize;
+    f.push_str(
+        "# Beijing 12345 routing (接诉即办): where each demand goes, with what time limit, and who is summoned.\n\
+         #\n\
+         # Written by `cargo xtask beijing-rules` over the official divisions (16 districts, 349 township-level\n\
+         # units, `beijing-divisions.json`) and the category tree; review and edit it like any rule file.\n\
+         # Department names follow Beijing's district structure; unit ids (`110105.zf`) are Minyi's own.\n\
+         #\n\
+         # Priority bands (lower is tried first; under `first`, the first rule with a lead decides):\n\
+         #    1  emergencies (gas leaks, fire)                  2  repeat-demand modifiers (no lead: they add)\n\
+         #  5-7  吹哨报到: illegal building, group rental, e-bikes 10  utilities (heating by season, water, power, gas)\n\
+         #   15  construction at night                     19/20  district departments by category (leaves first)\n\
+         #   25  no street given: the township the address names  30  direct dispatch to the street (直派)\n\
+         # Anything else goes to the district (兜底).\n\n",
+    );
+    f.push_str("[ruleset]\nname = \"beijing\"\ndescription = \"北京市12345接诉即办派单规则\"\nregion = \"beijing\"\n");
+    f.push_str("hit_policy = \"first\"\ndefault_unit = \"$district\"\n\n[units]\n");
+    f.push_str("\"bj.heating\" = \"北京市热力集团有限责任公司\"\n\"bj.water\" = \"北京市自来水集团有限责任公司\"\n");
+    f.push_str("\"bj.drainage\" = \"北京城市排水集团有限责任公司\"\n\"bj.gas\" = \"北京市燃气集团有限责任公司\"\n");
+    f.push_str("\"bj.jtw\" = \"北京市交通委员会\"\n\"bj.txgl\" = \"北京市通信管理局\"\n");
+    for d in DISTRICTS {
+        let s = short(d.name);
+        writeln!(f, "\n# {} ({})", d.name, d.code)?;
+        writeln!(f, "\"bj.power.{}\" = \"国网北京{s}供电公司\"", d.code)?;
+        if !CORE.contains(&d.code) {
+            writeln!(f, "\"{}.heating\" = \"{}供热服务中心\"", d.code, d.name)?;
+            writeln!(f, "\"{}.water\" = \"{}供水服务中心\"", d.code, d.name)?;
+        }
+        for (key, pattern) in DEPARTMENTS {
+            writeln!(f, "\"{}.{key}\" = {}", d.code, toml_str(&pattern.replace("{d}", d.name).replace("{s}", s)))?;
+        }
+    }
+
+    f.push_str("\n# ━━ 1 · emergencies (city-wide) ━━\n");
+    f.push_str("\n[[rule]]\nid = \"gas-leak\"\npriority = 1\nnote = \"燃气泄漏: danger to life, the gas company at once\"\n");
+    f.push_str("when = { keywords = [\"燃气泄漏\", \"煤气泄漏\", \"漏气\", \"煤气味\", \"燃气味\"] }\n");
+    f.push_str("then = { lead = \"bj.gas\", co_handlers = [\"$street\"], tier = \"emergency\", priority = 1, tags = [\"燃气泄漏\"] }\n");
+    f.push_str("\n[[rule]]\nid = \"fire\"\npriority = 1\nnote = \"a fire in progress: an operator transfers to 119\"\n");
+    f.push_str("when = { keywords = [\"着火\", \"起火\", \"火灾\"], not = { category = [\"safety.fire\"] } }\n");
+    f.push_str("then = { manual = true, tier = \"emergency\", priority = 1, tags = [\"转119\"] }\n");
+    rules += 2;
+    f.push_str("\n# ━━ 2 · repeat demands (modifiers: they add tags and escalations, the lead comes from later rules) ━━\n");
+    f.push_str("\n[[rule]]\nid = \"repeat-3\"\npriority = 2\nwhen = { repeat_at_least = 3 }\n");
+    f.push_str("then = { tags = [\"重复诉求\"], priority = 2 }\n");
+    rules += 1;
+    for d in DISTRICTS {
+        writeln!(f, "\n[[rule]]\nid = \"repeat-5-{}\"\npriority = 2", d.code)?;
+        writeln!(f, "note = \"five or more: the district government supervises (督办)\"")?;
+        writeln!(f, "when = {{ district = [\"{}\"], repeat_at_least = 5 }}", d.code)?;
+        writeln!(f, "then = {{ escalate = [\"{}.gov\"], tags = [\"督办\"], priority = 1 }}", d.code)?;
+        rules += 1;
+    }
+    f.push_str("\n# ━━ 5 · 吹哨报到: the street leads and summons the departments ━━\n");
+    for d in DISTRICTS {
+        let c = d.code;
+        writeln!(f, "\n[[rule]]\nid = \"whistle-illegal-building-{c}\"\npriority = 5")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], any = [{{ category = [\"urban.construction.illegal_building\"] }}, {{ category = [\"urban\", \"housing\"], keywords = [\"违建\", \"违法建设\", \"私搭乱建\"] }}] }}")?;
+        writeln!(f, "then = {{ lead = \"$street\", escalate = [\"{c}.zf\", \"{c}.ghzr\"], tier = \"complex\", tags = [\"吹哨报到\"] }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"whistle-group-rental-{c}\"\npriority = 6")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"housing.housing.group_rental\"] }}")?;
+        writeln!(f, "then = {{ lead = \"$street\", escalate = [\"{c}.gaj\", \"{c}.zjw\", \"{c}.xfj\"], tags = [\"吹哨报到\", \"群租房\"] }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"whistle-ebike-{c}\"\npriority = 7")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"safety.fire.ebike_charging\"], keywords = [\"飞线\", \"楼道充电\", \"电动车进楼\"] }}")?;
+        writeln!(f, "then = {{ lead = \"$street\", escalate = [\"{c}.xfj\"], tier = \"urgent\", priority = 2, tags = [\"吹哨报到\"] }}")?;
+        rules += 3;
+    }
+    f.push_str("\n# ━━ 10 · utilities ━━\n");
+    f.push_str("\n[[rule]]\nid = \"telecom\"\npriority = 10\nwhen = { category = [\"utilities.telecom\"] }\n");
+    f.push_str("then = { lead = \"bj.txgl\" }\n");
+    rules += 1;
+    for d in DISTRICTS {
+        let c = d.code;
+        let core = CORE.contains(&c);
+        let heating = if core { "bj.heating".to_owned() } else { format!("{c}.heating") };
+        let water = if core { "bj.water".to_owned() } else { format!("{c}.water") };
+        let drainage = if core { "bj.drainage".to_owned() } else { format!("{c}.swj") };
+        writeln!(f, "\n# {} ({c})", d.name)?;
+        writeln!(f, "[[rule]]\nid = \"heating-season-{c}\"\npriority = 10\nnote = \"供暖季 11-15 → 03-15\"")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.heating.outage\", \"utilities.heating.low_temperature\", \"utilities.heating.pipe_leak\"], season = \"11-15..03-15\" }}")?;
+        writeln!(f, "then = {{ lead = \"{heating}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"heating-{c}\"\npriority = 11")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.heating\"] }}")?;
+        writeln!(f, "then = {{ lead = \"{heating}\", tier = \"general\" }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"water-{c}\"\npriority = 10")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.water.outage\", \"utilities.water.pipe_burst\", \"utilities.water.pressure\"] }}")?;
+        writeln!(f, "then = {{ lead = \"{water}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"water-service-{c}\"\npriority = 11")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.water\"] }}")?;
+        writeln!(f, "then = {{ lead = \"{water}\" }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"power-{c}\"\npriority = 10")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.power.outage\", \"utilities.power.line_hazard\"] }}")?;
+        writeln!(f, "then = {{ lead = \"bj.power.{c}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"power-service-{c}\"\npriority = 11")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.power\"] }}")?;
+        writeln!(f, "then = {{ lead = \"bj.power.{c}\" }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"gas-{c}\"\npriority = 10")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.gas.outage\", \"utilities.gas.hazard\"] }}")?;
+        writeln!(f, "then = {{ lead = \"bj.gas\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
+        writeln!(f, "\n[[rule]]\nid = \"drainage-{c}\"\npriority = 10")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.drainage\"] }}")?;
+        writeln!(f, "then = {{ lead = \"{drainage}\", co_handlers = [\"$street\"], tier = \"urgent\" }}")?;
+        rules += 8;
+    }
+    f.push_str("\n[[rule]]\nid = \"gas-service\"\npriority = 11\nwhen = { category = [\"utilities.gas\"] }\n");
+    f.push_str("then = { lead = \"bj.gas\" }\n");
+    rules += 1;
+    f.push_str("\n# ━━ 15 · construction at night (22:00–06:00) ━━\n");
+    for d in DISTRICTS {
+        let c = d.code;
+        writeln!(f, "\n[[rule]]\nid = \"night-construction-{c}\"\npriority = 15")?;
+        writeln!(f, "when = {{ district = [\"{c}\"], hours = \"22:00-06:00\", any = [{{ category = [\"urban.construction\"] }}, {{ category = [\"environment.noise\"], keywords = [\"施工\", \"打桩\", \"渣土车\"] }}] }}")?;
+        writeln!(f, "then = {{ lead = \"{c}.zf\", co_handlers = [\"$street\"], priority = 2, tags = [\"夜间施工\"] }}")?;
+        rules += 1;
+    }
+    f.push_str("\n# ━━ 20 · district departments by category ━━\n");
+    f.push_str("\n[[rule]]\nid = \"transit\"\npriority = 20\nwhen = { category = [\"transport.transit\", \"transport.taxi\"] }\n");
+    f.push_str("then = { lead = \"bj.jtw\" }\n");
+    rules += 1;
+    for d in DISTRICTS {
+        let c = d.code;
+        writeln!(f, "\n# {} ({c})", d.name)?;
+        for (suffix, categories, dept, tier) in DEPARTMENT_RULES {
+            let list: Vec<String> = categories.iter().map(|x| toml_str(x)).collect();
+            // Rules on leaves only are tried before rules on whole branches, so a branch never shadows a leaf.
+            let leaves_only = categories.iter().all(|x| x.split('.').count() == 3);
+            let priority = if leaves_only { 19 } else { 20 };
+            writeln!(f, "[[rule]]\nid = \"{suffix}-{c}\"\npriority = {priority}")?;
+            writeln!(f, "when = {{ district = [\"{c}\"], category = [{}] }}", list.join(", "))?;
+            writeln!(f, "then = {{ lead = \"{c}.{dept}\", tier = \"{tier}\" }}\n")?;
+            rules += 1;
+        }
+    }
+    f.push_str("# ━━ 25 · no street given: the township the address names ━━\n");
+    for d in DISTRICTS {
+        writeln!(f, "\n# {} ({})", d.name, d.code)?;
+        let stems: Vec<&str> = d.streets.iter().map(|s| stem(s.name)).collect();
+        for (i, s) in d.streets.iter().enumerate() {
+            let mut words = vec![s.name];
+            let st = stems[i];
+            // A stem inside another township's name in the same district would be ambiguous: keep the full name only.
+            let ambiguous = d.streets.iter().enumerate().any(|(j, o)| j != i && o.name.contains(st));
+            if st != s.name && !ambiguous && st != short(d.name) {
+                words.push(st);
+            }
+            let words: Vec<String> = words.iter().map(|w| toml_str(w)).collect();
+            writeln!(f, "[[rule]]\nid = \"address-{}\"\npriority = 25", s.code)?;
+            writeln!(f, "when = {{ district = [\"{}\"], missing = [\"street\"], address = [{}] }}", d.code, words.join(", "))?;
+            writeln!(f, "then = {{ lead = \"{}\" }}", s.code)?;
+            rules += 1;
+        }
+    }
+    f.push_str("\n# ━━ 30 · direct dispatch to the street (直派) ━━\n");
+    f.push_str("\n[[rule]]\nid = \"street-direct\"\npriority = 30\nnote = \"属地管理: the street or township handles local matters\"\n");
+    f.push_str("when = { category = [\"urban.sanitation\", \"urban.community\", \"environment.noise.square_dancing\", \"environment.animals.stray\", \"other\"] }\n");
+    f.push_str("then = { lead = \"$street\" }\n");
+    rules += 1;
+
+    f.push_str("\n# ━━ Examples (`minyi rules test`): received Monday 2026-11-30 10:00 unless stated ━━\n");
+    f.push_str(BEIJING_EXAMPLES);
+    std::fs::write(out, &f).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {}: {rules} rules", out.display());
+    Ok(())
+}
+
+const BEIJING_EXAMPLES: &str = r#"
+[[example]]
+name = "暖气不热 in the heating season: the heat company, urgent, the street co-handles"
+case = { district = "110105", street = "110105026", category = "utilities.heating.low_temperature", title = "家里暖气不热，室温只有14度" }
+expect = { lead = "bj.heating", co_handlers = ["110105026"], tier = "urgent", deadline = "2026-12-01T10:00:00+08:00", fired = ["heating-season-110105"] }
+
+[[example]]
+name = "heating in July is not an outage: general tier"
+case = { district = "110105", street = "110105026", category = "utilities.heating.outage", title = "暖气管道检修", received_at = "2026-07-06T09:00:00+08:00" }
+expect = { lead = "bj.heating", tier = "general", fired = ["heating-110105"] }
+
+[[example]]
+name = "outer district heating goes to the district's heating centre"
+case = { district = "110112", street = "110112001", category = "utilities.heating.outage", title = "小区停暖" }
+expect = { lead = "110112.heating", tier = "urgent" }
+
+[[example]]
+name = "a power cut goes to the district's power company"
+case = { district = "110108", street = "110108001", category = "utilities.power.outage", title = "整栋楼停电" }
+expect = { lead = "bj.power.110108", co_handlers = ["110108001"], tier = "urgent" }
+
+[[example]]
+name = "a gas smell anywhere is an emergency for the gas company"
+case = { district = "110102", street = "110102001", category = "urban.community.elevators", title = "楼道里有很重的燃气味" }
+expect = { lead = "bj.gas", tier = "emergency", priority = 1, tags = ["燃气泄漏"], fired = ["gas-leak"] }
+
+[[example]]
+name = "a fire in progress goes to an operator (119)"
+case = { district = "110106", category = "other.general.other", title = "对面楼着火了" }
+expect = { manual = true, tier = "emergency", fired = ["fire"] }
+
+[[example]]
+name = "garbage goes straight to the street (直派), 7 calendar days"
+case = { district = "110105", street = "110105026", category = "urban.sanitation.garbage", title = "小区垃圾三天没人清运" }
+expect = { lead = "110105026", tier = "general", deadline = "2026-12-07T10:00:00+08:00", fired = ["street-direct"] }
+
+[[example]]
+name = "no street given: the township named in the address takes it"
+case = { district = "110105", category = "urban.sanitation.garbage", title = "垃圾没人清运", address = "朝阳区望京西园三区" }
+expect = { lead = "110105026", fired = ["address-110105026"] }
+
+[[example]]
+name = "no street and no township in the address: the district (兜底 via $street)"
+case = { district = "110105", category = "urban.sanitation.garbage", title = "垃圾没人清运", address = "某小区" }
+expect = { lead = "110105", fired = ["street-direct"] }
+
+[[example]]
+name = "street vendors go to the enforcement bureau"
+case = { district = "110101", street = "110101001", category = "urban.sanitation.street_vendors", title = "路口占道经营" }
+expect = { lead = "110101.zf", fired = ["enforcement-110101"] }
+
+[[example]]
+name = "construction at night: enforcement, priority 2"
+case = { district = "110108", street = "110108001", category = "urban.construction.noise", title = "工地半夜还在施工", received_at = "2026-11-30T23:40:00+08:00" }
+expect = { lead = "110108.zf", co_handlers = ["110108001"], priority = 2, tags = ["夜间施工"], fired = ["night-construction-110108"] }
+
+[[example]]
+name = "the same construction complaint by day is ordinary"
+case = { district = "110108", street = "110108001", category = "urban.construction.noise", title = "工地施工噪音大", received_at = "2026-11-30T15:00:00+08:00" }
+expect = { lead = "110108.zf", priority = 3, fired = ["construction-110108"] }
+
+[[example]]
+name = "illegal building: the street leads and blows the whistle (吹哨报到)"
+case = { district = "110106", street = "110106001", category = "urban.community.old_renovation", title = "楼顶私搭乱建" }
+expect = { lead = "110106001", escalate = ["110106.zf", "110106.ghzr"], tier = "complex", tags = ["吹哨报到"], fired = ["whistle-illegal-building-110106"] }
+
+[[example]]
+name = "a complex case gets 15 working days across the National Day holiday"
+case = { district = "110106", street = "110106001", category = "urban.construction.illegal_building", title = "违建", received_at = "2026-09-18T10:00:00+08:00" }
+expect = { tier = "complex", deadline = "2026-10-15T10:00:00+08:00" }
+
+[[example]]
+name = "group rental summons police, housing and fire"
+case = { district = "110108", street = "110108001", category = "housing.housing.group_rental", title = "隔断群租房" }
+expect = { lead = "110108001", escalate = ["110108.gaj", "110108.zjw", "110108.xfj"] }
+
+[[example]]
+name = "a fifth repeat demand is supervised by the district government"
+case = { district = "110105", street = "110105026", category = "urban.sanitation.garbage", title = "垃圾又没清运" }
+context = { repeat_count = 5 }
+expect = { lead = "110105026", escalate = ["110105.gov"], tags = ["重复诉求", "督办"], priority = 1, fired = ["repeat-3", "repeat-5-110105", "street-direct"] }
+
+[[example]]
+name = "muck trucks go to enforcement, other traffic matters to the traffic police"
+case = { district = "110111", category = "transport.traffic.muck_trucks", title = "渣土车遗撒" }
+expect = { lead = "110111.zf", fired = ["muck-trucks-110111"] }
+
+[[example]]
+name = "traffic signals go to the traffic police"
+case = { district = "110111", category = "transport.traffic.signals", title = "红绿灯坏了" }
+expect = { lead = "110111.traffic" }
+
+[[example]]
+name = "food safety goes to market regulation"
+case = { district = "110119", street = "110119001", category = "market.food.restaurants", title = "餐馆卫生差" }
+expect = { lead = "110119.scjg" }
+
+[[example]]
+name = "wage arrears go to human resources and social security"
+case = { district = "110113", category = "labor.wages.migrant_workers", title = "拖欠农民工工资" }
+expect = { lead = "110113.rsj" }
+
+[[example]]
+name = "subway complaints go to the municipal transport commission"
+case = { district = "110101", category = "transport.transit.subway", title = "地铁站电梯坏了" }
+expect = { lead = "bj.jtw" }
+
+[[example]]
+name = "broadband goes to the communications administration"
+case = { district = "110117", category = "utilities.telecom.broadband", title = "宽带经常断网" }
+expect = { lead = "bj.txgl", tier = "general" }
+
+[[example]]
+name = "housing disputes are complex"
+case = { district = "110114", category = "housing.housing.expropriation", title = "拆迁补偿" }
+expect = { lead = "110114.zjw", tier = "complex" }
+
+[[example]]
+name = "a case without a category goes to the district (兜底)"
+case = { district = "110116", title = "咨询一件事" }
+expect = { lead = "110116", fired = ["(default)"] }
+"#;
