@@ -251,6 +251,36 @@ then = { lead = "$street", tier = "general" }
         assert!(rules.warnings()[0].message.contains("can never fire"), "{:?}", rules.warnings());
     }
 
+    /// The shipped Beijing set over generated forms (valid, malformed, hostile): the component answers
+    /// exactly as the native core, and every form that parses gets a lead — none is dropped.
+    #[test]
+    fn beijing_rule_set_agrees_with_native_and_never_drops_a_case() {
+        let source = include_str!("../components/routing/rulesets/beijing.toml");
+        let native = minyi_routing::compile(source).expect("the shipped set compiles");
+        assert!(native.rule_count() >= 500 && native.warnings.is_empty(), "{:?}", native.warnings);
+        let component = runtime().compile_rules(source).expect("runs").expect("compiles in the component");
+        assert_eq!(component.rule_count() as usize, native.rule_count());
+        let outcomes = component.run_examples().expect("runs");
+        assert!(outcomes.len() >= 20 && outcomes.iter().all(|o| o.passed), "{outcomes:?}");
+        let mut routed = 0;
+        for (i, json) in minyi_tests::forms::generate(1500, 4).iter().enumerate() {
+            let repeat = (i % 7) as u32;
+            let ours = component.route_json(json, wit::CaseContext { repeat_count: repeat });
+            let theirs = minyi_routing::route_json(&native, json, minyi_model::CaseContext { repeat_count: repeat });
+            match (ours, theirs) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "form {i}");
+                    let d: minyi_model::RoutingDecision = serde_json::from_str(&a).expect("decision JSON");
+                    assert!(!d.lead.is_empty() && !d.explanation.fired.is_empty(), "form {i}: {a}");
+                    routed += 1;
+                }
+                (Err(CallError::Input { code, .. }), Err(e)) => assert_eq!(code, e.code(), "form {i}"),
+                (a, b) => panic!("form {i}: component {a:?} vs native {b:?}"),
+            }
+        }
+        assert!(routed > 1000, "{routed}");
+    }
+
     #[test]
     fn bad_received_at_is_an_input_error_not_a_dropped_case() {
         let rules = runtime().compile_rules(RULES).expect("runs").expect("valid");

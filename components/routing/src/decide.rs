@@ -13,6 +13,9 @@ use minyi_model::{CaseContext, CaseForm, Explanation, FiredRule, NearMiss, Routi
 const NEAR_MISSES: usize = 3;
 /// How many failed candidates are examined closely for near-misses.
 const EXAMINED: usize = 24;
+/// The lead of a case no unit can be resolved for (it has no district): the 12345 hotline centre, whose
+/// operators dispatch it by hand (`manual` is set).
+pub const HOTLINE_CENTRE: &str = "12345";
 /// The pseudo rule id an explanation names when the default unit (兜底) took the case.
 pub const DEFAULT_RULE: &str = "(default)";
 
@@ -138,7 +141,8 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
         push_unique(&mut d.co_handlers, other);
     }
     if d.lead.is_empty() {
-        d.lead = form.district.clone();
+        // Nothing to resolve a unit from (no district on the case): the hotline centre dispatches by hand.
+        d.lead = HOTLINE_CENTRE.to_owned();
         d.manual = true;
     }
     let lead = d.lead.clone();

@@ -14,7 +14,7 @@ mod geo;
 mod tests;
 
 pub use compile::{RuleSet, compile};
-pub use decide::{DEFAULT_RULE, route};
+pub use decide::{DEFAULT_RULE, HOTLINE_CENTRE, route};
 pub use examples::run_examples;
 pub use format::{DayKind, FormField, Grid, HitPolicy};
 

@@ -281,5 +281,7 @@ fn bad_received_at_is_the_only_error() {
     // Odd categories and empty districts never fail.
     let mut odd = form("垃圾.类", "垃圾");
     odd.district = String::new();
-    assert!(route(&rules, &odd, none()).is_ok());
+    odd.street = None;
+    let d = route(&rules, &odd, none()).expect("routes");
+    assert_eq!((d.lead.as_str(), d.manual), (crate::HOTLINE_CENTRE, true), "never an empty lead");
 }
