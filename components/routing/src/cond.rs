@@ -113,11 +113,31 @@ fn in_window(value: u16, (from, to): (u16, u16), inclusive_end: bool) -> bool {
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-/// Held and failed conditions, in words, for explanations.
+/// Held and failed conditions: counted always, described in words only when `words` is set (words cost
+/// allocations, so near-miss candidates are ranked by the counts and only the closest are described).
 #[derive(Debug, Default)]
 pub(crate) struct Trace {
+    pub words: bool,
     pub held: Vec<String>,
     pub failed: Vec<String>,
+    pub n_held: usize,
+    pub n_failed: usize,
+}
+
+impl Trace {
+    /// A trace that describes every condition.
+    pub fn words() -> Self {
+        Trace { words: true, ..Trace::default() }
+    }
+
+    /// A trace that only counts.
+    pub fn counts() -> Self {
+        Trace::default()
+    }
+
+    fn inner(&self) -> Self {
+        Trace { words: self.words, ..Trace::default() }
+    }
 }
 
 impl Cond {
@@ -131,9 +151,15 @@ impl Cond {
                     match trace.as_deref_mut() {
                         Some(t) => {
                             if holds {
-                                t.held.push($held)
+                                t.n_held += 1;
+                                if t.words {
+                                    t.held.push($held)
+                                }
                             } else {
-                                t.failed.push($failed)
+                                t.n_failed += 1;
+                                if t.words {
+                                    t.failed.push($failed)
+                                }
                             }
                         }
                         None if !holds => return false,
@@ -278,15 +304,17 @@ impl Cond {
                 format!("repeat count {r} < {n}")
             );
         }
+        let words = trace.as_deref().is_some_and(|t| t.words);
+        let inner_trace = || Trace { words, ..Trace::default() };
         for sub in &self.all {
-            let mut inner = Trace::default();
+            let mut inner = inner_trace();
             let holds = sub.eval(f, trace.is_some().then_some(&mut inner));
             check!(true, holds, format!("all({})", inner.held.join("; ")), format!("all({})", inner.failed.join("; ")));
         }
         if !self.any.is_empty() {
-            let mut inner = Trace::default();
+            let mut inner = inner_trace();
             let holds = self.any.iter().any(|sub| {
-                let mut t = Trace::default();
+                let mut t = inner.inner();
                 let h = sub.eval(f, trace.is_some().then_some(&mut t));
                 if h {
                     inner.held = t.held;
@@ -303,7 +331,7 @@ impl Cond {
             );
         }
         if let Some(sub) = &self.not {
-            let mut inner = Trace::default();
+            let mut inner = inner_trace();
             let inner_holds = sub.eval(f, trace.is_some().then_some(&mut inner));
             check!(
                 true,

@@ -105,7 +105,7 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
         for u in &then.escalate {
             push_unique(&mut d.escalate, resolve(u, form));
         }
-        let mut trace = Trace::default();
+        let mut trace = Trace::words();
         rule.when.eval(&facts, Some(&mut trace));
         let mut why =
             if trace.held.is_empty() { "no conditions (matches every case)".to_owned() } else { trace.held.join("; ") };
@@ -155,22 +155,26 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
 }
 
 /// The failed candidates that came closest: fewest failed conditions, then most held, then rule order.
+/// Ranked on counts; only the winners are described in words.
 fn near_misses(facts: &Facts<'_>, missed: &[&Rule]) -> Vec<NearMiss> {
-    let mut scored: Vec<(usize, usize, usize, &Rule, Trace)> = missed
+    let mut scored: Vec<(usize, usize, usize, &Rule)> = missed
         .iter()
         .take(EXAMINED)
         .enumerate()
-        .map(|(order, rule)| {
-            let mut t = Trace::default();
+        .filter_map(|(order, rule)| {
+            let mut t = Trace::counts();
             rule.when.eval(facts, Some(&mut t));
-            (t.failed.len(), usize::MAX - t.held.len(), order, *rule, t)
+            (t.n_held > 0 && t.n_failed > 0).then_some((t.n_failed, usize::MAX - t.n_held, order, *rule))
         })
-        .filter(|(_, _, _, _, t)| !t.held.is_empty() && !t.failed.is_empty())
         .collect();
-    scored.sort_by_key(|(failed, held, order, _, _)| (*failed, *held, *order));
+    scored.sort_unstable_by_key(|(failed, held, order, _)| (*failed, *held, *order));
     scored
         .into_iter()
         .take(NEAR_MISSES)
-        .map(|(_, _, _, rule, t)| NearMiss { rule: rule.id.clone(), failed: t.failed.join("; ") })
+        .map(|(_, _, _, rule)| {
+            let mut t = Trace::words();
+            rule.when.eval(facts, Some(&mut t));
+            NearMiss { rule: rule.id.clone(), failed: t.failed.join("; ") }
+        })
         .collect()
 }
