@@ -82,10 +82,16 @@ pub fn nyc(csv_path: &Path, out: &Path) -> Result<()> {
     let mut f = String::new();
     writeln!(f, "# NYC 311 routing: complaint type + descriptor → agency.")?;
     writeln!(f, "#")?;
-    writeln!(f, "# Derived by `cargo xtask nyc-rules` from {rows} real service requests (../shared/data/nyc311-sample.csv,")?;
+    writeln!(
+        f,
+        "# Derived by `cargo xtask nyc-rules` from {rows} real service requests (../shared/data/nyc311-sample.csv,"
+    )?;
     writeln!(f, "# NYC Open Data, see its PROVENANCE.md). A case's category is `nyc.<complaint type>.<descriptor>`")?;
     writeln!(f, "# (names slugged by `minyi_model::open311`). Each agency has one rule over the complaint types it")?;
-    writeln!(f, "# handles most (priority 50) and, where needed, one rule over the descriptors of other types that go")?;
+    writeln!(
+        f,
+        "# handles most (priority 50) and, where needed, one rule over the descriptors of other types that go"
+    )?;
     writeln!(f, "# to it (priority 10, tried first). A plain majority table over type + descriptor agrees with")?;
     writeln!(f, "# {table_agree}/{rows} rows; these rules encode exactly that table.")?;
     writeln!(f)?;
@@ -217,14 +223,39 @@ const DEPARTMENT_RULES: &[(&str, &[&str], &str, &str)] = &[
     ("renovation", &["urban.community.old_renovation"], "zjw", "general"),
     ("property", &["housing.property"], "zjw", "general"),
     ("housing", &["housing.housing"], "zjw", "complex"),
-    ("noise-commercial", &["environment.noise.commercial", "environment.air.cooking_fumes", "environment.air.open_burning"], "zf", "general"),
-    ("noise-neighbours", &["environment.noise.neighbours", "environment.animals.dogs", "safety.order", "safety.household"], "gaj", "general"),
-    ("pollution", &["environment.air.industrial", "environment.air.odour", "environment.ecology.light", "environment.ecology.radiation"], "hbj", "general"),
+    (
+        "noise-commercial",
+        &["environment.noise.commercial", "environment.air.cooking_fumes", "environment.air.open_burning"],
+        "zf",
+        "general",
+    ),
+    (
+        "noise-neighbours",
+        &["environment.noise.neighbours", "environment.animals.dogs", "safety.order", "safety.household"],
+        "gaj",
+        "general",
+    ),
+    (
+        "pollution",
+        &[
+            "environment.air.industrial",
+            "environment.air.odour",
+            "environment.ecology.light",
+            "environment.ecology.radiation",
+        ],
+        "hbj",
+        "general",
+    ),
     ("water-pollution", &["environment.water"], "swj", "general"),
     ("vermin", &["environment.animals.vermin", "health.medical", "health.public_health"], "wjw", "general"),
     ("traffic", &["transport.traffic", "transport.parking.illegal", "environment.noise.traffic"], "traffic", "general"),
     ("muck-trucks", &["transport.traffic.muck_trucks"], "zf", "general"),
-    ("parking", &["transport.parking.fees", "transport.parking.shared_bikes", "urban.community.parking"], "jtw", "general"),
+    (
+        "parking",
+        &["transport.parking.fees", "transport.parking.shared_bikes", "urban.community.parking"],
+        "jtw",
+        "general",
+    ),
     ("labor", &["labor"], "rsj", "general"),
     ("schools", &["education.schools", "education.preschool"], "jw", "general"),
     ("culture", &["education.culture"], "wlj", "general"),
@@ -293,14 +324,20 @@ pub fn beijing(out: &Path) -> Result<()> {
     }
 
     f.push_str("\n# ━━ 1 · emergencies (city-wide) ━━\n");
-    f.push_str("\n[[rule]]\nid = \"gas-leak\"\npriority = 1\nnote = \"燃气泄漏: danger to life, the gas company at once\"\n");
+    f.push_str(
+        "\n[[rule]]\nid = \"gas-leak\"\npriority = 1\nnote = \"燃气泄漏: danger to life, the gas company at once\"\n",
+    );
     f.push_str("when = { keywords = [\"燃气泄漏\", \"煤气泄漏\", \"漏气\", \"煤气味\", \"燃气味\"] }\n");
     f.push_str("then = { lead = \"bj.gas\", co_handlers = [\"$street\"], tier = \"emergency\", priority = 1, tags = [\"燃气泄漏\"] }\n");
-    f.push_str("\n[[rule]]\nid = \"fire\"\npriority = 1\nnote = \"a fire in progress: an operator transfers to 119\"\n");
+    f.push_str(
+        "\n[[rule]]\nid = \"fire\"\npriority = 1\nnote = \"a fire in progress: an operator transfers to 119\"\n",
+    );
     f.push_str("when = { keywords = [\"着火\", \"起火\", \"火灾\"], not = { category = [\"safety.fire\"] } }\n");
     f.push_str("then = { manual = true, tier = \"emergency\", priority = 1, tags = [\"转119\"] }\n");
     rules += 2;
-    f.push_str("\n# ━━ 2 · repeat demands (modifiers: they add tags and escalations, the lead comes from later rules) ━━\n");
+    f.push_str(
+        "\n# ━━ 2 · repeat demands (modifiers: they add tags and escalations, the lead comes from later rules) ━━\n",
+    );
     f.push_str("\n[[rule]]\nid = \"repeat-3\"\npriority = 2\nwhen = { repeat_at_least = 3 }\n");
     f.push_str("then = { tags = [\"重复诉求\"], priority = 2 }\n");
     rules += 1;
@@ -315,14 +352,29 @@ pub fn beijing(out: &Path) -> Result<()> {
     for d in DISTRICTS {
         let c = d.code;
         writeln!(f, "\n[[rule]]\nid = \"whistle-illegal-building-{c}\"\npriority = 5")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], any = [{{ category = [\"urban.construction.illegal_building\"] }}, {{ category = [\"urban\", \"housing\"], keywords = [\"违建\", \"违法建设\", \"私搭乱建\"] }}] }}")?;
-        writeln!(f, "then = {{ lead = \"$street\", escalate = [\"{c}.zf\", \"{c}.ghzr\"], tier = \"complex\", tags = [\"吹哨报到\"] }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], any = [{{ category = [\"urban.construction.illegal_building\"] }}, {{ category = [\"urban\", \"housing\"], keywords = [\"违建\", \"违法建设\", \"私搭乱建\"] }}] }}"
+        )?;
+        writeln!(
+            f,
+            "then = {{ lead = \"$street\", escalate = [\"{c}.zf\", \"{c}.ghzr\"], tier = \"complex\", tags = [\"吹哨报到\"] }}"
+        )?;
         writeln!(f, "\n[[rule]]\nid = \"whistle-group-rental-{c}\"\npriority = 6")?;
         writeln!(f, "when = {{ district = [\"{c}\"], category = [\"housing.housing.group_rental\"] }}")?;
-        writeln!(f, "then = {{ lead = \"$street\", escalate = [\"{c}.gaj\", \"{c}.zjw\", \"{c}.xfj\"], tags = [\"吹哨报到\", \"群租房\"] }}")?;
+        writeln!(
+            f,
+            "then = {{ lead = \"$street\", escalate = [\"{c}.gaj\", \"{c}.zjw\", \"{c}.xfj\"], tags = [\"吹哨报到\", \"群租房\"] }}"
+        )?;
         writeln!(f, "\n[[rule]]\nid = \"whistle-ebike-{c}\"\npriority = 7")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"safety.fire.ebike_charging\"], keywords = [\"飞线\", \"楼道充电\", \"电动车进楼\"] }}")?;
-        writeln!(f, "then = {{ lead = \"$street\", escalate = [\"{c}.xfj\"], tier = \"urgent\", priority = 2, tags = [\"吹哨报到\"] }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], category = [\"safety.fire.ebike_charging\"], keywords = [\"飞线\", \"楼道充电\", \"电动车进楼\"] }}"
+        )?;
+        writeln!(
+            f,
+            "then = {{ lead = \"$street\", escalate = [\"{c}.xfj\"], tier = \"urgent\", priority = 2, tags = [\"吹哨报到\"] }}"
+        )?;
         rules += 3;
     }
     f.push_str("\n# ━━ 10 · utilities ━━\n");
@@ -337,25 +389,40 @@ pub fn beijing(out: &Path) -> Result<()> {
         let drainage = if core { "bj.drainage".to_owned() } else { format!("{c}.swj") };
         writeln!(f, "\n# {} ({c})", d.name)?;
         writeln!(f, "[[rule]]\nid = \"heating-season-{c}\"\npriority = 10\nnote = \"供暖季 11-15 → 03-15\"")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.heating.outage\", \"utilities.heating.low_temperature\", \"utilities.heating.pipe_leak\"], season = \"11-15..03-15\" }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], category = [\"utilities.heating.outage\", \"utilities.heating.low_temperature\", \"utilities.heating.pipe_leak\"], season = \"11-15..03-15\" }}"
+        )?;
         writeln!(f, "then = {{ lead = \"{heating}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
         writeln!(f, "\n[[rule]]\nid = \"heating-{c}\"\npriority = 11")?;
         writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.heating\"] }}")?;
         writeln!(f, "then = {{ lead = \"{heating}\", tier = \"general\" }}")?;
         writeln!(f, "\n[[rule]]\nid = \"water-{c}\"\npriority = 10")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.water.outage\", \"utilities.water.pipe_burst\", \"utilities.water.pressure\"] }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], category = [\"utilities.water.outage\", \"utilities.water.pipe_burst\", \"utilities.water.pressure\"] }}"
+        )?;
         writeln!(f, "then = {{ lead = \"{water}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
         writeln!(f, "\n[[rule]]\nid = \"water-service-{c}\"\npriority = 11")?;
         writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.water\"] }}")?;
         writeln!(f, "then = {{ lead = \"{water}\" }}")?;
         writeln!(f, "\n[[rule]]\nid = \"power-{c}\"\npriority = 10")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.power.outage\", \"utilities.power.line_hazard\"] }}")?;
-        writeln!(f, "then = {{ lead = \"bj.power.{c}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], category = [\"utilities.power.outage\", \"utilities.power.line_hazard\"] }}"
+        )?;
+        writeln!(
+            f,
+            "then = {{ lead = \"bj.power.{c}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}"
+        )?;
         writeln!(f, "\n[[rule]]\nid = \"power-service-{c}\"\npriority = 11")?;
         writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.power\"] }}")?;
         writeln!(f, "then = {{ lead = \"bj.power.{c}\" }}")?;
         writeln!(f, "\n[[rule]]\nid = \"gas-{c}\"\npriority = 10")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.gas.outage\", \"utilities.gas.hazard\"] }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], category = [\"utilities.gas.outage\", \"utilities.gas.hazard\"] }}"
+        )?;
         writeln!(f, "then = {{ lead = \"bj.gas\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
         writeln!(f, "\n[[rule]]\nid = \"drainage-{c}\"\npriority = 10")?;
         writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.drainage\"] }}")?;
@@ -369,8 +436,14 @@ pub fn beijing(out: &Path) -> Result<()> {
     for d in DISTRICTS {
         let c = d.code;
         writeln!(f, "\n[[rule]]\nid = \"night-construction-{c}\"\npriority = 15")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], hours = \"22:00-06:00\", any = [{{ category = [\"urban.construction\"] }}, {{ category = [\"environment.noise\"], keywords = [\"施工\", \"打桩\", \"渣土车\"] }}] }}")?;
-        writeln!(f, "then = {{ lead = \"{c}.zf\", co_handlers = [\"$street\"], priority = 2, tags = [\"夜间施工\"] }}")?;
+        writeln!(
+            f,
+            "when = {{ district = [\"{c}\"], hours = \"22:00-06:00\", any = [{{ category = [\"urban.construction\"] }}, {{ category = [\"environment.noise\"], keywords = [\"施工\", \"打桩\", \"渣土车\"] }}] }}"
+        )?;
+        writeln!(
+            f,
+            "then = {{ lead = \"{c}.zf\", co_handlers = [\"$street\"], priority = 2, tags = [\"夜间施工\"] }}"
+        )?;
         rules += 1;
     }
     f.push_str("\n# ━━ 20 · district departments by category ━━\n");
@@ -405,7 +478,12 @@ pub fn beijing(out: &Path) -> Result<()> {
             }
             let words: Vec<String> = words.iter().map(|w| toml_str(w)).collect();
             writeln!(f, "[[rule]]\nid = \"address-{}\"\npriority = 25", s.code)?;
-            writeln!(f, "when = {{ district = [\"{}\"], missing = [\"street\"], address = [{}] }}", d.code, words.join(", "))?;
+            writeln!(
+                f,
+                "when = {{ district = [\"{}\"], missing = [\"street\"], address = [{}] }}",
+                d.code,
+                words.join(", ")
+            )?;
             writeln!(f, "then = {{ lead = \"{}\" }}", s.code)?;
             rules += 1;
         }

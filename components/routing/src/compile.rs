@@ -5,7 +5,7 @@ use crate::cond::{Cond, Vocabulary, category_under, parse_hours, parse_season, p
 use crate::format::{self, HitPolicy};
 use crate::geo::{self, Area};
 use minyi_model::matcher::Matcher;
-use minyi_model::source::line_col;
+use minyi_model::source::{LineIndex, line_col};
 use minyi_model::{CaseContext, CaseForm, RuleError, Severity, SlaTier, categories, divisions};
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -149,7 +149,7 @@ enum Region {
 }
 
 struct Checker<'s> {
-    source: &'s str,
+    lines: LineIndex<'s>,
     region: Region,
     diagnostics: Vec<RuleError>,
     units: BTreeMap<String, String>,
@@ -162,7 +162,7 @@ struct Checker<'s> {
 
 impl Checker<'_> {
     fn at(&self, offset: usize) -> (u32, u32) {
-        line_col(self.source, offset)
+        self.lines.line_col(offset)
     }
 
     fn error(&mut self, offset: usize, message: String) {
@@ -208,7 +208,10 @@ impl Checker<'_> {
             || (self.region == Region::Beijing
                 && (divisions::district(id).is_some() || divisions::street(id).is_some()));
         if !known {
-            self.error(u.span().start, format!("unknown unit {id:?}: declare it in [units] or use $street / $district"));
+            self.error(
+                u.span().start,
+                format!("unknown unit {id:?}: declare it in [units] or use $street / $district"),
+            );
         }
         id.clone()
     }
@@ -263,7 +266,9 @@ impl Checker<'_> {
         for cell in &w.cells {
             match geo::parse_cell(cell.get_ref()) {
                 Some(rc) => c.cells.push(rc),
-                None => self.error(cell.span().start, format!("grid cell {:?} must look like \"r12c34\"", cell.get_ref())),
+                None => {
+                    self.error(cell.span().start, format!("grid cell {:?} must look like \"r12c34\"", cell.get_ref()))
+                }
             }
         }
         if let Some(h) = &w.hours {
@@ -308,7 +313,10 @@ impl Checker<'_> {
             self.error(p.span().start, format!("rule {id:?}: priority must be 1..=5, got {}", p.get_ref()));
         }
         if a == Action::default() {
-            self.error(at, format!("rule {id:?}: `then` does nothing; give a `lead`, `manual = true` or something to add"));
+            self.error(
+                at,
+                format!("rule {id:?}: `then` does nothing; give a `lead`, `manual = true` or something to add"),
+            );
         }
         a
     }
@@ -331,7 +339,7 @@ pub fn compile(source: &str) -> Result<RuleSet, Vec<RuleError>> {
         Some(_) => Region::Declared,
     };
     let mut ck = Checker {
-        source,
+        lines: LineIndex::new(source),
         region,
         diagnostics: Vec::new(),
         units: file.units.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())).collect(),
@@ -378,7 +386,14 @@ pub fn compile(source: &str) -> Result<RuleSet, Vec<RuleError>> {
             None => Cond::default(),
         };
         let then = ck.then(id, &raw.then);
-        rules.push(Rule { id: id.clone(), line: ck.at(at).0, priority: raw.priority, note: raw.note.clone(), when, then });
+        rules.push(Rule {
+            id: id.clone(),
+            line: ck.at(at).0,
+            priority: raw.priority,
+            note: raw.note.clone(),
+            when,
+            then,
+        });
     }
     rules.sort_by_key(|r| r.priority); // stable: file order breaks ties
 

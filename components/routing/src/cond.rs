@@ -117,7 +117,12 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 /// allocations, so near-miss candidates are ranked by the counts and only the closest are described).
 #[derive(Debug, Default)]
 pub(crate) struct Trace {
+    /// Describe held conditions.
     pub words: bool,
+    /// Describe failed conditions.
+    pub failed_words: bool,
+    /// Stop at the first failed condition.
+    pub short: bool,
     pub held: Vec<String>,
     pub failed: Vec<String>,
     pub n_held: usize,
@@ -125,45 +130,54 @@ pub(crate) struct Trace {
 }
 
 impl Trace {
-    /// A trace that describes every condition.
-    pub fn words() -> Self {
+    /// A trace that describes the conditions that held (for a rule that fired).
+    pub fn held_words() -> Self {
         Trace { words: true, ..Trace::default() }
     }
 
-    /// A trace that only counts.
-    pub fn counts() -> Self {
-        Trace::default()
+    /// A trace that stops at the first failed condition and describes it (for a near miss).
+    pub fn first_failure() -> Self {
+        Trace { failed_words: true, short: true, ..Trace::default() }
     }
 
-    fn inner(&self) -> Self {
-        Trace { words: self.words, ..Trace::default() }
+    /// A trace that stops at the first failed condition and describes nothing: the fast path.
+    pub fn short() -> Self {
+        Trace { short: true, ..Trace::default() }
+    }
+
+    /// A fresh trace describing what this one describes (for `all` and `any` groups).
+    fn same(&self) -> Self {
+        Trace { words: self.words, failed_words: self.failed_words, short: self.short, ..Trace::default() }
+    }
+
+    /// A fresh trace describing the opposite (for `not`: it fails when its inside holds).
+    fn swapped(&self) -> Self {
+        Trace { words: self.failed_words, failed_words: self.words, short: self.short, ..Trace::default() }
     }
 }
 
 impl Cond {
-    /// True when the case meets every condition. With a trace, every condition is evaluated and described.
-    pub fn eval(&self, f: &Facts<'_>, mut trace: Option<&mut Trace>) -> bool {
+    /// True when the case meets every condition. A `short` trace stops at the first failure (counting the
+    /// conditions that held before it); any other evaluates every condition, describing what it asks for.
+    pub fn eval(&self, f: &Facts<'_>, trace: &mut Trace) -> bool {
         let mut ok = true;
         macro_rules! check {
             ($active:expr, $holds:expr, $held:expr, $failed:expr) => {
                 if $active {
                     let holds = $holds;
-                    match trace.as_deref_mut() {
-                        Some(t) => {
-                            if holds {
-                                t.n_held += 1;
-                                if t.words {
-                                    t.held.push($held)
-                                }
-                            } else {
-                                t.n_failed += 1;
-                                if t.words {
-                                    t.failed.push($failed)
-                                }
-                            }
+                    if holds {
+                        trace.n_held += 1;
+                        if trace.words {
+                            trace.held.push($held)
                         }
-                        None if !holds => return false,
-                        None => {}
+                    } else {
+                        trace.n_failed += 1;
+                        if trace.failed_words {
+                            trace.failed.push($failed)
+                        }
+                        if trace.short {
+                            return false;
+                        }
                     }
                     ok &= holds;
                 }
@@ -175,7 +189,7 @@ impl Cond {
             !self.category.is_empty(),
             self.category.iter().any(|p| category_under(category, p)),
             format!("category {category} is under {}", self.first_prefix(category)),
-            format!("category {category:?} is not under {}", self.category.join(" | "))
+            format!("category \"{category}\" is not under {}", self.category.join(" | "))
         );
         check!(
             !self.kind.is_empty(),
@@ -193,14 +207,14 @@ impl Cond {
             !self.district.is_empty(),
             self.district.contains(&form.district),
             format!("district is {}", form.district),
-            format!("district {:?} is not {}", form.district, self.district.join(" | "))
+            format!("district \"{}\" is not {}", form.district, self.district.join(" | "))
         );
         let street = form.street.as_deref().unwrap_or("");
         check!(
             !self.street.is_empty(),
             self.street.iter().any(|s| s == street),
             format!("street is {street}"),
-            format!("street {street:?} is not {}", self.street.join(" | "))
+            format!("street \"{street}\" is not {}", self.street.join(" | "))
         );
         for field in &self.missing {
             let (missing, label) = match field {
@@ -216,7 +230,7 @@ impl Cond {
             check!(
                 true,
                 hit.is_some(),
-                format!("text mentions {:?}", hit.and_then(|&k| words.get(k as usize)).map_or("", String::as_str)),
+                format!("text mentions \"{}\"", hit.and_then(|&k| words.get(k as usize)).map_or("", String::as_str)),
                 format!("text mentions none of {}", self.listed(&self.keywords, words))
             );
         }
@@ -226,7 +240,7 @@ impl Cond {
             check!(
                 true,
                 hit.is_some(),
-                format!("address mentions {:?}", hit.and_then(|&k| words.get(k as usize)).map_or("", String::as_str)),
+                format!("address mentions \"{}\"", hit.and_then(|&k| words.get(k as usize)).map_or("", String::as_str)),
                 format!("address mentions none of {}", self.listed(&self.address, words))
             );
         }
@@ -254,7 +268,8 @@ impl Cond {
                 format!("location is in grid cell {}", cell.map(geo::cell_name).unwrap_or_default()),
                 match cell {
                     None => "location is missing (needed for the grid condition)".to_owned(),
-                    Some(c) => format!("grid cell {} is not one of the rule's {} cells", geo::cell_name(c), self.cells.len()),
+                    Some(c) =>
+                        format!("grid cell {} is not one of the rule's {} cells", geo::cell_name(c), self.cells.len()),
                 }
             );
         }
@@ -297,25 +312,19 @@ impl Cond {
         }
         if let Some(n) = self.repeat_at_least {
             let r = f.context.repeat_count;
-            check!(
-                true,
-                r >= n,
-                format!("repeat count {r} ≥ {n}"),
-                format!("repeat count {r} < {n}")
-            );
+            check!(true, r >= n, format!("repeat count {r} ≥ {n}"), format!("repeat count {r} < {n}"));
         }
-        let words = trace.as_deref().is_some_and(|t| t.words);
-        let inner_trace = || Trace { words, ..Trace::default() };
+        let parent = trace.same();
         for sub in &self.all {
-            let mut inner = inner_trace();
-            let holds = sub.eval(f, trace.is_some().then_some(&mut inner));
+            let mut inner = parent.same();
+            let holds = sub.eval(f, &mut inner);
             check!(true, holds, format!("all({})", inner.held.join("; ")), format!("all({})", inner.failed.join("; ")));
         }
         if !self.any.is_empty() {
-            let mut inner = inner_trace();
+            let mut inner = parent.same();
             let holds = self.any.iter().any(|sub| {
-                let mut t = inner.inner();
-                let h = sub.eval(f, trace.is_some().then_some(&mut t));
+                let mut t = parent.same();
+                let h = sub.eval(f, &mut t);
                 if h {
                     inner.held = t.held;
                 } else {
@@ -331,8 +340,8 @@ impl Cond {
             );
         }
         if let Some(sub) = &self.not {
-            let mut inner = inner_trace();
-            let inner_holds = sub.eval(f, trace.is_some().then_some(&mut inner));
+            let mut inner = parent.swapped();
+            let inner_holds = sub.eval(f, &mut inner);
             check!(
                 true,
                 !inner_holds,
@@ -357,14 +366,19 @@ impl Cond {
             if n > 0 {
                 out.push_str(", ");
             }
-            let _ = write!(out, "{:?}", words.get(id as usize).map_or("", String::as_str));
+            let _ = write!(out, "\"{}\"", words.get(id as usize).map_or("", String::as_str));
         }
         out.push(']');
         out
     }
 
     fn weekday_list(&self) -> String {
-        DAYS.iter().enumerate().filter(|(n, _)| self.weekdays & (1 << n) != 0).map(|(_, d)| *d).collect::<Vec<_>>().join("|")
+        DAYS.iter()
+            .enumerate()
+            .filter(|(n, _)| self.weekdays & (1 << n) != 0)
+            .map(|(_, d)| *d)
+            .collect::<Vec<_>>()
+            .join("|")
     }
 
     /// True when nothing but the all/any/not groups constrain the case.

@@ -11,8 +11,6 @@ use minyi_model::{CaseContext, CaseForm, Explanation, FiredRule, NearMiss, Routi
 
 /// How many near-misses an explanation lists.
 const NEAR_MISSES: usize = 3;
-/// How many failed candidates are examined closely for near-misses.
-const EXAMINED: usize = 24;
 /// The lead of a case no unit can be resolved for (it has no district): the 12345 hotline centre, whose
 /// operators dispatch it by hand (`manual` is set).
 pub const HOTLINE_CENTRE: &str = "12345";
@@ -53,18 +51,25 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
     rules.index.candidates(form.category.as_deref().unwrap_or(""), &form.district, &mut candidates);
 
     let mut fired: Vec<&Rule> = Vec::new();
-    let mut missed: Vec<&Rule> = Vec::new();
+    // Failed candidates with the number of conditions that held before the first failure.
+    let mut missed: Vec<(&Rule, usize)> = Vec::new();
     let mut decided = false;
+    let has_street = form.street.as_deref().is_some_and(|s| !s.is_empty());
     for &n in &candidates {
         let Some(rule) = rules.rules.get(n as usize) else { continue };
-        if rule.when.eval(&facts, None) {
+        // Rules for cases without a street (address → township) are not even near misses for a case with one.
+        if has_street && rule.when.missing.contains(&crate::format::FormField::Street) {
+            continue;
+        }
+        let mut trace = Trace::short();
+        if rule.when.eval(&facts, &mut trace) {
             fired.push(rule);
             if rules.hit_policy == HitPolicy::First && rule.then.decides() {
                 decided = true;
                 break;
             }
         } else {
-            missed.push(rule);
+            missed.push((rule, trace.n_held));
         }
     }
 
@@ -105,8 +110,8 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
         for u in &then.escalate {
             push_unique(&mut d.escalate, resolve(u, form));
         }
-        let mut trace = Trace::words();
-        rule.when.eval(&facts, Some(&mut trace));
+        let mut trace = Trace::held_words();
+        rule.when.eval(&facts, &mut trace);
         let mut why =
             if trace.held.is_empty() { "no conditions (matches every case)".to_owned() } else { trace.held.join("; ") };
         if let Some(note) = &rule.note {
@@ -154,26 +159,22 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
     Ok(d)
 }
 
-/// The failed candidates that came closest: fewest failed conditions, then most held, then rule order.
-/// Ranked on counts; only the winners are described in words.
-fn near_misses(facts: &Facts<'_>, missed: &[&Rule]) -> Vec<NearMiss> {
-    let mut scored: Vec<(usize, usize, usize, &Rule)> = missed
+/// The failed candidates that came closest: most conditions met before the first failure, then rule
+/// order. For each, the condition that stopped it is described.
+fn near_misses(facts: &Facts<'_>, missed: &[(&Rule, usize)]) -> Vec<NearMiss> {
+    let mut closest: Vec<(usize, usize, &Rule)> = missed
         .iter()
-        .take(EXAMINED)
         .enumerate()
-        .filter_map(|(order, rule)| {
-            let mut t = Trace::counts();
-            rule.when.eval(facts, Some(&mut t));
-            (t.n_held > 0 && t.n_failed > 0).then_some((t.n_failed, usize::MAX - t.n_held, order, *rule))
-        })
+        .filter(|(_, (_, held))| *held > 0)
+        .map(|(order, (rule, held))| (usize::MAX - held, order, *rule))
         .collect();
-    scored.sort_unstable_by_key(|(failed, held, order, _)| (*failed, *held, *order));
-    scored
+    closest.sort_unstable_by_key(|(held, order, _)| (*held, *order));
+    closest
         .into_iter()
         .take(NEAR_MISSES)
-        .map(|(_, _, _, rule)| {
-            let mut t = Trace::words();
-            rule.when.eval(facts, Some(&mut t));
+        .map(|(_, _, rule)| {
+            let mut t = Trace::first_failure();
+            rule.when.eval(facts, &mut t);
             NearMiss { rule: rule.id.clone(), failed: t.failed.join("; ") }
         })
         .collect()

@@ -47,7 +47,8 @@ mod tests {
 
     #[test]
     fn polygon_and_grid() {
-        let square = Area { name: "sq".into(), polygon: vec![[39.0, 116.0], [39.0, 117.0], [40.0, 117.0], [40.0, 116.0]] };
+        let square =
+            Area { name: "sq".into(), polygon: vec![[39.0, 116.0], [39.0, 117.0], [40.0, 117.0], [40.0, 116.0]] };
         assert!(square.contains(39.5, 116.5));
         assert!(!square.contains(40.5, 116.5) && !square.contains(39.5, 115.9));
         let g = Grid { origin: [39.4, 115.4], size: 0.01 };

@@ -150,10 +150,9 @@ fn grid_cells_and_kinds() {
 
 #[test]
 fn collect_merges_in_order() {
-    let src = RULES.replace("hit_policy = \"first\"", "hit_policy = \"collect\"").replace(
-        "keywords = [\"垃圾\"], not = { channel = [\"open311\"] }",
-        "keywords = [\"暖气\"]",
-    );
+    let src = RULES
+        .replace("hit_policy = \"first\"", "hit_policy = \"collect\"")
+        .replace("keywords = [\"垃圾\"], not = { channel = [\"open311\"] }", "keywords = [\"暖气\"]");
     let src = src.replace("category = [\"urban.sanitation\"]", "category = [\"utilities\"]");
     let rules = compile(&src).expect("valid");
     assert_eq!(rules.hit_policy, HitPolicy::Collect);
@@ -206,9 +205,10 @@ fn duplicate_ids_windows_and_empty_actions() {
 
 #[test]
 fn unknown_fields_are_rejected() {
-    let errs =
-        compile("[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nwhen = { colour = \"red\" }\nthen = { manual = true }\n")
-            .expect_err("unknown field");
+    let errs = compile(
+        "[ruleset]\nname = \"x\"\n[[rule]]\nid = \"a\"\nwhen = { colour = \"red\" }\nthen = { manual = true }\n",
+    )
+    .expect_err("unknown field");
     assert_eq!(errs[0].line, 5);
     assert!(errs[0].message.contains("colour"), "{errs:?}");
 }
@@ -264,7 +264,10 @@ fn unreachable_units_are_warned_about() {
 
 #[test]
 fn failing_examples_say_what_differed() {
-    let src = RULES.replace("expect = { lead = \"bj.heating\", tier = \"urgent\"", "expect = { lead = \"110105\", tier = \"urgent\"");
+    let src = RULES.replace(
+        "expect = { lead = \"bj.heating\", tier = \"urgent\"",
+        "expect = { lead = \"110105\", tier = \"urgent\"",
+    );
     let rules = compile(&src).expect("valid");
     let outcomes = run_examples(&rules);
     assert!(!outcomes[0].passed);

@@ -67,7 +67,11 @@ fn cases(n: usize) -> Vec<(CaseForm, u32)> {
                 attributes: Default::default(),
                 attachments: Vec::new(),
                 consent: true,
-                received_at: format!("2026-{month:02}-{:02}T{hour:02}:{:02}:00+08:00", 1 + rng.below(28), rng.below(60)),
+                received_at: format!(
+                    "2026-{month:02}-{:02}T{hour:02}:{:02}:00+08:00",
+                    1 + rng.below(28),
+                    rng.below(60)
+                ),
             };
             (form, [0, 0, 0, 1, 3, 6][rng.below(6)])
         })
@@ -139,7 +143,8 @@ fn rego_policy(source: &str) -> String {
             Some(w) => conditions(w, &mut helpers, &mut n),
             None => vec!["true".to_owned()],
         };
-        let _ = writeln!(out, "candidates contains [{priority}, {order}, {lead}] if {{\n    {}\n}}", body.join("\n    "));
+        let _ =
+            writeln!(out, "candidates contains [{priority}, {order}, {lead}] if {{\n    {}\n}}", body.join("\n    "));
     }
     out.push_str(&helpers);
     out
@@ -159,9 +164,15 @@ fn conditions(w: &toml::Value, helpers: &mut String, n: &mut usize) -> Vec<Strin
             "district" | "street" | "kind" | "channel" => {
                 body.push(format!("input.{key} in {{{}}}", strings(value).join(", ")))
             }
-            "category" => body.push(format!("{v} := [{}][_]\n    under(input.category, {v})", strings(value).join(", "))),
-            "keywords" => body.push(format!("{v} := [{}][_]\n    contains(input.text, {v})", strings(value).join(", "))),
-            "address" => body.push(format!("{v} := [{}][_]\n    contains(input.address, {v})", strings(value).join(", "))),
+            "category" => {
+                body.push(format!("{v} := [{}][_]\n    under(input.category, {v})", strings(value).join(", ")))
+            }
+            "keywords" => {
+                body.push(format!("{v} := [{}][_]\n    contains(input.text, {v})", strings(value).join(", ")))
+            }
+            "address" => {
+                body.push(format!("{v} := [{}][_]\n    contains(input.address, {v})", strings(value).join(", ")))
+            }
             "missing" => {
                 for field in strings(value) {
                     body.push(format!("not input.{}", field.trim_matches('"')));
@@ -240,10 +251,8 @@ fn main() {
         cases.iter().map(|(f, r)| (to_wit(f), wit::CaseContext { repeat_count: *r })).collect();
     let mut rego = regorus::Engine::new();
     rego.add_policy("route.rego".into(), rego_policy(BEIJING)).expect("the translated policy parses");
-    let inputs: Vec<regorus::Value> = cases
-        .iter()
-        .map(|(f, r)| regorus::Value::from_json_str(&rego_input(f, *r)).expect("input JSON"))
-        .collect();
+    let inputs: Vec<regorus::Value> =
+        cases.iter().map(|(f, r)| regorus::Value::from_json_str(&rego_input(f, *r)).expect("input JSON")).collect();
 
     // The three must agree on the lead before any timing means anything.
     let mut agree = 0;
@@ -270,7 +279,12 @@ fn main() {
         black_box(rego.eval_rule("data.route.decision".into()).ok());
     });
 
-    println!("\nroute on the Beijing set ({} rules), {} cases, leads agree on {agree}/{}", native.rule_count(), cases.len(), cases.len());
+    println!(
+        "\nroute on the Beijing set ({} rules), {} cases, leads agree on {agree}/{}",
+        native.rule_count(),
+        cases.len(),
+        cases.len()
+    );
     println!("{:<12} {:>10} {:>10}", "", "p50 µs", "p99 µs");
     for (name, p50, p99) in [("native", n50, n99), ("component", c50, c99), ("regorus", r50, r99)] {
         println!("{name:<12} {p50:>10.2} {p99:>10.2}");

@@ -275,9 +275,8 @@ impl Runtime {
 
     /// `routing.route-once-json`: compiles the rule set and routes one case-form document.
     pub fn route_once_json(&self, rules: &str, form_json: &str, context: CaseContext) -> Result<String, CallError> {
-        let out = self.call(&self.router, |s, i| {
-            i.minyi_casework_routing().call_route_once_json(s, rules, form_json, context)
-        })?;
+        let out = self
+            .call(&self.router, |s, i| i.minyi_casework_routing().call_route_once_json(s, rules, form_json, context))?;
         out.map_err(input)
     }
 
@@ -389,7 +388,10 @@ impl CompiledRules<'_> {
                 Ok(slot) => slot,
                 Err(errors) => {
                     let first = errors.first().map(|e| e.message.clone()).unwrap_or_default();
-                    return Err(RuntimeError::Trap { component, trap: format!("rule set no longer compiles: {first}") });
+                    return Err(RuntimeError::Trap {
+                        component,
+                        trap: format!("rule set no longer compiles: {first}"),
+                    });
                 }
             },
         };
@@ -412,7 +414,8 @@ impl CompiledRules<'_> {
 
     /// `rule-set.route-json`: a case-form document in, a routing-decision document out.
     pub fn route_json(&self, form_json: &str, context: CaseContext) -> Result<String, CallError> {
-        let out = self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_route_json(s, h, form_json, context))?;
+        let out =
+            self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_route_json(s, h, form_json, context))?;
         out.map_err(input)
     }
 

@@ -118,8 +118,7 @@ struct Tally {
 /// the lead with the agency that really handled it. The last line is `agreement: <fraction> (<agreeing>/<rows>)`.
 pub fn eval_311(runtime: &Runtime, rules: &Path, csv_path: &Path) -> anyhow::Result<ExitCode> {
     let Some(compiled) = compile(runtime, rules)? else { return Ok(ExitCode::from(2)) };
-    let mut reader =
-        csv::Reader::from_path(csv_path).with_context(|| format!("opening {}", csv_path.display()))?;
+    let mut reader = csv::Reader::from_path(csv_path).with_context(|| format!("opening {}", csv_path.display()))?;
     let mut by_agency: BTreeMap<String, Tally> = BTreeMap::new();
     let mut no_hit: BTreeMap<(String, String), u64> = BTreeMap::new();
     let (mut rows, mut agreed, mut unreadable) = (0u64, 0u64, 0u64);

@@ -9,12 +9,13 @@ fn ruleset(name: &str) -> PathBuf {
 }
 
 fn minyi(args: &[&str]) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("minyi runs");
-    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
+    let Output { status, stdout, stderr } =
+        Command::new(env!("CARGO_BIN_EXE_minyi")).args(args).env("RUST_LOG", "warn").output().expect("minyi runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
@@ -54,7 +55,8 @@ fn route_prints_the_decision_shape_with_its_explanation() {
 fn route_reports_broken_rules_by_line_and_column_and_bad_forms_by_field() {
     let dir = tempfile::tempdir().expect("temp dir");
     let form = write(&dir, "case.json", FORM);
-    let rules = write(&dir, "r.toml", "[ruleset]\nname = \"x\"\n\n[[rule]]\nid = \"a\"\nthen = { lead = \"nobody\" }\n");
+    let rules =
+        write(&dir, "r.toml", "[ruleset]\nname = \"x\"\n\n[[rule]]\nid = \"a\"\nthen = { lead = \"nobody\" }\n");
     let (code, _, err) = minyi(&["route", "--rules", &rules, &form]);
     assert_eq!(code, 2);
     assert!(err.contains("r.toml:6:17: error: unknown unit \"nobody\""), "{err}");
