@@ -1,4 +1,5 @@
-//! `cargo xtask bench`: runs the criterion benches, then prints one side-by-side table and writes
+//! `cargo xtask bench`: runs the criterion benches and the routing percentile bench, then prints one
+//! side-by-side table and writes
 //! `target/bench/results.json` as `{"name", "value", "unit"}` rows (ratios included) for later comparison.
 
 use anyhow::{Context as _, Result};
@@ -36,6 +37,9 @@ pub fn run() -> Result<()> {
     // `cargo test --release … -- --bench` runs criterion for real while building with exactly the
     // profile and feature set of `cargo test --release`: wasmtime is not compiled a second time.
     crate::run(crate::cargo().args(["test", "--release", "--bench", "components", "--", "--bench"]))?;
+    // Routing on the 980-rule Beijing set, p50/p99, component vs native vs regorus: its own harness,
+    // which prints its table and writes `target/bench/routing.json`.
+    crate::run(crate::cargo().args(["test", "--release", "--bench", "routing", "--", "--bench"]))?;
     let root = crate::root();
     let criterion = root.join("target/criterion");
     let mut rows = Vec::new();
@@ -70,6 +74,18 @@ pub fn run() -> Result<()> {
     }
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out)?;
+    let routing = std::fs::read_to_string(out.join("routing.json")).context("reading target/bench/routing.json")?;
+    let routing: Vec<serde_json::Value> = serde_json::from_str(&routing)?;
+    println!();
+    for r in &routing {
+        let (name, value, unit) = (
+            r["name"].as_str().unwrap_or_default(),
+            r["value"].as_f64().unwrap_or_default(),
+            r["unit"].as_str().unwrap_or_default(),
+        );
+        println!("{name:<44} {value:>10.2} {}", if unit == "ratio" { "×" } else { "µs" });
+        rows.push(Row { name: name.to_owned(), value, unit: if unit == "ratio" { "ratio" } else { "us" } });
+    }
     std::fs::write(out.join("results.json"), serde_json::to_vec_pretty(&rows)?)?;
     println!("\nwrote {}", out.join("results.json").display());
     Ok(())

@@ -48,8 +48,11 @@ enum Task {
         #[arg(long, default_value = "components/routing/rulesets/beijing.toml")]
         out: PathBuf,
     },
-    /// Fuzz the validation core with cargo-fuzz (nightly; installs cargo-fuzz when missing).
+    /// Fuzz a core with cargo-fuzz (nightly; installs cargo-fuzz when missing).
     Fuzz {
+        /// `validate` (the validation core) or `rules` (the rule-set parser, checker and router).
+        #[arg(long, default_value = "validate")]
+        target: String,
         /// Executions to run.
         #[arg(long, default_value_t = 1_000_000)]
         runs: u64,
@@ -82,7 +85,7 @@ fn task(task: Task) -> Result<()> {
         }
         Task::Test => test(),
         Task::Bench => bench::run(),
-        Task::Fuzz { runs } => fuzz(runs),
+        Task::Fuzz { target, runs } => fuzz(&target, runs),
         Task::BeijingRules { out } => rulesets::beijing(&root().join(out)),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
@@ -102,15 +105,32 @@ fn test() -> Result<()> {
     Ok(())
 }
 
-/// Runs the validation fuzz target for `runs` executions; libFuzzer prints the count it reached.
-fn fuzz(runs: u64) -> Result<()> {
+/// Runs a fuzz target for `runs` executions; libFuzzer prints the count it reached. The rule-set target
+/// starts from the shipped rule sets as its seed corpus.
+fn fuzz(target: &str, runs: u64) -> Result<()> {
+    let crate_dir = match target {
+        "validate" => root().join("components/validation"),
+        "rules" => root().join("components/routing"),
+        other => bail!("unknown fuzz target {other:?}: use validate or rules"),
+    };
     let has_fuzz = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
     if !has_fuzz {
         run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
     }
+    let corpus = crate_dir.join("fuzz/corpus").join(target);
+    std::fs::create_dir_all(&corpus)?;
+    if target == "rules" {
+        for set in ["beijing.toml", "nyc311.toml"] {
+            let mut seed = vec![0u8]; // selector 0: the whole input is a rule set
+            seed.extend(std::fs::read(crate_dir.join("rulesets").join(set))?);
+            std::fs::write(corpus.join(format!("seed-{set}")), seed)?;
+        }
+    }
     run(Command::new("cargo")
-        .current_dir(root().join("components/validation"))
-        .args(["+nightly", "fuzz", "run", "validate", "--", "-max_len=4096"])
+        .current_dir(&crate_dir)
+        .args(["+nightly", "fuzz", "run", target])
+        .arg(&corpus)
+        .args(["--", "-max_len=16384"])
         .arg(format!("-runs={runs}")))
 }
 

@@ -18,7 +18,8 @@ pub use decide::{DEFAULT_RULE, HOTLINE_CENTRE, route};
 pub use examples::run_examples;
 pub use format::{DayKind, FormField, Grid, HitPolicy};
 
-use minyi_model::{CaseContext, CaseForm, RuleError};
+pub use minyi_model::CaseContext;
+use minyi_model::{CaseForm, RuleError};
 
 /// A request that cannot be routed at all.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
