@@ -314,6 +314,9 @@ impl Cond {
             let r = f.context.repeat_count;
             check!(true, r >= n, format!("repeat count {r} ≥ {n}"), format!("repeat count {r} < {n}"));
         }
+        if !self.has_groups() {
+            return ok;
+        }
         let parent = trace.same();
         for sub in &self.all {
             let mut inner = parent.same();
@@ -357,7 +360,8 @@ impl Cond {
     }
 
     fn listed(&self, ids: &[u32], words: &[String]) -> String {
-        let mut out = String::from("[");
+        let mut out = String::with_capacity(64);
+        out.push('[');
         for (n, &id) in ids.iter().enumerate() {
             if n == 6 {
                 let _ = write!(out, ", … {} more", ids.len() - 6);
@@ -366,7 +370,9 @@ impl Cond {
             if n > 0 {
                 out.push_str(", ");
             }
-            let _ = write!(out, "\"{}\"", words.get(id as usize).map_or("", String::as_str));
+            out.push('"');
+            out.push_str(words.get(id as usize).map_or("", String::as_str));
+            out.push('"');
         }
         out.push(']');
         out
@@ -446,20 +452,42 @@ fn names<T: serde::Serialize>(values: &[T]) -> String {
     values.iter().map(name).collect::<Vec<_>>().join(" | ")
 }
 
+/// Two numbers as `AA<sep>BB`, zero-padded (times and month-days), without the formatting machinery:
+/// explanations are built on every routing call.
+fn pair(out: &mut String, a: u16, sep: char, b: u16) {
+    for (i, n) in [a, b].into_iter().enumerate() {
+        if i == 1 {
+            out.push(sep);
+        }
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    }
+}
+
 fn clock(minutes: u16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    let mut s = String::with_capacity(5);
+    pair(&mut s, minutes / 60, ':', minutes % 60);
+    s
 }
 
 fn hours((from, to): (u16, u16)) -> String {
-    format!("{}-{}", clock(from), clock(to))
+    let mut s = clock(from);
+    s.push('-');
+    s.push_str(&clock(to));
+    s
 }
 
 fn month_day(md: u16) -> String {
-    format!("{:02}-{:02}", md / 100, md % 100)
+    let mut s = String::with_capacity(5);
+    pair(&mut s, md / 100, '-', md % 100);
+    s
 }
 
 fn season_name((from, to): (u16, u16)) -> String {
-    format!("{}..{}", month_day(from), month_day(to))
+    let mut s = month_day(from);
+    s.push_str("..");
+    s.push_str(&month_day(to));
+    s
 }
 
 /// Parses `HH:MM-HH:MM` into minutes.
@@ -531,6 +559,10 @@ mod tests {
         assert!(in_window(1115, heating, true) && in_window(101, heating, true) && in_window(315, heating, true));
         assert!(!in_window(316, heating, true) && !in_window(1114, heating, true));
         assert_eq!(parse_weekday("sat-sun"), Ok(0b110_0000));
+        assert_eq!(
+            (hours(night), season_name(heating), clock(10 * 60 + 10)),
+            ("22:00-06:00".into(), "11-15..03-15".into(), "10:10".into())
+        );
         assert_eq!(parse_weekday("fri-mon"), Ok(0b111_0001));
         assert!(parse_hours("25:00-01:00").is_err() && parse_season("02-30..03-01").is_err());
         assert!(parse_weekday("someday").is_err());

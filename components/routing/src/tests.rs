@@ -288,3 +288,24 @@ fn bad_received_at_is_the_only_error() {
     let d = route(&rules, &odd, none()).expect("routes");
     assert_eq!((d.lead.as_str(), d.manual), (crate::HOTLINE_CENTRE, true), "never an empty lead");
 }
+
+#[test]
+fn the_index_narrows_980_rules_to_a_few_candidates() {
+    let rules = compile(include_str!("../rulesets/beijing.toml")).expect("the shipped set compiles");
+    assert!(rules.rule_count() >= 500, "{}", rules.rule_count());
+    let mut out = Vec::new();
+    rules.index.candidates("urban.sanitation.garbage", "110105", &mut out);
+    // Globals, Chaoyang's own specials and township-by-address rules, and the sanitation rules; nothing else.
+    assert!(out.len() < 80, "{} candidates", out.len());
+    assert!(out.windows(2).all(|w| w[0] < w[1]), "in evaluation order, without duplicates");
+    let ids: Vec<&str> = out.iter().map(|&n| rules.rules[n as usize].id.as_str()).collect();
+    assert!(ids.contains(&"street-direct") && !ids.contains(&"enforcement-110105"), "{ids:?}");
+    assert!(ids.iter().all(|id| !id.ends_with("-110108")), "no rule of another district: {ids:?}");
+    // Every district and every township of Beijing is covered.
+    for d in minyi_model::divisions::DISTRICTS {
+        assert!(rules.rules.iter().any(|r| r.when.district.iter().any(|x| x == d.code)), "{}", d.code);
+        for s in d.streets {
+            assert!(rules.rules.iter().any(|r| r.then.lead.as_deref() == Some(s.code)), "{}", s.code);
+        }
+    }
+}

@@ -244,9 +244,13 @@ fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let (n_cases, rounds, rego_rounds) = if measuring { (400, 50, 3) } else { (40, 1, 1) };
     let cases = cases(n_cases);
+    let started = Instant::now();
     let native = minyi_routing::compile(BEIJING).expect("the Beijing set compiles");
+    let native_load = started.elapsed().as_secs_f64() * 1e3;
     let rt = Runtime::new(RuntimeConfig::default()).expect("components load");
+    let started = Instant::now();
     let component = rt.compile_rules(BEIJING).expect("runs").expect("compiles in the component");
+    let component_load = started.elapsed().as_secs_f64() * 1e3;
     let wit_cases: Vec<(wit::CaseForm, wit::CaseContext)> =
         cases.iter().map(|(f, r)| (to_wit(f), wit::CaseContext { repeat_count: *r })).collect();
     let mut rego = regorus::Engine::new();
@@ -290,6 +294,9 @@ fn main() {
         println!("{name:<12} {p50:>10.2} {p99:>10.2}");
     }
     println!("component/native p50 {:.2}×, regorus/component p50 {:.1}×", c50 / n50, r50 / c50);
+    println!(
+        "loading the rule set (parse, check, index): native {native_load:.1} ms, component {component_load:.1} ms"
+    );
     if measuring {
         let rows = serde_json::json!([
             {"name": "route_beijing/native_p50", "value": n50, "unit": "us"},
@@ -300,6 +307,8 @@ fn main() {
             {"name": "route_beijing/regorus_p99", "value": r99, "unit": "us"},
             {"name": "route_beijing/component_over_native_p50", "value": c50 / n50, "unit": "ratio"},
             {"name": "route_beijing/regorus_over_component_p50", "value": r50 / c50, "unit": "ratio"},
+            {"name": "route_beijing/load_native", "value": native_load * 1e3, "unit": "us"},
+            {"name": "route_beijing/load_component", "value": component_load * 1e3, "unit": "us"},
         ]);
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
         let _ = std::fs::create_dir_all(&dir);
