@@ -101,6 +101,9 @@ fn test() -> Result<()> {
         .args(["test", "--release", "--no-fail-fast"])
         .env("MINYI_WEB_DIR", root().join("target/site"))
         .env("MINYI_CHROMIUM", setup::chromium_path()?))?;
+    // The benches once each, in test mode (criterion runs every function a single time; the routing
+    // bench checks that component, native and regorus agree), so a bench cannot rot unnoticed.
+    run(cargo().args(["test", "--release", "--benches"]))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
 }

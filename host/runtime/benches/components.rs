@@ -12,6 +12,7 @@ const NOW: &str = "2026-11-29T10:05:00+08:00";
 const RULES: &str = r#"
 [ruleset]
 name = "bench"
+region = "beijing"
 hit_policy = "first"
 
 [units]
