@@ -17,6 +17,8 @@ pub mod source;
 mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
-pub use routing::{CaseContext, ExampleOutcome, Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier};
+pub use routing::{
+    CaseContext, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier,
+};
 pub use scoring::{Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, UnitScore, UnitType};
 pub use validation::{Issue, Masked, Message, Redirect, Severity, ValidationResult};

@@ -19,6 +19,9 @@ pub enum SlaTier {
     Consult,
 }
 
+/// The rule id an explanation names when no rule decided and the rule set's default unit (兜底) took the case.
+pub const DEFAULT_RULE: &str = "(default)";
+
 /// A rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FiredRule {

@@ -14,8 +14,7 @@ const NEAR_MISSES: usize = 3;
 /// The lead of a case no unit can be resolved for (it has no district): the 12345 hotline centre, whose
 /// operators dispatch it by hand (`manual` is set).
 pub const HOTLINE_CENTRE: &str = "12345";
-/// The pseudo rule id an explanation names when the default unit (兜底) took the case.
-pub const DEFAULT_RULE: &str = "(default)";
+pub use minyi_model::DEFAULT_RULE;
 
 fn resolve(unit: &str, form: &CaseForm) -> String {
     match unit {

@@ -148,7 +148,7 @@ pub fn eval_311(runtime: &Runtime, rules: &Path, csv_path: &Path) -> anyhow::Res
             Ok(json) => {
                 let d: minyi_model::RoutingDecision =
                     serde_json::from_str(&json).context("the component returned malformed JSON")?;
-                let defaulted = d.explanation.fired.first().is_some_and(|f| f.rule == "(default)");
+                let defaulted = d.explanation.fired.first().is_some_and(|f| f.rule == minyi_model::DEFAULT_RULE);
                 (d.lead, defaulted)
             }
             Err(CallError::Input { code, message }) => {
