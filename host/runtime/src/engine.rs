@@ -283,30 +283,16 @@ impl Runtime {
     /// `routing.rule-set.compile`: the rule set compiled inside a router instance kept for it alone.
     /// `Ok(Err(diagnostics))` when the rule set has errors.
     pub fn compile_rules(&self, source: &str) -> Result<Result<CompiledRules<'_>, Vec<RuleError>>, RuntimeError> {
-        match self.compile_rules_in(source)? {
-            Ok(slot) => {
-                let (mut store, instance, handle) = slot;
-                let component = self.router.info.name;
-                let api = instance.minyi_casework_routing().rule_set();
-                let meta = (|| -> wasmtime::Result<_> {
-                    Ok((
-                        api.call_name(&mut store, handle)?,
-                        api.call_rule_count(&mut store, handle)?,
-                        api.call_warnings(&mut store, handle)?,
-                    ))
-                })();
-                let (name, rule_count, warnings) = meta.map_err(|e| self.classify(component, &store, e))?;
-                Ok(Ok(CompiledRules {
-                    runtime: self,
-                    source: source.to_owned(),
-                    name,
-                    rule_count,
-                    warnings,
-                    slot: Mutex::new(Some((store, instance, handle))),
-                }))
-            }
-            Err(errors) => Ok(Err(errors)),
-        }
+        compile_rules_with(RuntimeRef::Borrowed(self), source)
+    }
+
+    /// [`Runtime::compile_rules`] for a shared runtime: the compiled rule set keeps the runtime alive, so
+    /// it can live in a server's state.
+    pub fn compile_rules_shared(
+        self: &Arc<Self>,
+        source: &str,
+    ) -> Result<Result<CompiledRules<'static>, Vec<RuleError>>, RuntimeError> {
+        compile_rules_with(RuntimeRef::Shared(Arc::clone(self)), source)
     }
 
     fn compile_rules_in(&self, source: &str) -> Result<Result<RulesSlot, Vec<RuleError>>, RuntimeError> {
@@ -341,11 +327,58 @@ impl Runtime {
 
 type RulesSlot = (Store<CallLimits>, Router, ResourceAny);
 
+/// The runtime a compiled rule set belongs to: borrowed, or shared when the rule set must outlive a scope.
+enum RuntimeRef<'rt> {
+    Borrowed(&'rt Runtime),
+    Shared(Arc<Runtime>),
+}
+
+impl std::ops::Deref for RuntimeRef<'_> {
+    type Target = Runtime;
+
+    fn deref(&self) -> &Runtime {
+        match self {
+            RuntimeRef::Borrowed(rt) => rt,
+            RuntimeRef::Shared(rt) => rt,
+        }
+    }
+}
+
+fn compile_rules_with<'rt>(
+    runtime: RuntimeRef<'rt>,
+    source: &str,
+) -> Result<Result<CompiledRules<'rt>, Vec<RuleError>>, RuntimeError> {
+    let rt: &Runtime = &runtime;
+    match rt.compile_rules_in(source)? {
+        Ok((mut store, instance, handle)) => {
+            let component = rt.router.info.name;
+            let api = instance.minyi_casework_routing().rule_set();
+            let meta = (|| -> wasmtime::Result<_> {
+                Ok((
+                    api.call_name(&mut store, handle)?,
+                    api.call_rule_count(&mut store, handle)?,
+                    api.call_warnings(&mut store, handle)?,
+                ))
+            })();
+            let (name, rule_count, warnings) = meta.map_err(|e| rt.classify(component, &store, e))?;
+            Ok(Ok(CompiledRules {
+                runtime,
+                source: source.to_owned(),
+                name,
+                rule_count,
+                warnings,
+                slot: Mutex::new(Some((store, instance, handle))),
+            }))
+        }
+        Err(errors) => Ok(Err(errors)),
+    }
+}
+
 /// A rule set compiled inside its own router instance: compile once, route many (the component's
 /// `rule-set` resource). Calls are serialised; each gets fresh fuel. If a call fails, the instance is
 /// dropped and the next call compiles the rule set again in a new one.
 pub struct CompiledRules<'rt> {
-    runtime: &'rt Runtime,
+    runtime: RuntimeRef<'rt>,
     source: String,
     name: String,
     rule_count: u32,
@@ -379,7 +412,7 @@ impl CompiledRules<'_> {
         &self,
         f: impl FnOnce(&mut Store<CallLimits>, &Router, ResourceAny) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
-        let rt = self.runtime;
+        let rt: &Runtime = &self.runtime;
         let component = rt.router.info.name;
         let mut guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (mut store, instance, handle) = match guard.take() {

@@ -27,6 +27,9 @@ enum Command {
         /// Folder of the built web app (written by `cargo xtask dist`).
         #[arg(long, default_value = "target/site", env = "MINYI_WEB_DIR")]
         web: PathBuf,
+        /// The district's rule set (TOML) for `POST /api/route`; default: the shipped Beijing set when present.
+        #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
+        rules: Option<PathBuf>,
     },
     /// Validate a case-form JSON file and print the validation result.
     /// Exit code: 0 valid, 1 invalid, 2 unusable input.
@@ -108,7 +111,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = Runtime::new(RuntimeConfig::default()).context("loading the components")?;
     match cli.command {
-        Command::Serve { listen, web } => serve(runtime, &listen, web),
+        Command::Serve { listen, web, rules } => serve(runtime, &listen, web, rules),
         Command::Validate { form, district, schema, now } => {
             validate(&runtime, &form, district.as_deref(), schema.as_deref(), now)
         }
@@ -119,11 +122,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve(runtime: Runtime, listen: &str, web_dir: PathBuf) -> anyhow::Result<ExitCode> {
+fn serve(runtime: Runtime, listen: &str, web_dir: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
     }
-    let state = AppState { runtime: Arc::new(runtime), web_dir };
+    let runtime = Arc::new(runtime);
+    let shipped = PathBuf::from("components/routing/rulesets/beijing.toml");
+    let rules = match rules.or_else(|| shipped.exists().then_some(shipped)) {
+        None => {
+            tracing::warn!("no rule set: POST /api/route answers 503 until the server starts with --rules FILE");
+            None
+        }
+        Some(file) => {
+            let source = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            match runtime.compile_rules_shared(&source)? {
+                Ok(compiled) => {
+                    for w in compiled.warnings() {
+                        tracing::warn!("{}:{}:{}: {}", file.display(), w.line, w.column, w.message);
+                    }
+                    tracing::info!(file = %file.display(), name = compiled.name(), rules = compiled.rule_count(), "rule set loaded");
+                    Some(Arc::new(compiled))
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
+    let state = AppState { runtime, web_dir, rules };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;

@@ -19,6 +19,9 @@ pub enum AppError {
     /// Nothing at this path: 404.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The service is not set up for this request (e.g. no rule set loaded): 503.
+    #[error("{0}")]
+    Unavailable(String),
     /// A component failed (trap, fuel, memory): 500, with the typed reason.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
@@ -41,6 +44,7 @@ impl IntoResponse for AppError {
         let (status, code) = match &self {
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "rules.none".to_owned()),
             AppError::Runtime(_) => (StatusCode::INTERNAL_SERVER_ERROR, "component.failed".to_owned()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal".to_owned()),
         };

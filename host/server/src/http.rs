@@ -1,4 +1,5 @@
-//! HTTP routes: the validation API, the component bytes (exactly those the runtime loaded) and the web app.
+//! HTTP routes: the validation and routing APIs, the component bytes (exactly those the runtime loaded) and
+//! the web app.
 
 use crate::AppError;
 use axum::body::Bytes;
@@ -7,7 +8,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use minyi_runtime::Runtime;
+use minyi_runtime::bindings::types::CaseContext;
+use minyi_runtime::{CompiledRules, Runtime};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +22,8 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     /// Folder of the built web app (`cargo xtask dist` writes it).
     pub web_dir: PathBuf,
+    /// The district's rule set, compiled inside the router component (`minyi serve --rules FILE`).
+    pub rules: Option<Arc<CompiledRules<'static>>>,
 }
 
 /// The service's routes.
@@ -29,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/components", get(components))
         .route("/api/validate", post(validate))
+        .route("/api/route", post(route))
         .route("/components/{file}", get(component_bytes))
         .fallback_service(web)
         .with_state(state)
@@ -89,6 +94,24 @@ async fn validate(
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
+#[derive(Deserialize)]
+struct RouteQuery {
+    /// Earlier demands of the same reporter or address.
+    #[serde(default)]
+    repeat: u32,
+}
+
+/// `POST /api/route?repeat=N`: a case-form document in, a routing-decision document out (explanation included).
+async fn route(State(state): State<AppState>, Query(q): Query<RouteQuery>, body: String) -> Result<Response, AppError> {
+    let rules = state.rules.clone().ok_or_else(|| {
+        AppError::Unavailable("this server has no rule set: start it with `minyi serve --rules FILE`".into())
+    })?;
+    let json = tokio::task::spawn_blocking(move || rules.route_json(&body, CaseContext { repeat_count: q.repeat }))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,8 +120,36 @@ mod tests {
     use tower::ServiceExt;
 
     fn state() -> AppState {
-        let runtime = Runtime::new(Default::default()).expect("components load");
-        AppState { runtime: Arc::new(runtime), web_dir: std::env::temp_dir() }
+        let runtime = Arc::new(Runtime::new(Default::default()).expect("components load"));
+        let beijing = include_str!("../../../components/routing/rulesets/beijing.toml");
+        let rules = runtime.compile_rules_shared(beijing).expect("runs").expect("the Beijing set compiles");
+        AppState { runtime, web_dir: std::env::temp_dir(), rules: Some(Arc::new(rules)) }
+    }
+
+    #[tokio::test]
+    async fn route_endpoint_returns_the_decision_with_its_explanation() {
+        let form = r#"{"district":"110105","street":"110105026","channel":"web","kind":"complaint","category":"utilities.heating.outage","title":"暖气不热","description":"","address":"望京","consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
+        let req = Request::post("/api/route?repeat=5").body(Body::from(form)).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!((v["lead"].as_str(), v["tier"].as_str()), (Some("bj.heating"), Some("urgent")), "{v}");
+        assert_eq!(v["escalate"], serde_json::json!(["110105.gov"]), "the fifth repeat is supervised");
+        assert_eq!(v["explanation"]["fired"][0]["rule"], "repeat-3");
+
+        let req = Request::post("/api/route").body(Body::from("{\"kind\": 3}")).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["code"], "json.invalid");
+
+        let mut without = state();
+        without.rules = None;
+        let req = Request::post("/api/route").body(Body::from(form)).expect("request");
+        let (status, body) = send(app(without), req).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["code"], "rules.none");
     }
 
     async fn send(app: Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
