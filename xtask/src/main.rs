@@ -80,7 +80,8 @@ fn task(task: Task) -> Result<()> {
             // way and wasmtime is compiled once for tests, benches and the server.
             run(cargo().args(["build", "--release", "--all-targets"]))?;
             let mut cmd = Command::new(root().join("target/release/minyi"));
-            cmd.args(["serve", "--web"]).arg(root().join("target/site")).args(args);
+            cmd.args(["serve", "--web"]).arg(root().join("target/site"));
+            cmd.arg("--rules").arg(root().join("components/routing/rulesets/beijing.toml")).args(args);
             run(&mut cmd)
         }
         Task::Test => test(),
