@@ -81,7 +81,10 @@ fn task(task: Task) -> Result<()> {
             run(cargo().args(["build", "--release", "--all-targets"]))?;
             let mut cmd = Command::new(root().join("target/release/minyi"));
             cmd.args(["serve", "--web"]).arg(root().join("target/site"));
-            cmd.arg("--rules").arg(root().join("components/routing/rulesets/beijing.toml")).args(args);
+            if !args.iter().any(|a| a.starts_with("--rules")) {
+                cmd.arg("--rules").arg(root().join("components/routing/rulesets/beijing.toml"));
+            }
+            cmd.args(args);
             run(&mut cmd)
         }
         Task::Test => test(),
