@@ -286,11 +286,38 @@ fn stem(name: &str) -> &str {
     name
 }
 
+/// Appends `[[rule]]` blocks (one line each for `when` and `then`) and section comments, counting the rules.
+struct RuleWriter {
+    out: String,
+    rules: usize,
+}
+
+impl RuleWriter {
+    /// A rule; `when` and `then` are the inside of their inline tables.
+    fn rule(&mut self, id: &str, priority: u32, note: Option<&str>, when: &str, then: &str) {
+        self.out.push_str("\n[[rule]]\nid = ");
+        self.out.push_str(&toml_str(id));
+        self.out.push_str(&format!("\npriority = {priority}\n"));
+        if let Some(note) = note {
+            self.out.push_str(&format!("note = {}\n", toml_str(note)));
+        }
+        self.out.push_str(&format!("when = {{ {when} }}\nthen = {{ {then} }}\n"));
+        self.rules += 1;
+    }
+
+    fn section(&mut self, title: &str) {
+        self.out.push_str(&format!("\n# ━━ {title} ━━\n"));
+    }
+
+    fn comment(&mut self, text: &str) {
+        self.out.push_str(&format!("\n# {text}\n"));
+    }
+}
+
 /// Writes the Beijing rule set over the 16 districts and 349 township-level units.
 pub fn beijing(out: &Path) -> Result<()> {
     use minyi_model::divisions::DISTRICTS;
     let mut f = String::new();
-    let mut rules = 0usize;
     f.push_str(
         "# Beijing 12345 routing (接诉即办): where each demand goes, with what time limit, and who is summoned.\n\
          #\n\
@@ -323,150 +350,171 @@ pub fn beijing(out: &Path) -> Result<()> {
         }
     }
 
-    f.push_str("\n# ━━ 1 · emergencies (city-wide) ━━\n");
-    f.push_str(
-        "\n[[rule]]\nid = \"gas-leak\"\npriority = 1\nnote = \"燃气泄漏: danger to life, the gas company at once\"\n",
+    let mut w = RuleWriter { out: f, rules: 0 };
+    w.section("1 · emergencies (city-wide)");
+    w.rule(
+        "gas-leak",
+        1,
+        Some("燃气泄漏: danger to life, the gas company at once"),
+        r#"keywords = ["燃气泄漏", "煤气泄漏", "漏气", "煤气味", "燃气味"]"#,
+        r#"lead = "bj.gas", co_handlers = ["$street"], tier = "emergency", priority = 1, tags = ["燃气泄漏"]"#,
     );
-    f.push_str("when = { keywords = [\"燃气泄漏\", \"煤气泄漏\", \"漏气\", \"煤气味\", \"燃气味\"] }\n");
-    f.push_str("then = { lead = \"bj.gas\", co_handlers = [\"$street\"], tier = \"emergency\", priority = 1, tags = [\"燃气泄漏\"] }\n");
-    f.push_str(
-        "\n[[rule]]\nid = \"fire\"\npriority = 1\nnote = \"a fire in progress: an operator transfers to 119\"\n",
+    w.rule(
+        "fire",
+        1,
+        Some("a fire in progress: an operator transfers to 119"),
+        r#"keywords = ["着火", "起火", "火灾"], not = { category = ["safety.fire"] }"#,
+        r#"manual = true, tier = "emergency", priority = 1, tags = ["转119"]"#,
     );
-    f.push_str("when = { keywords = [\"着火\", \"起火\", \"火灾\"], not = { category = [\"safety.fire\"] } }\n");
-    f.push_str("then = { manual = true, tier = \"emergency\", priority = 1, tags = [\"转119\"] }\n");
-    rules += 2;
-    f.push_str(
-        "\n# ━━ 2 · repeat demands (modifiers: they add tags and escalations, the lead comes from later rules) ━━\n",
-    );
-    f.push_str("\n[[rule]]\nid = \"repeat-3\"\npriority = 2\nwhen = { repeat_at_least = 3 }\n");
-    f.push_str("then = { tags = [\"重复诉求\"], priority = 2 }\n");
-    rules += 1;
-    for d in DISTRICTS {
-        writeln!(f, "\n[[rule]]\nid = \"repeat-5-{}\"\npriority = 2", d.code)?;
-        writeln!(f, "note = \"five or more: the district government supervises (督办)\"")?;
-        writeln!(f, "when = {{ district = [\"{}\"], repeat_at_least = 5 }}", d.code)?;
-        writeln!(f, "then = {{ escalate = [\"{}.gov\"], tags = [\"督办\"], priority = 1 }}", d.code)?;
-        rules += 1;
-    }
-    f.push_str("\n# ━━ 5 · 吹哨报到: the street leads and summons the departments ━━\n");
+    w.section("2 · repeat demands (modifiers: they add tags and escalations, the lead comes from later rules)");
+    w.rule("repeat-3", 2, None, "repeat_at_least = 3", r#"tags = ["重复诉求"], priority = 2"#);
     for d in DISTRICTS {
         let c = d.code;
-        writeln!(f, "\n[[rule]]\nid = \"whistle-illegal-building-{c}\"\npriority = 5")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], any = [{{ category = [\"urban.construction.illegal_building\"] }}, {{ category = [\"urban\", \"housing\"], keywords = [\"违建\", \"违法建设\", \"私搭乱建\"] }}] }}"
-        )?;
-        writeln!(
-            f,
-            "then = {{ lead = \"$street\", escalate = [\"{c}.zf\", \"{c}.ghzr\"], tier = \"complex\", tags = [\"吹哨报到\"] }}"
-        )?;
-        writeln!(f, "\n[[rule]]\nid = \"whistle-group-rental-{c}\"\npriority = 6")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"housing.housing.group_rental\"] }}")?;
-        writeln!(
-            f,
-            "then = {{ lead = \"$street\", escalate = [\"{c}.gaj\", \"{c}.zjw\", \"{c}.xfj\"], tags = [\"吹哨报到\", \"群租房\"] }}"
-        )?;
-        writeln!(f, "\n[[rule]]\nid = \"whistle-ebike-{c}\"\npriority = 7")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], category = [\"safety.fire.ebike_charging\"], keywords = [\"飞线\", \"楼道充电\", \"电动车进楼\"] }}"
-        )?;
-        writeln!(
-            f,
-            "then = {{ lead = \"$street\", escalate = [\"{c}.xfj\"], tier = \"urgent\", priority = 2, tags = [\"吹哨报到\"] }}"
-        )?;
-        rules += 3;
+        w.rule(
+            &format!("repeat-5-{c}"),
+            2,
+            Some("five or more: the district government supervises (督办)"),
+            &format!(r#"district = ["{c}"], repeat_at_least = 5"#),
+            &format!(r#"escalate = ["{c}.gov"], tags = ["督办"], priority = 1"#),
+        );
     }
-    f.push_str("\n# ━━ 10 · utilities ━━\n");
-    f.push_str("\n[[rule]]\nid = \"telecom\"\npriority = 10\nwhen = { category = [\"utilities.telecom\"] }\n");
-    f.push_str("then = { lead = \"bj.txgl\" }\n");
-    rules += 1;
+    w.section("5 · 吹哨报到: the street leads and summons the departments");
+    for d in DISTRICTS {
+        let c = d.code;
+        w.rule(
+            &format!("whistle-illegal-building-{c}"),
+            5,
+            None,
+            &format!(
+                r#"district = ["{c}"], any = [{{ category = ["urban.construction.illegal_building"] }}, {{ category = ["urban", "housing"], keywords = ["违建", "违法建设", "私搭乱建"] }}]"#
+            ),
+            &format!(r#"lead = "$street", escalate = ["{c}.zf", "{c}.ghzr"], tier = "complex", tags = ["吹哨报到"]"#),
+        );
+        w.rule(
+            &format!("whistle-group-rental-{c}"),
+            6,
+            None,
+            &format!(r#"district = ["{c}"], category = ["housing.housing.group_rental"]"#),
+            &format!(
+                r#"lead = "$street", escalate = ["{c}.gaj", "{c}.zjw", "{c}.xfj"], tags = ["吹哨报到", "群租房"]"#
+            ),
+        );
+        w.rule(
+            &format!("whistle-ebike-{c}"),
+            7,
+            None,
+            &format!(
+                r#"district = ["{c}"], category = ["safety.fire.ebike_charging"], keywords = ["飞线", "楼道充电", "电动车进楼"]"#
+            ),
+            &format!(r#"lead = "$street", escalate = ["{c}.xfj"], tier = "urgent", priority = 2, tags = ["吹哨报到"]"#),
+        );
+    }
+    w.section("10 · utilities");
+    w.rule("telecom", 10, None, r#"category = ["utilities.telecom"]"#, r#"lead = "bj.txgl""#);
     for d in DISTRICTS {
         let c = d.code;
         let core = CORE.contains(&c);
         let heating = if core { "bj.heating".to_owned() } else { format!("{c}.heating") };
         let water = if core { "bj.water".to_owned() } else { format!("{c}.water") };
         let drainage = if core { "bj.drainage".to_owned() } else { format!("{c}.swj") };
-        writeln!(f, "\n# {} ({c})", d.name)?;
-        writeln!(f, "[[rule]]\nid = \"heating-season-{c}\"\npriority = 10\nnote = \"供暖季 11-15 → 03-15\"")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], category = [\"utilities.heating.outage\", \"utilities.heating.low_temperature\", \"utilities.heating.pipe_leak\"], season = \"11-15..03-15\" }}"
-        )?;
-        writeln!(f, "then = {{ lead = \"{heating}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
-        writeln!(f, "\n[[rule]]\nid = \"heating-{c}\"\npriority = 11")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.heating\"] }}")?;
-        writeln!(f, "then = {{ lead = \"{heating}\", tier = \"general\" }}")?;
-        writeln!(f, "\n[[rule]]\nid = \"water-{c}\"\npriority = 10")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], category = [\"utilities.water.outage\", \"utilities.water.pipe_burst\", \"utilities.water.pressure\"] }}"
-        )?;
-        writeln!(f, "then = {{ lead = \"{water}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
-        writeln!(f, "\n[[rule]]\nid = \"water-service-{c}\"\npriority = 11")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.water\"] }}")?;
-        writeln!(f, "then = {{ lead = \"{water}\" }}")?;
-        writeln!(f, "\n[[rule]]\nid = \"power-{c}\"\npriority = 10")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], category = [\"utilities.power.outage\", \"utilities.power.line_hazard\"] }}"
-        )?;
-        writeln!(
-            f,
-            "then = {{ lead = \"bj.power.{c}\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}"
-        )?;
-        writeln!(f, "\n[[rule]]\nid = \"power-service-{c}\"\npriority = 11")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.power\"] }}")?;
-        writeln!(f, "then = {{ lead = \"bj.power.{c}\" }}")?;
-        writeln!(f, "\n[[rule]]\nid = \"gas-{c}\"\npriority = 10")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], category = [\"utilities.gas.outage\", \"utilities.gas.hazard\"] }}"
-        )?;
-        writeln!(f, "then = {{ lead = \"bj.gas\", co_handlers = [\"$street\"], tier = \"urgent\", priority = 1 }}")?;
-        writeln!(f, "\n[[rule]]\nid = \"drainage-{c}\"\npriority = 10")?;
-        writeln!(f, "when = {{ district = [\"{c}\"], category = [\"utilities.drainage\"] }}")?;
-        writeln!(f, "then = {{ lead = \"{drainage}\", co_handlers = [\"$street\"], tier = \"urgent\" }}")?;
-        rules += 8;
+        let urgent =
+            |lead: &str| format!(r#"lead = "{lead}", co_handlers = ["$street"], tier = "urgent", priority = 1"#);
+        let categories = |list: &str| format!(r#"district = ["{c}"], category = [{list}]"#);
+        w.comment(&format!("{} ({c})", d.name));
+        w.rule(
+            &format!("heating-season-{c}"),
+            10,
+            Some("供暖季 11-15 → 03-15"),
+            &(categories(
+                r#""utilities.heating.outage", "utilities.heating.low_temperature", "utilities.heating.pipe_leak""#,
+            ) + r#", season = "11-15..03-15""#),
+            &urgent(&heating),
+        );
+        w.rule(
+            &format!("heating-{c}"),
+            11,
+            None,
+            &categories(r#""utilities.heating""#),
+            &format!(r#"lead = "{heating}", tier = "general""#),
+        );
+        w.rule(
+            &format!("water-{c}"),
+            10,
+            None,
+            &categories(r#""utilities.water.outage", "utilities.water.pipe_burst", "utilities.water.pressure""#),
+            &urgent(&water),
+        );
+        w.rule(
+            &format!("water-service-{c}"),
+            11,
+            None,
+            &categories(r#""utilities.water""#),
+            &format!(r#"lead = "{water}""#),
+        );
+        w.rule(
+            &format!("power-{c}"),
+            10,
+            None,
+            &categories(r#""utilities.power.outage", "utilities.power.line_hazard""#),
+            &urgent(&format!("bj.power.{c}")),
+        );
+        w.rule(
+            &format!("power-service-{c}"),
+            11,
+            None,
+            &categories(r#""utilities.power""#),
+            &format!(r#"lead = "bj.power.{c}""#),
+        );
+        w.rule(
+            &format!("gas-{c}"),
+            10,
+            None,
+            &categories(r#""utilities.gas.outage", "utilities.gas.hazard""#),
+            &urgent("bj.gas"),
+        );
+        w.rule(
+            &format!("drainage-{c}"),
+            10,
+            None,
+            &categories(r#""utilities.drainage""#),
+            &format!(r#"lead = "{drainage}", co_handlers = ["$street"], tier = "urgent""#),
+        );
     }
-    f.push_str("\n[[rule]]\nid = \"gas-service\"\npriority = 11\nwhen = { category = [\"utilities.gas\"] }\n");
-    f.push_str("then = { lead = \"bj.gas\" }\n");
-    rules += 1;
-    f.push_str("\n# ━━ 15 · construction at night (22:00–06:00) ━━\n");
+    w.rule("gas-service", 11, None, r#"category = ["utilities.gas"]"#, r#"lead = "bj.gas""#);
+    w.section("15 · construction at night (22:00–06:00)");
     for d in DISTRICTS {
         let c = d.code;
-        writeln!(f, "\n[[rule]]\nid = \"night-construction-{c}\"\npriority = 15")?;
-        writeln!(
-            f,
-            "when = {{ district = [\"{c}\"], hours = \"22:00-06:00\", any = [{{ category = [\"urban.construction\"] }}, {{ category = [\"environment.noise\"], keywords = [\"施工\", \"打桩\", \"渣土车\"] }}] }}"
-        )?;
-        writeln!(
-            f,
-            "then = {{ lead = \"{c}.zf\", co_handlers = [\"$street\"], priority = 2, tags = [\"夜间施工\"] }}"
-        )?;
-        rules += 1;
+        w.rule(
+            &format!("night-construction-{c}"),
+            15,
+            None,
+            &format!(
+                r#"district = ["{c}"], hours = "22:00-06:00", any = [{{ category = ["urban.construction"] }}, {{ category = ["environment.noise"], keywords = ["施工", "打桩", "渣土车"] }}]"#
+            ),
+            &format!(r#"lead = "{c}.zf", co_handlers = ["$street"], priority = 2, tags = ["夜间施工"]"#),
+        );
     }
-    f.push_str("\n# ━━ 20 · district departments by category ━━\n");
-    f.push_str("\n[[rule]]\nid = \"transit\"\npriority = 20\nwhen = { category = [\"transport.transit\", \"transport.taxi\"] }\n");
-    f.push_str("then = { lead = \"bj.jtw\" }\n");
-    rules += 1;
+    w.section("20 · district departments by category");
+    w.rule("transit", 20, None, r#"category = ["transport.transit", "transport.taxi"]"#, r#"lead = "bj.jtw""#);
     for d in DISTRICTS {
         let c = d.code;
-        writeln!(f, "\n# {} ({c})", d.name)?;
+        w.comment(&format!("{} ({c})", d.name));
         for (suffix, categories, dept, tier) in DEPARTMENT_RULES {
             let list: Vec<String> = categories.iter().map(|x| toml_str(x)).collect();
             // Rules on leaves only are tried before rules on whole branches, so a branch never shadows a leaf.
             let leaves_only = categories.iter().all(|x| x.split('.').count() == 3);
-            let priority = if leaves_only { 19 } else { 20 };
-            writeln!(f, "[[rule]]\nid = \"{suffix}-{c}\"\npriority = {priority}")?;
-            writeln!(f, "when = {{ district = [\"{c}\"], category = [{}] }}", list.join(", "))?;
-            writeln!(f, "then = {{ lead = \"{c}.{dept}\", tier = \"{tier}\" }}\n")?;
-            rules += 1;
+            w.rule(
+                &format!("{suffix}-{c}"),
+                if leaves_only { 19 } else { 20 },
+                None,
+                &format!(r#"district = ["{c}"], category = [{}]"#, list.join(", ")),
+                &format!(r#"lead = "{c}.{dept}", tier = "{tier}""#),
+            );
         }
     }
-    f.push_str("# ━━ 25 · no street given: the township the address names ━━\n");
+    w.section("25 · no street given: the township the address names");
     for d in DISTRICTS {
-        writeln!(f, "\n# {} ({})", d.name, d.code)?;
+        w.comment(&format!("{} ({})", d.name, d.code));
         let stems: Vec<&str> = d.streets.iter().map(|s| stem(s.name)).collect();
         for (i, s) in d.streets.iter().enumerate() {
             let mut words = vec![s.name];
@@ -477,22 +525,24 @@ pub fn beijing(out: &Path) -> Result<()> {
                 words.push(st);
             }
             let words: Vec<String> = words.iter().map(|w| toml_str(w)).collect();
-            writeln!(f, "[[rule]]\nid = \"address-{}\"\npriority = 25", s.code)?;
-            writeln!(
-                f,
-                "when = {{ district = [\"{}\"], missing = [\"street\"], address = [{}] }}",
-                d.code,
-                words.join(", ")
-            )?;
-            writeln!(f, "then = {{ lead = \"{}\" }}", s.code)?;
-            rules += 1;
+            w.rule(
+                &format!("address-{}", s.code),
+                25,
+                None,
+                &format!(r#"district = ["{}"], missing = ["street"], address = [{}]"#, d.code, words.join(", ")),
+                &format!(r#"lead = "{}""#, s.code),
+            );
         }
     }
-    f.push_str("\n# ━━ 30 · direct dispatch to the street (直派) ━━\n");
-    f.push_str("\n[[rule]]\nid = \"street-direct\"\npriority = 30\nnote = \"属地管理: the street or township handles local matters\"\n");
-    f.push_str("when = { category = [\"urban.sanitation\", \"urban.community\", \"environment.noise.square_dancing\", \"environment.animals.stray\", \"other\"] }\n");
-    f.push_str("then = { lead = \"$street\" }\n");
-    rules += 1;
+    w.section("30 · direct dispatch to the street (直派)");
+    w.rule(
+        "street-direct",
+        30,
+        Some("属地管理: the street or township handles local matters"),
+        r#"category = ["urban.sanitation", "urban.community", "environment.noise.square_dancing", "environment.animals.stray", "other"]"#,
+        r#"lead = "$street""#,
+    );
+    let RuleWriter { out: mut f, rules } = w;
 
     f.push_str("\n# ━━ Examples (`minyi rules test`): received Monday 2026-11-30 10:00 unless stated ━━\n");
     f.push_str(BEIJING_EXAMPLES);
