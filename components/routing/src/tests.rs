@@ -309,3 +309,49 @@ fn the_index_narrows_980_rules_to_a_few_candidates() {
         }
     }
 }
+
+#[test]
+fn streets_weekdays_calendar_days_and_all_groups() {
+    let src = r#"[ruleset]
+name = "x"
+region = "beijing"
+
+[[rule]]
+id = "holiday-weekend-market"
+priority = 1
+when = { street = ["110105026"], day = "rest", all = [{ weekdays = ["sat-sun"] }, { kind = ["complaint"] }] }
+then = { lead = "110105", tags = ["weekend"] }
+
+[[rule]]
+id = "holiday-weekday"
+priority = 2
+when = { street = ["110105026"], day = "rest" }
+then = { lead = "110105", tags = ["holiday"] }
+
+[[rule]]
+id = "working"
+priority = 3
+when = { street = ["110105026"], day = "working", weekdays = ["mon-fri", "sat"] }
+then = { lead = "$street" }
+"#;
+    let rules = compile(src).expect("valid");
+    let at = |t: &str| {
+        let mut f = form("urban.sanitation.garbage", "垃圾");
+        f.received_at = t.into();
+        route(&rules, &f, none()).expect("routes")
+    };
+    // Sunday 2026-11-29: a rest day on a weekend.
+    assert_eq!(at("2026-11-29T10:00:00+08:00").tags, vec!["weekend"]);
+    // Thursday 2026-10-01, National Day: a rest day on a weekday — the weekend rule's `all` group fails.
+    let d = at("2026-10-01T10:00:00+08:00");
+    assert_eq!(d.tags, vec!["holiday"]);
+    assert!(d.explanation.near_misses[0].failed.contains("received on a thu, not sat|sun"), "{:?}", d.explanation);
+    // Saturday 2026-10-10 is a 调休 working day.
+    let d = at("2026-10-10T10:00:00+08:00");
+    assert_eq!((d.lead.as_str(), d.explanation.fired[0].rule.as_str()), ("110105026", "working"));
+    // Another street: no rule, the district (兜底).
+    let mut other = form("urban.sanitation.garbage", "垃圾");
+    other.street = Some("110105001".into());
+    let d = route(&rules, &other, none()).expect("routes");
+    assert_eq!(d.explanation.fired[0].rule, crate::DEFAULT_RULE);
+}

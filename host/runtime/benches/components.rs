@@ -5,6 +5,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use minyi_runtime::bindings::types as wit;
 use minyi_runtime::{Runtime, RuntimeConfig};
 use std::hint::black_box;
+
+mod common;
+use common::wit_form;
 use std::time::Duration;
 
 const NOW: &str = "2026-11-29T10:05:00+08:00";
@@ -47,31 +50,6 @@ fn model_form() -> minyi_model::CaseForm {
         "consent": true, "received_at": "2026-11-29T10:00:00+08:00"
     }))
     .expect("fixture is a case form")
-}
-
-fn wit_form(f: &minyi_model::CaseForm) -> wit::CaseForm {
-    wit::CaseForm {
-        district: f.district.clone(),
-        street: f.street.clone(),
-        channel: wit::Channel::Web,
-        kind: wit::Kind::Complaint,
-        category: f.category.clone(),
-        title: f.title.clone(),
-        description: f.description.clone(),
-        address: f.address.clone(),
-        location: None,
-        reporter: Some(wit::Reporter {
-            name: None,
-            phone: f.reporter.as_ref().and_then(|r| r.phone.clone()),
-            id_number: None,
-            email: None,
-            anonymous: false,
-        }),
-        attributes: vec![],
-        attachments: vec![],
-        consent: f.consent,
-        received_at: f.received_at.clone(),
-    }
 }
 
 fn callbacks(n: usize) -> (Vec<minyi_model::Callback>, Vec<wit::Callback>) {

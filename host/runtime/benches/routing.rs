@@ -12,6 +12,9 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Instant;
 
+mod common;
+use common::wit_form;
+
 const BEIJING: &str = include_str!("../../../components/routing/rulesets/beijing.toml");
 
 /// A tiny deterministic generator (xorshift), so every run routes the same cases.
@@ -76,27 +79,6 @@ fn cases(n: usize) -> Vec<(CaseForm, u32)> {
             (form, [0, 0, 0, 1, 3, 6][rng.below(6)])
         })
         .collect()
-}
-
-fn to_wit(f: &CaseForm) -> wit::CaseForm {
-    let json = serde_json::to_value(f).unwrap_or_default();
-    let pick = |k: &str| json[k].as_str().unwrap_or_default().to_owned();
-    wit::CaseForm {
-        district: f.district.clone(),
-        street: f.street.clone(),
-        channel: wit::Channel::Hotline,
-        kind: wit::Kind::Complaint,
-        category: f.category.clone(),
-        title: f.title.clone(),
-        description: f.description.clone(),
-        address: f.address.clone(),
-        location: None,
-        reporter: None,
-        attributes: Vec::new(),
-        attachments: Vec::new(),
-        consent: f.consent,
-        received_at: pick("received_at"),
-    }
 }
 
 /// The Rego input: the form's fields plus the derived facts the policy compares (month-day, minutes).
@@ -252,7 +234,7 @@ fn main() {
     let component = rt.compile_rules(BEIJING).expect("runs").expect("compiles in the component");
     let component_load = started.elapsed().as_secs_f64() * 1e3;
     let wit_cases: Vec<(wit::CaseForm, wit::CaseContext)> =
-        cases.iter().map(|(f, r)| (to_wit(f), wit::CaseContext { repeat_count: *r })).collect();
+        cases.iter().map(|(f, r)| (wit_form(f), wit::CaseContext { repeat_count: *r })).collect();
     let mut rego = regorus::Engine::new();
     rego.add_policy("route.rego".into(), rego_policy(BEIJING)).expect("the translated policy parses");
     let inputs: Vec<regorus::Value> =
