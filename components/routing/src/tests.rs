@@ -353,5 +353,5 @@ then = { lead = "$street" }
     let mut other = form("urban.sanitation.garbage", "垃圾");
     other.street = Some("110105001".into());
     let d = route(&rules, &other, none()).expect("routes");
-    assert_eq!(d.explanation.fired[0].rule, crate::DEFAULT_RULE);
+    assert_eq!(d.explanation.fired[0].rule, DEFAULT_RULE);
 }
