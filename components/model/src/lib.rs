@@ -8,6 +8,7 @@
 mod case;
 pub mod categories;
 pub mod divisions;
+mod events;
 pub mod json;
 pub mod matcher;
 pub mod open311;
@@ -17,8 +18,11 @@ pub mod source;
 mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
+pub use events::{CaseEvent, Event};
 pub use routing::{
     CaseContext, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier,
 };
-pub use scoring::{Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, UnitScore, UnitType};
+pub use scoring::{
+    Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, TierHours, UnitScore, UnitTrend, UnitType,
+};
 pub use validation::{Issue, Masked, Message, Redirect, Severity, ValidationResult};

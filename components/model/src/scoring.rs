@@ -66,8 +66,45 @@ pub struct Callback {
     pub exclusion: Option<Exclusion>,
 }
 
-/// Scoring policy.
+/// A time limit in hours for each tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierHours {
+    /// Danger to life or property.
+    pub emergency: u32,
+    /// Utility outages.
+    pub urgent: u32,
+    /// Everything else.
+    pub general: u32,
+    /// Ruled complex.
+    pub complex: u32,
+    /// Answered from the knowledge base.
+    pub consult: u32,
+}
+
+impl TierHours {
+    /// The limit of `tier`, in hours.
+    pub fn of(&self, tier: crate::SlaTier) -> u32 {
+        use crate::SlaTier::*;
+        match tier {
+            Emergency => self.emergency,
+            Urgent => self.urgent,
+            General => self.general,
+            Complex => self.complex,
+            Consult => self.consult,
+        }
+    }
+
+    /// First contact (响应): 2 h for emergency and urgent, 24 h otherwise, 1 h for a consult answered on the spot.
+    pub const RESPONSE: TierHours = TierHours { emergency: 2, urgent: 2, general: 24, complex: 24, consult: 1 };
+
+    /// Reply when routing gave no deadline: 24 h, 24 h, 7 days, 21 days (≈ 15 working days), 24 h.
+    pub const REPLY: TierHours = TierHours { emergency: 24, urgent: 24, general: 168, complex: 504, consult: 24 };
+}
+
+/// Scoring policy; every field may be left out of a config document and takes its default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScoreConfig {
     /// Weight of the response rate.
     pub response_weight: f64,
@@ -79,6 +116,10 @@ pub struct ScoreConfig {
     pub basically_satisfied_factor: f64,
     /// Minimum valid callbacks to be ranked.
     pub min_valid_callbacks: u32,
+    /// First-contact limit per tier, from dispatch, when the callback does not ask.
+    pub response_hours: TierHours,
+    /// Reply limit per tier, from receipt, when routing gave no deadline.
+    pub reply_hours: TierHours,
 }
 
 impl Default for ScoreConfig {
@@ -90,6 +131,8 @@ impl Default for ScoreConfig {
             satisfaction_weight: 0.45,
             basically_satisfied_factor: 0.9,
             min_valid_callbacks: 5,
+            response_hours: TierHours::RESPONSE,
+            reply_hours: TierHours::REPLY,
         }
     }
 }
@@ -125,4 +168,44 @@ pub struct UnitScore {
     pub composite: f64,
     /// Rank among the same type; none below the minimum sample.
     pub rank: Option<u32>,
+    /// Cases of the period the unit leads.
+    #[serde(default)]
+    pub cases: u32,
+    /// Of those, cases replied to.
+    #[serde(default)]
+    pub replied: u32,
+    /// Of those, replied by the deadline.
+    #[serde(default)]
+    pub replied_on_time: u32,
+    /// replied on time / cases.
+    #[serde(default)]
+    pub on_time_rate: f64,
+    /// Month-over-month change; none when the unit had no cases in the previous period.
+    #[serde(default)]
+    pub trend: Option<UnitTrend>,
+}
+
+/// A unit's previous-period figures and the change since.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UnitTrend {
+    /// Composite in the previous period.
+    pub previous_composite: f64,
+    /// Rank in the previous period, if ranked.
+    pub previous_rank: Option<u32>,
+    /// composite − previous composite.
+    pub composite_change: f64,
+    /// previous rank − rank (positive: moved up), when ranked in both.
+    pub rank_change: Option<i32>,
+}
+
+impl UnitType {
+    /// The type a unit code implies when none is given: a 9-digit township code (`110105026`) is a
+    /// street, anything else (`bj.heating`, `NYPD`) a department.
+    pub fn infer(code: &str) -> UnitType {
+        if code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit()) {
+            UnitType::Street
+        } else {
+            UnitType::Department
+        }
+    }
 }

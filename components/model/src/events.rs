@@ -1,0 +1,146 @@
+//! Case events: the append-only history (one JSON object per line) a case's state and its assessment derive from.
+
+use crate::{ExclusionReason, Satisfaction, SlaTier, UnitType};
+use serde::{Deserialize, Serialize};
+
+/// One event in a case's history. Nothing is ever deleted; corrections are new events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    /// Case number, e.g. `BJ-20261129-000123`.
+    pub case_id: String,
+    /// When it happened, RFC 3339 with an offset (`2026-11-29T10:00:00+08:00`).
+    pub at: String,
+    /// Who did it (operator, unit, reviewer), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What happened to the case; `type` in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Received (受理) and stored; carries the facts scoring and hotspots need.
+    Received {
+        /// District code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        district: Option<String>,
+        /// Street (township) code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        street: Option<String>,
+        /// Category code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        /// Address as given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+        /// The validation result's repeat-finding fingerprint.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
+    },
+    /// Validated and accepted.
+    Accepted {},
+    /// Rejected as invalid or out of scope.
+    Rejected {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Waiting for an operator (no rule hit, plugin failure).
+    PendingManual {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Dispatched (派单) to a lead unit; a later dispatch replaces the lead and restarts its clocks.
+    Dispatched {
+        /// The lead unit.
+        unit: String,
+        /// Street or department; inferred from the code when absent (9 digits: street).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit_type: Option<UnitType>,
+        /// Time-limit tier; `general` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<SlaTier>,
+        /// Reply deadline from routing; the tier's default limit when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline: Option<String>,
+    },
+    /// The unit started work.
+    InProgress {},
+    /// The unit contacted the citizen (响应).
+    FirstContact {},
+    /// 退单: the unit says the case is not its own.
+    Returned {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// 审定: the district's binding ruling on a dispute.
+    Ruling {
+        /// The decision.
+        #[serde(default)]
+        decision: String,
+    },
+    /// 延期 requested.
+    ExtensionRequested {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// 延期 approved: the new reply deadline.
+    ExtensionApproved {
+        /// New deadline, RFC 3339.
+        deadline: String,
+    },
+    /// 延期 denied.
+    ExtensionDenied {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// The unit replied (答复 / 办结).
+    Replied {
+        /// The unit's own claim that the problem is solved.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved: Option<bool>,
+    },
+    /// The citizen's answers in the callback (回访). The latest callback counts.
+    Callback {
+        /// "Was the unit in contact within the limit?"; derived from events when not asked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        responded: Option<bool>,
+        /// "Is the problem solved?"
+        resolved: bool,
+        /// "How satisfied are you?"
+        satisfaction: Satisfaction,
+    },
+    /// Reopened after the callback.
+    Reopened {
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Closed.
+    Closed {},
+    /// Reviewed out of the rates (无效 / 不合理诉求); reversible.
+    Excluded {
+        /// Why.
+        reason: ExclusionReason,
+        /// Who reviewed it.
+        reviewer: String,
+        /// The reviewer's note.
+        #[serde(default)]
+        note: String,
+    },
+    /// An exclusion reversed on review: the case counts again.
+    ExclusionRevoked {
+        /// Who reviewed it.
+        reviewer: String,
+        /// The reviewer's note.
+        #[serde(default)]
+        note: String,
+    },
+}
