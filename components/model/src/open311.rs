@@ -43,6 +43,59 @@ pub fn received_at(created: &str) -> String {
     if has_offset { t.to_owned() } else { format!("{t}-05:00") }
 }
 
+/// One row of an NYC 311 export, as far as case events need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// `unique_key`.
+    pub unique_key: &'a str,
+    /// `created_date`.
+    pub created: &'a str,
+    /// `closed_date`, empty while open.
+    pub closed: &'a str,
+    /// `agency`: the handling unit.
+    pub agency: &'a str,
+    /// `complaint_type`.
+    pub complaint_type: &'a str,
+    /// `descriptor`.
+    pub descriptor: &'a str,
+    /// `borough`.
+    pub borough: &'a str,
+}
+
+/// The case events a row implies: received at creation, dispatched at once to its agency (a
+/// department, general tier), replied when closed. 311 exports carry no callbacks.
+pub fn case_events(row: &Row<'_>) -> Vec<crate::CaseEvent> {
+    use crate::{CaseEvent, Event, SlaTier, UnitType};
+    let case_id = format!("NYC-{}", row.unique_key.trim());
+    let at = received_at(row.created);
+    let event = |at: &str, event: Event| CaseEvent { case_id: case_id.clone(), at: at.to_owned(), by: None, event };
+    let mut events = vec![
+        event(
+            &at,
+            Event::Received {
+                district: Some(district(row.borough)),
+                street: None,
+                category: Some(category(row.complaint_type, row.descriptor)),
+                address: None,
+                fingerprint: None,
+            },
+        ),
+        event(
+            &at,
+            Event::Dispatched {
+                unit: row.agency.trim().to_owned(),
+                unit_type: Some(UnitType::Department),
+                tier: Some(SlaTier::General),
+                deadline: None,
+            },
+        ),
+    ];
+    if !row.closed.trim().is_empty() {
+        events.push(event(&received_at(row.closed), Event::Replied { resolved: None }));
+    }
+    events
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

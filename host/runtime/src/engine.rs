@@ -45,26 +45,26 @@ pub struct ComponentInfo {
 /// Idle instances kept warm per component; more concurrent calls instantiate extra ones.
 const IDLE_PER_COMPONENT: usize = 8;
 
-type Instantiate<W> = Box<dyn Fn(&mut Store<CallLimits>) -> wasmtime::Result<W> + Send + Sync>;
+pub(crate) type Instantiate<W> = Box<dyn Fn(&mut Store<CallLimits>) -> wasmtime::Result<W> + Send + Sync>;
 
 /// One component: its bytes, how to instantiate it, and warm instances ready for the next call.
 ///
 /// The built-in components are pure functions of their arguments, so an instance is reused across
 /// calls (warm memory, no page faults). Fuel and the memory cap are reset for every call, and an
 /// instance that failed in any way is dropped, never reused.
-struct Pool<W> {
-    info: ComponentInfo,
-    instantiate: Instantiate<W>,
+pub(crate) struct Pool<W> {
+    pub(crate) info: ComponentInfo,
+    pub(crate) instantiate: Instantiate<W>,
     idle: Mutex<Vec<(Store<CallLimits>, W)>>,
 }
 
 /// The runtime: one engine, the three components pre-instantiated, limits for every call.
 pub struct Runtime {
     engine: Engine,
-    config: RuntimeConfig,
+    pub(crate) config: RuntimeConfig,
     validator: Pool<Validator>,
     router: Pool<Router>,
-    scorer: Pool<Scorer>,
+    pub(crate) scorer: Pool<Scorer>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -153,7 +153,7 @@ impl Runtime {
         self.components().into_iter().find(|c| c.name == name)
     }
 
-    fn store(&self) -> Result<Store<CallLimits>, wasmtime::Error> {
+    pub(crate) fn store(&self) -> Result<Store<CallLimits>, wasmtime::Error> {
         let mut store =
             Store::new(&self.engine, CallLimits { memory_cap: self.config.memory_cap, refused_memory: None });
         store.limiter(|limits| limits);
@@ -192,7 +192,12 @@ impl Runtime {
         }
     }
 
-    fn classify(&self, component: &'static str, store: &Store<CallLimits>, e: wasmtime::Error) -> RuntimeError {
+    pub(crate) fn classify(
+        &self,
+        component: &'static str,
+        store: &Store<CallLimits>,
+        e: wasmtime::Error,
+    ) -> RuntimeError {
         let err = if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
             RuntimeError::OutOfFuel { component, fuel: self.config.fuel }
         } else if let Some(m) = e.downcast_ref::<MemoryCapExceeded>() {
@@ -315,6 +320,14 @@ impl Runtime {
     /// `scoring.score`.
     pub fn score(&self, callbacks: &[Callback], config: ScoreConfig) -> Result<Vec<UnitScore>, RuntimeError> {
         self.call(&self.scorer, |s, i| i.minyi_casework_scoring().call_score(s, callbacks, config))
+    }
+
+    /// `scoring.assess-json`: one case's events in, its assessment document out.
+    pub fn assess_json(&self, case_events: &str, config_json: &str, as_of: Option<&str>) -> Result<String, CallError> {
+        let out = self.call(&self.scorer, |s, i| {
+            i.minyi_casework_scoring().call_assess_json(s, case_events, config_json, as_of)
+        })?;
+        out.map_err(input)
     }
 
     /// `scoring.score-json`: a callbacks array and a config document in, a unit-score array out.
@@ -458,6 +471,6 @@ impl CompiledRules<'_> {
     }
 }
 
-fn input(e: InputError) -> CallError {
+pub(crate) fn input(e: InputError) -> CallError {
     CallError::Input { code: e.code, message: e.message }
 }

@@ -9,6 +9,8 @@ pub mod bindings;
 mod engine;
 mod error;
 mod limits;
+mod scoreboard;
 
 pub use engine::{CompiledRules, ComponentInfo, Runtime, RuntimeConfig};
 pub use error::{CallError, RuntimeError};
+pub use scoreboard::Scoreboard;

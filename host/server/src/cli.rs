@@ -1,5 +1,5 @@
-//! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test` and `eval-311`, all through the
-//! wasmtime runtime.
+//! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
+//! `hotspots`, `assess` and `import-311`, all through the wasmtime runtime.
 
 use crate::{AppState, app};
 use anyhow::Context as _;
@@ -73,6 +73,39 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         csv: PathBuf,
     },
+    /// Rank streets and departments on the three rates (三率) for a month, from case events.
+    /// Exit code: 0 scored, 2 unusable input.
+    Score {
+        #[command(flatten)]
+        period: crate::score_cli::PeriodArgs,
+    },
+    /// Hotspots, repeat demands and 每月一题 candidates for a month, from case events.
+    Hotspots {
+        #[command(flatten)]
+        period: crate::score_cli::PeriodArgs,
+        #[command(flatten)]
+        stats: crate::score_cli::HotspotArgs,
+    },
+    /// Assess one case from its events: contacted and replied in time, callback, exclusion.
+    Assess {
+        /// The case number.
+        #[arg(long = "case", value_name = "ID")]
+        case_id: String,
+        /// Scoring policy (JSON).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Assess as things stood at this instant (RFC 3339).
+        #[arg(long, value_name = "INSTANT")]
+        as_of: Option<String>,
+        /// The case events, one JSON object per line.
+        events: PathBuf,
+    },
+    /// Convert an NYC 311 CSV export to case events (JSON lines on standard output).
+    #[command(name = "import-311")]
+    Import311 {
+        /// The CSV export (columns unique_key, created_date, closed_date, agency, complaint_type, descriptor, borough).
+        csv: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +152,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules { command: RulesCommand::Check { file } } => crate::rules_cli::check(&runtime, &file),
         Command::Rules { command: RulesCommand::Test { file } } => crate::rules_cli::test(&runtime, &file),
         Command::Eval311 { rules, csv } => crate::rules_cli::eval_311(&runtime, &rules, &csv),
+        Command::Score { period } => crate::score_cli::score(&runtime, &period),
+        Command::Hotspots { period, stats } => crate::score_cli::hotspots(&runtime, &period, &stats),
+        Command::Assess { case_id, config, as_of, events } => {
+            crate::score_cli::assess(&runtime, &events, &case_id, config.as_deref(), as_of.as_deref())
+        }
+        Command::Import311 { csv } => crate::score_cli::import_311(&csv),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 mod error;
 mod http;
 mod rules_cli;
+mod score_cli;
 
 pub use error::AppError;
 pub use http::{AppState, app};

@@ -213,6 +213,32 @@ macro_rules! conversions {
                         satisfaction_weight: c.satisfaction_weight,
                         basically_satisfied_factor: c.basically_satisfied_factor,
                         min_valid_callbacks: c.min_valid_callbacks,
+                        response_hours: c.response_hours.into(),
+                        reply_hours: c.reply_hours.into(),
+                    }
+                }
+            }
+
+            impl From<wit::TierHours> for m::TierHours {
+                fn from(h: wit::TierHours) -> Self {
+                    m::TierHours {
+                        emergency: h.emergency,
+                        urgent: h.urgent,
+                        general: h.general,
+                        complex: h.complex,
+                        consult: h.consult,
+                    }
+                }
+            }
+
+            impl From<m::TierHours> for wit::TierHours {
+                fn from(h: m::TierHours) -> Self {
+                    wit::TierHours {
+                        emergency: h.emergency,
+                        urgent: h.urgent,
+                        general: h.general,
+                        complex: h.complex,
+                        consult: h.consult,
                     }
                 }
             }
@@ -225,6 +251,8 @@ macro_rules! conversions {
                         satisfaction_weight: c.satisfaction_weight,
                         basically_satisfied_factor: c.basically_satisfied_factor,
                         min_valid_callbacks: c.min_valid_callbacks,
+                        response_hours: c.response_hours.into(),
+                        reply_hours: c.reply_hours.into(),
                     }
                 }
             }
@@ -246,6 +274,16 @@ macro_rules! conversions {
                         satisfaction_rate: s.satisfaction_rate,
                         composite: s.composite,
                         rank: s.rank,
+                        cases: s.cases,
+                        replied: s.replied,
+                        replied_on_time: s.replied_on_time,
+                        on_time_rate: s.on_time_rate,
+                        trend: s.trend.map(|t| wit::UnitTrend {
+                            previous_composite: t.previous_composite,
+                            previous_rank: t.previous_rank,
+                            composite_change: t.composite_change,
+                            rank_change: t.rank_change,
+                        }),
                     }
                 }
             }
