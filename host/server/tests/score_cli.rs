@@ -1,0 +1,243 @@
+//! `minyi score`, `minyi hotspots`, `minyi assess` and `minyi import-311` end to end: the real binary and
+//! the scorer component, on a hand-written month and (when ../shared is present) on real NYC 311 requests
+//! checked against plain SQL in SQLite.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn minyi(args: &[&str]) -> (i32, String, String) {
+    let Output { status, stdout, stderr } =
+        Command::new(env!("CARGO_BIN_EXE_minyi")).args(args).env("RUST_LOG", "warn").output().expect("minyi runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn month_events() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/month-2026-11.jsonl").to_string_lossy().into_owned()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, contents: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write file");
+    path.to_string_lossy().into_owned()
+}
+
+fn unit<'a>(r: &'a Value, list: &str, id: &str) -> &'a Value {
+    r[list].as_array().and_then(|l| l.iter().find(|u| u["unit"] == id)).unwrap_or(&Value::Null)
+}
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() < 1e-9)
+}
+
+/// tests/data/month-2026-11.jsonl, by hand: three units, ten cases, minimum sample 3.
+/// - 110105026: two callbacks all yes and 满意, one no/no/不满意 → every rate 2/3, composite 2/3, rank 2.
+/// - 110105001: three yes/yes/基本满意, one excluded (无效) → 1, 1, 0.9 → 0.1 + 0.45 + 0.405 = 0.955, rank 1.
+/// - bj.heating: three yes/yes/满意 → composite 1, first of the departments.
+#[test]
+fn score_ranks_a_month_written_by_hand() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write(&dir, "policy.json", r#"{"min_valid_callbacks": 3}"#);
+    let (code, out, err) = minyi(&["score", "--month", "2026-11", "--config", &config, "--json", &month_events()]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).expect("JSON ranking");
+    assert_eq!(
+        (r["period"].as_str(), r["cases"].as_u64(), r["previous_period"].as_str()),
+        (Some("2026-11"), Some(10), Some("2026-10"))
+    );
+    let (s1, s2, d) =
+        (unit(&r, "streets", "110105026"), unit(&r, "streets", "110105001"), unit(&r, "departments", "bj.heating"));
+    assert!(close(&s1["response_rate"], 2.0 / 3.0) && close(&s1["resolution_rate"], 2.0 / 3.0), "{s1}");
+    assert!(close(&s1["satisfaction_rate"], 2.0 / 3.0) && close(&s1["composite"], 2.0 / 3.0), "{s1}");
+    assert_eq!((s1["rank"].as_u64(), s1["valid"].as_u64()), (Some(2), Some(3)));
+    assert!(close(&s2["satisfaction_rate"], 0.9) && close(&s2["composite"], 0.955), "{s2}");
+    assert_eq!((s2["rank"].as_u64(), s2["valid"].as_u64(), s2["excluded"].as_u64()), (Some(1), Some(3), Some(1)));
+    assert!(close(&d["composite"], 1.0) && d["rank"] == 1, "{d}");
+    assert_eq!(r["streets"][0]["unit"], "110105001", "streets listed by rank");
+
+    // As of 20 November, before the review: the dissatisfied case still counts for 110105001.
+    let (code, out, err) = minyi(&[
+        "score",
+        "--month",
+        "2026-11",
+        "--config",
+        &config,
+        "--as-of",
+        "2026-11-20T00:00:00+08:00",
+        "--json",
+        &month_events(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).expect("JSON ranking");
+    let s2 = unit(&r, "streets", "110105001");
+    assert_eq!((s2["valid"].as_u64(), s2["excluded"].as_u64()), (Some(4), Some(0)));
+    assert!(close(&s2["composite"], 0.1 * 0.75 + 0.45 * 0.75 + 0.45 * 2.7 / 4.0), "{s2}");
+
+    // The table people read.
+    let (code, out, _) = minyi(&["score", "--month", "2026-11", "--config", &config, &month_events()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Streets 街道乡镇") && out.contains("Departments 部门"), "{out}");
+    let first = out.lines().find(|l| l.contains("110105001")).unwrap_or_default();
+    assert!(first.trim_start().starts_with('1') && first.contains("0.9550"), "{out}");
+
+    // Another district's slice is empty; an unknown period is refused by field.
+    let (code, out, _) = minyi(&["score", "--month", "2026-11", "--district", "110101", "--json", &month_events()]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&out).expect("JSON")["cases"], 0);
+    let (code, _, err) = minyi(&["score", "--month", "2026-13", &month_events()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("request.invalid") && err.contains("month"), "{err}");
+}
+
+#[test]
+fn bad_events_are_reported_with_the_case_and_the_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = write(
+        &dir,
+        "bad.jsonl",
+        "{\"case_id\":\"A\",\"at\":\"2026-11-02T09:00:00+08:00\",\"type\":\"received\"}\n{\"case_id\":\"A\",\"at\":\"2026-11-02\",\"type\":\"closed\"}\n",
+    );
+    let (code, _, err) = minyi(&["score", "--month", "2026-11", &events]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("events.invalid") && err.contains("case A") && err.contains("\"2026-11-02\""), "{err}");
+    let events =
+        write(&dir, "typo.jsonl", "{\"case_id\":\"A\",\"at\":\"2026-11-02T09:00:00+08:00\",\"type\":\"callbak\"}\n");
+    let (code, _, err) = minyi(&["score", "--month", "2026-11", &events]);
+    assert_eq!(code, 2);
+    assert!(err.contains("callbak"), "{err}");
+    let events = write(&dir, "nojson.jsonl", "case A was received\n");
+    let (code, _, err) = minyi(&["score", "--month", "2026-11", &events]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nojson.jsonl:1"), "{err}");
+}
+
+#[test]
+fn assess_explains_one_case() {
+    let (code, out, err) = minyi(&["assess", "--case", "BJ-20261108-000007", &month_events()]);
+    assert_eq!(code, 0, "{err}");
+    let a: Value = serde_json::from_str(&out).expect("JSON assessment");
+    assert_eq!((a["status"].as_str(), a["unit"].as_str()), (Some("excluded"), Some("110105001")));
+    assert_eq!(a["exclusion"]["reviewer"], "朝阳区接诉即办中心 王审核");
+    assert_eq!((a["contacted_in_time"].as_bool(), a["replied_on_time"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(a["reply_due"], "2026-11-15T09:00:00+08:00");
+    let (code, _, err) = minyi(&["assess", "--case", "nope", &month_events()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no events of case nope"), "{err}");
+}
+
+#[test]
+fn hotspots_lists_repeats_and_topics() {
+    let (code, out, err) = minyi(&["hotspots", "--month", "2026-11", "--json", &month_events()]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).expect("JSON report");
+    // Ten demands about one address and category within days of each other: one repeat group.
+    assert_eq!(r["repeats_total"], 1, "{r}");
+    assert_eq!(r["repeats"][0]["count"], 10);
+    assert_eq!(r["topics"][0]["category"], "urban.sanitation.garbage");
+    assert_eq!(r["topics"][0]["count"], 10);
+    // No history before November: the report says the baseline is not covered.
+    assert!(r["warnings"][0].as_str().is_some_and(|w| w.contains("baseline")), "{r}");
+    let (code, out, _) = minyi(&["hotspots", "--month", "2026-11", &month_events()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("每月一题") && out.contains("Poisson"), "{out}");
+}
+
+/// Real NYC 311 requests (../shared, present on CI): per-agency closure within N days, computed by the
+/// scorer component from the imported events, equals a plain SQL query over the same CSV in SQLite.
+#[test]
+fn closure_compliance_on_real_nyc_requests_matches_sql() {
+    let csv_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/nyc311-sample.csv");
+    if !csv_path.exists() {
+        eprintln!("skipping: {} is not present", csv_path.display());
+        return;
+    }
+    const DAYS: i64 = 2;
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // The component, through the commands users run.
+    let (code, events, err) = minyi(&["import-311", &csv_path.to_string_lossy()]);
+    assert_eq!(code, 0, "{err}");
+    let events = write(&dir, "nyc.jsonl", &events);
+    let h = DAYS * 24;
+    let config = write(
+        &dir,
+        "policy.json",
+        &format!(
+            r#"{{"reply_hours": {{"emergency": {h}, "urgent": {h}, "general": {h}, "complex": {h}, "consult": {h}}}}}"#
+        ),
+    );
+    let (code, out, err) = minyi(&[
+        "score",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+        "--utc-offset",
+        "-05:00",
+        "--config",
+        &config,
+        "--json",
+        &events,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let ranking: Value = serde_json::from_str(&out).expect("JSON ranking");
+    let component: BTreeMap<String, (u64, u64)> = ranking["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .map(|u| {
+            (
+                u["unit"].as_str().unwrap_or("").to_owned(),
+                (u["cases"].as_u64().unwrap_or(0), u["replied_on_time"].as_u64().unwrap_or(0)),
+            )
+        })
+        .collect();
+
+    // Plain SQL over the same CSV.
+    let db = rusqlite::Connection::open_in_memory().expect("sqlite");
+    db.execute("CREATE TABLE requests (unique_key TEXT, created_date TEXT, closed_date TEXT, agency TEXT)", [])
+        .expect("table");
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    let headers = reader.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let cols = [col("unique_key"), col("created_date"), col("closed_date"), col("agency")];
+    let tx = db.unchecked_transaction().expect("transaction");
+    {
+        let mut insert = tx.prepare("INSERT INTO requests VALUES (?1, ?2, ?3, ?4)").expect("insert");
+        for record in reader.records() {
+            let r = record.expect("row");
+            insert.execute(cols.map(|c| r.get(c).unwrap_or(""))).expect("insert row");
+        }
+    }
+    tx.commit().expect("commit");
+    let mut query = db
+        .prepare(
+            "SELECT agency, COUNT(*),
+                    SUM(CASE WHEN closed_date <> ''
+                              AND strftime('%s', closed_date) - strftime('%s', created_date) <= ?1
+                         THEN 1 ELSE 0 END)
+             FROM requests GROUP BY agency ORDER BY agency",
+        )
+        .expect("query");
+    let sql: BTreeMap<String, (u64, u64)> = query
+        .query_map([DAYS * 86_400], |row| {
+            Ok((row.get::<_, String>(0)?, (row.get::<_, u64>(1)?, row.get::<_, u64>(2)?)))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+
+    for (agency, (cases, on_time)) in &sql {
+        eprintln!(
+            "{agency:6} {cases:6} cases, {on_time:6} closed within {DAYS} days ({:.1}%)",
+            100.0 * *on_time as f64 / *cases as f64
+        );
+    }
+    assert_eq!(sql.len(), 15, "every agency in the sample");
+    assert_eq!(component, sql, "component (left) vs SQL (right)");
+}
