@@ -352,6 +352,205 @@ mod scorer {
         );
         assert!(matches!(runtime().score_json("[{}]", &config), Err(CallError::Input { .. })));
     }
+
+    /// Generated cases (a fixed LCG, so runs repeat): events of October and November 2026 across
+    /// streets and departments, with callbacks, exclusions, revocations and late replies.
+    fn generated_cases(n: usize) -> Vec<String> {
+        let mut seed: u64 = 0x5eed;
+        let mut next = |m: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let units = ["110105026", "110105001", "110105027", "110101001", "bj.heating", "110105.cgw"];
+        let categories = ["urban.sanitation.garbage", "utilities.heating.outage", "traffic.parking.illegal"];
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-10-01T08:00:00+08:00").expect("time");
+        (0..n)
+            .map(|i| {
+                let id = format!("BJ-{i:06}");
+                let unit = units[next(units.len() as u64) as usize];
+                let street = if unit.len() == 9 { unit } else { "110105026" };
+                let district = &street[..6];
+                let at = |h: u64| (t0 + chrono::Duration::hours(h as i64)).to_rfc3339();
+                let start = next(61 * 24);
+                let mut lines = vec![
+                    format!(r#"{{"case_id":"{id}","at":"{}","type":"received","district":"{district}","street":"{street}","category":"{}","address":"小区{}号楼"}}"#,
+                        at(start), categories[next(3) as usize], next(8)),
+                    format!(r#"{{"case_id":"{id}","at":"{}","type":"dispatched","unit":"{unit}","tier":"{}"}}"#,
+                        at(start), ["general", "urgent", "complex"][next(3) as usize]),
+                    format!(r#"{{"case_id":"{id}","at":"{}","type":"first_contact"}}"#, at(start + next(40))),
+                ];
+                if next(10) > 0 {
+                    let reply = start + next(240);
+                    lines.push(format!(r#"{{"case_id":"{id}","at":"{}","type":"replied"}}"#, at(reply)));
+                    if next(4) > 0 {
+                        lines.push(format!(
+                            r#"{{"case_id":"{id}","at":"{}","type":"callback","resolved":{},"satisfaction":"{}"}}"#,
+                            at(reply + 20),
+                            next(5) > 0,
+                            ["satisfied", "basically_satisfied", "dissatisfied"][next(3) as usize]
+                        ));
+                        if next(12) == 0 {
+                            lines.push(format!(r#"{{"case_id":"{id}","at":"{}","type":"excluded","reason":"invalid","reviewer":"审核员"}}"#, at(reply + 30)));
+                            if next(2) == 0 {
+                                lines.push(format!(r#"{{"case_id":"{id}","at":"{}","type":"exclusion_revoked","reviewer":"复核员"}}"#, at(reply + 50)));
+                            }
+                        }
+                    }
+                }
+                lines.join("\n")
+            })
+            .collect()
+    }
+
+    const NOVEMBER: &str = r#"{"month":"2026-11","config":{"min_valid_callbacks":3}}"#;
+
+    #[test]
+    fn scoreboard_matches_native_byte_for_byte() {
+        let cases = generated_cases(1500);
+        let board = runtime().open_scoreboard(NOVEMBER).expect("opens");
+        let mut native = minyi_scoring::Board::open_json(NOVEMBER).expect("opens natively");
+        let mut placed = 0;
+        for batch in cases.chunks(400) {
+            placed += board.add_cases_json(batch).expect("adds");
+        }
+        for c in &cases {
+            native.add_case_json(c).expect("adds natively");
+        }
+        let ranking = native.ranking();
+        assert_eq!(u64::from(placed), ranking.cases);
+        assert!(ranking.cases > 500 && ranking.streets.iter().filter(|s| s.rank.is_some()).count() >= 3, "{ranking:?}");
+        assert_eq!(board.ranking_json().expect("ranks"), json(&ranking));
+        assert_eq!(board.partial_json().expect("partial"), json(&native.partial()));
+        assert_eq!(board.hotspots_json().expect("hotspots"), json(&native.hotspots()));
+        let typed = board.ranking().expect("ranks");
+        assert_eq!(typed.len(), native.scores().len());
+        for (t, n) in typed.iter().zip(native.scores()) {
+            assert_eq!((t.unit.as_str(), t.rank, t.valid, t.cases), (n.unit.as_str(), n.rank, n.valid, n.cases));
+            assert_eq!(t.composite.to_bits(), n.composite.to_bits());
+            assert_eq!(t.trend.map(|x| x.rank_change), n.trend.map(|x| x.rank_change));
+        }
+    }
+
+    #[test]
+    fn district_boards_merge_into_the_city_board() {
+        let cases = generated_cases(800);
+        let city = runtime().open_scoreboard(NOVEMBER).expect("opens");
+        for district in ["110105", "110101"] {
+            let request = NOVEMBER.replace(r#""month""#, &format!(r#""district":"{district}","month""#));
+            let board = runtime().open_scoreboard(&request).expect("opens");
+            board.add_cases_json(&cases).expect("adds");
+            city.merge_json(&board.partial_json().expect("partial")).expect("merges");
+        }
+        let whole = runtime().open_scoreboard(NOVEMBER).expect("opens");
+        whole.add_cases_json(&cases).expect("adds");
+        assert_eq!(city.ranking_json().expect("ranks"), whole.ranking_json().expect("ranks"));
+    }
+
+    #[test]
+    fn outcomes_score_as_natively() {
+        let units = vec![
+            wit::UnitRef { unit: "110105026".into(), unit_type: wit::UnitType::Street },
+            wit::UnitRef { unit: "bj.heating".into(), unit_type: wit::UnitType::Department },
+        ];
+        let nov = chrono::DateTime::parse_from_rfc3339("2026-11-03T09:00:00+08:00").expect("time").timestamp();
+        let outcomes: Vec<wit::CaseOutcome> = (0..40)
+            .map(|i: i64| wit::CaseOutcome {
+                unit: (i % 2) as u32,
+                tier: wit::SlaTier::General,
+                received_at: nov + i * 3600,
+                dispatched_at: nov + i * 3600,
+                first_contact_at: Some(nov + i * 3600 + (i % 5) * 10 * 3600),
+                replied_at: Some(nov + i * 3600 + (i % 9) * 86_400),
+                deadline: None,
+                callback: (i % 3 > 0).then_some(wit::CallbackAnswers {
+                    responded: None,
+                    resolved: i % 4 > 0,
+                    satisfaction: [
+                        wit::Satisfaction::Satisfied,
+                        wit::Satisfaction::BasicallySatisfied,
+                        wit::Satisfaction::Dissatisfied,
+                    ][(i % 3) as usize],
+                }),
+                excluded: (i % 11 == 0).then_some(wit::ExclusionReason::Unreasonable),
+            })
+            .collect();
+        let board = runtime().open_scoreboard(NOVEMBER).expect("opens");
+        assert_eq!(board.add_outcomes(&units, &outcomes).expect("adds"), 40);
+        let mut native = minyi_scoring::Board::open_json(NOVEMBER).expect("opens");
+        let n_units: Vec<_> = units
+            .iter()
+            .map(|u| minyi_scoring::UnitRef { unit: u.unit.clone(), unit_type: minyi_model::UnitType::infer(&u.unit) })
+            .collect();
+        let n_outcomes: Vec<_> = outcomes
+            .iter()
+            .map(|o| minyi_scoring::Outcome {
+                unit: o.unit,
+                timeline: minyi_scoring::Timeline {
+                    tier: minyi_model::SlaTier::General,
+                    received_at: o.received_at,
+                    dispatched_at: o.dispatched_at,
+                    first_contact_at: o.first_contact_at,
+                    replied_at: o.replied_at,
+                    deadline: o.deadline,
+                    callback: o.callback.map(|a| minyi_scoring::Answers {
+                        responded: a.responded,
+                        resolved: a.resolved,
+                        satisfaction: match a.satisfaction {
+                            wit::Satisfaction::Satisfied => minyi_model::Satisfaction::Satisfied,
+                            wit::Satisfaction::BasicallySatisfied => minyi_model::Satisfaction::BasicallySatisfied,
+                            wit::Satisfaction::Dissatisfied => minyi_model::Satisfaction::Dissatisfied,
+                        },
+                    }),
+                    excluded: o.excluded.map(|_| minyi_model::ExclusionReason::Unreasonable),
+                },
+            })
+            .collect();
+        native.add_outcomes(&n_units, &n_outcomes).expect("adds natively");
+        assert_eq!(board.ranking_json().expect("ranks"), serde_json::to_string(&native.ranking()).expect("json"));
+
+        let bad = vec![wit::CaseOutcome { unit: 7, ..outcomes[0] }];
+        match board.add_outcomes(&units, &bad) {
+            Err(CallError::Input { code, message }) => {
+                assert!(code == "request.invalid" && message.contains("outcomes[0].unit"), "{message}")
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
+        let district = runtime().open_scoreboard(r#"{"month":"2026-11","district":"110105"}"#).expect("opens");
+        assert!(matches!(district.add_outcomes(&units, &outcomes), Err(CallError::Input { .. })));
+    }
+
+    #[test]
+    fn bad_requests_and_events_are_input_errors() {
+        match runtime().open_scoreboard(r#"{"month":"2026-11","config":{"satisfaction_weight":2}}"#) {
+            Err(CallError::Input { code, message }) => {
+                assert!(code == "config.invalid" && message.contains("satisfaction_weight"), "{message}")
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
+        let board = runtime().open_scoreboard(NOVEMBER).expect("opens");
+        match board.add_cases_json(&["{\"case_id\":\"x\",\"at\":\"soon\",\"type\":\"closed\"}".to_owned()]) {
+            Err(CallError::Input { code, message }) => {
+                assert!(code == "events.invalid" && message.contains("cases[0]"), "{message}")
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
+        assert!(board.ranking_json().is_ok(), "the board survives a rejected batch");
+    }
+
+    #[test]
+    fn assess_json_matches_native() {
+        for case in generated_cases(50) {
+            assert_eq!(
+                runtime().assess_json(&case, "{}", Some("2026-11-20T00:00:00+08:00")).expect("assesses"),
+                minyi_scoring::assess_json(&case, "{}", Some("2026-11-20T00:00:00+08:00")).expect("assesses natively")
+            );
+        }
+    }
+
+    /// A native result serialised the way the guest serialises it.
+    fn json<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_string(value).expect("serialises")
+    }
 }
 
 /// The runtime maps a trap to `RuntimeError::Trap`, drops the failed instance and keeps serving:
