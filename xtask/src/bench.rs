@@ -1,5 +1,5 @@
-//! `cargo xtask bench`: runs the criterion benches and the routing percentile bench, then prints one
-//! side-by-side table and writes
+//! `cargo xtask bench`: runs the criterion benches, the routing percentile bench and the scoring month
+//! bench, then prints one side-by-side table and writes
 //! `target/bench/results.json` as `{"name", "value", "unit"}` rows (ratios included) for later comparison.
 
 use anyhow::{Context as _, Result};
@@ -10,7 +10,7 @@ use std::path::Path;
 struct Row {
     name: String,
     value: f64,
-    unit: &'static str,
+    unit: String,
 }
 
 /// Criterion groups: each has `native` and `component`, some a third-party `jsonschema` baseline.
@@ -40,6 +40,8 @@ pub fn run() -> Result<()> {
     // Routing on the 980-rule Beijing set, p50/p99, component vs native vs regorus: its own harness,
     // which prints its table and writes `target/bench/routing.json`.
     crate::run(crate::cargo().args(["test", "--release", "--bench", "routing", "--", "--bench"]))?;
+    // Scoring a month: 343 units over 2 M cases, component vs native; writes `target/bench/scoring.json`.
+    crate::run(crate::cargo().args(["test", "--release", "--bench", "scoring", "--", "--bench"]))?;
     let root = crate::root();
     let criterion = root.join("target/criterion");
     let mut rows = Vec::new();
@@ -50,13 +52,13 @@ pub fn run() -> Result<()> {
     for (what, baseline) in GROUPS {
         let n = mean_ns(&criterion, &format!("{what}/native"))?;
         let c = mean_ns(&criterion, &format!("{what}/component"))?;
-        rows.push(Row { name: format!("{what}/native"), value: n / 1e3, unit: "us" });
-        rows.push(Row { name: format!("{what}/component"), value: c / 1e3, unit: "us" });
-        rows.push(Row { name: format!("{what}/component_over_native"), value: c / n, unit: "ratio" });
+        rows.push(Row { name: format!("{what}/native"), value: n / 1e3, unit: "us".into() });
+        rows.push(Row { name: format!("{what}/component"), value: c / 1e3, unit: "us".into() });
+        rows.push(Row { name: format!("{what}/component_over_native"), value: c / n, unit: "ratio".into() });
         let (j, over) = if *baseline {
             let j = mean_ns(&criterion, &format!("{what}/jsonschema"))?;
-            rows.push(Row { name: format!("{what}/jsonschema"), value: j / 1e3, unit: "us" });
-            rows.push(Row { name: format!("{what}/component_over_jsonschema"), value: c / j, unit: "ratio" });
+            rows.push(Row { name: format!("{what}/jsonschema"), value: j / 1e3, unit: "us".into() });
+            rows.push(Row { name: format!("{what}/component_over_jsonschema"), value: c / j, unit: "ratio".into() });
             (format!("{:.2} µs", j / 1e3), format!("{:.2}×", c / j))
         } else {
             ("–".to_owned(), "–".to_owned())
@@ -67,24 +69,31 @@ pub fn run() -> Result<()> {
     for id in INSTANTIATE {
         let v = mean_ns(&criterion, id)?;
         println!("{id:<28} {:>11.2} µs", v / 1e3);
-        rows.push(Row { name: (*id).to_owned(), value: v / 1e3, unit: "us" });
+        rows.push(Row { name: (*id).to_owned(), value: v / 1e3, unit: "us".into() });
     }
     for (name, _, bytes) in minyi_artifacts::ALL.iter().filter(|(name, _, _)| !name.starts_with("test_")) {
-        rows.push(Row { name: format!("size/{name}"), value: bytes.len() as f64, unit: "bytes" });
+        rows.push(Row { name: format!("size/{name}"), value: bytes.len() as f64, unit: "bytes".into() });
     }
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out)?;
-    let routing = std::fs::read_to_string(out.join("routing.json")).context("reading target/bench/routing.json")?;
-    let routing: Vec<serde_json::Value> = serde_json::from_str(&routing)?;
-    println!();
-    for r in &routing {
-        let (name, value, unit) = (
-            r["name"].as_str().unwrap_or_default(),
-            r["value"].as_f64().unwrap_or_default(),
-            r["unit"].as_str().unwrap_or_default(),
-        );
-        println!("{name:<44} {value:>10.2} {}", if unit == "ratio" { "×" } else { "µs" });
-        rows.push(Row { name: name.to_owned(), value, unit: if unit == "ratio" { "ratio" } else { "us" } });
+    for file in ["routing.json", "scoring.json"] {
+        let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
+        let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
+        println!();
+        for r in &measured {
+            let (name, value, unit) = (
+                r["name"].as_str().unwrap_or_default(),
+                r["value"].as_f64().unwrap_or_default(),
+                r["unit"].as_str().unwrap_or_default(),
+            );
+            let shown = match unit {
+                "ratio" => "×",
+                "us" => "µs",
+                other => other,
+            };
+            println!("{name:<44} {value:>10.2} {shown}");
+            rows.push(Row { name: name.to_owned(), value, unit: unit.to_owned() });
+        }
     }
     std::fs::write(out.join("results.json"), serde_json::to_vec_pretty(&rows)?)?;
     println!("\nwrote {}", out.join("results.json").display());
