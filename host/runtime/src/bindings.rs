@@ -34,3 +34,57 @@ pub mod scorer {
         with: { "minyi:casework/types": super::types },
     });
 }
+
+/// The `district-plugin` world: every capability a plugin may import, and all three hooks.
+pub mod district_plugin {
+    wasmtime::component::bindgen!({
+        world: "district-plugin",
+        path: "../../wit",
+        with: { "minyi:casework/types": super::types },
+    });
+}
+
+/// The `validation-plugin` world: the validation hook alone (a plugin's hooks are each optional).
+pub mod validation_plugin {
+    wasmtime::component::bindgen!({
+        world: "validation-plugin",
+        path: "../../wit",
+        with: {
+            "minyi:casework/types": super::types,
+            "minyi:casework/clock": super::district_plugin::minyi::casework::clock,
+            "minyi:casework/log": super::district_plugin::minyi::casework::log,
+            "minyi:casework/district-config": super::district_plugin::minyi::casework::district_config,
+            "minyi:casework/directory": super::district_plugin::minyi::casework::directory,
+        },
+    });
+}
+
+/// The `routing-plugin` world: the routing hook alone.
+pub mod routing_plugin {
+    wasmtime::component::bindgen!({
+        world: "routing-plugin",
+        path: "../../wit",
+        with: {
+            "minyi:casework/types": super::types,
+            "minyi:casework/clock": super::district_plugin::minyi::casework::clock,
+            "minyi:casework/log": super::district_plugin::minyi::casework::log,
+            "minyi:casework/district-config": super::district_plugin::minyi::casework::district_config,
+            "minyi:casework/directory": super::district_plugin::minyi::casework::directory,
+        },
+    });
+}
+
+/// The `scoring-plugin` world: the scoring hook alone.
+pub mod scoring_plugin {
+    wasmtime::component::bindgen!({
+        world: "scoring-plugin",
+        path: "../../wit",
+        with: {
+            "minyi:casework/types": super::types,
+            "minyi:casework/clock": super::district_plugin::minyi::casework::clock,
+            "minyi:casework/log": super::district_plugin::minyi::casework::log,
+            "minyi:casework/district-config": super::district_plugin::minyi::casework::district_config,
+            "minyi:casework/directory": super::district_plugin::minyi::casework::directory,
+        },
+    });
+}

@@ -9,6 +9,7 @@ pub mod bindings;
 mod engine;
 mod error;
 mod limits;
+pub mod plugin;
 mod scoreboard;
 
 pub use engine::{CompiledRules, ComponentInfo, Runtime, RuntimeConfig};

@@ -1,0 +1,356 @@
+//! District plugins through the real plugin host: the example plugins do what their READMEs say on
+//! real base results (the router component with the Beijing rule set), a plugin importing anything
+//! beyond the granted capabilities is refused, hot swaps fail no call, and the hostile suite — a real
+//! component that loops, eats memory, traps, recurses, floods output or runs slow — is stopped within
+//! its budget as a typed fault while other districts' calls keep succeeding.
+
+use minyi_runtime::bindings::types as wit;
+use minyi_runtime::plugin::{
+    BreakerPolicy, Grants, PluginError, PluginFault, PluginHost, PluginHostConfig, PluginLimits, PluginSpec,
+};
+use minyi_runtime::{Runtime, RuntimeConfig};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+macro_rules! assert_test_exists {
+    ($name:ident) => {
+        #[allow(unused_imports)]
+        use self::$name as _;
+    };
+}
+minyi_artifacts::foreach_plugin!(assert_test_exists);
+
+fn plugin(name: &str) -> &'static [u8] {
+    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+}
+
+fn spec(name: &str, district: &str, config: &[(&str, &str)]) -> PluginSpec {
+    PluginSpec {
+        name: name.to_owned(),
+        version: "1.0.0".to_owned(),
+        grants: Grants {
+            district: district.to_owned(),
+            config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
+            now: Some("2026-11-29T10:00:00+08:00".to_owned()),
+            units: BTreeMap::new(),
+        },
+        limits: PluginLimits::default(),
+    }
+}
+
+fn host() -> PluginHost {
+    PluginHost::new(PluginHostConfig::default()).expect("plugin host")
+}
+
+fn form(district: &str, street: &str, category: &str, received_at: &str) -> wit::CaseForm {
+    wit::CaseForm {
+        district: district.into(),
+        street: Some(street.into()),
+        channel: wit::Channel::Hotline,
+        kind: wit::Kind::Complaint,
+        category: Some(category.into()),
+        title: "暖气不热".into(),
+        description: "家里暖气从昨天开始不热，室温只有十二度。".into(),
+        address: "望京西园三区".into(),
+        location: None,
+        reporter: None,
+        attributes: vec![],
+        attachments: vec![],
+        consent: true,
+        received_at: received_at.into(),
+    }
+}
+
+/// The base decision from the router component with the shipped Beijing rule set.
+fn base_route(f: &wit::CaseForm) -> wit::RoutingDecision {
+    static RULES: OnceLock<minyi_runtime::CompiledRules<'static>> = OnceLock::new();
+    let rules = RULES.get_or_init(|| {
+        let rt = Box::leak(Box::new(Runtime::new(RuntimeConfig::default()).expect("components load")));
+        rt.compile_rules(include_str!("../components/routing/rulesets/beijing.toml")).expect("runs").expect("compiles")
+    });
+    rules.route(f, wit::CaseContext { repeat_count: 0 }).expect("routes")
+}
+
+#[test]
+fn hooks_are_found_and_foreign_imports_refused() {
+    let h = host();
+    for (name, hooks) in [
+        ("chaoyang_heating", vec!["routing"]),
+        ("haidian_building", vec!["validation"]),
+        ("review_rulings", vec!["scoring"]),
+        ("hostile", vec!["validation", "routing", "scoring"]),
+    ] {
+        assert_eq!(h.compile(plugin(name)).expect("compiles").hooks(), hooks, "{name}");
+    }
+    // A built-in component exports no hook.
+    assert!(matches!(h.compile(minyi_artifacts::VALIDATOR_BYTES), Err(PluginError::NoHook)));
+    // A component importing WASI's environment (or anything not granted) is refused with the import named.
+    let env = wat::parse_str(
+        r#"(component
+             (import "wasi:cli/environment@0.2.0" (instance))
+             (import "minyi:casework/clock@0.1.0" (instance)))"#,
+    )
+    .expect("component text");
+    match h.compile(&env) {
+        Err(PluginError::Imports { imports }) => assert_eq!(imports, "wasi:cli/environment@0.2.0"),
+        other => panic!("expected the import to be refused, got {other:?}"),
+    }
+    assert!(matches!(h.compile(b"not wasm"), Err(PluginError::Invalid(_))));
+}
+
+mod chaoyang_heating {
+    use super::*;
+
+    #[test]
+    fn heating_demands_in_season_get_their_street_and_priority_one() {
+        let h = host();
+        h.activate(h.compile(plugin("chaoyang_heating")).expect("compiles"), spec("chaoyang-heating", "110105", &[]))
+            .expect("activates");
+        let f = form("110105", "110105026", "utilities.heating.outage", "2026-11-29T10:00:00+08:00");
+        let base = base_route(&f);
+        assert_eq!(base.lead, "bj.heating");
+        let out = h.amend_route("110105", Some("BJ-1"), &f, base.clone());
+        assert!(out.applied && out.fault.is_none(), "{out:?}");
+        assert!(out.value.co_handlers.contains(&"110105026".to_owned()));
+        assert_eq!((out.value.priority, out.value.lead.as_str()), (1, "bj.heating"));
+        assert!(out.value.tags.contains(&"heating-season".to_owned()));
+        let last = out.value.explanation.fired.last().expect("explains itself");
+        assert_eq!(last.rule, "plugin:chaoyang-heating");
+        assert!(last.why.contains("11-15..03-15"), "{}", last.why);
+        assert!(out.log.iter().any(|l| l.starts_with("info: heating demand in season")), "{:?}", out.log);
+
+        // Out of season, another category, another district: the base decision stands.
+        let summer = form("110105", "110105026", "utilities.heating.outage", "2026-07-01T10:00:00+08:00");
+        let out = h.amend_route("110105", None, &summer, base_route(&summer));
+        assert!(!out.applied && out.fault.is_none());
+        let garbage = form("110105", "110105026", "urban.sanitation.garbage", "2026-11-29T10:00:00+08:00");
+        let b = base_route(&garbage);
+        assert_eq!(h.amend_route("110105", None, &garbage, b.clone()).value.lead, b.lead);
+        let haidian = form("110108", "110108001", "utilities.heating.outage", "2026-11-29T10:00:00+08:00");
+        assert!(!h.amend_route("110108", None, &haidian, base_route(&haidian)).applied);
+
+        // The district configures its own season.
+        h.activate(
+            h.compile(plugin("chaoyang_heating")).expect("compiles"),
+            spec("chaoyang-heating", "110105", &[("heating_season", "11-01..03-31")]),
+        )
+        .expect("activates");
+        let early = form("110105", "110105026", "utilities.heating.outage", "2026-11-05T10:00:00+08:00");
+        assert!(h.amend_route("110105", None, &early, base_route(&early)).applied);
+    }
+}
+
+mod haidian_building {
+    use super::*;
+
+    #[test]
+    fn property_complaints_need_a_building_number() {
+        let h = host();
+        h.activate(h.compile(plugin("haidian_building")).expect("compiles"), spec("haidian-building", "110108", &[]))
+            .expect("activates");
+        let mut f = form("110108", "110108001", "housing.property.service", "2026-11-29T10:00:00+08:00");
+        let out = h.extra_issues("110108", None, &f);
+        assert_eq!(out.value.len(), 1, "{out:?}");
+        let issue = &out.value[0];
+        assert_eq!((issue.field.as_str(), issue.code.as_str()), ("attributes.building_no", "building_no.required"));
+        assert!(matches!(issue.severity, wit::Severity::Error));
+        assert!(issue.message.zh_cn.contains("楼号") && issue.message.en.contains("building number"));
+        f.attributes = vec![wit::Attribute { key: "building_no".into(), value: "3号楼".into() }];
+        assert_eq!(h.extra_issues("110108", None, &f).value[0].code, "building_no.invalid");
+        f.attributes = vec![wit::Attribute { key: "building_no".into(), value: "12-B".into() }];
+        assert!(h.extra_issues("110108", None, &f).value.is_empty());
+        let heating = form("110108", "110108001", "utilities.heating.outage", "2026-11-29T10:00:00+08:00");
+        assert!(h.extra_issues("110108", None, &heating).value.is_empty());
+        // Another district has no plugin: nothing is added.
+        assert!(
+            h.extra_issues(
+                "110105",
+                None,
+                &form("110105", "110105026", "housing.property.service", "2026-11-29T10:00:00+08:00")
+            )
+            .value
+            .is_empty()
+        );
+    }
+}
+
+mod review_rulings {
+    use super::*;
+
+    const CASE: &str = r#"{"case_id":"BJ-9","at":"2026-11-02T09:00:00+08:00","type":"received","district":"110105"}
+{"case_id":"BJ-9","at":"2026-11-02T09:05:00+08:00","type":"dispatched","unit":"110105026"}
+{"case_id":"BJ-9","at":"2026-11-03T09:00:00+08:00","type":"returned","reason":"非本单位职责"}
+{"case_id":"BJ-9","at":"2026-11-04T09:00:00+08:00","type":"ruling","decision":"经区级审定，属不合理诉求，由110105026答复"}
+"#;
+
+    #[test]
+    fn cases_ruled_unreasonable_are_excluded() {
+        let h = host();
+        h.activate(
+            h.compile(plugin("review_rulings")).expect("compiles"),
+            spec("review-rulings", "110105", &[("unreasonable_markers", "无理要求")]),
+        )
+        .expect("activates");
+        let out = h.review_case("110105", Some("BJ-9"), CASE);
+        let e = out.value.expect("excluded");
+        assert!(matches!(e.reason, wit::ExclusionReason::Unreasonable));
+        assert_eq!(e.reviewer, "plugin:review-rulings");
+        assert!(e.note.contains("不合理"), "{}", e.note);
+        let other = CASE.replace("属不合理诉求", "属本单位职责");
+        assert!(h.review_case("110105", None, &other).value.is_none());
+        let marker = CASE.replace("属不合理诉求", "属无理要求");
+        assert!(h.review_case("110105", None, &marker).value.is_some(), "the district's own marker");
+    }
+}
+
+/// Calls the chaoyang plugin on 110105 in a loop until told to stop; returns (successes, failures).
+fn steady_load(h: Arc<PluginHost>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<(u64, u64, Duration)> {
+    std::thread::spawn(move || {
+        let f = form("110105", "110105026", "utilities.heating.outage", "2026-11-29T10:00:00+08:00");
+        let base = base_route(&f);
+        let (mut ok, mut failed, mut worst) = (0, 0, Duration::ZERO);
+        while !stop.load(Ordering::Relaxed) {
+            let t = Instant::now();
+            let out = h.amend_route("110105", None, &f, base.clone());
+            worst = worst.max(t.elapsed());
+            if out.applied && out.fault.is_none() { ok += 1 } else { failed += 1 }
+        }
+        (ok, failed, worst)
+    })
+}
+
+mod hostile {
+    use super::*;
+
+    #[test]
+    fn every_hostile_plugin_is_stopped_and_the_others_keep_working() {
+        let h = Arc::new(
+            PluginHost::new(PluginHostConfig {
+                breaker: BreakerPolicy { max_faults: 1000, window: Duration::from_secs(60) },
+                ..PluginHostConfig::default()
+            })
+            .expect("plugin host"),
+        );
+        h.activate(h.compile(plugin("chaoyang_heating")).expect("compiles"), spec("chaoyang-heating", "110105", &[]))
+            .expect("activates");
+        let hostile = h.compile(plugin("hostile")).expect("compiles");
+        let f = form("110108", "110108001", "housing.property.service", "2026-11-29T10:00:00+08:00");
+        let base = base_route(&f);
+        let stop = Arc::new(AtomicBool::new(false));
+        let load = steady_load(Arc::clone(&h), Arc::clone(&stop));
+        let mut report = Vec::new();
+        for (mode, expected) in [
+            ("loop", "out_of_fuel"),
+            ("memory", "memory_cap"),
+            ("trap", "trap"),
+            ("recursion", "trap"),
+            ("huge-output", "output_too_large"),
+            ("slow", "none"),
+            ("behave", "none"),
+        ] {
+            h.activate(hostile.clone(), spec("hostile", "110108", &[("mode", mode)])).expect("activates");
+            for (hook, fault, took) in [
+                {
+                    let t = Instant::now();
+                    let out = h.extra_issues("110108", Some("BJ-H"), &f);
+                    assert!(out.value.is_empty(), "{mode}: the base (no extra issue) stands");
+                    ("validation", out.fault, t.elapsed())
+                },
+                {
+                    let t = Instant::now();
+                    let out = h.amend_route("110108", Some("BJ-H"), &f, base.clone());
+                    assert_eq!(out.value.lead, base.lead, "{mode}: the base decision stands");
+                    ("routing", out.fault, t.elapsed())
+                },
+                {
+                    let t = Instant::now();
+                    let out = h.review_case("110108", Some("BJ-H"), "{}");
+                    assert!(out.value.is_none(), "{mode}: no exclusion");
+                    ("scoring", out.fault, t.elapsed())
+                },
+            ] {
+                let kind = fault.as_ref().map_or("none", PluginFault::kind);
+                assert_eq!(kind, expected, "{mode} in the {hook} hook: {fault:?}");
+                assert!(took < Duration::from_secs(10), "{mode} in the {hook} hook took {took:?}");
+                report.push(format!("{mode:<12} {hook:<10} {kind:<17} {:>9.1} ms", took.as_secs_f64() * 1e3));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let (ok, failed, worst) = load.join().expect("the steady load thread survives");
+        for line in &report {
+            eprintln!("{line}");
+        }
+        eprintln!(
+            "meanwhile 110105's plugin: {ok} calls succeeded, {failed} failed, slowest {:.2} ms",
+            worst.as_secs_f64() * 1e3
+        );
+        assert_eq!(failed, 0, "no call of another district failed");
+        assert!(ok > 50, "another district's calls kept being served ({ok})");
+        let faults = h.faults("110108");
+        assert_eq!(faults.len(), 15, "every fault recorded");
+        assert!(faults.iter().all(|r| r.case_id.as_deref() == Some("BJ-H") && r.plugin == "hostile"));
+        assert!(h.faults("110105").is_empty());
+    }
+
+    #[test]
+    fn repeated_faults_open_the_breaker() {
+        let h = PluginHost::new(PluginHostConfig {
+            breaker: BreakerPolicy { max_faults: 3, window: Duration::from_secs(60) },
+            ..PluginHostConfig::default()
+        })
+        .expect("plugin host");
+        h.activate(h.compile(plugin("hostile")).expect("compiles"), spec("hostile", "110108", &[("mode", "trap")]))
+            .expect("activates");
+        let f = form("110108", "110108001", "housing.property.service", "2026-11-29T10:00:00+08:00");
+        for _ in 0..3 {
+            assert_eq!(h.extra_issues("110108", None, &f).fault.map(|f| f.kind()), Some("trap"));
+        }
+        let status = h.status("110108").expect("loaded");
+        let reason = status.disabled.expect("disabled");
+        assert!(reason.contains("3 faults") && reason.contains("circuit breaker"), "{reason}");
+        match h.extra_issues("110108", None, &f).fault {
+            Some(PluginFault::Disabled { reason: r }) => assert_eq!(r, reason),
+            other => panic!("expected the disabled plugin not to be called, got {other:?}"),
+        }
+        assert_eq!(status.calls, 3, "a disabled plugin is not called");
+        // Activating again (a fixed version) closes the breaker.
+        h.activate(h.compile(plugin("hostile")).expect("compiles"), spec("hostile", "110108", &[("mode", "behave")]))
+            .expect("activates");
+        assert_eq!(h.extra_issues("110108", None, &f).fault, None);
+    }
+
+    #[test]
+    fn limits_over_the_hosts_maximum_are_refused() {
+        let h = host();
+        let mut s = spec("hostile", "110108", &[]);
+        s.limits.memory_bytes = 1 << 30;
+        match h.activate(h.compile(plugin("hostile")).expect("compiles"), s) {
+            Err(PluginError::Limits { what, .. }) => assert_eq!(what, "memory_bytes"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn hot_swap_under_load_fails_no_call() {
+    let h = Arc::new(host());
+    let compiled = h.compile(plugin("chaoyang_heating")).expect("compiles");
+    h.activate(compiled.clone(), spec("chaoyang-heating", "110105", &[])).expect("activates");
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = steady_load(Arc::clone(&h), Arc::clone(&stop));
+    let swaps = AtomicU64::new(0);
+    for i in 0..50 {
+        let mut s = spec("chaoyang-heating", "110105", &[]);
+        s.version = format!("1.0.{i}");
+        h.activate(compiled.clone(), s).expect("activates");
+        swaps.fetch_add(1, Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (ok, failed, _) = load.join().expect("load thread");
+    assert_eq!(failed, 0, "{ok} calls succeeded across {} swaps", swaps.load(Ordering::Relaxed));
+    assert!(ok > 0);
+    assert_eq!(h.status("110105").expect("active").version, "1.0.49");
+}
