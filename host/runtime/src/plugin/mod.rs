@@ -274,6 +274,38 @@ impl PluginHost {
     /// least one hook.
     pub fn compile(&self, bytes: &[u8]) -> Result<CompiledPlugin, PluginError> {
         let component = Component::new(&self.engine, bytes).map_err(|e| PluginError::Invalid(format!("{e:#}")))?;
+        self.check(component, hex::encode(Sha256::digest(bytes)))
+    }
+
+    /// The key of this host's engine configuration (wasmtime version, target, settings) under which a
+    /// precompiled plugin may be reused.
+    pub fn engine_key(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        format!("wasmtime-{:016x}", h.finish())
+    }
+
+    /// Compiles a plugin ahead of time for this engine configuration (a `.cwasm` artifact).
+    pub fn precompile(&self, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
+        self.engine.precompile_component(bytes).map_err(|e| PluginError::Invalid(format!("{e:#}")))
+    }
+
+    /// [`PluginHost::compile`] from an artifact of [`PluginHost::precompile`]: milliseconds instead of a
+    /// compile.
+    ///
+    /// # Safety
+    /// `cwasm` must be exactly what `precompile` returned on a host with the same [`PluginHost::engine_key`]
+    /// (wasmtime trusts precompiled code); never bytes from anyone else.
+    #[allow(unsafe_code)]
+    pub unsafe fn compile_precompiled(&self, sha256: &str, cwasm: &[u8]) -> Result<CompiledPlugin, PluginError> {
+        // SAFETY: the caller guarantees the artifact came from `precompile` under this engine key.
+        let component = unsafe { Component::deserialize(&self.engine, cwasm) }
+            .map_err(|e| PluginError::Invalid(format!("{e:#}")))?;
+        self.check(component, sha256.to_owned())
+    }
+
+    fn check(&self, component: Component, sha256: String) -> Result<CompiledPlugin, PluginError> {
         let refused: Vec<String> = component
             .component_type()
             .imports(&self.engine)
@@ -286,7 +318,7 @@ impl PluginHost {
         let pre =
             self.linker.instantiate_pre(&component).map_err(|e| PluginError::Imports { imports: format!("{e:#}") })?;
         let compiled = CompiledPlugin {
-            sha256: hex::encode(Sha256::digest(bytes)),
+            sha256,
             validation: ValidationPluginIndices::new(&pre).ok(),
             routing: RoutingPluginIndices::new(&pre).ok(),
             scoring: ScoringPluginIndices::new(&pre).ok(),

@@ -1,0 +1,57 @@
+//! The district plugin registry: signed manifests checked at upload, versions stored content-addressed
+//! in the database (SQLite embedded), activation and rollback atomic per district, a precompiled cache
+//! keyed by (component hash, engine configuration), and `sync` to bring a plugin host to the database's
+//! active versions. District admins act only on their own district.
+#![deny(missing_docs)]
+
+pub mod manifest;
+pub mod signing;
+mod store;
+
+pub use manifest::{Hook, Limits, Manifest, WIT_PACKAGE};
+pub use store::{Admin, Registry, VersionRow};
+
+/// Why a registry operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// No such admin token.
+    #[error("unknown admin token")]
+    Unauthenticated,
+    /// An admin acted outside their district.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The manifest is wrong (the field and the problem).
+    #[error("manifest: {0}")]
+    Manifest(String),
+    /// A key is malformed or the signature does not verify.
+    #[error("signature: {0}")]
+    Key(String),
+    /// The plugin host refused the component.
+    #[error("component: {0}")]
+    Component(#[from] minyi_runtime::plugin::PluginError),
+    /// Nothing to act on.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Already there.
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
+impl RegistryError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegistryError::Db(_) => "db.failed",
+            RegistryError::Unauthenticated => "auth.unknown_token",
+            RegistryError::Forbidden(_) => "auth.forbidden",
+            RegistryError::Manifest(_) => "manifest.invalid",
+            RegistryError::Key(_) => "signature.invalid",
+            RegistryError::Component(_) => "component.refused",
+            RegistryError::NotFound(_) => "not_found",
+            RegistryError::Conflict(_) => "conflict",
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The registry end to end on a real SQLite file and real plugin components: signed upload, refusals
+//! naming what is wrong, atomic activation, rollback, disable, district isolation, two hosts on one
+//! database, and the precompiled cache.
+
+use minyi_registry::{Hook, Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
+use minyi_runtime::bindings::types as wit;
+use minyi_runtime::plugin::{PluginFault, PluginHost, PluginHostConfig};
+use sha2::{Digest, Sha256};
+use std::time::Instant;
+
+fn plugin(name: &str) -> &'static [u8] {
+    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+}
+
+fn manifest(name: &str, version: &str, district: &str, hooks: &[Hook], bytes: &[u8], secret: &str) -> Manifest {
+    let mut m = Manifest {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        district: district.to_owned(),
+        hooks: hooks.to_vec(),
+        wit: WIT_PACKAGE.to_owned(),
+        limits: Limits::default(),
+        config: Default::default(),
+        sha256: hex::encode(Sha256::digest(bytes)),
+        signature: String::new(),
+    };
+    signing::sign(&mut m, secret).expect("signs");
+    m
+}
+
+fn heating_form(district: &str) -> wit::CaseForm {
+    wit::CaseForm {
+        district: district.into(),
+        street: Some(format!("{district}026")),
+        channel: wit::Channel::Web,
+        kind: wit::Kind::Complaint,
+        category: Some("utilities.heating.outage".into()),
+        title: "暖气不热".into(),
+        description: "家里暖气不热。".into(),
+        address: "望京西园三区".into(),
+        location: None,
+        reporter: None,
+        attributes: vec![],
+        attachments: vec![],
+        consent: true,
+        received_at: "2026-11-29T10:00:00+08:00".into(),
+    }
+}
+
+fn base_decision() -> wit::RoutingDecision {
+    wit::RoutingDecision {
+        lead: "bj.heating".into(),
+        co_handlers: vec![],
+        tier: wit::SlaTier::Urgent,
+        deadline: "2026-11-30T10:00:00+08:00".into(),
+        priority: 2,
+        tags: vec![],
+        escalate: vec![],
+        manual: false,
+        explanation: wit::Explanation { fired: vec![], near_misses: vec![] },
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    registry: Registry,
+    host: PluginHost,
+    city: minyi_registry::Admin,
+    chaoyang: minyi_registry::Admin,
+    haidian: minyi_registry::Admin,
+    chaoyang_key: String,
+    haidian_key: String,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("registry.db");
+    let registry = Registry::open(&path).expect("opens");
+    let city_token = registry.create_admin(None, None).expect("bootstrap city admin");
+    let city = registry.authenticate(&city_token).expect("city admin");
+    assert!(
+        matches!(registry.create_admin(None, Some("110105")), Err(RegistryError::Unauthenticated)),
+        "only the first admin needs no token"
+    );
+    let chaoyang =
+        registry.authenticate(&registry.create_admin(Some(&city), Some("110105")).expect("token")).expect("admin");
+    let haidian =
+        registry.authenticate(&registry.create_admin(Some(&city), Some("110108")).expect("token")).expect("admin");
+    let (chaoyang_key, chaoyang_public) = signing::generate().expect("key");
+    let (haidian_key, haidian_public) = signing::generate().expect("key");
+    registry.trust_key(&city, "110105", &chaoyang_public).expect("trusts");
+    registry.trust_key(&city, "110108", &haidian_public).expect("trusts");
+    assert!(matches!(registry.trust_key(&chaoyang, "110105", &chaoyang_public), Err(RegistryError::Forbidden(_))));
+    let host = PluginHost::new(PluginHostConfig::default()).expect("host");
+    World { _dir: dir, path, registry, host, city, chaoyang, haidian, chaoyang_key, haidian_key }
+}
+
+#[test]
+fn upload_activate_swap_rollback_and_disable() {
+    let w = world();
+    let bytes = plugin("chaoyang_heating");
+    let v1 = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
+    let row = w.registry.upload(&w.chaoyang, &v1, bytes, &w.host).expect("uploads");
+    assert_eq!((row.hooks.as_slice(), row.active), (&["routing".to_owned()][..], false));
+    assert!(w.registry.sync(&w.host).expect("syncs").is_empty(), "nothing active yet");
+
+    w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "1.0.0").expect("activates");
+    assert_eq!(w.registry.sync(&w.host).expect("syncs"), vec!["110105".to_owned()]);
+    let out = w.host.amend_route("110105", None, &heating_form("110105"), base_decision());
+    assert!(out.applied, "{out:?}");
+
+    // Version 2: the same bytes with a shorter season; one blob, two versions.
+    let mut v2 = manifest("chaoyang-heating", "1.1.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
+    v2.config.insert("heating_season".into(), "12-01..02-28".into());
+    signing::sign(&mut v2, &w.chaoyang_key).expect("signs");
+    w.registry.upload(&w.chaoyang, &v2, bytes, &w.host).expect("uploads");
+    w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "1.1.0").expect("activates");
+    w.registry.sync(&w.host).expect("syncs");
+    assert_eq!(w.host.status("110105").expect("active").version, "1.1.0");
+    assert!(
+        !w.host.amend_route("110105", None, &heating_form("110105"), base_decision()).applied,
+        "29 Nov is outside 12-01..02-28"
+    );
+    let listed = w.registry.list(&w.chaoyang, "110105").expect("lists");
+    assert_eq!(listed.iter().filter(|r| r.active).map(|r| r.version.as_str()).collect::<Vec<_>>(), ["1.1.0"]);
+    assert_eq!(listed.len(), 2);
+
+    // Rollback pops back to 1.0.0, then to nothing.
+    assert_eq!(
+        w.registry.rollback(&w.chaoyang, "110105").expect("rolls back"),
+        Some(("chaoyang-heating".into(), "1.0.0".into()))
+    );
+    w.registry.sync(&w.host).expect("syncs");
+    assert_eq!(w.host.status("110105").expect("active").version, "1.0.0");
+    assert!(w.host.amend_route("110105", None, &heating_form("110105"), base_decision()).applied);
+
+    // Disable: the hook is not called, the reason is visible; activating again re-enables.
+    w.registry.disable(&w.chaoyang, "110105", "wrong street in December").expect("disables");
+    w.registry.sync(&w.host).expect("syncs");
+    let out = w.host.amend_route("110105", None, &heating_form("110105"), base_decision());
+    assert!(
+        matches!(out.fault, Some(PluginFault::Disabled { ref reason }) if reason == "wrong street in December"),
+        "{out:?}"
+    );
+    assert_eq!(
+        w.registry
+            .list(&w.chaoyang, "110105")
+            .expect("lists")
+            .iter()
+            .find(|r| r.active)
+            .and_then(|r| r.disabled.clone())
+            .as_deref(),
+        Some("wrong street in December")
+    );
+    w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "1.0.0").expect("activates");
+    w.registry.sync(&w.host).expect("syncs");
+    assert!(w.host.amend_route("110105", None, &heating_form("110105"), base_decision()).applied);
+
+    assert_eq!(
+        w.registry.rollback(&w.chaoyang, "110105").expect("rolls back"),
+        Some(("chaoyang-heating".into(), "1.0.0".into()))
+    );
+    assert_eq!(w.registry.rollback(&w.chaoyang, "110105").expect("rolls back"), None);
+    w.registry.sync(&w.host).expect("syncs");
+    assert!(w.host.status("110105").is_none(), "no plugin left");
+    assert!(matches!(w.registry.rollback(&w.chaoyang, "110105"), Err(RegistryError::NotFound(_))));
+}
+
+#[test]
+fn refusals_name_what_is_wrong() {
+    let w = world();
+    let bytes = plugin("chaoyang_heating");
+    let good = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
+
+    // Another district's admin, another district's key, tampered bytes, wrong hooks, bad fields.
+    assert!(
+        matches!(w.registry.upload(&w.haidian, &good, bytes, &w.host), Err(RegistryError::Forbidden(m)) if m.contains("110108") && m.contains("110105"))
+    );
+    let foreign = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.haidian_key);
+    assert!(
+        matches!(w.registry.upload(&w.chaoyang, &foreign, bytes, &w.host), Err(RegistryError::Key(m)) if m.contains("does not verify"))
+    );
+    let mut tampered = bytes.to_vec();
+    tampered.push(0);
+    assert!(
+        matches!(w.registry.upload(&w.chaoyang, &good, &tampered, &w.host), Err(RegistryError::Manifest(m)) if m.starts_with("sha256"))
+    );
+    let mut edited = good.clone();
+    edited.limits.fuel *= 10;
+    assert!(
+        matches!(w.registry.upload(&w.chaoyang, &edited, bytes, &w.host), Err(RegistryError::Key(_))),
+        "a field changed after signing"
+    );
+    let wrong_hooks = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Validation], bytes, &w.chaoyang_key);
+    assert!(
+        matches!(w.registry.upload(&w.chaoyang, &wrong_hooks, bytes, &w.host), Err(RegistryError::Manifest(m)) if m.starts_with("hooks"))
+    );
+    let bad_name = manifest("Chaoyang Heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
+    assert!(
+        matches!(w.registry.upload(&w.chaoyang, &bad_name, bytes, &w.host), Err(RegistryError::Manifest(m)) if m.starts_with("name"))
+    );
+    let not_a_plugin = minyi_artifacts::VALIDATOR_BYTES;
+    let m = manifest("validator", "1.0.0", "110105", &[Hook::Validation], not_a_plugin, &w.chaoyang_key);
+    assert!(matches!(w.registry.upload(&w.chaoyang, &m, not_a_plugin, &w.host), Err(RegistryError::Component(_))));
+
+    w.registry.upload(&w.chaoyang, &good, bytes, &w.host).expect("uploads");
+    assert!(matches!(w.registry.upload(&w.chaoyang, &good, bytes, &w.host), Err(RegistryError::Conflict(_))));
+    assert!(matches!(
+        w.registry.activate(&w.haidian, "110105", "chaoyang-heating", "1.0.0"),
+        Err(RegistryError::Forbidden(_))
+    ));
+    assert!(matches!(w.registry.list(&w.haidian, "110105"), Err(RegistryError::Forbidden(_))));
+    assert!(matches!(
+        w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "9.9.9"),
+        Err(RegistryError::NotFound(_))
+    ));
+    assert!(matches!(w.registry.authenticate("minyi_nope"), Err(RegistryError::Unauthenticated)));
+    // The city admin may act anywhere.
+    w.registry.activate(&w.city, "110105", "chaoyang-heating", "1.0.0").expect("city admin activates");
+}
+
+#[test]
+fn two_hosts_on_one_database_and_the_precompiled_cache() {
+    let w = world();
+    let bytes = plugin("haidian_building");
+    let m = manifest("haidian-building", "1.0.0", "110108", &[Hook::Validation], bytes, &w.haidian_key);
+    w.registry.upload(&w.haidian, &m, bytes, &w.host).expect("uploads");
+    w.registry.activate(&w.haidian, "110108", "haidian-building", "1.0.0").expect("activates");
+
+    // A second host process: its own engine, its own connection to the same database file.
+    let other = PluginHost::new(PluginHostConfig::default()).expect("host");
+    let other_registry = Registry::open(&w.path).expect("opens");
+    assert_eq!(other.engine_key(), w.host.engine_key(), "same configuration, same cache key");
+    let started = Instant::now();
+    other_registry.sync(&other).expect("syncs");
+    let from_cache = started.elapsed();
+    let started = Instant::now();
+    let compiled = other.compile(bytes).expect("compiles");
+    let compile = started.elapsed();
+    eprintln!(
+        "load from the precompiled cache: {:.2} ms; compile from bytes: {:.2} ms",
+        from_cache.as_secs_f64() * 1e3,
+        compile.as_secs_f64() * 1e3
+    );
+    assert_eq!(other.status("110108").expect("loaded").sha256, compiled.sha256());
+
+    let mut f = heating_form("110108");
+    f.category = Some("housing.property.fees".into());
+    assert_eq!(other.extra_issues("110108", None, &f).value[0].code, "building_no.required");
+    w.registry.sync(&w.host).expect("syncs");
+    assert_eq!(w.host.extra_issues("110108", None, &f).value[0].code, "building_no.required");
+
+    // A change made through one host's registry reaches the other on its next sync.
+    w.registry.disable(&w.haidian, "110108", "maintenance").expect("disables");
+    assert_eq!(other_registry.sync(&other).expect("syncs"), vec!["110108".to_owned()]);
+    assert_eq!(other.status("110108").and_then(|s| s.disabled).as_deref(), Some("maintenance"));
+}
