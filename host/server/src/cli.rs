@@ -1,5 +1,5 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
-//! `hotspots`, `assess` and `import-311`, all through the wasmtime runtime.
+//! `hotspots`, `assess`, `import-311` and `plugin`, all through the wasmtime runtime.
 
 use crate::{AppState, app};
 use anyhow::Context as _;
@@ -100,6 +100,17 @@ enum Command {
         /// The case events, one JSON object per line.
         events: PathBuf,
     },
+    /// District plugins: upload, activate, roll back, list, disable; keys and admin tokens.
+    Plugin {
+        /// The registry database (SQLite).
+        #[arg(long, value_name = "FILE", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: PathBuf,
+        /// The acting admin's token.
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: crate::plugin_cli::PluginCommand,
+    },
     /// Convert an NYC 311 CSV export to case events (JSON lines on standard output).
     #[command(name = "import-311")]
     Import311 {
@@ -142,22 +153,24 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let runtime = Runtime::new(RuntimeConfig::default()).context("loading the components")?;
+    // Commands that run no built-in component do not load them.
+    let runtime = || Runtime::new(RuntimeConfig::default()).context("loading the components");
     match cli.command {
-        Command::Serve { listen, web, rules } => serve(runtime, &listen, web, rules),
+        Command::Serve { listen, web, rules } => serve(runtime()?, &listen, web, rules),
         Command::Validate { form, district, schema, now } => {
-            validate(&runtime, &form, district.as_deref(), schema.as_deref(), now)
+            validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
         }
-        Command::Route { rules, repeat, form } => crate::rules_cli::route(&runtime, &rules, &form, repeat),
-        Command::Rules { command: RulesCommand::Check { file } } => crate::rules_cli::check(&runtime, &file),
-        Command::Rules { command: RulesCommand::Test { file } } => crate::rules_cli::test(&runtime, &file),
-        Command::Eval311 { rules, csv } => crate::rules_cli::eval_311(&runtime, &rules, &csv),
-        Command::Score { period } => crate::score_cli::score(&runtime, &period),
-        Command::Hotspots { period, stats } => crate::score_cli::hotspots(&runtime, &period, &stats),
+        Command::Route { rules, repeat, form } => crate::rules_cli::route(&runtime()?, &rules, &form, repeat),
+        Command::Rules { command: RulesCommand::Check { file } } => crate::rules_cli::check(&runtime()?, &file),
+        Command::Rules { command: RulesCommand::Test { file } } => crate::rules_cli::test(&runtime()?, &file),
+        Command::Eval311 { rules, csv } => crate::rules_cli::eval_311(&runtime()?, &rules, &csv),
+        Command::Score { period } => crate::score_cli::score(&runtime()?, &period),
+        Command::Hotspots { period, stats } => crate::score_cli::hotspots(&runtime()?, &period, &stats),
         Command::Assess { case_id, config, as_of, events } => {
-            crate::score_cli::assess(&runtime, &events, &case_id, config.as_deref(), as_of.as_deref())
+            crate::score_cli::assess(&runtime()?, &events, &case_id, config.as_deref(), as_of.as_deref())
         }
         Command::Import311 { csv } => crate::score_cli::import_311(&csv),
+        Command::Plugin { db, token, command } => crate::plugin_cli::run(&db, token.as_deref(), command),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod cli;
 mod error;
 mod http;
+mod plugin_cli;
 mod rules_cli;
 mod score_cli;
 
