@@ -84,6 +84,10 @@ fn task(task: Task) -> Result<()> {
             if !args.iter().any(|a| a.starts_with("--rules")) {
                 cmd.arg("--rules").arg(root().join("components/routing/rulesets/beijing.toml"));
             }
+            // The embedded default: the plugin registry in SQLite under target/.
+            if !args.iter().any(|a| a.starts_with("--db")) {
+                cmd.arg("--db").arg(root().join("target/minyi.db"));
+            }
             cmd.args(args);
             run(&mut cmd)
         }

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod bindings;
+pub mod convert;
 mod engine;
 mod error;
 mod limits;

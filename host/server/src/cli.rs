@@ -30,6 +30,9 @@ enum Command {
         /// The district's rule set (TOML) for `POST /api/route`; default: the shipped Beijing set when present.
         #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
         rules: Option<PathBuf>,
+        /// The plugin registry database (SQLite; created when missing).
+        #[arg(long, value_name = "FILE", env = "MINYI_DB", default_value = "minyi.db")]
+        db: PathBuf,
     },
     /// Validate a case-form JSON file and print the validation result.
     /// Exit code: 0 valid, 1 invalid, 2 unusable input.
@@ -156,7 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that run no built-in component do not load them.
     let runtime = || Runtime::new(RuntimeConfig::default()).context("loading the components");
     match cli.command {
-        Command::Serve { listen, web, rules } => serve(runtime()?, &listen, web, rules),
+        Command::Serve { listen, web, rules, db } => serve(runtime()?, &listen, web, rules, &db),
         Command::Validate { form, district, schema, now } => {
             validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
         }
@@ -174,7 +177,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve(runtime: Runtime, listen: &str, web_dir: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn serve(
+    runtime: Runtime,
+    listen: &str,
+    web_dir: PathBuf,
+    rules: Option<PathBuf>,
+    db: &Path,
+) -> anyhow::Result<ExitCode> {
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
     }
@@ -204,7 +213,9 @@ fn serve(runtime: Runtime, listen: &str, web_dir: PathBuf, rules: Option<PathBuf
             }
         }
     };
-    let state = AppState { runtime, web_dir, rules };
+    let plugins = crate::plugins_http::Plugins::open(db)?;
+    plugins.watch(std::time::Duration::from_millis(500));
+    let state = AppState { runtime, web_dir, rules, plugins: Some(plugins) };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;

@@ -28,6 +28,9 @@ pub enum AppError {
     /// A blocking task failed to complete: 500.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A plugin registry operation was refused: 400, 401, 403, 404 or 409 by its kind.
+    #[error(transparent)]
+    Registry(#[from] minyi_registry::RegistryError),
 }
 
 impl From<CallError> for AppError {
@@ -47,6 +50,18 @@ impl IntoResponse for AppError {
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "rules.none".to_owned()),
             AppError::Runtime(_) => (StatusCode::INTERNAL_SERVER_ERROR, "component.failed".to_owned()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal".to_owned()),
+            AppError::Registry(e) => {
+                use minyi_registry::RegistryError as R;
+                let status = match e {
+                    R::Unauthenticated => StatusCode::UNAUTHORIZED,
+                    R::Forbidden(_) => StatusCode::FORBIDDEN,
+                    R::NotFound(_) => StatusCode::NOT_FOUND,
+                    R::Conflict(_) => StatusCode::CONFLICT,
+                    R::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                    R::Manifest(_) | R::Key(_) | R::Component(_) => StatusCode::BAD_REQUEST,
+                };
+                (status, e.code().to_owned())
+            }
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

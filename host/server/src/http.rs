@@ -24,6 +24,8 @@ pub struct AppState {
     pub web_dir: PathBuf,
     /// The district's rule set, compiled inside the router component (`minyi serve --rules FILE`).
     pub rules: Option<Arc<CompiledRules<'static>>>,
+    /// District plugins: the registry and the host running its active versions (`minyi serve --db FILE`).
+    pub plugins: Option<Arc<crate::plugins_http::Plugins>>,
 }
 
 /// The service's routes.
@@ -35,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/validate", post(validate))
         .route("/api/route", post(route))
         .route("/components/{file}", get(component_bytes))
+        .merge(crate::plugins_http::routes())
         .fallback_service(web)
         .with_state(state)
 }
@@ -88,9 +91,16 @@ async fn validate(
 ) -> Result<Response, AppError> {
     let now = q.now.unwrap_or_else(crate::beijing_now);
     let runtime = state.runtime.clone();
-    let json = tokio::task::spawn_blocking(move || runtime.validate_json(&body, &now))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let plugins = state.plugins.clone();
+    let json = tokio::task::spawn_blocking(move || {
+        let json = runtime.validate_json(&body, &now)?;
+        Ok::<_, minyi_runtime::CallError>(match plugins {
+            Some(p) => crate::plugins_http::apply_validation(&p, json),
+            None => json,
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
@@ -106,9 +116,16 @@ async fn route(State(state): State<AppState>, Query(q): Query<RouteQuery>, body:
     let rules = state.rules.clone().ok_or_else(|| {
         AppError::Unavailable("this server has no rule set: start it with `minyi serve --rules FILE`".into())
     })?;
-    let json = tokio::task::spawn_blocking(move || rules.route_json(&body, CaseContext { repeat_count: q.repeat }))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let plugins = state.plugins.clone();
+    let json = tokio::task::spawn_blocking(move || {
+        let json = rules.route_json(&body, CaseContext { repeat_count: q.repeat })?;
+        Ok::<_, minyi_runtime::CallError>(match plugins {
+            Some(p) => crate::plugins_http::apply_routing(&p, &body, json),
+            None => json,
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
@@ -123,7 +140,7 @@ mod tests {
         let runtime = Arc::new(Runtime::new(Default::default()).expect("components load"));
         let beijing = include_str!("../../../components/routing/rulesets/beijing.toml");
         let rules = runtime.compile_rules_shared(beijing).expect("runs").expect("the Beijing set compiles");
-        AppState { runtime, web_dir: std::env::temp_dir(), rules: Some(Arc::new(rules)) }
+        AppState { runtime, web_dir: std::env::temp_dir(), rules: Some(Arc::new(rules)), plugins: None }
     }
 
     #[tokio::test]

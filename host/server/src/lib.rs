@@ -7,6 +7,7 @@ pub mod cli;
 mod error;
 mod http;
 mod plugin_cli;
+pub mod plugins_http;
 mod rules_cli;
 mod score_cli;
 

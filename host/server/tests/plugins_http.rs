@@ -1,0 +1,193 @@
+//! District plugins through the HTTP service, as portals and admins use it: the active plugin amends
+//! `/api/route` and adds issues to `/api/validate`; the admin endpoints upload, activate, roll back and
+//! disable, refusing another district's admin; `/metrics` reports calls and latency.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
+use minyi_server::plugins_http::Plugins;
+use minyi_server::{AppState, app};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+fn plugin(name: &str) -> &'static [u8] {
+    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+}
+
+fn signed(name: &str, version: &str, district: &str, hooks: &[Hook], bytes: &[u8], secret: &str) -> Manifest {
+    let mut m = Manifest {
+        name: name.into(),
+        version: version.into(),
+        district: district.into(),
+        hooks: hooks.to_vec(),
+        wit: WIT_PACKAGE.into(),
+        limits: Limits::default(),
+        config: Default::default(),
+        sha256: hex::encode(Sha256::digest(bytes)),
+        signature: String::new(),
+    };
+    signing::sign(&mut m, secret).expect("signs");
+    m
+}
+
+async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: String) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = app(state.clone()).oneshot(req.body(Body::from(body)).expect("request")).await.expect("infallible");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    let value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
+}
+
+#[tokio::test]
+async fn plugins_amend_the_api_and_admins_manage_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plugins = Plugins::open(&dir.path().join("minyi.db")).expect("registry");
+    let registry = &plugins.registry;
+    let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
+    let chaoyang_token = registry.create_admin(Some(&city), Some("110105")).expect("token");
+    let haidian_token = registry.create_admin(Some(&city), Some("110108")).expect("token");
+    let (chaoyang_key, chaoyang_public) = signing::generate().expect("key");
+    let (haidian_key, haidian_public) = signing::generate().expect("key");
+    registry.trust_key(&city, "110105", &chaoyang_public).expect("trust");
+    registry.trust_key(&city, "110108", &haidian_public).expect("trust");
+
+    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
+    let rules = runtime
+        .compile_rules_shared(include_str!("../../../components/routing/rulesets/beijing.toml"))
+        .expect("runs")
+        .expect("compiles");
+    let state = AppState {
+        runtime,
+        web_dir: dir.path().to_owned(),
+        rules: Some(Arc::new(rules)),
+        plugins: Some(Arc::clone(&plugins)),
+    };
+
+    // Chaoyang uploads through the API and activates; Haidian may not touch it.
+    let heating = plugin("chaoyang_heating");
+    let body = json!({ "manifest": signed("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], heating, &chaoyang_key), "component_hex": hex::encode(heating) });
+    let (status, v) = send(&state, "POST", "/api/admin/plugins", Some(&chaoyang_token), body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, v) = send(
+        &state,
+        "POST",
+        "/api/admin/plugins/110105/activate",
+        Some(&haidian_token),
+        json!({"name": "chaoyang-heating", "version": "1.0.0"}).to_string(),
+    )
+    .await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.forbidden")), "{v}");
+    let (status, _) = send(
+        &state,
+        "POST",
+        "/api/admin/plugins/110105/activate",
+        Some("minyi_wrong"),
+        json!({"name": "chaoyang-heating", "version": "1.0.0"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, v) = send(
+        &state,
+        "POST",
+        "/api/admin/plugins/110105/activate",
+        Some(&chaoyang_token),
+        json!({"name": "chaoyang-heating", "version": "1.0.0"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["running"]["version"], "1.0.0");
+
+    // The route API now carries the plugin's amendment and says so.
+    let form = json!({"district":"110105","street":"110105026","channel":"web","kind":"complaint","category":"utilities.heating.outage",
+        "title":"暖气不热","description":"家里暖气不热","address":"望京西园三区","consent":true,"received_at":"2026-11-29T10:00:00+08:00"});
+    let (status, d) = send(&state, "POST", "/api/route", None, form.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["lead"], "bj.heating");
+    assert!(d["co_handlers"].as_array().is_some_and(|c| c.contains(&json!("110105026"))), "{d}");
+    assert_eq!((d["priority"].as_u64(), d["plugin"]["applied"].as_bool()), (Some(1), Some(true)), "{d}");
+    assert_eq!(d["tags"], json!(["heating-season"]), "{d}");
+    assert!(
+        d["explanation"]["fired"].as_array().is_some_and(|f| f.iter().any(|r| r["rule"] == "plugin:chaoyang-heating"))
+    );
+
+    // Haidian's validation plugin, uploaded through the registry, adds its issue to /api/validate: the
+    // district schema requires a building number, the plugin checks its form.
+    let building = plugin("haidian_building");
+    registry
+        .upload(
+            &registry.authenticate(&haidian_token).expect("admin"),
+            &signed("haidian-building", "1.0.0", "110108", &[Hook::Validation], building, &haidian_key),
+            building,
+            &plugins.host,
+        )
+        .expect("uploads");
+    let (status, _) = send(
+        &state,
+        "POST",
+        "/api/admin/plugins/110108/activate",
+        Some(&haidian_token),
+        json!({"name": "haidian-building", "version": "1.0.0"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let property = json!({"district":"110108","channel":"web","kind":"complaint","category":"housing.property.service",
+        "title":"物业不管电梯","description":"小区电梯坏了一周物业不修","address":"海淀区中关村街道","reporter":{"phone":"13800138000"},"attributes":{"building_no":"3号楼"},
+        "consent":true,"received_at":"2026-11-29T10:00:00+08:00"});
+    let (status, r) =
+        send(&state, "POST", "/api/validate?now=2026-11-29T10:05:00%2B08:00", None, property.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["valid"], false, "{r}");
+    assert!(
+        r["issues"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|i| i["code"] == "building_no.invalid" && i["message"]["zh-CN"].is_string())),
+        "{r}"
+    );
+
+    // Disable, then roll back: the route is the base decision again.
+    let (status, v) = send(
+        &state,
+        "POST",
+        "/api/admin/plugins/110105/disable",
+        Some(&chaoyang_token),
+        json!({"reason": "review"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, d) = send(&state, "POST", "/api/route", None, form.to_string()).await;
+    assert_eq!(
+        (d["plugin"]["applied"].as_bool(), d["plugin"]["fault"]["kind"].as_str()),
+        (Some(false), Some("disabled")),
+        "{d}"
+    );
+    let (status, v) =
+        send(&state, "POST", "/api/admin/plugins/110105/rollback", Some(&chaoyang_token), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["running"].is_null(), "{v}");
+    let (_, d) = send(&state, "POST", "/api/route", None, form.to_string()).await;
+    assert!(d.get("plugin").is_none() && d["tags"] == json!([]), "{d}");
+    assert!(
+        !d["explanation"]["fired"].as_array().is_some_and(|f| f.iter().any(|r| r["rule"] == "plugin:chaoyang-heating"))
+    );
+
+    let (status, v) = send(&state, "GET", "/api/admin/plugins/110108", Some(&haidian_token), String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["running"]["name"], "haidian-building");
+    assert_eq!(v["versions"][0]["active"], true);
+
+    let (status, metrics) = send(&state, "GET", "/metrics", None, String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = metrics.as_str().expect("text");
+    assert!(
+        text.contains(r#"minyi_plugin_calls_total{district="110108",plugin="haidian-building",version="1.0.0"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"minyi_plugin_call_duration_seconds_bucket{district="110108",plugin="haidian-building",version="1.0.0",le="+Inf"} 1"#), "{text}");
+}
