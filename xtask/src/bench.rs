@@ -42,6 +42,8 @@ pub fn run() -> Result<()> {
     crate::run(crate::cargo().args(["test", "--release", "--bench", "routing", "--", "--bench"]))?;
     // Scoring a month: 343 units over 2 M cases, component vs native; writes `target/bench/scoring.json`.
     crate::run(crate::cargo().args(["test", "--release", "--bench", "scoring", "--", "--bench"]))?;
+    // District plugins: instantiate p50/p99, a no-op hook's cost, a hot swap under load; `plugins.json`.
+    crate::run(crate::cargo().args(["test", "--release", "--bench", "plugins", "--", "--bench"]))?;
     let root = crate::root();
     let criterion = root.join("target/criterion");
     let mut rows = Vec::new();
@@ -76,7 +78,7 @@ pub fn run() -> Result<()> {
     }
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out)?;
-    for file in ["routing.json", "scoring.json"] {
+    for file in ["routing.json", "scoring.json", "plugins.json"] {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
         let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
         println!();

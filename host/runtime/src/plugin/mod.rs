@@ -510,6 +510,23 @@ impl PluginHost {
         });
     }
 
+    /// Instantiates the district's plugin in a fresh store and drops it, calling nothing: the per-call
+    /// set-up cost, for benchmarks and health checks. `None` when the district has no plugin.
+    pub fn instantiate(&self, district: &str) -> Option<Result<(), PluginFault>> {
+        let active = self.get(district)?;
+        let limits = active.spec.limits;
+        let state = PluginState {
+            limits: CallLimits { memory_cap: limits.memory_bytes, refused_memory: None },
+            grants: Arc::clone(&active.grants),
+            plugin: active.spec.name.clone(),
+            log: Vec::new(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        let result = store.set_fuel(limits.fuel).and_then(|()| active.compiled.pre.instantiate(&mut store));
+        Some(result.map(drop).map_err(|e| classify(&e, &store, limits)))
+    }
+
     /// The validation hook: extra issues for a form that passed the base validation.
     pub fn extra_issues(&self, district: &str, case_id: Option<&str>, form: &CaseForm) -> HookOutcome<Vec<Issue>> {
         let ran = self.run(
