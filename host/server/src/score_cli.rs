@@ -40,6 +40,10 @@ pub struct PeriodArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// A plugin registry (SQLite): the active scoring plugin of each case's district reviews the case,
+    /// and an exclusion it returns is added as a reviewed event.
+    #[arg(long, value_name = "FILE")]
+    plugins: Option<PathBuf>,
     /// The case events, one JSON object per line (`-` for standard input).
     events: PathBuf,
 }
@@ -148,6 +152,53 @@ fn group_by_case(path: &Path, text: &str) -> anyhow::Result<Vec<String>> {
     Ok(cases)
 }
 
+/// Lets each case's district scoring plugin review it: an exclusion it returns becomes an `excluded`
+/// event, reviewed by the plugin, stamped with the case's latest event time (so `--as-of` treats it like
+/// any review). A plugin fault leaves the case as it is. Returns how many cases were excluded.
+fn review_cases(plugins: &crate::plugins_http::Plugins, cases: &mut [String]) -> usize {
+    let mut excluded = 0;
+    for case in cases.iter_mut() {
+        let events: Vec<minyi_model::CaseEvent> = case.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let district = events.iter().find_map(|e| match &e.event {
+            minyi_model::Event::Received { district, .. } => district.clone(),
+            _ => None,
+        });
+        let (Some(district), Some(first)) = (district, events.first()) else { continue };
+        if plugins.host.status(&district).is_none_or(|s| !s.hooks.contains(&"scoring")) {
+            continue;
+        }
+        let out = plugins.host.review_case(&district, Some(&first.case_id), case);
+        let Some(exclusion) = out.value else { continue };
+        let latest = events
+            .iter()
+            .filter_map(|e| chrono::DateTime::parse_from_rfc3339(e.at.trim()).ok().map(|t| (t, e.at.clone())))
+            .max_by_key(|(t, _)| *t)
+            .map(|(_, at)| at)
+            .unwrap_or_else(|| first.at.clone());
+        let event = minyi_model::CaseEvent {
+            case_id: first.case_id.clone(),
+            at: latest,
+            by: plugins.host.status(&district).map(|s| format!("plugin:{}@{}", s.name, s.version)),
+            event: minyi_model::Event::Excluded {
+                reason: match exclusion.reason {
+                    minyi_runtime::bindings::types::ExclusionReason::Invalid => minyi_model::ExclusionReason::Invalid,
+                    minyi_runtime::bindings::types::ExclusionReason::Unreasonable => {
+                        minyi_model::ExclusionReason::Unreasonable
+                    }
+                },
+                reviewer: exclusion.reviewer,
+                note: exclusion.note,
+            },
+        };
+        if let Ok(line) = serde_json::to_string(&event) {
+            case.push_str(&line);
+            case.push('\n');
+            excluded += 1;
+        }
+    }
+    excluded
+}
+
 /// Opens a board and feeds it every case of the events file; `Ok(Err(code))` when the input is unusable.
 fn fill<'rt>(
     runtime: &'rt Runtime,
@@ -162,7 +213,12 @@ fn fill<'rt>(
         }
         Err(e) => return Err(e.into()),
     };
-    let cases = group_by_case(&args.events, &read(&args.events)?)?;
+    let mut cases = group_by_case(&args.events, &read(&args.events)?)?;
+    if let Some(db) = &args.plugins {
+        let plugins = crate::plugins_http::Plugins::open(db)?;
+        let reviewed = review_cases(&plugins, &mut cases);
+        tracing::info!(reviewed, "cases excluded by district scoring plugins");
+    }
     let started = std::time::Instant::now();
     for batch in cases.chunks(BATCH) {
         match board.add_cases_json(batch) {

@@ -118,3 +118,87 @@ fn a_district_admin_uploads_activates_and_rolls_back() {
     assert_eq!(code, 2);
     assert!(err.contains("manifest.invalid") && err.contains("sha256"), "{err}");
 }
+
+#[test]
+fn a_scoring_plugin_reviews_cases_in_minyi_score() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("registry.db");
+    let component =
+        minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == "review_rulings").map(|(_, p, _)| *p).expect("built");
+    let city = json(&minyi(&db, None, &["admin-create"]).1)["token"].as_str().expect("token").to_owned();
+    let chaoyang = json(&minyi(&db, Some(&city), &["admin-create", "--district", "110105"]).1)["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let keys = json(&minyi(&db, None, &["keygen"]).1);
+    let secret = dir.path().join("k");
+    std::fs::write(&secret, keys["secret"].as_str().expect("secret")).expect("write");
+    assert_eq!(
+        minyi(&db, Some(&city), &["trust", "--district", "110105", keys["public"].as_str().expect("public")]).0,
+        0
+    );
+    let (code, manifest, err) = minyi(
+        &db,
+        None,
+        &[
+            "sign",
+            "--key",
+            secret.to_str().expect("utf-8"),
+            "--name",
+            "review-rulings",
+            "--version",
+            "1.0.0",
+            "--district",
+            "110105",
+            component,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let manifest_path = dir.path().join("m.json");
+    std::fs::write(&manifest_path, manifest).expect("write");
+    assert_eq!(minyi(&db, Some(&chaoyang), &["add", manifest_path.to_str().expect("utf-8"), component]).0, 0);
+    assert_eq!(minyi(&db, Some(&chaoyang), &["activate", "review-rulings", "1.0.0"]).0, 0);
+
+    // Four dissatisfied callbacks for one street; the district ruled one of them unreasonable.
+    let mut events = String::new();
+    for i in 0..4 {
+        let id = format!("BJ-2026110{}-00000{i}", i + 2);
+        let day = format!("2026-11-0{}", i + 2);
+        for line in [
+            format!(
+                r#"{{"case_id":"{id}","at":"{day}T09:00:00+08:00","type":"received","district":"110105","street":"110105026"}}"#
+            ),
+            format!(r#"{{"case_id":"{id}","at":"{day}T09:05:00+08:00","type":"dispatched","unit":"110105026"}}"#),
+            format!(r#"{{"case_id":"{id}","at":"{day}T18:00:00+08:00","type":"replied"}}"#),
+            format!(
+                r#"{{"case_id":"{id}","at":"{day}T20:00:00+08:00","type":"callback","resolved":false,"satisfaction":"dissatisfied"}}"#
+            ),
+        ] {
+            events.push_str(&line);
+            events.push('\n');
+        }
+        if i == 0 {
+            events.push_str(&format!(r#"{{"case_id":"{id}","at":"2026-11-10T09:00:00+08:00","type":"ruling","decision":"经区级审定，属不合理诉求"}}"#));
+            events.push('\n');
+        }
+    }
+    let events_path = dir.path().join("events.jsonl");
+    std::fs::write(&events_path, events).expect("write");
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "--month", "2026-11", "--json"];
+        args.extend_from_slice(extra);
+        args.push(events_path.to_str().expect("utf-8"));
+        let Output { status, stdout, stderr } =
+            Command::new(env!("CARGO_BIN_EXE_minyi")).args(&args).env("RUST_LOG", "warn").output().expect("minyi runs");
+        assert!(status.success(), "{}", String::from_utf8_lossy(&stderr));
+        let r = json(&String::from_utf8_lossy(&stdout));
+        let s = r["streets"][0].clone();
+        (s["valid"].as_u64(), s["excluded"].as_u64())
+    };
+    assert_eq!(score(&[]), (Some(4), Some(0)));
+    assert_eq!(
+        score(&["--plugins", db.to_str().expect("utf-8")]),
+        (Some(3), Some(1)),
+        "the ruled case is reviewed out by the plugin"
+    );
+}
