@@ -338,7 +338,32 @@ impl Runtime {
     }
 }
 
-type RulesSlot = (Store<CallLimits>, Router, ResourceAny);
+type RulesSlot = Kept<Router>;
+
+/// A component instance kept across calls for one resource: its store, its bindings, the resource.
+pub(crate) type Kept<W> = (Store<CallLimits>, W, ResourceAny);
+
+impl Runtime {
+    /// Runs `f` on a kept instance with fresh fuel and the memory flag cleared; puts the instance back
+    /// into `slot` when the call succeeds and drops it when it fails (a failed instance is never reused).
+    pub(crate) fn run_kept<W, R>(
+        &self,
+        component: &'static str,
+        slot: &mut Option<Kept<W>>,
+        (mut store, instance, handle): Kept<W>,
+        f: impl FnOnce(&mut Store<CallLimits>, &W, ResourceAny) -> wasmtime::Result<R>,
+    ) -> Result<R, RuntimeError> {
+        store.data_mut().refused_memory = None;
+        store.set_fuel(self.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        match f(&mut store, &instance, handle) {
+            Ok(out) => {
+                *slot = Some((store, instance, handle));
+                Ok(out)
+            }
+            Err(e) => Err(self.classify(component, &store, e)),
+        }
+    }
+}
 
 /// The runtime a compiled rule set belongs to: borrowed, or shared when the rule set must outlive a scope.
 enum RuntimeRef<'rt> {
@@ -428,7 +453,7 @@ impl CompiledRules<'_> {
         let rt: &Runtime = &self.runtime;
         let component = rt.router.info.name;
         let mut guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (mut store, instance, handle) = match guard.take() {
+        let (store, instance, handle) = match guard.take() {
             Some(slot) => slot,
             None => match rt.compile_rules_in(&self.source)? {
                 Ok(slot) => slot,
@@ -441,15 +466,7 @@ impl CompiledRules<'_> {
                 }
             },
         };
-        store.data_mut().refused_memory = None;
-        store.set_fuel(rt.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
-        match f(&mut store, &instance, handle) {
-            Ok(out) => {
-                *guard = Some((store, instance, handle));
-                Ok(out)
-            }
-            Err(e) => Err(rt.classify(component, &store, e)),
-        }
+        rt.run_kept(component, &mut guard, (store, instance, handle), f)
     }
 
     /// `rule-set.route`.

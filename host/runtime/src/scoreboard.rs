@@ -3,14 +3,14 @@
 
 use crate::bindings::scorer::Scorer;
 use crate::bindings::types::{CaseOutcome, UnitRef, UnitScore};
-use crate::engine::input;
+use crate::engine::{Kept, input};
 use crate::limits::CallLimits;
 use crate::{CallError, Runtime, RuntimeError};
 use std::sync::Mutex;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
-type BoardSlot = (Store<CallLimits>, Scorer, ResourceAny);
+type BoardSlot = Kept<Scorer>;
 
 /// A scoreboard living in a scorer instance of its own. Calls are serialised and each gets fresh fuel;
 /// the board's memory stays under the runtime's memory cap. A board whose call failed (fuel, memory,
@@ -51,21 +51,13 @@ impl Scoreboard<'_> {
         let rt = self.runtime;
         let component = rt.scorer.info.name;
         let mut guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some((mut store, instance, handle)) = guard.take() else {
+        let Some(kept) = guard.take() else {
             return Err(RuntimeError::Trap {
                 component,
                 trap: "this scoreboard was lost when an earlier call failed; open a new one".into(),
             });
         };
-        store.data_mut().refused_memory = None;
-        store.set_fuel(rt.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
-        match f(&mut store, &instance, handle) {
-            Ok(out) => {
-                *guard = Some((store, instance, handle));
-                Ok(out)
-            }
-            Err(e) => Err(rt.classify(component, &store, e)),
-        }
+        rt.run_kept(component, &mut guard, kept, f)
     }
 
     /// `scoreboard.add-cases-json`: cases, each as its events; returns how many fell in the period.

@@ -118,6 +118,12 @@ async fn list(
     .await
 }
 
+/// After a change: brings this node's host to the database at once, and answers with what now runs.
+fn synced(p: &Plugins, district: &str) -> Result<Json<Value>, AppError> {
+    p.registry.sync(&p.host)?;
+    Ok(Json(json!({ "district": district, "running": p.host.status(district) })))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ActivateBody {
@@ -136,8 +142,7 @@ async fn activate(
     let admin = admin(&p, &headers)?;
     blocking(move || {
         p.registry.activate(&admin, &district, &body.name, &body.version)?;
-        p.registry.sync(&p.host)?;
-        Ok(Json(json!({ "district": district, "running": p.host.status(&district) })))
+        synced(&p, &district)
     })
     .await
 }
@@ -152,8 +157,7 @@ async fn rollback(
     let admin = admin(&p, &headers)?;
     blocking(move || {
         p.registry.rollback(&admin, &district)?;
-        p.registry.sync(&p.host)?;
-        Ok(Json(json!({ "district": district, "running": p.host.status(&district) })))
+        synced(&p, &district)
     })
     .await
 }
@@ -175,8 +179,7 @@ async fn disable(
     let admin = admin(&p, &headers)?;
     blocking(move || {
         p.registry.disable(&admin, &district, &body.reason)?;
-        p.registry.sync(&p.host)?;
-        Ok(Json(json!({ "district": district, "running": p.host.status(&district) })))
+        synced(&p, &district)
     })
     .await
 }

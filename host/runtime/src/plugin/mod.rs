@@ -434,19 +434,9 @@ impl PluginHost {
             return Some((Err(PluginFault::Disabled { reason: reason.to_owned() }), Vec::new()));
         }
         let limits = active.spec.limits;
-        let state = PluginState {
-            limits: CallLimits { memory_cap: limits.memory_bytes, refused_memory: None },
-            grants: Arc::clone(&active.grants),
-            plugin: active.spec.name.clone(),
-            log: Vec::new(),
-        };
         let started = Instant::now();
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        let result = store
-            .set_fuel(limits.fuel)
-            .and_then(|()| active.compiled.pre.instantiate(&mut store))
-            .and_then(|instance| call(&mut store, &active.compiled, &instance));
+        let (mut store, instance) = self.fresh_instance(&active);
+        let result = instance.and_then(|instance| call(&mut store, &active.compiled, &instance));
         let outcome = match result {
             Ok(r) => {
                 let bytes = size(&r);
@@ -514,6 +504,12 @@ impl PluginHost {
     /// set-up cost, for benchmarks and health checks. `None` when the district has no plugin.
     pub fn instantiate(&self, district: &str) -> Option<Result<(), PluginFault>> {
         let active = self.get(district)?;
+        let (store, instance) = self.fresh_instance(&active);
+        Some(instance.map(drop).map_err(|e| classify(&e, &store, active.spec.limits)))
+    }
+
+    /// A fresh store under the plugin's memory cap and fuel, and the plugin instantiated in it.
+    fn fresh_instance(&self, active: &Active) -> (Store<PluginState>, wasmtime::Result<wasmtime::component::Instance>) {
         let limits = active.spec.limits;
         let state = PluginState {
             limits: CallLimits { memory_cap: limits.memory_bytes, refused_memory: None },
@@ -523,8 +519,8 @@ impl PluginHost {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let result = store.set_fuel(limits.fuel).and_then(|()| active.compiled.pre.instantiate(&mut store));
-        Some(result.map(drop).map_err(|e| classify(&e, &store, limits)))
+        let instance = store.set_fuel(limits.fuel).and_then(|()| active.compiled.pre.instantiate(&mut store));
+        (store, instance)
     }
 
     /// The validation hook: extra issues for a form that passed the base validation.
