@@ -86,16 +86,23 @@ fn hooks_are_found_and_foreign_imports_refused() {
     }
     // A built-in component exports no hook.
     assert!(matches!(h.compile(minyi_artifacts::VALIDATOR_BYTES), Err(PluginError::NoHook)));
-    // A component importing WASI's environment (or anything not granted) is refused with the import named.
-    let env = wat::parse_str(
+    // A component importing anything not granted — HTTP, a key-value store, WASI 0.3 — is refused
+    // with the imports named (the empty WASI 0.2 surface itself is allowed).
+    let foreign = wat::parse_str(
         r#"(component
-             (import "wasi:cli/environment@0.2.0" (instance))
+             (import "wasi:http/outgoing-handler@0.2.0" (instance))
+             (import "wasi:keyvalue/store@0.2.0-draft" (instance))
+             (import "wasi:cli/environment@0.3.0" (instance))
+             (import "wasi:io/streams@0.2.0" (instance))
              (import "minyi:casework/clock@0.1.0" (instance)))"#,
     )
     .expect("component text");
-    match h.compile(&env) {
-        Err(PluginError::Imports { imports }) => assert_eq!(imports, "wasi:cli/environment@0.2.0"),
-        other => panic!("expected the import to be refused, got {other:?}"),
+    match h.compile(&foreign) {
+        Err(PluginError::Imports { imports }) => assert_eq!(
+            imports,
+            "wasi:http/outgoing-handler@0.2.0, wasi:keyvalue/store@0.2.0-draft, wasi:cli/environment@0.3.0"
+        ),
+        other => panic!("expected the imports to be refused, got {other:?}"),
     }
     assert!(matches!(h.compile(b"not wasm"), Err(PluginError::Invalid(_))));
 }
@@ -173,6 +180,139 @@ mod haidian_building {
             .value
             .is_empty()
         );
+    }
+}
+
+/// The Python plugin (componentize-py), compiled once for the tests of this file.
+fn python_plugin(h: &PluginHost) -> minyi_runtime::plugin::CompiledPlugin {
+    let t = Instant::now();
+    let compiled = h.compile(plugin("dongcheng_food_py")).expect("the Python plugin compiles");
+    eprintln!(
+        "dongcheng_food_py: {:.1} MB, compiled in {:.1} s",
+        plugin("dongcheng_food_py").len() as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    compiled
+}
+
+mod dongcheng_food_py {
+    use super::*;
+
+    fn issue_codes(out: &minyi_runtime::plugin::HookOutcome<Vec<wit::Issue>>) -> Vec<&str> {
+        out.value.iter().map(|i| i.code.as_str()).collect()
+    }
+
+    #[test]
+    fn food_safety_complaints_must_name_the_shop_in_python() {
+        let h = host();
+        let compiled = python_plugin(&h);
+        assert_eq!(compiled.hooks(), vec!["validation"]);
+        // The default limits (100 M fuel, 32 MiB) are enough for the interpreter and the hook.
+        let s = spec("dongcheng-food", "110101", &[]);
+        h.activate(compiled.clone(), s.clone()).expect("activates");
+
+        let mut f = form("110101", "110101001", "market.food.restaurants", "2026-11-29T10:00:00+08:00");
+        let t = Instant::now();
+        let out = h.extra_issues("110101", Some("BJ-D1"), &f);
+        eprintln!("first call: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        assert!(out.fault.is_none(), "{out:?}");
+        assert_eq!(issue_codes(&out), ["shop_name.required"]);
+        let issue = &out.value[0];
+        assert_eq!(issue.field, "attributes.shop_name");
+        assert!(matches!(issue.severity, wit::Severity::Error));
+        assert!(issue.message.zh_cn.contains("商户名称") && issue.message.en.contains("shop's name"), "{issue:?}");
+        assert!(out.log.iter().any(|l| l == "info: market.food.restaurants: no shop name"), "{:?}", out.log);
+
+        f.attributes = vec![wit::Attribute { key: "shop_name".into(), value: "张".into() }];
+        assert_eq!(issue_codes(&h.extra_issues("110101", None, &f)), ["shop_name.too_short"]);
+        f.attributes = vec![wit::Attribute { key: "shop_name".into(), value: "老北京炸酱面馆".into() }];
+        let t = Instant::now();
+        let named = h.extra_issues("110101", None, &f);
+        eprintln!("warm call: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        assert!(named.value.is_empty() && named.fault.is_none(), "{named:?}");
+        let other = form("110101", "110101001", "urban.sanitation.garbage", "2026-11-29T10:00:00+08:00");
+        assert!(h.extra_issues("110101", None, &other).value.is_empty());
+
+        // The district's configuration widens the scope.
+        let consumer = form("110101", "110101001", "market.consumer.refund", "2026-11-29T10:00:00+08:00");
+        assert!(h.extra_issues("110101", None, &consumer).value.is_empty());
+        let mut wide = spec("dongcheng-food", "110101", &[("shop_categories", "market.food, market.consumer")]);
+        wide.limits = s.limits;
+        h.activate(compiled, wide).expect("activates");
+        assert_eq!(issue_codes(&h.extra_issues("110101", None, &consumer)), ["shop_name.required"]);
+        assert!(h.faults("110101").is_empty());
+    }
+
+    #[test]
+    fn a_python_plugin_over_its_budget_is_a_typed_fault() {
+        let h = host();
+        let compiled = python_plugin(&h);
+        let f = form("110101", "110101001", "market.food.restaurants", "2026-11-29T10:00:00+08:00");
+        // A cap below what the interpreter's memory starts at: refused as memory_cap, not a crash.
+        let mut small = spec("dongcheng-food", "110101", &[]);
+        small.limits.memory_bytes = 4 << 20;
+        h.activate(compiled.clone(), small).expect("activates");
+        let out = h.extra_issues("110101", Some("BJ-D2"), &f);
+        assert!(out.value.is_empty(), "the base (no extra issue) stands");
+        assert_eq!(out.fault.as_ref().map(PluginFault::kind), Some("memory_cap"), "{out:?}");
+        // Too little fuel for the interpreter to answer.
+        let mut starved = spec("dongcheng-food", "110101", &[]);
+        starved.limits.fuel = 10_000;
+        h.activate(compiled, starved).expect("activates");
+        let out = h.extra_issues("110101", Some("BJ-D3"), &f);
+        assert_eq!(out.fault.as_ref().map(PluginFault::kind), Some("out_of_fuel"), "{out:?}");
+        let faults = h.faults("110101");
+        assert_eq!(faults.iter().map(|r| r.case_id.as_deref()).collect::<Vec<_>>(), [Some("BJ-D2"), Some("BJ-D3")]);
+    }
+}
+
+mod py_probe {
+    use super::*;
+
+    #[test]
+    fn a_python_plugin_finds_no_environment_no_files_no_network() {
+        let h = host();
+        let t = Instant::now();
+        let compiled = h.compile(plugin("py_probe")).expect("compiles");
+        eprintln!("py_probe compiled in {:.1} s", t.elapsed().as_secs_f64());
+        h.activate(compiled, spec("py-probe", "110102", &[])).expect("activates");
+        let f = form("110102", "110102001", "urban.sanitation.garbage", "2026-11-29T10:00:00+08:00");
+        let out = h.extra_issues("110102", None, &f);
+        assert!(out.fault.is_none(), "{out:?}");
+        let seen: BTreeMap<&str, (&str, &str)> =
+            out.value.iter().map(|i| (i.field.as_str(), (i.code.as_str(), i.message.en.as_str()))).collect();
+        for (probe, (code, what)) in &seen {
+            eprintln!("{probe:<18} {code:<14} {what}");
+        }
+        assert_eq!(seen.len(), 9, "{seen:?}");
+        assert_eq!(seen["environment"], ("probe.denied", "[]"), "no environment variables");
+        assert_eq!(seen["arguments"].0, "probe.denied", "no arguments");
+        for probe in [
+            "filesystem.list",
+            "filesystem.read",
+            "filesystem.write",
+            "network.connect",
+            "network.listen",
+            "network.lookup",
+        ] {
+            assert_eq!(seen[probe].0, "probe.denied", "{probe}: {}", seen[probe].1);
+        }
+        // The wall clock is the district's grant (a fixed instant here), not the host's.
+        let granted = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00+08:00").expect("instant").timestamp();
+        assert_eq!(seen["clock"], ("probe.allowed", granted.to_string().as_str()));
+        // What it printed went to the call's log, nowhere else.
+        assert!(out.log.contains(&"stdout: probe: stdout line".to_owned()), "{:?}", out.log);
+        assert!(out.log.contains(&"stderr: probe: stderr line".to_owned()), "{:?}", out.log);
+
+        // A Python exception is a trap, the base result stands, and the traceback is in the log.
+        let mut raising = f.clone();
+        raising.title = "raise".into();
+        let out = h.extra_issues("110102", Some("BJ-P"), &raising);
+        assert!(out.value.is_empty());
+        assert_eq!(out.fault.as_ref().map(PluginFault::kind), Some("trap"), "{out:?}");
+        assert!(out.log.iter().any(|l| l.contains("the probe was told to raise")), "{:?}", out.log);
+        // The next call runs in a fresh instance and works.
+        assert!(h.extra_issues("110102", None, &f).fault.is_none());
     }
 }
 

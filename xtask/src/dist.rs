@@ -50,7 +50,8 @@ pub fn web() -> Result<()> {
     }
     // ES modules for Node too (the differential test imports the loader and the bindings).
     std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n")?;
-    transpile("validator", minyi_artifacts::VALIDATOR_BYTES, &out.join("components/validator"))?;
+    let validator = crate::component_bytes("validator")?;
+    transpile("validator", &validator, &out.join("components/validator"))?;
     eprintln!("xtask dist: web app in {} ({:.1?})", out.display(), started.elapsed());
     Ok(())
 }

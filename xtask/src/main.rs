@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Install what building and testing need: Rust targets, Chromium (apt) for browser tests.
+    /// Install what building and testing need: Rust targets, componentize-py (PyPI, in target/py),
+    /// Chromium (apt) for browser tests, PostgreSQL (apt, started on 127.0.0.1:54329).
     Setup,
     /// Build the web app and transpile the validator component into `target/site`.
     Dist,
@@ -71,10 +72,11 @@ fn main() -> std::process::ExitCode {
 
 fn task(task: Task) -> Result<()> {
     match task {
-        Task::Setup => setup::all(),
+        Task::Setup => setup::all().map(drop),
         Task::Dist => dist::web(),
         Task::Run { args } => {
             setup::targets()?;
+            setup::componentize_py()?;
             dist::web()?;
             // Same package and target selection as `cargo test --release`, so features unify the same
             // way and wasmtime is compiled once for tests, benches and the server.
@@ -101,14 +103,15 @@ fn task(task: Task) -> Result<()> {
 
 fn test() -> Result<()> {
     let started = std::time::Instant::now();
-    setup::all()?;
+    let postgres = setup::all()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     dist::web()?;
     run(cargo()
         .args(["test", "--release", "--no-fail-fast"])
         .env("MINYI_WEB_DIR", root().join("target/site"))
-        .env("MINYI_CHROMIUM", setup::chromium_path()?))?;
+        .env("MINYI_CHROMIUM", setup::chromium_path()?)
+        .env("MINYI_TEST_PG", &postgres))?;
     // The benches once each, in test mode (criterion runs every function a single time; the routing
     // bench checks that component, native and regorus agree), so a bench cannot rot unnoticed.
     run(cargo().args(["test", "--release", "--benches"]))?;
@@ -145,8 +148,16 @@ fn fuzz(target: &str, runs: u64) -> Result<()> {
         .arg(format!("-runs={runs}")))
 }
 
+/// The bytes of a built-in component: `minyi-artifacts` is built (in the release profile the tests
+/// use, so nothing is built twice), which leaves every component under `target/components`.
+pub(crate) fn component_bytes(name: &str) -> Result<Vec<u8>> {
+    run(cargo().args(["build", "--release", "--quiet", "--package", "minyi-artifacts"]))?;
+    let path = root().join("target/components").join(format!("{name}.wasm"));
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
 /// The workspace root.
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 

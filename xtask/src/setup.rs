@@ -1,4 +1,6 @@
-//! Set-up on a fresh machine: the wasm target through rustup, Chromium and ChromeDriver through apt.
+//! Set-up on a fresh machine: the wasm target through rustup, Chromium and ChromeDriver through apt,
+//! componentize-py (PyPI) in a venv under `target/py` for the Python plugins, and a PostgreSQL server
+//! (apt) started on loopback for the multi-node registry tests.
 
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -6,11 +8,104 @@ use std::process::Command;
 
 const TARGETS: &[&str] = &["wasm32-unknown-unknown"];
 
-/// Everything the tests need.
-pub fn all() -> Result<()> {
+/// The componentize-py release the Python plugins are built with (as in components/artifacts/build.rs).
+const COMPONENTIZE_PY: &str = "0.25.1";
+/// The loopback port of the test PostgreSQL server.
+const PG_PORT: u16 = 54329;
+
+/// Everything building and the tests need; returns the URL of the test PostgreSQL server.
+pub fn all() -> Result<String> {
     targets()?;
+    componentize_py()?;
     chromium()?;
+    postgres()
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false)
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    crate::run(Command::new("apt-get").args(["update", "-q"]))?;
+    crate::run(
+        Command::new("apt-get").args(["install", "-y", "-q"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+/// componentize-py in `target/py` (a venv), for building the Python plugins.
+pub fn componentize_py() -> Result<()> {
+    let venv = crate::root().join("target/py");
+    let tool = venv.join("bin/componentize-py");
+    let has = |tool: &Path| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().any(|w| w == COMPONENTIZE_PY))
+    };
+    if has(&tool) {
+        return Ok(());
+    }
+    crate::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    crate::run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check"])
+            .arg(format!("componentize-py=={COMPONENTIZE_PY}")),
+    )?;
+    if !has(&tool) {
+        bail!("componentize-py {COMPONENTIZE_PY} did not install into {}", venv.display());
+    }
     Ok(())
+}
+
+/// A PostgreSQL server for the tests: `MINYI_TEST_PG` when given; else (as root) Debian's server,
+/// installed when missing, with its own cluster in `/tmp/minyi-pg-54329`, started on 127.0.0.1:54329
+/// with trust authentication for local connections. Returns its URL.
+pub fn postgres() -> Result<String> {
+    if let Ok(url) = std::env::var("MINYI_TEST_PG") {
+        return Ok(url);
+    }
+    let url = format!("postgres://postgres@127.0.0.1:{PG_PORT}/postgres");
+    if !is_root() {
+        bail!(
+            "the multi-node tests need PostgreSQL: run `cargo xtask test` as root (it installs and starts one), or set MINYI_TEST_PG=postgres://user@host:port/db"
+        );
+    }
+    let bin = || -> Option<std::path::PathBuf> {
+        let mut found: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("pg_ctl").exists())
+            .collect();
+        found.sort();
+        found.pop()
+    };
+    if bin().is_none() {
+        apt_install(&["postgresql"])?;
+    }
+    let Some(bin) = bin() else { bail!("PostgreSQL installed, but no pg_ctl under /usr/lib/postgresql") };
+    let data = format!("/tmp/minyi-pg-{PG_PORT}");
+    let as_postgres = |args: &str| {
+        Command::new("runuser").args(["-u", "postgres", "--", "sh", "-c", args]).status().is_ok_and(|s| s.success())
+    };
+    let pg_ctl = bin.join("pg_ctl").display().to_string();
+    if as_postgres(&format!("{pg_ctl} -D {data} status >/dev/null 2>&1")) {
+        return Ok(url);
+    }
+    if !Path::new(&data).join("PG_VERSION").exists() {
+        let _ = std::fs::remove_dir_all(&data);
+        crate::run(Command::new("install").args(["-d", "-o", "postgres", "-g", "postgres", "-m", "700", &data]))?;
+        let initdb = bin.join("initdb").display().to_string();
+        if !as_postgres(&format!("{initdb} -D {data} -U postgres -A trust -E UTF8 --no-locale >{data}.initdb.log 2>&1"))
+        {
+            bail!("initdb failed: see {data}.initdb.log");
+        }
+    }
+    let options = format!("-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off");
+    if !as_postgres(&format!("{pg_ctl} -D {data} -o '{options}' -l {data}.log -w -t 60 start")) {
+        bail!("PostgreSQL did not start: see {data}.log");
+    }
+    eprintln!("xtask: PostgreSQL serving on 127.0.0.1:{PG_PORT}");
+    Ok(url)
 }
 
 /// Adds the Rust targets the guests and the web app build for.
@@ -40,17 +135,10 @@ fn chromium() -> Result<()> {
     if chromium_path().is_ok() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
-    if !is_root {
+    if !is_root() {
         bail!(
             "Chromium and ChromeDriver are needed for the browser tests: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`, then `cargo xtask test` again"
         );
     }
-    crate::run(Command::new("apt-get").args(["update", "-q"]))?;
-    crate::run(
-        Command::new("apt-get")
-            .args(["install", "-y", "-q", "chromium", "chromium-driver"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
-    Ok(())
+    apt_install(&["chromium", "chromium-driver"])
 }

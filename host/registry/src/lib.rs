@@ -1,22 +1,23 @@
 //! The district plugin registry: signed manifests checked at upload, versions stored content-addressed
-//! in the database (SQLite embedded), activation and rollback atomic per district, a precompiled cache
+//! in the database (SQLite embedded, or PostgreSQL for several hosts), activation and rollback atomic per district, a precompiled cache
 //! keyed by (component hash, engine configuration), and `sync` to bring a plugin host to the database's
 //! active versions. District admins act only on their own district.
 #![deny(missing_docs)]
 
+mod db;
 pub mod manifest;
 pub mod signing;
 mod store;
 
 pub use manifest::{Hook, Limits, Manifest, WIT_PACKAGE};
-pub use store::{Admin, Registry, VersionRow};
+pub use store::{Admin, Registry, StoredFault, VersionRow};
 
 /// Why a registry operation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// The database failed.
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(String),
     /// No such admin token.
     #[error("unknown admin token")]
     Unauthenticated,
@@ -38,6 +39,18 @@ pub enum RegistryError {
     /// Already there.
     #[error("conflict: {0}")]
     Conflict(String),
+}
+
+impl From<rusqlite::Error> for RegistryError {
+    fn from(e: rusqlite::Error) -> Self {
+        RegistryError::Db(format!("sqlite: {e}"))
+    }
+}
+
+impl From<postgres::Error> for RegistryError {
+    fn from(e: postgres::Error) -> Self {
+        RegistryError::Db(format!("postgresql: {e}"))
+    }
 }
 
 impl RegistryError {

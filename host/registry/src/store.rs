@@ -2,32 +2,33 @@
 //! their manifests, the active version per district (with a generation that bumps on every change),
 //! the history that rollback replays, and the precompiled cache.
 
+use crate::db::{Conn, Db, params};
 use crate::manifest::Manifest;
 use crate::{RegistryError, signing};
-use minyi_runtime::plugin::{CompiledPlugin, Grants, PluginHost, PluginSpec};
-use rusqlite::{Connection, OptionalExtension, params};
+use minyi_runtime::plugin::{BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginSpec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+/// The tables, in SQL both databases take; `{serial}` and `{bytes}` are filled per database.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS admins (
     token_sha256 TEXT PRIMARY KEY,
     district TEXT,                 -- NULL: a city admin
-    created_at INTEGER NOT NULL
+    created_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS district_keys (
     district TEXT NOT NULL,
     public_key TEXT NOT NULL,
-    added_at INTEGER NOT NULL,
+    added_at BIGINT NOT NULL,
     added_by TEXT NOT NULL,
     PRIMARY KEY (district, public_key)
 );
 CREATE TABLE IF NOT EXISTS blobs (
     sha256 TEXT PRIMARY KEY,
-    bytes BLOB NOT NULL
+    bytes {bytes} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS versions (
     district TEXT NOT NULL,
@@ -35,36 +36,53 @@ CREATE TABLE IF NOT EXISTS versions (
     version TEXT NOT NULL,
     sha256 TEXT NOT NULL REFERENCES blobs(sha256),
     manifest TEXT NOT NULL,
-    uploaded_at INTEGER NOT NULL,
+    uploaded_at BIGINT NOT NULL,
     uploaded_by TEXT NOT NULL,
     PRIMARY KEY (district, name, version)
 );
 CREATE TABLE IF NOT EXISTS precompiled (
     sha256 TEXT NOT NULL,
     engine TEXT NOT NULL,
-    cwasm BLOB NOT NULL,
+    cwasm {bytes} NOT NULL,
     PRIMARY KEY (sha256, engine)
 );
 CREATE TABLE IF NOT EXISTS active (
     district TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     version TEXT NOT NULL,
-    generation INTEGER NOT NULL,
+    generation BIGINT NOT NULL,
     disabled TEXT,
-    changed_at INTEGER NOT NULL,
+    changed_at BIGINT NOT NULL,
     changed_by TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial},
     district TEXT NOT NULL,
     action TEXT NOT NULL,          -- activate | rollback | disable
     name TEXT,
     version TEXT,
-    at INTEGER NOT NULL,
+    at BIGINT NOT NULL,
     by TEXT NOT NULL,
     reason TEXT
 );
+CREATE TABLE IF NOT EXISTS faults (
+    id {serial},
+    district TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    version TEXT NOT NULL,
+    hook TEXT NOT NULL,
+    case_id TEXT,                  -- the case the call was about, when there was one
+    kind TEXT NOT NULL,            -- PluginFault::kind
+    fault TEXT NOT NULL,           -- the fault as JSON (kind and its fields)
+    message TEXT NOT NULL,         -- the fault as text
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS faults_by_district ON faults (district, id);
+CREATE INDEX IF NOT EXISTS faults_by_case ON faults (case_id);
 ";
+
+/// Who disables a plugin whose circuit breaker opened, in the history.
+pub const BREAKER: &str = "circuit-breaker";
 
 /// Who is acting: a district admin, or a city admin (`district: None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,10 +135,31 @@ pub struct VersionRow {
     pub disabled: Option<String>,
 }
 
+/// A plugin fault as stored with its case, for the district admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredFault {
+    /// District.
+    pub district: String,
+    /// Plugin name.
+    pub plugin: String,
+    /// Plugin version.
+    pub version: String,
+    /// Hook called.
+    pub hook: String,
+    /// The case the call was about, when there was one.
+    pub case_id: Option<String>,
+    /// `PluginFault::kind`.
+    pub kind: String,
+    /// The fault as text.
+    pub message: String,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
 /// The registry.
 #[derive(Debug)]
 pub struct Registry {
-    db: Mutex<Connection>,
+    db: Db,
     /// What `sync` last loaded into a host, by district.
     loaded: Mutex<HashMap<String, Loaded>>,
 }
@@ -140,48 +179,69 @@ fn token_hash(token: &str) -> String {
 }
 
 impl Registry {
-    /// Opens (creating when new) the registry database at `path`.
+    /// Opens (creating when new) the registry in the SQLite file at `path`: the embedded default.
     pub fn open(path: &Path) -> Result<Registry, RegistryError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Registry { db: Mutex::new(conn), loaded: Mutex::new(HashMap::new()) })
+        let schema = SCHEMA.replace("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("{bytes}", "BLOB");
+        Ok(Registry { db: Db::sqlite(path, &schema)?, loaded: Mutex::new(HashMap::new()) })
     }
 
-    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Connects to the registry in a PostgreSQL database (`postgres://user@host:port/db`), creating
+    /// the tables when new: several hosts on one database run the same versions.
+    pub fn connect(url: &str) -> Result<Registry, RegistryError> {
+        let schema = SCHEMA.replace("{serial}", "BIGSERIAL PRIMARY KEY").replace("{bytes}", "BYTEA");
+        Ok(Registry { db: Db::postgres(url, &schema)?, loaded: Mutex::new(HashMap::new()) })
+    }
+
+    /// [`Registry::connect`] for a `postgres://` or `postgresql://` URL, else [`Registry::open`] of
+    /// the SQLite file at that path.
+    pub fn open_url(db: &str) -> Result<Registry, RegistryError> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Registry::connect(db)
+        } else {
+            Registry::open(Path::new(db))
+        }
+    }
+
+    /// Which database: `sqlite` or `postgresql`.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgresql",
+        }
     }
 
     /// Creates an admin token. The first admin of a new registry (a city admin) needs no token; after
     /// that only a city admin creates tokens. Returns the token: it is shown once and stored hashed.
     pub fn create_admin(&self, by: Option<&Admin>, district: Option<&str>) -> Result<String, RegistryError> {
-        let db = self.db();
-        let existing: i64 = db.query_row("SELECT COUNT(*) FROM admins", [], |r| r.get(0))?;
-        match by {
-            Some(admin) => admin.city()?,
-            None if existing == 0 && district.is_none() => {}
-            None => return Err(RegistryError::Unauthenticated),
-        }
         let mut raw = [0u8; 24];
         getrandom::fill(&mut raw).map_err(|e| RegistryError::Key(format!("no randomness: {e}")))?;
         let token = format!("minyi_{}", hex::encode(raw));
-        db.execute(
-            "INSERT INTO admins (token_sha256, district, created_at) VALUES (?1, ?2, ?3)",
-            params![token_hash(&token), district, now()],
-        )?;
+        self.db.transaction(|tx| {
+            // The first admin is created once, even by two hosts at the same moment.
+            tx.lock_district("")?;
+            let existing = tx.query_opt("SELECT COUNT(*) FROM admins", &[])?.map_or(Ok(0), |r| r.int(0))?;
+            match by {
+                Some(admin) => admin.city()?,
+                None if existing == 0 && district.is_none() => {}
+                None => return Err(RegistryError::Unauthenticated),
+            }
+            tx.execute(
+                "INSERT INTO admins (token_sha256, district, created_at) VALUES ($1, $2, $3)",
+                params![token_hash(&token), district, now()],
+            )?;
+            Ok(())
+        })?;
         Ok(token)
     }
 
     /// The admin a token belongs to.
     pub fn authenticate(&self, token: &str) -> Result<Admin, RegistryError> {
         let hash = token_hash(token);
-        let district: Option<Option<String>> = self
-            .db()
-            .query_row("SELECT district FROM admins WHERE token_sha256 = ?1", [&hash], |r| r.get(0))
-            .optional()?;
-        match district {
-            Some(district) => Ok(Admin { id: hash[..8].to_owned(), district }),
+        let row = self
+            .db
+            .run(|c| c.query_opt("SELECT district FROM admins WHERE token_sha256 = $1", params![hash.as_str()]))?;
+        match row {
+            Some(row) => Ok(Admin { id: hash[..8].to_owned(), district: row.opt_text(0)? }),
             None => Err(RegistryError::Unauthenticated),
         }
     }
@@ -190,10 +250,13 @@ impl Registry {
     pub fn trust_key(&self, admin: &Admin, district: &str, public_hex: &str) -> Result<(), RegistryError> {
         admin.city()?;
         signing::check_public(public_hex)?;
-        self.db().execute(
-            "INSERT OR IGNORE INTO district_keys (district, public_key, added_at, added_by) VALUES (?1, ?2, ?3, ?4)",
-            params![district, public_hex.trim().to_lowercase(), now(), admin.id],
-        )?;
+        self.db.run(|c| {
+            c.execute(
+                "INSERT INTO district_keys (district, public_key, added_at, added_by) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                params![district, public_hex.trim().to_lowercase(), now(), admin.id.as_str()],
+            )
+        })?;
         Ok(())
     }
 
@@ -217,11 +280,12 @@ impl Registry {
                 manifest.sha256
             )));
         }
-        let keys: Vec<String> = {
-            let db = self.db();
-            let mut q = db.prepare("SELECT public_key FROM district_keys WHERE district = ?1")?;
-            q.query_map([&manifest.district], |r| r.get(0))?.collect::<Result<_, _>>()?
-        };
+        let keys: Vec<String> = self
+            .db
+            .run(|c| c.query("SELECT public_key FROM district_keys WHERE district = $1", params![&manifest.district]))?
+            .iter()
+            .map(|r| r.text(0))
+            .collect::<Result<_, _>>()?;
         if keys.is_empty() {
             return Err(RegistryError::Key(format!("no signing key is registered for district {}", manifest.district)));
         }
@@ -244,31 +308,42 @@ impl Registry {
         }
         let cwasm = host.precompile(bytes)?;
         let manifest_json = serde_json::to_string(manifest).map_err(|e| RegistryError::Manifest(e.to_string()))?;
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let exists: Option<String> = tx
-            .query_row(
-                "SELECT sha256 FROM versions WHERE district = ?1 AND name = ?2 AND version = ?3",
-                params![manifest.district, manifest.name, manifest.version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(existing) = exists {
-            return Err(RegistryError::Conflict(format!(
-                "{} {} is already uploaded for district {} (sha256 {existing}); give the new build a new version",
-                manifest.name, manifest.version, manifest.district
-            )));
-        }
-        tx.execute("INSERT OR IGNORE INTO blobs (sha256, bytes) VALUES (?1, ?2)", params![sha256, bytes])?;
-        tx.execute(
-            "INSERT OR REPLACE INTO precompiled (sha256, engine, cwasm) VALUES (?1, ?2, ?3)",
-            params![sha256, host.engine_key(), cwasm],
-        )?;
-        tx.execute(
-            "INSERT INTO versions (district, name, version, sha256, manifest, uploaded_at, uploaded_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![manifest.district, manifest.name, manifest.version, sha256, manifest_json, now(), admin.id],
-        )?;
-        tx.commit()?;
+        let uploaded_at = now();
+        self.db.transaction(|tx| {
+            tx.lock_district(&manifest.district)?;
+            let exists = tx.query_opt(
+                "SELECT sha256 FROM versions WHERE district = $1 AND name = $2 AND version = $3",
+                params![&manifest.district, &manifest.name, &manifest.version],
+            )?;
+            if let Some(existing) = exists {
+                return Err(RegistryError::Conflict(format!(
+                    "{} {} is already uploaded for district {} (sha256 {}); give the new build a new version",
+                    manifest.name,
+                    manifest.version,
+                    manifest.district,
+                    existing.text(0)?
+                )));
+            }
+            tx.execute(
+                "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                params![sha256.as_str(), bytes],
+            )?;
+            put_precompiled(tx, &sha256, &host.engine_key(), &cwasm)?;
+            tx.execute(
+                "INSERT INTO versions (district, name, version, sha256, manifest, uploaded_at, uploaded_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                params![
+                    &manifest.district,
+                    &manifest.name,
+                    &manifest.version,
+                    sha256.as_str(),
+                    manifest_json,
+                    uploaded_at,
+                    admin.id.as_str()
+                ],
+            )?;
+            Ok(())
+        })?;
         tracing::info!(
             district = manifest.district,
             name = manifest.name,
@@ -282,7 +357,7 @@ impl Registry {
             version: manifest.version.clone(),
             sha256,
             hooks: declared.into_iter().map(str::to_owned).collect(),
-            uploaded_at: now(),
+            uploaded_at,
             active: false,
             disabled: None,
         })
@@ -291,24 +366,24 @@ impl Registry {
     /// Makes a stored version the district's active one, atomically (one transaction).
     pub fn activate(&self, admin: &Admin, district: &str, name: &str, version: &str) -> Result<(), RegistryError> {
         admin.may_act_on(district)?;
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let found: Option<String> = tx
-            .query_row(
-                "SELECT sha256 FROM versions WHERE district = ?1 AND name = ?2 AND version = ?3",
+        self.db.transaction(|tx| {
+            tx.lock_district(district)?;
+            let found = tx.query_opt(
+                "SELECT sha256 FROM versions WHERE district = $1 AND name = $2 AND version = $3",
                 params![district, name, version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if found.is_none() {
-            return Err(RegistryError::NotFound(format!("{name} {version} is not uploaded for district {district}")));
-        }
-        set_active(&tx, district, name, version, &admin.id)?;
-        tx.execute(
-            "INSERT INTO history (district, action, name, version, at, by) VALUES (?1, 'activate', ?2, ?3, ?4, ?5)",
-            params![district, name, version, now(), admin.id],
-        )?;
-        tx.commit()?;
+            )?;
+            if found.is_none() {
+                return Err(RegistryError::NotFound(format!(
+                    "{name} {version} is not uploaded for district {district}"
+                )));
+            }
+            set_active(tx, district, name, version, &admin.id)?;
+            tx.execute(
+                "INSERT INTO history (district, action, name, version, at, by) VALUES ($1, 'activate', $2, $3, $4, $5)",
+                params![district, name, version, now(), admin.id.as_str()],
+            )?;
+            Ok(())
+        })?;
         tracing::info!(district, name, version, by = admin.id, "plugin version activated");
         Ok(())
     }
@@ -317,39 +392,45 @@ impl Registry {
     /// rollbacks pop); with none before it, the district is left without a plugin.
     pub fn rollback(&self, admin: &Admin, district: &str) -> Result<Option<(String, String)>, RegistryError> {
         admin.may_act_on(district)?;
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let mut stack: Vec<(String, String)> = Vec::new();
-        {
-            let mut q = tx.prepare("SELECT action, name, version FROM history WHERE district = ?1 AND action IN ('activate', 'rollback') ORDER BY id")?;
-            let rows = q.query_map([district], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
-            })?;
+        let back = self.db.transaction(|tx| {
+            tx.lock_district(district)?;
+            let mut stack: Vec<(String, String)> = Vec::new();
+            let rows = tx.query(
+                "SELECT action, name, version FROM history
+                 WHERE district = $1 AND action IN ('activate', 'rollback') ORDER BY id",
+                params![district],
+            )?;
             for row in rows {
-                match row? {
-                    (a, Some(n), Some(v)) if a == "activate" => stack.push((n, v)),
+                match (row.text(0)?.as_str(), row.opt_text(1)?, row.opt_text(2)?) {
+                    ("activate", Some(n), Some(v)) => stack.push((n, v)),
                     _ => {
                         stack.pop();
                     }
                 }
             }
-        }
-        if stack.is_empty() {
-            return Err(RegistryError::NotFound(format!("district {district} has no active plugin to roll back")));
-        }
-        stack.pop();
-        let back = stack.last().cloned();
-        match &back {
-            Some((name, version)) => set_active(&tx, district, name, version, &admin.id)?,
-            None => {
-                tx.execute("DELETE FROM active WHERE district = ?1", [district])?;
+            if stack.is_empty() {
+                return Err(RegistryError::NotFound(format!("district {district} has no active plugin to roll back")));
             }
-        }
-        tx.execute(
-            "INSERT INTO history (district, action, name, version, at, by) VALUES (?1, 'rollback', ?2, ?3, ?4, ?5)",
-            params![district, back.as_ref().map(|b| &b.0), back.as_ref().map(|b| &b.1), now(), admin.id],
-        )?;
-        tx.commit()?;
+            stack.pop();
+            let back = stack.last().cloned();
+            match &back {
+                Some((name, version)) => set_active(tx, district, name, version, &admin.id)?,
+                None => {
+                    tx.execute("DELETE FROM active WHERE district = $1", params![district])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO history (district, action, name, version, at, by) VALUES ($1, 'rollback', $2, $3, $4, $5)",
+                params![
+                    district,
+                    back.as_ref().map(|b| b.0.as_str()),
+                    back.as_ref().map(|b| b.1.as_str()),
+                    now(),
+                    admin.id.as_str()
+                ],
+            )?;
+            Ok(back)
+        })?;
         tracing::info!(district, to = ?back, by = admin.id, "plugin rolled back");
         Ok(back)
     }
@@ -357,76 +438,135 @@ impl Registry {
     /// Disables the district's active plugin (its hooks stop being called) until a version is activated.
     pub fn disable(&self, admin: &Admin, district: &str, reason: &str) -> Result<(), RegistryError> {
         admin.may_act_on(district)?;
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let changed = tx.execute(
-            "UPDATE active SET disabled = ?2, generation = generation + 1, changed_at = ?3, changed_by = ?4 WHERE district = ?1",
-            params![district, reason, now(), admin.id],
-        )?;
-        if changed == 0 {
-            return Err(RegistryError::NotFound(format!("district {district} has no active plugin")));
-        }
-        tx.execute(
-            "INSERT INTO history (district, action, at, by, reason) VALUES (?1, 'disable', ?2, ?3, ?4)",
-            params![district, now(), admin.id, reason],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.db.transaction(|tx| {
+            tx.lock_district(district)?;
+            let changed = tx.execute(
+                "UPDATE active SET disabled = $2, generation = generation + 1, changed_at = $3, changed_by = $4
+                 WHERE district = $1",
+                params![district, reason, now(), admin.id.as_str()],
+            )?;
+            if changed == 0 {
+                return Err(RegistryError::NotFound(format!("district {district} has no active plugin")));
+            }
+            tx.execute(
+                "INSERT INTO history (district, action, at, by, reason) VALUES ($1, 'disable', $2, $3, $4)",
+                params![district, now(), admin.id.as_str(), reason],
+            )?;
+            Ok(())
+        })
     }
 
     /// The district's stored versions, newest first, with the active one marked.
     pub fn list(&self, admin: &Admin, district: &str) -> Result<Vec<VersionRow>, RegistryError> {
         admin.may_act_on(district)?;
-        let db = self.db();
-        let active: Option<(String, String, Option<String>)> = db
-            .query_row("SELECT name, version, disabled FROM active WHERE district = ?1", [district], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
-        let mut q = db.prepare("SELECT name, version, sha256, manifest, uploaded_at FROM versions WHERE district = ?1 ORDER BY uploaded_at DESC, name, version DESC")?;
-        let rows = q.query_map([district], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
+        let (active, rows) = self.db.run(|c| {
+            let active =
+                c.query_opt("SELECT name, version, disabled FROM active WHERE district = $1", params![district])?;
+            let rows = c.query(
+                "SELECT name, version, sha256, manifest, uploaded_at FROM versions WHERE district = $1
+                 ORDER BY uploaded_at DESC, name, version DESC",
+                params![district],
+            )?;
+            Ok((active, rows))
         })?;
+        let active = match active {
+            Some(r) => Some((r.text(0)?, r.text(1)?, r.opt_text(2)?)),
+            None => None,
+        };
         let mut out = Vec::new();
         for row in rows {
-            let (name, version, sha256, manifest, uploaded_at) = row?;
-            let hooks = serde_json::from_str::<Manifest>(&manifest)
+            let (name, version) = (row.text(0)?, row.text(1)?);
+            let hooks = serde_json::from_str::<Manifest>(&row.text(3)?)
                 .map(|m| m.hooks.iter().map(|h| h.name().to_owned()).collect())
                 .unwrap_or_default();
             let is_active = active.as_ref().is_some_and(|(n, v, _)| *n == name && *v == version);
             out.push(VersionRow {
                 district: district.to_owned(),
                 disabled: if is_active { active.as_ref().and_then(|a| a.2.clone()) } else { None },
+                sha256: row.text(2)?,
+                uploaded_at: row.int(4)?,
                 name,
                 version,
-                sha256,
                 hooks,
-                uploaded_at,
                 active: is_active,
             });
         }
         Ok(out)
     }
 
-    /// Brings `host` to the database's active versions: loads what changed (from the precompiled cache
-    /// when it matches the host's engine, else compiling and filling the cache), disables what is
-    /// disabled, removes what is gone. Cheap when nothing changed. Returns the districts changed.
+    /// The district's newest stored plugin faults (at most `limit`), newest first: what every host on
+    /// this database recorded, each with the case it happened to.
+    pub fn faults(&self, admin: &Admin, district: &str, limit: i64) -> Result<Vec<StoredFault>, RegistryError> {
+        admin.may_act_on(district)?;
+        let rows = self.db.run(|c| {
+            c.query(
+                "SELECT district, plugin, version, hook, case_id, kind, message, at_ms FROM faults
+                 WHERE district = $1 ORDER BY id DESC LIMIT $2",
+                params![district, limit],
+            )
+        })?;
+        rows.iter().map(stored_fault).collect()
+    }
+
+    /// The stored plugin faults of one case, oldest first (for a city admin, or the case's district's).
+    pub fn case_faults(&self, admin: &Admin, case_id: &str) -> Result<Vec<StoredFault>, RegistryError> {
+        let rows = self.db.run(|c| {
+            c.query(
+                "SELECT district, plugin, version, hook, case_id, kind, message, at_ms FROM faults
+                 WHERE case_id = $1 ORDER BY id",
+                params![case_id],
+            )
+        })?;
+        let faults: Vec<StoredFault> = rows.iter().map(stored_fault).collect::<Result<_, _>>()?;
+        for f in &faults {
+            admin.may_act_on(&f.district)?;
+        }
+        Ok(faults)
+    }
+
+    /// Writes down what `host` saw since the last call: its faults (each with its case) and the
+    /// circuit breakers that opened, which disable the version in the database for every host, with
+    /// the breaker's reason for the district admin. A breaker that opened on a version no longer
+    /// active changes nothing.
+    pub fn persist(&self, host: &PluginHost) -> Result<(), RegistryError> {
+        let (faults, trips) = host.take_unsaved();
+        if faults.is_empty() && trips.is_empty() {
+            return Ok(());
+        }
+        let saved = self.db.transaction(|tx| {
+            for f in &faults {
+                insert_fault(tx, f)?;
+            }
+            for trip in &trips {
+                disable_tripped(tx, trip)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = saved {
+            // Not lost: they go back to the host and the next call writes them.
+            host.return_unsaved(faults, trips);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Brings `host` to the database's active versions: first writes down its faults and breaker
+    /// trips ([`Registry::persist`]), then loads what changed (from the precompiled cache when it
+    /// matches the host's engine, else compiling and filling the cache), disables what is disabled,
+    /// removes what is gone. Cheap when nothing changed. Returns the districts changed.
     pub fn sync(&self, host: &PluginHost) -> Result<Vec<String>, RegistryError> {
-        let rows: Vec<ActiveRow> = {
-            let db = self.db();
-            let mut q = db.prepare(
+        self.persist(host)?;
+        let rows = self.db.run(|c| {
+            c.query(
                 "SELECT a.district, v.sha256, a.generation, a.disabled, v.manifest FROM active a
                  JOIN versions v ON v.district = a.district AND v.name = a.name AND v.version = a.version",
-            )?;
-            q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-                .collect::<Result<_, _>>()?
-        };
+                &[],
+            )
+        })?;
+        let rows: Vec<ActiveRow> = rows
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, r.opt_text(3)?, r.text(4)?)))
+            .collect::<Result<_, RegistryError>>()?;
         let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut changed = Vec::new();
         for (district, sha256, generation, disabled, manifest) in &rows {
@@ -472,15 +612,11 @@ impl Registry {
     /// A compiled plugin from the precompiled cache, or compiled now (and cached).
     fn compiled(&self, host: &PluginHost, sha256: &str) -> Result<CompiledPlugin, RegistryError> {
         let engine = host.engine_key();
-        let cached: Option<Vec<u8>> = self
-            .db()
-            .query_row(
-                "SELECT cwasm FROM precompiled WHERE sha256 = ?1 AND engine = ?2",
-                params![sha256, engine],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(cwasm) = cached {
+        let cached = self.db.run(|c| {
+            c.query_opt("SELECT cwasm FROM precompiled WHERE sha256 = $1 AND engine = $2", params![sha256, &engine])
+        })?;
+        if let Some(row) = cached {
+            let cwasm = row.blob(0)?;
             // SAFETY: the `precompiled` table is written only by this registry, with `host.precompile`
             // output stored under the engine key it was made for; the key matched.
             #[allow(unsafe_code)]
@@ -490,33 +626,92 @@ impl Registry {
                 Err(e) => tracing::warn!(sha256, error = %e, "precompiled plugin unusable; compiling again"),
             }
         }
-        let bytes: Vec<u8> = self
-            .db()
-            .query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [sha256], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| RegistryError::NotFound(format!("component {sha256}")))?;
+        let bytes = self
+            .db
+            .run(|c| c.query_opt("SELECT bytes FROM blobs WHERE sha256 = $1", params![sha256]))?
+            .ok_or_else(|| RegistryError::NotFound(format!("component {sha256}")))?
+            .blob(0)?;
         let compiled = host.compile(&bytes)?;
         let cwasm = host.precompile(&bytes)?;
-        self.db().execute(
-            "INSERT OR REPLACE INTO precompiled (sha256, engine, cwasm) VALUES (?1, ?2, ?3)",
-            params![sha256, engine, cwasm],
-        )?;
+        self.db.run(|c| put_precompiled(c, sha256, &engine, &cwasm))?;
         Ok(compiled)
     }
 }
 
-fn set_active(
-    tx: &rusqlite::Transaction<'_>,
-    district: &str,
-    name: &str,
-    version: &str,
-    by: &str,
-) -> Result<(), RegistryError> {
+fn put_precompiled(c: &mut dyn Conn, sha256: &str, engine: &str, cwasm: &[u8]) -> Result<(), RegistryError> {
+    c.execute(
+        "INSERT INTO precompiled (sha256, engine, cwasm) VALUES ($1, $2, $3)
+         ON CONFLICT (sha256, engine) DO UPDATE SET cwasm = excluded.cwasm",
+        params![sha256, engine, cwasm],
+    )?;
+    Ok(())
+}
+
+fn set_active(tx: &mut dyn Conn, district: &str, name: &str, version: &str, by: &str) -> Result<(), RegistryError> {
     tx.execute(
-        "INSERT INTO active (district, name, version, generation, disabled, changed_at, changed_by) VALUES (?1, ?2, ?3, 1, NULL, ?4, ?5)
-         ON CONFLICT(district) DO UPDATE SET name = excluded.name, version = excluded.version, generation = active.generation + 1,
-             disabled = NULL, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+        "INSERT INTO active (district, name, version, generation, disabled, changed_at, changed_by)
+         VALUES ($1, $2, $3, 1, NULL, $4, $5)
+         ON CONFLICT (district) DO UPDATE SET name = excluded.name, version = excluded.version,
+             generation = active.generation + 1, disabled = NULL, changed_at = excluded.changed_at,
+             changed_by = excluded.changed_by",
         params![district, name, version, now(), by],
     )?;
     Ok(())
+}
+
+fn insert_fault(tx: &mut dyn Conn, f: &FaultRecord) -> Result<(), RegistryError> {
+    let fault = serde_json::to_string(&f.fault).map_err(|e| RegistryError::Db(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO faults (district, plugin, version, hook, case_id, kind, fault, message, at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        params![
+            &f.district,
+            &f.plugin,
+            &f.version,
+            f.hook,
+            f.case_id.as_deref(),
+            f.fault.kind(),
+            fault,
+            f.fault.to_string(),
+            i64::try_from(f.at_ms).unwrap_or(i64::MAX)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Disables the version whose breaker opened, if it is still the district's active, enabled one.
+fn disable_tripped(tx: &mut dyn Conn, trip: &BreakerTrip) -> Result<(), RegistryError> {
+    tx.lock_district(&trip.district)?;
+    let changed = tx.execute(
+        "UPDATE active SET disabled = $4, generation = generation + 1, changed_at = $5, changed_by = $6
+         WHERE district = $1 AND name = $2 AND version = $3 AND disabled IS NULL",
+        params![&trip.district, &trip.name, &trip.version, &trip.reason, now(), BREAKER],
+    )?;
+    if changed > 0 {
+        tx.execute(
+            "INSERT INTO history (district, action, name, version, at, by, reason) VALUES ($1, 'disable', $2, $3, $4, $5, $6)",
+            params![&trip.district, &trip.name, &trip.version, now(), BREAKER, &trip.reason],
+        )?;
+        tracing::error!(
+            district = trip.district,
+            plugin = trip.name,
+            version = trip.version,
+            reason = trip.reason,
+            "plugin disabled for every host"
+        );
+    }
+    Ok(())
+}
+
+fn stored_fault(r: &crate::db::Row) -> Result<StoredFault, RegistryError> {
+    Ok(StoredFault {
+        district: r.text(0)?,
+        plugin: r.text(1)?,
+        version: r.text(2)?,
+        hook: r.text(3)?,
+        case_id: r.opt_text(4)?,
+        kind: r.text(5)?,
+        message: r.text(6)?,
+        at_ms: r.int(7)?,
+    })
 }

@@ -1,6 +1,8 @@
-//! The registry end to end on a real SQLite file and real plugin components: signed upload, refusals
-//! naming what is wrong, atomic activation, rollback, disable, district isolation, two hosts on one
-//! database, and the precompiled cache.
+//! The registry end to end on real plugin components, every test twice: on a real SQLite file and on a
+//! real PostgreSQL server (a fresh database per test; `cargo xtask test` starts the server and sets
+//! `MINYI_TEST_PG`): signed upload, refusals naming what is wrong, atomic activation, rollback,
+//! disable, district isolation, two hosts on one database, the precompiled cache, and faults and
+//! breaker trips written down for every host.
 
 use minyi_registry::{Hook, Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
 use minyi_runtime::bindings::types as wit;
@@ -61,9 +63,60 @@ fn base_decision() -> wit::RoutingDecision {
     }
 }
 
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The test PostgreSQL server, or `None` (with a note) outside `cargo xtask test`; under CI a missing
+/// server fails the test.
+fn postgres_server() -> Option<String> {
+    match std::env::var("MINYI_TEST_PG") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("CI").is_some() => panic!("MINYI_TEST_PG is not set: run `cargo xtask test`"),
+        Err(_) => {
+            eprintln!("skipped: no PostgreSQL (MINYI_TEST_PG unset; `cargo xtask test` starts one)");
+            None
+        }
+    }
+}
+
+/// A fresh, empty database on the test server; its URL.
+fn fresh_postgres_db(server: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name =
+        format!("minyi_registry_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("the test PostgreSQL server answers");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+        .expect("creates a database");
+    let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })*
+        }
+        mod postgresql {
+            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })*
+        }
+    };
+}
+on_both!(
+    upload_activate_swap_rollback_and_disable,
+    refusals_name_what_is_wrong,
+    two_hosts_on_one_database_and_the_precompiled_cache,
+    faults_and_breaker_trips_are_written_down_for_every_host,
+);
+
 struct World {
     _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
+    /// Where a second host connects: the SQLite file's path or the PostgreSQL URL.
+    db: String,
     registry: Registry,
     host: PluginHost,
     city: minyi_registry::Admin,
@@ -73,10 +126,22 @@ struct World {
     haidian_key: String,
 }
 
-fn world() -> World {
+/// A registry on `backend` with a city admin, two district admins and their keys; `None` when the
+/// backend is not available here.
+fn world(backend: Backend) -> Option<World> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("registry.db");
-    let registry = Registry::open(&path).expect("opens");
+    let db = match backend {
+        Backend::Sqlite => dir.path().join("registry.db").to_string_lossy().into_owned(),
+        Backend::Postgres => fresh_postgres_db(&postgres_server()?),
+    };
+    let registry = Registry::open_url(&db).expect("opens");
+    assert_eq!(
+        registry.backend(),
+        match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    );
     let city_token = registry.create_admin(None, None).expect("bootstrap city admin");
     let city = registry.authenticate(&city_token).expect("city admin");
     assert!(
@@ -93,12 +158,11 @@ fn world() -> World {
     registry.trust_key(&city, "110108", &haidian_public).expect("trusts");
     assert!(matches!(registry.trust_key(&chaoyang, "110105", &chaoyang_public), Err(RegistryError::Forbidden(_))));
     let host = PluginHost::new(PluginHostConfig::default()).expect("host");
-    World { _dir: dir, path, registry, host, city, chaoyang, haidian, chaoyang_key, haidian_key }
+    Some(World { _dir: dir, db, registry, host, city, chaoyang, haidian, chaoyang_key, haidian_key })
 }
 
-#[test]
-fn upload_activate_swap_rollback_and_disable() {
-    let w = world();
+fn upload_activate_swap_rollback_and_disable(backend: Backend) {
+    let Some(w) = world(backend) else { return };
     let bytes = plugin("chaoyang_heating");
     let v1 = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
     let row = w.registry.upload(&w.chaoyang, &v1, bytes, &w.host).expect("uploads");
@@ -167,9 +231,8 @@ fn upload_activate_swap_rollback_and_disable() {
     assert!(matches!(w.registry.rollback(&w.chaoyang, "110105"), Err(RegistryError::NotFound(_))));
 }
 
-#[test]
-fn refusals_name_what_is_wrong() {
-    let w = world();
+fn refusals_name_what_is_wrong(backend: Backend) {
+    let Some(w) = world(backend) else { return };
     let bytes = plugin("chaoyang_heating");
     let good = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
 
@@ -220,9 +283,8 @@ fn refusals_name_what_is_wrong() {
     w.registry.activate(&w.city, "110105", "chaoyang-heating", "1.0.0").expect("city admin activates");
 }
 
-#[test]
-fn two_hosts_on_one_database_and_the_precompiled_cache() {
-    let w = world();
+fn two_hosts_on_one_database_and_the_precompiled_cache(backend: Backend) {
+    let Some(w) = world(backend) else { return };
     let bytes = plugin("haidian_building");
     let m = manifest("haidian-building", "1.0.0", "110108", &[Hook::Validation], bytes, &w.haidian_key);
     w.registry.upload(&w.haidian, &m, bytes, &w.host).expect("uploads");
@@ -230,7 +292,7 @@ fn two_hosts_on_one_database_and_the_precompiled_cache() {
 
     // A second host process: its own engine, its own connection to the same database file.
     let other = PluginHost::new(PluginHostConfig::default()).expect("host");
-    let other_registry = Registry::open(&w.path).expect("opens");
+    let other_registry = Registry::open_url(&w.db).expect("opens");
     assert_eq!(other.engine_key(), w.host.engine_key(), "same configuration, same cache key");
     let started = Instant::now();
     other_registry.sync(&other).expect("syncs");
@@ -255,4 +317,52 @@ fn two_hosts_on_one_database_and_the_precompiled_cache() {
     w.registry.disable(&w.haidian, "110108", "maintenance").expect("disables");
     assert_eq!(other_registry.sync(&other).expect("syncs"), vec!["110108".to_owned()]);
     assert_eq!(other.status("110108").and_then(|s| s.disabled).as_deref(), Some("maintenance"));
+}
+
+fn faults_and_breaker_trips_are_written_down_for_every_host(backend: Backend) {
+    let Some(w) = world(backend) else { return };
+    let bytes = plugin("hostile");
+    let mut m = manifest("hostile", "1.0.0", "110108", &[Hook::Validation, Hook::Routing, Hook::Scoring], bytes, "");
+    m.config.insert("mode".into(), "trap".into());
+    signing::sign(&mut m, &w.haidian_key).expect("signs");
+    w.registry.upload(&w.haidian, &m, bytes, &w.host).expect("uploads");
+    w.registry.activate(&w.haidian, "110108", "hostile", "1.0.0").expect("activates");
+    // Two hosts on the database; the first trips its breaker (5 faults, the default policy).
+    let other = PluginHost::new(PluginHostConfig::default()).expect("host");
+    let other_registry = Registry::open_url(&w.db).expect("opens");
+    w.registry.sync(&w.host).expect("syncs");
+    other_registry.sync(&other).expect("syncs");
+    let mut f = heating_form("110108");
+    f.category = Some("housing.property.fees".into());
+    for i in 0..5 {
+        let out = w.host.extra_issues("110108", Some(&format!("BJ-20261129-00000{i}")), &f);
+        assert_eq!(out.fault.as_ref().map(PluginFault::kind), Some("trap"), "{out:?}");
+    }
+    assert!(other.status("110108").and_then(|s| s.disabled).is_none(), "the other host has not heard yet");
+    w.registry.sync(&w.host).expect("writes the faults and the trip down");
+
+    // Every fault is stored with its case; the trip disabled the version in the database.
+    let stored = w.registry.faults(&w.haidian, "110108", 100).expect("lists faults");
+    assert_eq!(stored.len(), 5);
+    assert!(stored.iter().all(|f| f.kind == "trap" && f.plugin == "hostile" && f.hook == "validation"));
+    assert_eq!(stored[0].case_id.as_deref(), Some("BJ-20261129-000004"), "newest first");
+    let case = w.registry.case_faults(&w.city, "BJ-20261129-000002").expect("one case's faults");
+    assert_eq!(case.len(), 1);
+    assert!(case[0].message.starts_with("trapped"), "{}", case[0].message);
+    assert!(matches!(w.registry.faults(&w.chaoyang, "110108", 10), Err(RegistryError::Forbidden(_))));
+    assert!(matches!(w.registry.case_faults(&w.chaoyang, "BJ-20261129-000002"), Err(RegistryError::Forbidden(_))));
+    let listed = w.registry.list(&w.haidian, "110108").expect("lists");
+    let reason = listed.iter().find(|r| r.active).and_then(|r| r.disabled.clone()).expect("disabled in the database");
+    assert!(reason.contains("circuit breaker") && reason.contains("5 faults"), "{reason}");
+
+    // The other host picks the trip up on its next sync and stops calling the plugin.
+    assert_eq!(other_registry.sync(&other).expect("syncs"), vec!["110108".to_owned()]);
+    assert_eq!(other.status("110108").and_then(|s| s.disabled).as_deref(), Some(reason.as_str()));
+    let out = other.extra_issues("110108", Some("BJ-X"), &f);
+    assert!(matches!(out.fault, Some(PluginFault::Disabled { .. })), "{out:?}");
+    assert_eq!(other.status("110108").expect("loaded").calls, 0, "never called on the other host");
+    // Activating a version again clears it everywhere.
+    w.registry.activate(&w.haidian, "110108", "hostile", "1.0.0").expect("activates");
+    other_registry.sync(&other).expect("syncs");
+    assert!(other.status("110108").and_then(|s| s.disabled).is_none());
 }

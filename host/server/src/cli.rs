@@ -30,9 +30,10 @@ enum Command {
         /// The district's rule set (TOML) for `POST /api/route`; default: the shipped Beijing set when present.
         #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
         rules: Option<PathBuf>,
-        /// The plugin registry database (SQLite; created when missing).
-        #[arg(long, value_name = "FILE", env = "MINYI_DB", default_value = "minyi.db")]
-        db: PathBuf,
+        /// The plugin registry: an SQLite file (created when missing), or a `postgres://` URL, which
+        /// several servers share (each picks up a change within half a second).
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db")]
+        db: String,
     },
     /// Validate a case-form JSON file and print the validation result.
     /// Exit code: 0 valid, 1 invalid, 2 unusable input.
@@ -105,9 +106,9 @@ enum Command {
     },
     /// District plugins: upload, activate, roll back, list, disable; keys and admin tokens.
     Plugin {
-        /// The registry database (SQLite).
-        #[arg(long, value_name = "FILE", env = "MINYI_DB", default_value = "minyi.db", global = true)]
-        db: PathBuf,
+        /// The registry: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
         /// The acting admin's token.
         #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
         token: Option<String>,
@@ -182,7 +183,7 @@ fn serve(
     listen: &str,
     web_dir: PathBuf,
     rules: Option<PathBuf>,
-    db: &Path,
+    db: &str,
 ) -> anyhow::Result<ExitCode> {
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");

@@ -47,6 +47,9 @@ pub enum PluginCommand {
         /// Configuration granted to the plugin, KEY=VALUE (repeatable).
         #[arg(long = "config", value_name = "KEY=VALUE")]
         config: Vec<String>,
+        /// The per-call limits requested.
+        #[command(flatten)]
+        limits: LimitArgs,
         /// The component (.wasm).
         component: PathBuf,
     },
@@ -79,6 +82,18 @@ pub enum PluginCommand {
         #[arg(long)]
         district: Option<String>,
     },
+    /// The district's stored plugin faults, newest first, from every host (JSON); or one case's.
+    Faults {
+        /// District (default: the admin's own).
+        #[arg(long)]
+        district: Option<String>,
+        /// Only the faults of this case.
+        #[arg(long = "case", value_name = "CASE_ID")]
+        case_id: Option<String>,
+        /// How many at most.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
     /// Disable the district's active plugin.
     Disable {
         /// District (default: the admin's own).
@@ -88,6 +103,20 @@ pub enum PluginCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// Per-call limits for `minyi plugin sign` (defaults: the manifest's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Fuel per call (about one unit per wasm instruction).
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Linear-memory cap, MiB (a Python plugin's runtime needs about 40).
+    #[arg(long, value_name = "MIB")]
+    memory_mib: Option<u64>,
+    /// Output cap, bytes.
+    #[arg(long, value_name = "BYTES")]
+    output_bytes: Option<u64>,
 }
 
 fn district_of(admin: &Admin, given: Option<String>) -> anyhow::Result<String> {
@@ -100,16 +129,16 @@ fn refused(e: &RegistryError) -> ExitCode {
 }
 
 /// Runs a `minyi plugin` command against the registry at `db`, as the admin holding `token`.
-pub fn run(db: &Path, token: Option<&str>, command: PluginCommand) -> anyhow::Result<ExitCode> {
+pub fn run(db: &str, token: Option<&str>, command: PluginCommand) -> anyhow::Result<ExitCode> {
     if let PluginCommand::Keygen = command {
         let (secret, public) = signing::generate()?;
         println!("{}", serde_json::json!({ "secret": secret, "public": public }));
         return Ok(ExitCode::SUCCESS);
     }
-    if let PluginCommand::Sign { key, name, version, district, config, component } = &command {
-        return sign(key, name, version, district, config, component);
+    if let PluginCommand::Sign { key, name, version, district, config, limits, component } = &command {
+        return sign(key, name, version, district, config, limits, component);
     }
-    let registry = Registry::open(db).with_context(|| format!("opening the registry {}", db.display()))?;
+    let registry = Registry::open_url(db).with_context(|| format!("opening the registry {db}"))?;
     let admin = match token.map(|t| registry.authenticate(t)).transpose() {
         Ok(a) => a,
         Err(e) => return Ok(refused(&e)),
@@ -155,6 +184,18 @@ pub fn run(db: &Path, token: Option<&str>, command: PluginCommand) -> anyhow::Re
             let district = district_of(&admin, district).map_err(|e| RegistryError::Forbidden(e.to_string()))?;
             Ok(serde_json::to_value(registry.list(&admin, &district)?).unwrap_or_default())
         }
+        PluginCommand::Faults { district, case_id, limit } => {
+            let admin = need(&admin)?;
+            let faults = match case_id {
+                Some(case_id) => registry.case_faults(&admin, &case_id)?,
+                None => {
+                    let district =
+                        district_of(&admin, district).map_err(|e| RegistryError::Forbidden(e.to_string()))?;
+                    registry.faults(&admin, &district, limit)?
+                }
+            };
+            Ok(serde_json::to_value(faults).unwrap_or_default())
+        }
         PluginCommand::Disable { district, reason } => {
             let admin = need(&admin)?;
             let district = district_of(&admin, district).map_err(|e| RegistryError::Forbidden(e.to_string()))?;
@@ -178,6 +219,7 @@ fn sign(
     version: &str,
     district: &str,
     config: &[String],
+    limits: &LimitArgs,
     component: &Path,
 ) -> anyhow::Result<ExitCode> {
     let secret = std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?;
@@ -204,13 +246,18 @@ fn sign(
         let (k, v) = kv.split_once('=').with_context(|| format!("--config {kv:?} is not KEY=VALUE"))?;
         pairs.insert(k.trim().to_owned(), v.trim().to_owned());
     }
+    let defaults = Limits::default();
     let mut manifest = Manifest {
         name: name.to_owned(),
         version: version.to_owned(),
         district: district.to_owned(),
         hooks,
         wit: WIT_PACKAGE.to_owned(),
-        limits: Limits::default(),
+        limits: Limits {
+            fuel: limits.fuel.unwrap_or(defaults.fuel),
+            memory_bytes: limits.memory_mib.map_or(defaults.memory_bytes, |m| m.saturating_mul(1 << 20)),
+            output_bytes: limits.output_bytes.unwrap_or(defaults.output_bytes),
+        },
         config: pairs,
         sha256: hex::encode(Sha256::digest(&bytes)),
         signature: String::new(),

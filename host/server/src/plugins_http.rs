@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use minyi_registry::{Admin, Manifest, Registry};
+use minyi_registry::{Manifest, Registry};
 use minyi_runtime::convert;
 use minyi_runtime::plugin::{HookOutcome, LATENCY_BUCKETS_US, PluginHost, PluginHostConfig};
 use serde::Deserialize;
@@ -27,16 +27,18 @@ pub struct Plugins {
 }
 
 impl Plugins {
-    /// Opens the registry at `db`, builds the host and loads the active versions.
-    pub fn open(db: &std::path::Path) -> anyhow::Result<Arc<Plugins>> {
-        let plugins =
-            Arc::new(Plugins { registry: Registry::open(db)?, host: PluginHost::new(PluginHostConfig::default())? });
+    /// Opens the registry at `db` (an SQLite file, or a `postgres://` URL), builds the host and loads
+    /// the active versions.
+    pub fn open(db: &str) -> anyhow::Result<Arc<Plugins>> {
+        let registry = Registry::open_url(db)?;
+        let plugins = Arc::new(Plugins { registry, host: PluginHost::new(PluginHostConfig::default())? });
         let loaded = plugins.registry.sync(&plugins.host)?;
-        tracing::info!(db = %db.display(), districts = ?loaded, "plugin registry loaded");
+        tracing::info!(backend = plugins.registry.backend(), districts = ?loaded, "plugin registry loaded");
         Ok(plugins)
     }
 
-    /// Keeps the host in step with the database: a sync every `every` (cheap when nothing changed).
+    /// Keeps the host in step with the database: a sync every `every` (cheap when nothing changed),
+    /// which also writes down the host's plugin faults and breaker trips.
     pub fn watch(self: &Arc<Self>, every: Duration) {
         let plugins = Arc::downgrade(self);
         std::thread::spawn(move || {
@@ -66,13 +68,14 @@ fn plugins(state: &AppState) -> Result<Arc<Plugins>, AppError> {
     state.plugins.clone().ok_or_else(|| AppError::NotFound("this server runs without a plugin registry".into()))
 }
 
-fn admin(p: &Plugins, headers: &HeaderMap) -> Result<Admin, AppError> {
+/// The bearer token of a request (checked against the registry inside the blocking task).
+fn token(headers: &HeaderMap) -> Result<String, AppError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(minyi_registry::RegistryError::Unauthenticated)?;
-    Ok(p.registry.authenticate(token)?)
+    Ok(token.to_owned())
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
@@ -90,30 +93,36 @@ struct UploadBody {
 /// `POST /api/admin/plugins`: a signed manifest and the component (hex) in; the stored version out.
 async fn upload(State(state): State<AppState>, headers: HeaderMap, body: String) -> Result<Response, AppError> {
     let p = plugins(&state)?;
-    let admin = admin(&p, &headers)?;
+    let token = token(&headers)?;
     let body: UploadBody = minyi_model::json::from_str(&body)
         .map_err(|message| AppError::BadRequest { code: "json.invalid".into(), message })?;
     let bytes = hex::decode(body.component_hex.trim()).map_err(|_| AppError::BadRequest {
         code: "component.invalid".into(),
         message: "component_hex: not hex".into(),
     })?;
-    let row = blocking(move || Ok(p.registry.upload(&admin, &body.manifest, &bytes, &p.host)?)).await?;
+    let row = blocking(move || {
+        let admin = p.registry.authenticate(&token)?;
+        Ok(p.registry.upload(&admin, &body.manifest, &bytes, &p.host)?)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
 
-/// `GET /api/admin/plugins/{district}`: versions, the running plugin's status and its recent faults.
+/// `GET /api/admin/plugins/{district}`: versions, the running plugin's status on this node, and the
+/// district's newest stored faults (from every node, each with its case).
 async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(district): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let p = plugins(&state)?;
-    let admin = admin(&p, &headers)?;
+    let token = token(&headers)?;
     blocking(move || {
+        let admin = p.registry.authenticate(&token)?;
         let versions = p.registry.list(&admin, &district)?;
-        Ok(Json(
-            json!({ "versions": versions, "running": p.host.status(&district), "faults": p.host.faults(&district) }),
-        ))
+        p.registry.persist(&p.host)?;
+        let faults = p.registry.faults(&admin, &district, 100)?;
+        Ok(Json(json!({ "versions": versions, "running": p.host.status(&district), "faults": faults })))
     })
     .await
 }
@@ -139,8 +148,9 @@ async fn activate(
     Json(body): Json<ActivateBody>,
 ) -> Result<Json<Value>, AppError> {
     let p = plugins(&state)?;
-    let admin = admin(&p, &headers)?;
+    let token = token(&headers)?;
     blocking(move || {
+        let admin = p.registry.authenticate(&token)?;
         p.registry.activate(&admin, &district, &body.name, &body.version)?;
         synced(&p, &district)
     })
@@ -154,8 +164,9 @@ async fn rollback(
     Path(district): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let p = plugins(&state)?;
-    let admin = admin(&p, &headers)?;
+    let token = token(&headers)?;
     blocking(move || {
+        let admin = p.registry.authenticate(&token)?;
         p.registry.rollback(&admin, &district)?;
         synced(&p, &district)
     })
@@ -176,8 +187,9 @@ async fn disable(
     Json(body): Json<DisableBody>,
 ) -> Result<Json<Value>, AppError> {
     let p = plugins(&state)?;
-    let admin = admin(&p, &headers)?;
+    let token = token(&headers)?;
     blocking(move || {
+        let admin = p.registry.authenticate(&token)?;
         p.registry.disable(&admin, &district, &body.reason)?;
         synced(&p, &district)
     })

@@ -40,10 +40,11 @@ pub struct PeriodArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// A plugin registry (SQLite): the active scoring plugin of each case's district reviews the case,
-    /// and an exclusion it returns is added as a reviewed event.
-    #[arg(long, value_name = "FILE")]
-    plugins: Option<PathBuf>,
+    /// A plugin registry (SQLite file or `postgres://` URL): the active scoring plugin of each case's
+    /// district reviews the case, and an exclusion it returns is added as a reviewed event; a plugin
+    /// fault is stored in the registry with the case.
+    #[arg(long, value_name = "FILE|URL")]
+    plugins: Option<String>,
     /// The case events, one JSON object per line (`-` for standard input).
     events: PathBuf,
 }
@@ -217,6 +218,7 @@ fn fill<'rt>(
     if let Some(db) = &args.plugins {
         let plugins = crate::plugins_http::Plugins::open(db)?;
         let reviewed = review_cases(&plugins, &mut cases);
+        plugins.registry.persist(&plugins.host)?;
         tracing::info!(reviewed, "cases excluded by district scoring plugins");
     }
     let started = std::time::Instant::now();

@@ -48,7 +48,7 @@ async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>, bo
 #[tokio::test]
 async fn plugins_amend_the_api_and_admins_manage_them() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let plugins = Plugins::open(&dir.path().join("minyi.db")).expect("registry");
+    let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
     let registry = &plugins.registry;
     let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
     let chaoyang_token = registry.create_admin(Some(&city), Some("110105")).expect("token");

@@ -80,3 +80,19 @@ pub struct FaultRecord {
     /// What went wrong.
     pub fault: PluginFault,
 }
+
+/// A circuit breaker that opened: the version it disabled and why, for the registry to disable that
+/// version for every host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakerTrip {
+    /// District.
+    pub district: String,
+    /// Plugin name.
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// The breaker's reason.
+    pub reason: String,
+}

@@ -1,5 +1,6 @@
 //! The capabilities a plugin may import, and nothing else: a clock, a logger, read-only district
-//! configuration and the unit directory. Each call gets its own `PluginState`.
+//! configuration and the unit directory (plus, for a language runtime, the empty WASI surface of
+//! `wasi.rs`). Each call gets its own `PluginState`.
 
 use crate::bindings::district_plugin::minyi::casework::{clock, directory, district_config, log};
 use crate::bindings::types::{self, Unit, UnitType};
@@ -30,6 +31,28 @@ pub(crate) struct PluginState {
     pub(crate) grants: Arc<Grants>,
     pub(crate) plugin: String,
     pub(crate) log: Vec<String>,
+    /// Made on the plugin's first WASI call, never for a plugin that imports no WASI.
+    pub(crate) wasi: Option<super::wasi::EmptyWasi>,
+}
+
+impl PluginState {
+    /// The call's log: what it wrote through `log`, then what it printed to stdout and stderr.
+    pub(crate) fn take_log(&mut self) -> Vec<String> {
+        let mut log = std::mem::take(&mut self.log);
+        if let Some(wasi) = &self.wasi {
+            let room = LOG_LINES.saturating_sub(log.len());
+            log.extend(wasi.captured().into_iter().take(room));
+        }
+        log
+    }
+}
+
+impl wasmtime_wasi::WasiView for PluginState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let grants = &self.grants;
+        let wasi = self.wasi.get_or_insert_with(|| super::wasi::EmptyWasi::new(grants));
+        wasmtime_wasi::WasiCtxView { ctx: &mut wasi.ctx, table: &mut wasi.table }
+    }
 }
 
 impl types::Host for PluginState {}

@@ -2,14 +2,16 @@
 //! granted capabilities or exports no hook), keeps one active plugin per district (swapped atomically:
 //! in-flight calls finish on the version they started with), and runs every hook call in a fresh store
 //! under the plugin's fuel, memory and output caps. A fault never fails the caller: the base result
-//! stands, the fault is recorded, and repeated faults open the circuit breaker.
+//! stands, the fault is recorded, and repeated faults open the circuit breaker. A plugin whose language
+//! runtime needs WASI (Python through componentize-py) gets an empty WASI 0.2 surface (`wasi.rs`).
 
 mod breaker;
 mod fault;
 mod host;
+mod wasi;
 
 pub use breaker::BreakerPolicy;
-pub use fault::{FaultRecord, PluginFault};
+pub use fault::{BreakerTrip, FaultRecord, PluginFault};
 pub use host::Grants;
 
 use crate::bindings::district_plugin::DistrictPlugin;
@@ -80,7 +82,7 @@ pub enum PluginError {
     Invalid(String),
     /// It imports something the host does not grant.
     #[error(
-        "imports what the host does not grant ({imports}); a plugin may import only clock, log, district-config and directory"
+        "imports what the host does not grant ({imports}); a plugin may import only clock, log, district-config and directory (and, for a language runtime, WASI 0.2 cli, clocks, filesystem, io, random and sockets, which the host grants empty: no files, no environment, no network)"
     )]
     Imports {
         /// The refused imports.
@@ -223,7 +225,19 @@ pub struct PluginHost {
     config: PluginHostConfig,
     active: RwLock<HashMap<String, Arc<Active>>>,
     faults: Mutex<VecDeque<FaultRecord>>,
+    unsaved: Mutex<Unsaved>,
 }
+
+/// Faults and breaker trips not yet written to the registry's database.
+#[derive(Debug, Default)]
+struct Unsaved {
+    faults: Vec<FaultRecord>,
+    trips: Vec<BreakerTrip>,
+    dropped: u64,
+}
+
+/// Most unsaved faults kept when nothing writes them down (a host without a registry); the oldest go.
+const UNSAVED_KEPT: usize = 10_000;
 
 impl std::fmt::Debug for PluginHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -242,6 +256,12 @@ const GRANTED: &[&str] = &[
     "minyi:casework/district-config@0.1.0",
     "minyi:casework/directory@0.1.0",
 ];
+
+/// Whether a plugin may import `name`: a granted Minyi capability, or an interface of the empty WASI
+/// surface.
+fn granted(name: &str) -> bool {
+    GRANTED.contains(&name) || wasi::granted(name)
+}
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
@@ -262,7 +282,16 @@ impl PluginHost {
         let engine = Engine::new(&wasm).map_err(PluginError::Engine)?;
         let mut linker = Linker::new(&engine);
         DistrictPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(PluginError::Engine)?;
-        Ok(Self { engine, linker, config, active: RwLock::new(HashMap::new()), faults: Mutex::new(VecDeque::new()) })
+        // Defined for every plugin, reachable only through the interfaces `check` lets a plugin import.
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(PluginError::Engine)?;
+        Ok(Self {
+            engine,
+            linker,
+            config,
+            active: RwLock::new(HashMap::new()),
+            faults: Mutex::new(VecDeque::new()),
+            unsaved: Mutex::new(Unsaved::default()),
+        })
     }
 
     /// The host's configuration.
@@ -310,7 +339,7 @@ impl PluginHost {
             .component_type()
             .imports(&self.engine)
             .map(|(name, _)| name.to_owned())
-            .filter(|name| !GRANTED.contains(&name.as_str()))
+            .filter(|name| !granted(name))
             .collect();
         if !refused.is_empty() {
             return Err(PluginError::Imports { imports: refused.join(", ") });
@@ -450,7 +479,7 @@ impl PluginHost {
         };
         let elapsed = started.elapsed();
         self.observe(&active, elapsed);
-        let log = std::mem::take(&mut store.data_mut().log);
+        let log = store.data_mut().take_log();
         if let Err(fault) = &outcome {
             self.record(&active, hook, case_id, fault.clone());
         }
@@ -482,14 +511,7 @@ impl PluginHost {
             &fault.to_string(),
             self.config.breaker,
         );
-        if let Some(reason) = opened {
-            tracing::error!(district, plugin = active.spec.name, "{reason}");
-        }
-        let mut faults = self.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if faults.len() >= FAULTS_KEPT {
-            faults.pop_front();
-        }
-        faults.push_back(FaultRecord {
+        let record = FaultRecord {
             district,
             plugin: active.spec.name.clone(),
             version: active.spec.version.clone(),
@@ -497,7 +519,53 @@ impl PluginHost {
             case_id: case_id.map(str::to_owned),
             at_ms: now_ms(),
             fault,
-        });
+        };
+        {
+            let mut unsaved = self.unsaved.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if unsaved.faults.len() >= UNSAVED_KEPT {
+                unsaved.faults.remove(0);
+                unsaved.dropped += 1;
+            }
+            unsaved.faults.push(record.clone());
+            if let Some(reason) = opened {
+                tracing::error!(district = record.district, plugin = active.spec.name, "{reason}");
+                unsaved.trips.push(BreakerTrip {
+                    district: record.district.clone(),
+                    name: active.spec.name.clone(),
+                    version: active.spec.version.clone(),
+                    sha256: active.compiled.sha256.clone(),
+                    reason,
+                });
+            }
+        }
+        let mut faults = self.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if faults.len() >= FAULTS_KEPT {
+            faults.pop_front();
+        }
+        faults.push_back(record);
+    }
+
+    /// The faults and breaker trips recorded since the last call, for the registry to write down with
+    /// their cases (and to disable a tripped version for every host).
+    pub fn take_unsaved(&self) -> (Vec<FaultRecord>, Vec<BreakerTrip>) {
+        let mut unsaved = self.unsaved.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if unsaved.dropped > 0 {
+            tracing::warn!(dropped = unsaved.dropped, "plugin faults dropped: nothing wrote them down in time");
+            unsaved.dropped = 0;
+        }
+        (std::mem::take(&mut unsaved.faults), std::mem::take(&mut unsaved.trips))
+    }
+
+    /// Puts back what [`PluginHost::take_unsaved`] gave when writing it down failed, ahead of newer ones.
+    pub fn return_unsaved(&self, mut faults: Vec<FaultRecord>, mut trips: Vec<BreakerTrip>) {
+        let mut unsaved = self.unsaved.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        faults.append(&mut unsaved.faults);
+        trips.append(&mut unsaved.trips);
+        let over = faults.len().saturating_sub(UNSAVED_KEPT);
+        faults.drain(..over);
+        unsaved.dropped += over as u64;
+        unsaved.faults = faults;
+        unsaved.trips = trips;
     }
 
     /// Instantiates the district's plugin in a fresh store and drops it, calling nothing: the per-call
@@ -516,6 +584,7 @@ impl PluginHost {
             grants: Arc::clone(&active.grants),
             plugin: active.spec.name.clone(),
             log: Vec::new(),
+            wasi: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

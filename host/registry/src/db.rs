@@ -1,0 +1,353 @@
+//! The two databases the registry runs on — SQLite (the embedded default) and PostgreSQL (several hosts
+//! on one database) — behind one small interface: SQL written once with `$1` placeholders, rows of
+//! plain values, and transactions that serialise changes to one district.
+
+use crate::RegistryError;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// A parameter or a column value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Blob(v.to_vec())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// The parameters of one statement.
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::db::Value::from($v)),*][..] };
+}
+pub(crate) use params;
+
+/// One result row.
+#[derive(Debug)]
+pub(crate) struct Row(Vec<Value>);
+
+impl Row {
+    fn at(&self, i: usize) -> Result<&Value, RegistryError> {
+        self.0.get(i).ok_or_else(|| RegistryError::Db(format!("column {i} missing from the row")))
+    }
+
+    /// Column `i` as text (NULL refused).
+    pub(crate) fn text(&self, i: usize) -> Result<String, RegistryError> {
+        self.opt_text(i)?.ok_or_else(|| RegistryError::Db(format!("column {i} is NULL")))
+    }
+
+    /// Column `i` as text or NULL.
+    pub(crate) fn opt_text(&self, i: usize) -> Result<Option<String>, RegistryError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            other => Err(RegistryError::Db(format!("column {i}: expected text, found {other:?}"))),
+        }
+    }
+
+    /// Column `i` as an integer.
+    pub(crate) fn int(&self, i: usize) -> Result<i64, RegistryError> {
+        match self.at(i)? {
+            Value::Int(n) => Ok(*n),
+            other => Err(RegistryError::Db(format!("column {i}: expected an integer, found {other:?}"))),
+        }
+    }
+
+    /// Column `i` as bytes.
+    pub(crate) fn blob(&self, i: usize) -> Result<Vec<u8>, RegistryError> {
+        match self.at(i)? {
+            Value::Blob(b) => Ok(b.clone()),
+            other => Err(RegistryError::Db(format!("column {i}: expected bytes, found {other:?}"))),
+        }
+    }
+}
+
+/// What a statement runs on: a connection, or a transaction of one.
+pub(crate) trait Conn {
+    /// Runs a statement; the rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError>;
+    /// Runs a query; its rows.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError>;
+    /// Serialises this transaction with every other one that changes `district` (PostgreSQL: an
+    /// advisory lock until commit; SQLite: the write lock an immediate transaction already holds).
+    fn lock_district(&mut self, district: &str) -> Result<(), RegistryError>;
+
+    /// The first row, if any.
+    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, RegistryError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+/// Which database, and the connection to it.
+pub(crate) enum Db {
+    /// An SQLite file.
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// A PostgreSQL server.
+    Postgres(Mutex<postgres::Client>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Db::Sqlite(_) => "Db::Sqlite",
+            Db::Postgres(_) => "Db::Postgres",
+        })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Db {
+    /// Opens an SQLite file (creating it), with WAL so several processes can share it.
+    pub(crate) fn sqlite(path: &std::path::Path, schema: &str) -> Result<Db, RegistryError> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.execute_batch(schema)?;
+        Ok(Db::Sqlite(Mutex::new(conn)))
+    }
+
+    /// Connects to a PostgreSQL server (`postgres://user@host:port/db` or `host=… user=…`) and
+    /// creates the schema when new.
+    pub(crate) fn postgres(url: &str, schema: &str) -> Result<Db, RegistryError> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+        // Several hosts may start at once: one creates the schema, the others wait for it.
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock(7345)", &[])?;
+        tx.batch_execute(schema)?;
+        tx.commit()?;
+        Ok(Db::Postgres(Mutex::new(client)))
+    }
+
+    /// Runs `f` on the connection, each statement committed on its own.
+    pub(crate) fn run<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, RegistryError>) -> Result<T, RegistryError> {
+        match self {
+            Db::Sqlite(c) => f(&mut SqliteConn(&lock(c))),
+            Db::Postgres(c) => f(&mut *lock(c)),
+        }
+    }
+
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub(crate) fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, RegistryError>,
+    ) -> Result<T, RegistryError> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut conn = lock(c);
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let out = f(&mut SqliteConn(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Db::Postgres(c) => {
+                let mut client = lock(c);
+                let mut tx = client.transaction()?;
+                let out = f(&mut tx)?;
+                tx.commit()?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// `$1` placeholders as SQLite's `?1`.
+fn sqlite_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn sqlite_params(params: &[Value]) -> Vec<rusqlite::types::Value> {
+    params
+        .iter()
+        .map(|v| match v {
+            Value::Null => rusqlite::types::Value::Null,
+            Value::Int(n) => rusqlite::types::Value::Integer(*n),
+            Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+            Value::Blob(b) => rusqlite::types::Value::Blob(b.clone()),
+        })
+        .collect()
+}
+
+/// An SQLite connection, or a transaction of one (which derefs to its connection).
+struct SqliteConn<'a>(&'a rusqlite::Connection);
+
+impl Conn for SqliteConn<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+        let n = self.0.execute(&sqlite_sql(sql), rusqlite::params_from_iter(sqlite_params(params)))?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+        let mut stmt = self.0.prepare_cached(&sqlite_sql(sql))?;
+        let width = stmt.column_count();
+        let rows = stmt.query_map(rusqlite::params_from_iter(sqlite_params(params)), |r| {
+            let mut row = Vec::with_capacity(width);
+            for i in 0..width {
+                row.push(match r.get::<_, rusqlite::types::Value>(i)? {
+                    rusqlite::types::Value::Null => Value::Null,
+                    rusqlite::types::Value::Integer(n) => Value::Int(n),
+                    rusqlite::types::Value::Real(x) => Value::Text(x.to_string()),
+                    rusqlite::types::Value::Text(s) => Value::Text(s),
+                    rusqlite::types::Value::Blob(b) => Value::Blob(b),
+                });
+            }
+            Ok(Row(row))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn lock_district(&mut self, _district: &str) -> Result<(), RegistryError> {
+        Ok(())
+    }
+}
+
+/// NULL for a parameter of any type.
+#[derive(Debug)]
+struct PgNull;
+
+impl postgres::types::ToSql for PgNull {
+    fn to_sql(
+        &self,
+        _: &postgres::types::Type,
+        _: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(postgres::types::IsNull::Yes)
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+fn pg_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
+    params
+        .iter()
+        .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
+            match v {
+                Value::Null => Box::new(PgNull),
+                Value::Int(n) => Box::new(*n),
+                Value::Text(s) => Box::new(s.clone()),
+                Value::Blob(b) => Box::new(b.clone()),
+            }
+        })
+        .collect()
+}
+
+fn pg_row(row: &postgres::Row) -> Result<Row, RegistryError> {
+    use postgres::types::Type;
+    let mut out = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let ty = column.type_();
+        let value = if *ty == Type::INT8 {
+            row.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::Int)
+        } else if *ty == Type::INT4 {
+            row.try_get::<_, Option<i32>>(i)?.map_or(Value::Null, |n| Value::Int(n.into()))
+        } else if *ty == Type::BYTEA {
+            row.try_get::<_, Option<Vec<u8>>>(i)?.map_or(Value::Null, Value::Blob)
+        } else {
+            row.try_get::<_, Option<String>>(i)?.map_or(Value::Null, Value::Text)
+        };
+        out.push(value);
+    }
+    Ok(Row(out))
+}
+
+fn pg_execute(c: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+    let owned = pg_params(params);
+    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
+    Ok(c.execute(sql, &refs)?)
+}
+
+fn pg_query(c: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+    let owned = pg_params(params);
+    let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
+    c.query(sql, &refs)?.iter().map(pg_row).collect()
+}
+
+impl Conn for postgres::Client {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+        pg_execute(self, sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+        pg_query(self, sql, params)
+    }
+
+    fn lock_district(&mut self, _district: &str) -> Result<(), RegistryError> {
+        // Outside a transaction a lock would be released at once: nothing to serialise.
+        Ok(())
+    }
+}
+
+impl Conn for postgres::Transaction<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+        pg_execute(self, sql, params)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+        pg_query(self, sql, params)
+    }
+
+    fn lock_district(&mut self, district: &str) -> Result<(), RegistryError> {
+        pg_execute(self, "SELECT pg_advisory_xact_lock(hashtext($1))", params![district]).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_become_sqlite_ones() {
+        assert_eq!(super::sqlite_sql("a = $1 AND b = $12, '$x'"), "a = ?1 AND b = ?12, '$x'");
+    }
+}
