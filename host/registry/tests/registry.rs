@@ -322,7 +322,14 @@ fn two_hosts_on_one_database_and_the_precompiled_cache(backend: Backend) {
 fn faults_and_breaker_trips_are_written_down_for_every_host(backend: Backend) {
     let Some(w) = world(backend) else { return };
     let bytes = plugin("hostile");
-    let mut m = manifest("hostile", "1.0.0", "110108", &[Hook::Validation, Hook::Routing, Hook::Scoring], bytes, "");
+    let mut m = manifest(
+        "hostile",
+        "1.0.0",
+        "110108",
+        &[Hook::Validation, Hook::Routing, Hook::Scoring],
+        bytes,
+        &w.haidian_key,
+    );
     m.config.insert("mode".into(), "trap".into());
     signing::sign(&mut m, &w.haidian_key).expect("signs");
     w.registry.upload(&w.haidian, &m, bytes, &w.host).expect("uploads");
