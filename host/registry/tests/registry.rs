@@ -89,9 +89,8 @@ fn fresh_postgres_db(server: &str) -> String {
     let name =
         format!("minyi_registry_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("the test PostgreSQL server answers");
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
-        .expect("creates a database");
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drops a stale database");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("creates a database");
     let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
     format!("{base}/{name}")
 }
