@@ -105,6 +105,9 @@ fn hooks_are_found_and_foreign_imports_refused() {
         other => panic!("expected the imports to be refused, got {other:?}"),
     }
     assert!(matches!(h.compile(b"not wasm"), Err(PluginError::Invalid(_))));
+    // A plugin compiled by another host (another engine) is refused, not run.
+    let elsewhere = host().compile(plugin("haidian_building")).expect("compiles");
+    assert!(matches!(h.activate(elsewhere, spec("haidian-building", "110108", &[])), Err(PluginError::Invalid(_))));
 }
 
 mod chaoyang_heating {

@@ -85,6 +85,15 @@ fn main() {
     let (i50, i99) = percentiles(time(&|| {
         host.instantiate("110105").expect("loaded").expect("instantiates");
     }));
+    // Side by side: the same plugin on a host that gives each slot's memory back at once.
+    let unbatched =
+        PluginHost::new(PluginHostConfig { decommit_batch: 1, ..PluginHostConfig::default() }).expect("plugin host");
+    let compiled = unbatched.compile(plugin("hostile")).expect("compiles");
+    unbatched.activate(compiled, spec("hostile", "110105", "1", "behave")).expect("activates");
+    let (u50, u99) = percentiles(time(&|| {
+        unbatched.instantiate("110105").expect("loaded").expect("instantiates");
+    }));
+    drop(unbatched);
     let f = form();
     let base = decision();
     let (h50, h99) = percentiles(time(&|| {
@@ -129,6 +138,8 @@ fn main() {
     println!("\nplugins, {n} calls each");
     println!("{:<44} {:>9} {:>9}", "", "p50 µs", "p99 µs");
     println!("{:<44} {i50:>9.2} {i99:>9.2}", "instantiate from the pre-instantiated plugin");
+    println!("{:<44} {u50:>9.2} {u99:>9.2}", "  the same, decommits not batched");
+    println!("{:<44} {:>9.2}", "  batched / not batched, p50", i50 / u50);
     println!("{:<44} {h50:>9.2} {h99:>9.2}", "no-op routing hook (instantiate + call)");
     println!("{:<44} {none50:>9.2}", "district without a plugin (lookup only)");
     println!("hot swap: {swaps} swaps in {swap_ms} ms under 2 callers: {ok} calls, {failed} failed");
@@ -136,6 +147,8 @@ fn main() {
         let rows = serde_json::json!([
             {"name": "plugin/instantiate_p50", "value": i50, "unit": "us"},
             {"name": "plugin/instantiate_p99", "value": i99, "unit": "us"},
+            {"name": "plugin/instantiate_unbatched_p50", "value": u50, "unit": "us"},
+            {"name": "plugin/instantiate_unbatched_p99", "value": u99, "unit": "us"},
             {"name": "plugin/noop_hook_p50", "value": h50, "unit": "us"},
             {"name": "plugin/noop_hook_p99", "value": h99, "unit": "us"},
             {"name": "plugin/no_plugin_p50", "value": none50, "unit": "us"},

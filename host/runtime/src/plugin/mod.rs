@@ -59,6 +59,10 @@ pub struct PluginHostConfig {
     pub max_instances: u32,
     /// The circuit breaker.
     pub breaker: BreakerPolicy,
+    /// Instance slots whose memory is given back to the kernel in one batch (1: each at once). A
+    /// fresh instance per call frees a slot per call; batching takes the `madvise` off most calls
+    /// (measured in `benches/plugins.rs`: instantiate p50 7.7 → 3.7 µs, p99 13.7 → 8.6 µs at 16).
+    pub decommit_batch: usize,
 }
 
 impl Default for PluginHostConfig {
@@ -67,6 +71,7 @@ impl Default for PluginHostConfig {
             max_limits: PluginLimits { fuel: 2_000_000_000, memory_bytes: 256 << 20, output_bytes: 4 << 20 },
             max_instances: 64,
             breaker: BreakerPolicy::default(),
+            decommit_batch: 16,
         }
     }
 }
@@ -276,7 +281,8 @@ impl PluginHost {
             .total_core_instances(config.max_instances)
             .total_memories(config.max_instances)
             .total_tables(config.max_instances)
-            .max_memory_size(config.max_limits.memory_bytes);
+            .max_memory_size(config.max_limits.memory_bytes)
+            .decommit_batch_size(config.decommit_batch.max(1));
         let mut wasm = Config::new();
         wasm.consume_fuel(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm).map_err(PluginError::Engine)?;
@@ -362,6 +368,9 @@ impl PluginHost {
     /// Makes `compiled` the district's active plugin, atomically: calls already running finish on the
     /// version they started with, the next call uses this one. The breaker starts closed.
     pub fn activate(&self, compiled: CompiledPlugin, spec: PluginSpec) -> Result<(), PluginError> {
+        if !Engine::same(compiled.pre.component().engine(), &self.engine) {
+            return Err(PluginError::Invalid("compiled by another plugin host: compile it on this one".into()));
+        }
         let max = self.config.max_limits;
         for (what, requested, allowed) in [
             ("fuel", spec.limits.fuel, max.fuel),
