@@ -81,9 +81,12 @@ async fn component_bytes(State(state): State<AppState>, Path(file): Path<String>
 #[derive(Deserialize)]
 struct ValidateQuery {
     now: Option<String>,
+    /// The case number, when the caller has stored the case: a plugin fault is stored with it.
+    case: Option<String>,
 }
 
-/// `POST /api/validate`: a case-form document in, a validation-result document out (the authoritative check).
+/// `POST /api/validate[?case=ID]`: a case-form document in, a validation-result document out (the
+/// authoritative check).
 async fn validate(
     State(state): State<AppState>,
     Query(q): Query<ValidateQuery>,
@@ -95,7 +98,7 @@ async fn validate(
     let json = tokio::task::spawn_blocking(move || {
         let json = runtime.validate_json(&body, &now)?;
         Ok::<_, minyi_runtime::CallError>(match plugins {
-            Some(p) => crate::plugins_http::apply_validation(&p, json),
+            Some(p) => crate::plugins_http::apply_validation(&p, q.case.as_deref(), json),
             None => json,
         })
     })
@@ -109,9 +112,11 @@ struct RouteQuery {
     /// Earlier demands of the same reporter or address.
     #[serde(default)]
     repeat: u32,
+    /// The case number, when the caller has stored the case: a plugin fault is stored with it.
+    case: Option<String>,
 }
 
-/// `POST /api/route?repeat=N`: a case-form document in, a routing-decision document out (explanation included).
+/// `POST /api/route?repeat=N[&case=ID]`: a case-form document in, a routing-decision document out (explanation included).
 async fn route(State(state): State<AppState>, Query(q): Query<RouteQuery>, body: String) -> Result<Response, AppError> {
     let rules = state.rules.clone().ok_or_else(|| {
         AppError::Unavailable("this server has no rule set: start it with `minyi serve --rules FILE`".into())
@@ -120,7 +125,7 @@ async fn route(State(state): State<AppState>, Query(q): Query<RouteQuery>, body:
     let json = tokio::task::spawn_blocking(move || {
         let json = rules.route_json(&body, CaseContext { repeat_count: q.repeat })?;
         Ok::<_, minyi_runtime::CallError>(match plugins {
-            Some(p) => crate::plugins_http::apply_routing(&p, &body, json),
+            Some(p) => crate::plugins_http::apply_routing(&p, q.case.as_deref(), &body, json),
             None => json,
         })
     })

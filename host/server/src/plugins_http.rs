@@ -264,8 +264,8 @@ fn plugin_note<T>(p: &Plugins, district: &str, out: &HookOutcome<T>) -> Value {
 }
 
 /// Adds the district plugin's extra issues to a validation result (a valid form only; a plugin fault
-/// leaves the base result and is reported under `plugin`).
-pub fn apply_validation(p: &Plugins, result_json: String) -> String {
+/// leaves the base result, is reported under `plugin` and is stored with `case_id`).
+pub fn apply_validation(p: &Plugins, case_id: Option<&str>, result_json: String) -> String {
     let Ok(mut result) = serde_json::from_str::<Value>(&result_json) else { return result_json };
     if result["valid"] != true {
         return result_json;
@@ -276,7 +276,7 @@ pub fn apply_validation(p: &Plugins, result_json: String) -> String {
     if p.host.status(&form.district).is_none_or(|s| !s.hooks.contains(&"validation")) {
         return result_json;
     }
-    let out = p.host.extra_issues(&form.district, None, &convert::case_form(&form));
+    let out = p.host.extra_issues(&form.district, case_id, &convert::case_form(&form));
     let extra: Vec<minyi_model::Issue> = out.value.iter().map(convert::issue_to_model).collect();
     if extra.iter().any(|i| i.severity == minyi_model::Severity::Error) {
         result["valid"] = json!(false);
@@ -288,15 +288,15 @@ pub fn apply_validation(p: &Plugins, result_json: String) -> String {
     serde_json::to_string(&result).unwrap_or(result_json)
 }
 
-/// Lets the district plugin amend a routing decision (a fault leaves the base decision, reported under
-/// `plugin`).
-pub fn apply_routing(p: &Plugins, form_json: &str, decision_json: String) -> String {
+/// Lets the district plugin amend a routing decision (a fault leaves the base decision, is reported
+/// under `plugin` and is stored with `case_id`).
+pub fn apply_routing(p: &Plugins, case_id: Option<&str>, form_json: &str, decision_json: String) -> String {
     let Ok(form) = serde_json::from_str::<minyi_model::CaseForm>(form_json) else { return decision_json };
     if p.host.status(&form.district).is_none_or(|s| !s.hooks.contains(&"routing")) {
         return decision_json;
     }
     let Ok(base) = serde_json::from_str::<minyi_model::RoutingDecision>(&decision_json) else { return decision_json };
-    let out = p.host.amend_route(&form.district, None, &convert::case_form(&form), convert::decision_to_wit(&base));
+    let out = p.host.amend_route(&form.district, case_id, &convert::case_form(&form), convert::decision_to_wit(&base));
     let Ok(mut decision) = serde_json::to_value(convert::decision_to_model(&out.value)) else { return decision_json };
     decision["plugin"] = plugin_note(p, &form.district, &out);
     serde_json::to_string(&decision).unwrap_or(decision_json)

@@ -191,3 +191,43 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
     );
     assert!(text.contains(r#"minyi_plugin_call_duration_seconds_bucket{district="110108",plugin="haidian-building",version="1.0.0",le="+Inf"} 1"#), "{text}");
 }
+
+#[tokio::test]
+async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
+    let registry = &plugins.registry;
+    let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
+    let token = registry.create_admin(Some(&city), Some("110101")).expect("token");
+    let (key, public) = signing::generate().expect("key");
+    registry.trust_key(&city, "110101", &public).expect("trust");
+    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
+    let state = AppState { runtime, web_dir: dir.path().to_owned(), rules: None, plugins: Some(Arc::clone(&plugins)) };
+
+    // A plugin that traps in every hook, uploaded and activated through the API.
+    let bytes = plugin("hostile");
+    let mut manifest =
+        signed("hostile", "1.0.0", "110101", &[Hook::Validation, Hook::Routing, Hook::Scoring], bytes, &key);
+    manifest.config.insert("mode".into(), "trap".into());
+    signing::sign(&mut manifest, &key).expect("signs");
+    let body = json!({ "manifest": manifest, "component_hex": hex::encode(bytes) });
+    let (status, v) = send(&state, "POST", "/api/admin/plugins", Some(&token), body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let activate = json!({"name": "hostile", "version": "1.0.0"}).to_string();
+    let (status, v) = send(&state, "POST", "/api/admin/plugins/110101/activate", Some(&token), activate).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    let form = json!({"district":"110101","street":"110101001","channel":"web","kind":"complaint","category":"urban.sanitation.garbage",
+        "title":"垃圾没人清运","description":"小区垃圾三天没人清运","address":"东城区东华门街道","reporter":{"phone":"138 0013 8000"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"});
+    let (status, r) = send(&state, "POST", "/api/validate?case=BJ-20261129-000042", None, form.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!((r["valid"].as_bool(), r["plugin"]["fault"]["kind"].as_str()), (Some(true), Some("trap")), "{r}");
+
+    // The admin sees the fault with its case, from the database (every node writes there).
+    let (status, v) = send(&state, "GET", "/api/admin/plugins/110101", Some(&token), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["faults"][0]["case_id"], "BJ-20261129-000042", "{v}");
+    assert_eq!((v["faults"][0]["kind"].as_str(), v["faults"][0]["hook"].as_str()), (Some("trap"), Some("validation")));
+    let city_view = registry.case_faults(&city, "BJ-20261129-000042").expect("the case's faults");
+    assert_eq!(city_view.len(), 1);
+}
