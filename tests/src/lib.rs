@@ -1,5 +1,6 @@
 //! Helpers for the end-to-end tests: a small WebDriver client for headless Chromium over ChromeDriver,
-//! and a deterministic generator of varied case forms.
+//! a deterministic generator of varied case forms, and fresh databases on the test PostgreSQL server.
 
 pub mod forms;
+pub mod postgres;
 pub mod webdriver;

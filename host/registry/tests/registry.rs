@@ -70,31 +70,6 @@ enum Backend {
     Postgres,
 }
 
-/// The test PostgreSQL server, or `None` (with a note) outside `cargo xtask test`; under CI a missing
-/// server fails the test.
-fn postgres_server() -> Option<String> {
-    match std::env::var("MINYI_TEST_PG") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("MINYI_TEST_PG is not set: run `cargo xtask test`"),
-        Err(_) => {
-            eprintln!("skipped: no PostgreSQL (MINYI_TEST_PG unset; `cargo xtask test` starts one)");
-            None
-        }
-    }
-}
-
-/// A fresh, empty database on the test server; its URL.
-fn fresh_postgres_db(server: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name =
-        format!("minyi_registry_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("the test PostgreSQL server answers");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drops a stale database");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("creates a database");
-    let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
-    format!("{base}/{name}")
-}
-
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -131,7 +106,7 @@ fn world(backend: Backend) -> Option<World> {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = match backend {
         Backend::Sqlite => dir.path().join("registry.db").to_string_lossy().into_owned(),
-        Backend::Postgres => fresh_postgres_db(&postgres_server()?),
+        Backend::Postgres => minyi_tests::postgres::fresh_database(&minyi_tests::postgres::server()?, "minyi_registry"),
     };
     let registry = Registry::open_url(&db).expect("opens");
     assert_eq!(

@@ -8,27 +8,6 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The test PostgreSQL server; `None` (with a note) outside `cargo xtask test`, a failure under CI.
-fn postgres_server() -> Option<String> {
-    match std::env::var("MINYI_TEST_PG") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("MINYI_TEST_PG is not set: run `cargo xtask test`"),
-        Err(_) => {
-            eprintln!("skipped: no PostgreSQL (MINYI_TEST_PG unset; `cargo xtask test` starts one)");
-            None
-        }
-    }
-}
-
-fn fresh_database(server: &str) -> String {
-    let name = format!("minyi_nodes_{}", std::process::id());
-    let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("the test PostgreSQL server answers");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drops a stale database");
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("creates a database");
-    let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
-    format!("{base}/{name}")
-}
-
 /// `minyi plugin …` on the database; stdout as JSON.
 fn plugin_cli(db: &str, token: Option<&str>, args: &[&str]) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
@@ -128,8 +107,8 @@ fn until(node: &Node, want: impl Fn(&[String]) -> bool) -> Duration {
 
 #[test]
 fn two_servers_on_one_postgresql_run_the_same_version() {
-    let Some(server) = postgres_server() else { return };
-    let db = fresh_database(&server);
+    let Some(server) = minyi_tests::postgres::server() else { return };
+    let db = minyi_tests::postgres::fresh_database(&server, "minyi_nodes");
     let dir = tempfile::tempdir().expect("temp dir");
     let component = minyi_artifacts::PLUGIN_DONGCHENG_FOOD_PY;
 

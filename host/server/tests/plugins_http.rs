@@ -45,18 +45,30 @@ async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>, bo
     (status, value)
 }
 
-#[tokio::test]
-async fn plugins_amend_the_api_and_admins_manage_them() {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// A registry in `dir` with its city admin.
+fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, minyi_registry::Admin) {
     let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
     let registry = &plugins.registry;
     let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
-    let chaoyang_token = registry.create_admin(Some(&city), Some("110105")).expect("token");
-    let haidian_token = registry.create_admin(Some(&city), Some("110108")).expect("token");
-    let (chaoyang_key, chaoyang_public) = signing::generate().expect("key");
-    let (haidian_key, haidian_public) = signing::generate().expect("key");
-    registry.trust_key(&city, "110105", &chaoyang_public).expect("trust");
-    registry.trust_key(&city, "110108", &haidian_public).expect("trust");
+    (plugins, city)
+}
+
+/// A district admin's token and a signing key the city trusts for that district.
+fn district_admin(plugins: &Plugins, city: &minyi_registry::Admin, district: &str) -> (String, String) {
+    let registry = &plugins.registry;
+    let token = registry.create_admin(Some(city), Some(district)).expect("token");
+    let (key, public) = signing::generate().expect("key");
+    registry.trust_key(city, district, &public).expect("trust");
+    (token, key)
+}
+
+#[tokio::test]
+async fn plugins_amend_the_api_and_admins_manage_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (plugins, city) = registry(&dir);
+    let (chaoyang_token, chaoyang_key) = district_admin(&plugins, &city, "110105");
+    let (haidian_token, haidian_key) = district_admin(&plugins, &city, "110108");
+    let registry = &plugins.registry;
 
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
     let rules = runtime
@@ -195,12 +207,8 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
 #[tokio::test]
 async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
-    let registry = &plugins.registry;
-    let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
-    let token = registry.create_admin(Some(&city), Some("110101")).expect("token");
-    let (key, public) = signing::generate().expect("key");
-    registry.trust_key(&city, "110101", &public).expect("trust");
+    let (plugins, city) = registry(&dir);
+    let (token, key) = district_admin(&plugins, &city, "110101");
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
     let state = AppState { runtime, web_dir: dir.path().to_owned(), rules: None, plugins: Some(Arc::clone(&plugins)) };
 
@@ -228,6 +236,6 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["faults"][0]["case_id"], "BJ-20261129-000042", "{v}");
     assert_eq!((v["faults"][0]["kind"].as_str(), v["faults"][0]["hook"].as_str()), (Some("trap"), Some("validation")));
-    let city_view = registry.case_faults(&city, "BJ-20261129-000042").expect("the case's faults");
+    let city_view = plugins.registry.case_faults(&city, "BJ-20261129-000042").expect("the case's faults");
     assert_eq!(city_view.len(), 1);
 }
