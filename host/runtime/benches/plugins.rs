@@ -1,5 +1,6 @@
-//! District plugins: instantiating a plugin from its pre-instantiated form (p50/p99), what a no-op hook
-//! adds to one case, and a hot swap under a steady load with the number of failed calls. Writes
+//! District plugins: instantiating a plugin from its pre-instantiated form (p50/p99, with and without
+//! batched decommits), what a no-op hook adds to one case, a validation hook in Rust vs in Python, and a
+//! hot swap under a steady load with the number of failed calls. Writes
 //! `target/bench/plugins.json`.
 //!
 //! `cargo bench --bench plugins` (or `cargo xtask bench`) measures; without `--bench` it is a quick smoke run.
@@ -105,6 +106,33 @@ fn main() {
         assert!(!out.applied);
     }));
 
+    // A validation hook in Rust (海淀 building number) and one in Python (东城 shop name, componentize-py),
+    // each on a form its rule refuses, side by side.
+    let mut food = form();
+    food.district = "110101".into();
+    food.category = Some("market.food.restaurants".into());
+    let mut property = form();
+    property.district = "110108".into();
+    property.category = Some("housing.property.service".into());
+    let rust = host.compile(plugin("haidian_building")).expect("compiles");
+    host.activate(rust, spec("haidian-building", "110108", "1", "")).expect("activates");
+    let python = host.compile(plugin("dongcheng_food_py")).expect("compiles");
+    host.activate(python, spec("dongcheng-food", "110101", "1", "")).expect("activates");
+    let hook_n = if measuring { 500 } else { 5 };
+    let time_hook = |district: &str, f: &wit::CaseForm| {
+        let us: Vec<f64> = (0..hook_n)
+            .map(|_| {
+                let t = Instant::now();
+                let out = host.extra_issues(district, None, f);
+                assert!(out.fault.is_none() && out.value.len() == 1, "{out:?}");
+                t.elapsed().as_secs_f64() * 1e6
+            })
+            .collect();
+        percentiles(us)
+    };
+    let (r50, r99) = time_hook("110108", &property);
+    let (p50, p99) = time_hook("110101", &food);
+
     // Hot swap under a steady load: two threads call the routing hook while the main thread swaps
     // versions back and forth every millisecond.
     let heating = host.compile(plugin("chaoyang_heating")).expect("compiles");
@@ -142,6 +170,9 @@ fn main() {
     println!("{:<44} {:>9.2}", "  batched / not batched, p50", i50 / u50);
     println!("{:<44} {h50:>9.2} {h99:>9.2}", "no-op routing hook (instantiate + call)");
     println!("{:<44} {none50:>9.2}", "district without a plugin (lookup only)");
+    println!("{:<44} {r50:>9.2} {r99:>9.2}", format!("validation hook in Rust ({hook_n} calls)"));
+    println!("{:<44} {p50:>9.2} {p99:>9.2}", "validation hook in Python, componentize-py");
+    println!("{:<44} {:>9.1}", "  Python / Rust, p50", p50 / r50);
     println!("hot swap: {swaps} swaps in {swap_ms} ms under 2 callers: {ok} calls, {failed} failed");
     if measuring {
         let rows = serde_json::json!([
@@ -152,6 +183,9 @@ fn main() {
             {"name": "plugin/noop_hook_p50", "value": h50, "unit": "us"},
             {"name": "plugin/noop_hook_p99", "value": h99, "unit": "us"},
             {"name": "plugin/no_plugin_p50", "value": none50, "unit": "us"},
+            {"name": "plugin/rust_validation_hook_p50", "value": r50, "unit": "us"},
+            {"name": "plugin/python_validation_hook_p50", "value": p50, "unit": "us"},
+            {"name": "plugin/python_validation_hook_p99", "value": p99, "unit": "us"},
             {"name": "plugin/hot_swaps", "value": swaps as f64, "unit": "count"},
             {"name": "plugin/hot_swap_calls", "value": ok as f64, "unit": "count"},
             {"name": "plugin/hot_swap_failed_calls", "value": failed as f64, "unit": "count"},
