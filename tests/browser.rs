@@ -24,7 +24,7 @@ fn web_dir() -> PathBuf {
 fn phone_field_is_validated_in_the_browser_by_the_same_component_bytes() {
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("components load"));
     let host_sha = runtime.component("validator").expect("loaded").sha256.clone();
-    let state = AppState { runtime, web_dir: web_dir(), rules: None, plugins: None };
+    let state = AppState { runtime, web_dir: web_dir(), rules: None, plugins: None, cases: None };
 
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");

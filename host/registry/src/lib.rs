@@ -4,7 +4,6 @@
 //! active versions. District admins act only on their own district.
 #![deny(missing_docs)]
 
-mod db;
 pub mod manifest;
 pub mod signing;
 mod store;
@@ -41,15 +40,9 @@ pub enum RegistryError {
     Conflict(String),
 }
 
-impl From<rusqlite::Error> for RegistryError {
-    fn from(e: rusqlite::Error) -> Self {
-        RegistryError::Db(format!("sqlite: {e}"))
-    }
-}
-
-impl From<postgres::Error> for RegistryError {
-    fn from(e: postgres::Error) -> Self {
-        RegistryError::Db(format!("postgresql: {e}"))
+impl From<minyi_db::DbError> for RegistryError {
+    fn from(e: minyi_db::DbError) -> Self {
+        RegistryError::Db(e.0)
     }
 }
 

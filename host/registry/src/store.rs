@@ -2,9 +2,9 @@
 //! their manifests, the active version per district (with a generation that bumps on every change),
 //! the history that rollback replays, and the precompiled cache.
 
-use crate::db::{Conn, Db, params};
 use crate::manifest::Manifest;
 use crate::{RegistryError, signing};
+use minyi_db::{Conn, Db, params};
 use minyi_runtime::plugin::{BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginSpec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -94,7 +94,8 @@ pub struct Admin {
 }
 
 impl Admin {
-    fn may_act_on(&self, district: &str) -> Result<(), RegistryError> {
+    /// Whether this admin may act on `district`: a city admin on any, a district admin on their own.
+    pub fn may_act_on(&self, district: &str) -> Result<(), RegistryError> {
         match &self.district {
             None => Ok(()),
             Some(own) if own == district => Ok(()),
@@ -181,33 +182,24 @@ fn token_hash(token: &str) -> String {
 impl Registry {
     /// Opens (creating when new) the registry in the SQLite file at `path`: the embedded default.
     pub fn open(path: &Path) -> Result<Registry, RegistryError> {
-        let schema = SCHEMA.replace("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("{bytes}", "BLOB");
-        Ok(Registry { db: Db::sqlite(path, &schema)?, loaded: Mutex::new(HashMap::new()) })
+        Registry::open_url(&path.to_string_lossy())
     }
 
     /// Connects to the registry in a PostgreSQL database (`postgres://user@host:port/db`), creating
     /// the tables when new: several hosts on one database run the same versions.
     pub fn connect(url: &str) -> Result<Registry, RegistryError> {
-        let schema = SCHEMA.replace("{serial}", "BIGSERIAL PRIMARY KEY").replace("{bytes}", "BYTEA");
-        Ok(Registry { db: Db::postgres(url, &schema)?, loaded: Mutex::new(HashMap::new()) })
+        Registry::open_url(url)
     }
 
     /// [`Registry::connect`] for a `postgres://` or `postgresql://` URL, else [`Registry::open`] of
     /// the SQLite file at that path.
     pub fn open_url(db: &str) -> Result<Registry, RegistryError> {
-        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-            Registry::connect(db)
-        } else {
-            Registry::open(Path::new(db))
-        }
+        Ok(Registry { db: Db::open_url(db, SCHEMA)?, loaded: Mutex::new(HashMap::new()) })
     }
 
     /// Which database: `sqlite` or `postgresql`.
     pub fn backend(&self) -> &'static str {
-        match self.db {
-            Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgresql",
-        }
+        self.db.backend()
     }
 
     /// Creates an admin token. The first admin of a new registry (a city admin) needs no token; after
@@ -218,7 +210,7 @@ impl Registry {
         let token = format!("minyi_{}", hex::encode(raw));
         self.db.transaction(|tx| {
             // The first admin is created once, even by two hosts at the same moment.
-            tx.lock_district("")?;
+            tx.lock_key("")?;
             let existing = tx.query_opt("SELECT COUNT(*) FROM admins", &[])?.map_or(Ok(0), |r| r.int(0))?;
             match by {
                 Some(admin) => admin.city()?,
@@ -310,7 +302,7 @@ impl Registry {
         let manifest_json = serde_json::to_string(manifest).map_err(|e| RegistryError::Manifest(e.to_string()))?;
         let uploaded_at = now();
         self.db.transaction(|tx| {
-            tx.lock_district(&manifest.district)?;
+            tx.lock_key(&manifest.district)?;
             let exists = tx.query_opt(
                 "SELECT sha256 FROM versions WHERE district = $1 AND name = $2 AND version = $3",
                 params![&manifest.district, &manifest.name, &manifest.version],
@@ -367,7 +359,7 @@ impl Registry {
     pub fn activate(&self, admin: &Admin, district: &str, name: &str, version: &str) -> Result<(), RegistryError> {
         admin.may_act_on(district)?;
         self.db.transaction(|tx| {
-            tx.lock_district(district)?;
+            tx.lock_key(district)?;
             let found = tx.query_opt(
                 "SELECT sha256 FROM versions WHERE district = $1 AND name = $2 AND version = $3",
                 params![district, name, version],
@@ -393,7 +385,7 @@ impl Registry {
     pub fn rollback(&self, admin: &Admin, district: &str) -> Result<Option<(String, String)>, RegistryError> {
         admin.may_act_on(district)?;
         let back = self.db.transaction(|tx| {
-            tx.lock_district(district)?;
+            tx.lock_key(district)?;
             let mut stack: Vec<(String, String)> = Vec::new();
             let rows = tx.query(
                 "SELECT action, name, version FROM history
@@ -439,7 +431,7 @@ impl Registry {
     pub fn disable(&self, admin: &Admin, district: &str, reason: &str) -> Result<(), RegistryError> {
         admin.may_act_on(district)?;
         self.db.transaction(|tx| {
-            tx.lock_district(district)?;
+            tx.lock_key(district)?;
             let changed = tx.execute(
                 "UPDATE active SET disabled = $2, generation = generation + 1, changed_at = $3, changed_by = $4
                  WHERE district = $1",
@@ -467,7 +459,7 @@ impl Registry {
                  ORDER BY uploaded_at DESC, name, version DESC",
                 params![district],
             )?;
-            Ok((active, rows))
+            Ok::<_, RegistryError>((active, rows))
         })?;
         let active = match active {
             Some(r) => Some((r.text(0)?, r.text(1)?, r.opt_text(2)?)),
@@ -681,7 +673,7 @@ fn insert_fault(tx: &mut dyn Conn, f: &FaultRecord) -> Result<(), RegistryError>
 
 /// Disables the version whose breaker opened, if it is still the district's active, enabled one.
 fn disable_tripped(tx: &mut dyn Conn, trip: &BreakerTrip) -> Result<(), RegistryError> {
-    tx.lock_district(&trip.district)?;
+    tx.lock_key(&trip.district)?;
     let changed = tx.execute(
         "UPDATE active SET disabled = $4, generation = generation + 1, changed_at = $5, changed_by = $6
          WHERE district = $1 AND name = $2 AND version = $3 AND disabled IS NULL",
@@ -703,7 +695,7 @@ fn disable_tripped(tx: &mut dyn Conn, trip: &BreakerTrip) -> Result<(), Registry
     Ok(())
 }
 
-fn stored_fault(r: &crate::db::Row) -> Result<StoredFault, RegistryError> {
+fn stored_fault(r: &minyi_db::Row) -> Result<StoredFault, RegistryError> {
     Ok(StoredFault {
         district: r.text(0)?,
         plugin: r.text(1)?,

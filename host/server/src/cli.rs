@@ -1,5 +1,5 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
-//! `hotspots`, `assess`, `import-311` and `plugin`, all through the wasmtime runtime.
+//! `hotspots`, `assess`, `import-311`, `plugin` and `case`, all through the wasmtime runtime.
 
 use crate::{AppState, app};
 use anyhow::Context as _;
@@ -30,8 +30,8 @@ enum Command {
         /// The district's rule set (TOML) for `POST /api/route`; default: the shipped Beijing set when present.
         #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
         rules: Option<PathBuf>,
-        /// The plugin registry: an SQLite file (created when missing), or a `postgres://` URL, which
-        /// several servers share (each picks up a change within half a second).
+        /// The database — cases, and the plugin registry: an SQLite file (created when missing), or a
+        /// `postgres://` URL, which several servers share (each picks up a plugin change within half a second).
         #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db")]
         db: String,
     },
@@ -115,6 +115,17 @@ enum Command {
         #[command(subcommand)]
         command: crate::plugin_cli::PluginCommand,
     },
+    /// Stored cases: list, show one, export their events for `minyi score` (admins).
+    Case {
+        /// The database `minyi serve --db` stores in: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
+        /// The acting admin's token.
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: crate::case_cli::CaseCommand,
+    },
     /// Convert an NYC 311 CSV export to case events (JSON lines on standard output).
     #[command(name = "import-311")]
     Import311 {
@@ -175,6 +186,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import311 { csv } => crate::score_cli::import_311(&csv),
         Command::Plugin { db, token, command } => crate::plugin_cli::run(&db, token.as_deref(), command),
+        Command::Case { db, token, command } => crate::case_cli::run(&db, token.as_deref(), command),
     }
 }
 
@@ -216,7 +228,9 @@ fn serve(
     };
     let plugins = crate::plugins_http::Plugins::open(db)?;
     plugins.watch(std::time::Duration::from_millis(500));
-    let state = AppState { runtime, web_dir, rules, plugins: Some(plugins) };
+    let cases = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING).context("opening the case store")?;
+    tracing::info!(backend = cases.backend(), "case store open");
+    let state = AppState { runtime, web_dir, rules, plugins: Some(plugins), cases: Some(Arc::new(cases)) };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;

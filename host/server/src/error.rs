@@ -20,17 +20,36 @@ pub enum AppError {
     #[error("not found: {0}")]
     NotFound(String),
     /// The service is not set up for this request (e.g. no rule set loaded): 503.
-    #[error("{0}")]
-    Unavailable(String),
+    #[error("{message}")]
+    Unavailable {
+        /// Stable code (`rules.none`, `cases.none`).
+        code: &'static str,
+        /// What is missing and how to set it up.
+        message: String,
+    },
     /// A component failed (trap, fuel, memory): 500, with the typed reason.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// A blocking task failed to complete: 500.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The case store failed (503: the case is not stored) or has no such case (404).
+    #[error(transparent)]
+    Case(#[from] minyi_cases::CaseError),
     /// A plugin registry operation was refused: 400, 401, 403, 404 or 409 by its kind.
     #[error(transparent)]
     Registry(#[from] minyi_registry::RegistryError),
+}
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::BadRequest { code: "query.invalid".into(), message: e.body_text() }
+    }
+}
+
+/// Reads a JSON request body into `T`; a 400 `json.invalid` naming the field path when it does not fit.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, AppError> {
+    minyi_model::json::from_str(body).map_err(|message| AppError::BadRequest { code: "json.invalid".into(), message })
 }
 
 impl From<CallError> for AppError {
@@ -47,7 +66,16 @@ impl IntoResponse for AppError {
         let (status, code) = match &self {
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),
-            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "rules.none".to_owned()),
+            AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, (*code).to_owned()),
+            AppError::Case(e) => {
+                use minyi_cases::CaseError as C;
+                let status = match e {
+                    C::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    C::NotFound(_) => StatusCode::NOT_FOUND,
+                    C::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                (status, e.code().to_owned())
+            }
             AppError::Runtime(_) => (StatusCode::INTERNAL_SERVER_ERROR, "component.failed".to_owned()),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal".to_owned()),
             AppError::Registry(e) => {

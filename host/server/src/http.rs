@@ -3,6 +3,7 @@
 
 use crate::AppError;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub rules: Option<Arc<CompiledRules<'static>>>,
     /// District plugins: the registry and the host running its active versions (`minyi serve --db FILE`).
     pub plugins: Option<Arc<crate::plugins_http::Plugins>>,
+    /// Where cases are stored on receipt (`minyi serve --db FILE`, the same database).
+    pub cases: Option<Arc<minyi_cases::CaseStore>>,
 }
 
 /// The service's routes.
@@ -38,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/route", post(route))
         .route("/components/{file}", get(component_bytes))
         .merge(crate::plugins_http::routes())
+        .merge(crate::cases_http::routes())
         .fallback_service(web)
         .with_state(state)
 }
@@ -89,9 +93,10 @@ struct ValidateQuery {
 /// authoritative check).
 async fn validate(
     State(state): State<AppState>,
-    Query(q): Query<ValidateQuery>,
+    q: Result<Query<ValidateQuery>, QueryRejection>,
     body: String,
 ) -> Result<Response, AppError> {
+    let Query(q) = q?;
     let now = q.now.unwrap_or_else(crate::beijing_now);
     let runtime = state.runtime.clone();
     let plugins = state.plugins.clone();
@@ -117,9 +122,15 @@ struct RouteQuery {
 }
 
 /// `POST /api/route?repeat=N[&case=ID]`: a case-form document in, a routing-decision document out (explanation included).
-async fn route(State(state): State<AppState>, Query(q): Query<RouteQuery>, body: String) -> Result<Response, AppError> {
-    let rules = state.rules.clone().ok_or_else(|| {
-        AppError::Unavailable("this server has no rule set: start it with `minyi serve --rules FILE`".into())
+async fn route(
+    State(state): State<AppState>,
+    q: Result<Query<RouteQuery>, QueryRejection>,
+    body: String,
+) -> Result<Response, AppError> {
+    let Query(q) = q?;
+    let rules = state.rules.clone().ok_or_else(|| AppError::Unavailable {
+        code: "rules.none",
+        message: "this server has no rule set: start it with `minyi serve --rules FILE`".into(),
     })?;
     let plugins = state.plugins.clone();
     let json = tokio::task::spawn_blocking(move || {
@@ -145,7 +156,7 @@ mod tests {
         let runtime = Arc::new(Runtime::new(Default::default()).expect("components load"));
         let beijing = include_str!("../../../components/routing/rulesets/beijing.toml");
         let rules = runtime.compile_rules_shared(beijing).expect("runs").expect("the Beijing set compiles");
-        AppState { runtime, web_dir: std::env::temp_dir(), rules: Some(Arc::new(rules)), plugins: None }
+        AppState { runtime, web_dir: std::env::temp_dir(), rules: Some(Arc::new(rules)), plugins: None, cases: None }
     }
 
     #[tokio::test]

@@ -3,9 +3,12 @@
 //! `app(state)` builds the router (tested without a socket); `cli::main` is what the binary runs.
 #![deny(missing_docs)]
 
+mod case_cli;
+mod cases_http;
 pub mod cli;
 mod error;
 mod http;
+pub mod intake;
 mod plugin_cli;
 pub mod plugins_http;
 mod rules_cli;

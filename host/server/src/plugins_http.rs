@@ -94,8 +94,7 @@ struct UploadBody {
 async fn upload(State(state): State<AppState>, headers: HeaderMap, body: String) -> Result<Response, AppError> {
     let p = plugins(&state)?;
     let token = token(&headers)?;
-    let body: UploadBody = minyi_model::json::from_str(&body)
-        .map_err(|message| AppError::BadRequest { code: "json.invalid".into(), message })?;
+    let body: UploadBody = crate::error::json_body(&body)?;
     let bytes = hex::decode(body.component_hex.trim()).map_err(|_| AppError::BadRequest {
         code: "component.invalid".into(),
         message: "component_hex: not hex".into(),
@@ -145,9 +144,10 @@ async fn activate(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(district): Path<String>,
-    Json(body): Json<ActivateBody>,
+    body: String,
 ) -> Result<Json<Value>, AppError> {
     let p = plugins(&state)?;
+    let body: ActivateBody = crate::error::json_body(&body)?;
     let token = token(&headers)?;
     blocking(move || {
         let admin = p.registry.authenticate(&token)?;
@@ -184,9 +184,10 @@ async fn disable(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(district): Path<String>,
-    Json(body): Json<DisableBody>,
+    body: String,
 ) -> Result<Json<Value>, AppError> {
     let p = plugins(&state)?;
+    let body: DisableBody = crate::error::json_body(&body)?;
     let token = token(&headers)?;
     blocking(move || {
         let admin = p.registry.authenticate(&token)?;

@@ -2,65 +2,14 @@
 //! `/api/route` and adds issues to `/api/validate`; the admin endpoints upload, activate, roll back and
 //! disable, refusing another district's admin; `/metrics` reports calls and latency.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
-use minyi_server::plugins_http::Plugins;
-use minyi_server::{AppState, app};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+mod common;
+
+use axum::http::StatusCode;
+use common::{district_admin, plugin, registry, send, signed};
+use minyi_registry::{Hook, signing};
+use minyi_server::AppState;
+use serde_json::json;
 use std::sync::Arc;
-use tower::ServiceExt;
-
-fn plugin(name: &str) -> &'static [u8] {
-    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
-}
-
-fn signed(name: &str, version: &str, district: &str, hooks: &[Hook], bytes: &[u8], secret: &str) -> Manifest {
-    let mut m = Manifest {
-        name: name.into(),
-        version: version.into(),
-        district: district.into(),
-        hooks: hooks.to_vec(),
-        wit: WIT_PACKAGE.into(),
-        limits: Limits::default(),
-        config: Default::default(),
-        sha256: hex::encode(Sha256::digest(bytes)),
-        signature: String::new(),
-    };
-    signing::sign(&mut m, secret).expect("signs");
-    m
-}
-
-async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: String) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let res = app(state.clone()).oneshot(req.body(Body::from(body)).expect("request")).await.expect("infallible");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
-    let value =
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, value)
-}
-
-/// A registry in `dir` with its city admin.
-fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, minyi_registry::Admin) {
-    let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
-    let registry = &plugins.registry;
-    let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
-    (plugins, city)
-}
-
-/// A district admin's token and a signing key the city trusts for that district.
-fn district_admin(plugins: &Plugins, city: &minyi_registry::Admin, district: &str) -> (String, String) {
-    let registry = &plugins.registry;
-    let token = registry.create_admin(Some(city), Some(district)).expect("token");
-    let (key, public) = signing::generate().expect("key");
-    registry.trust_key(city, district, &public).expect("trust");
-    (token, key)
-}
 
 #[tokio::test]
 async fn plugins_amend_the_api_and_admins_manage_them() {
@@ -80,6 +29,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
         web_dir: dir.path().to_owned(),
         rules: Some(Arc::new(rules)),
         plugins: Some(Arc::clone(&plugins)),
+        cases: None,
     };
 
     // Chaoyang uploads through the API and activates; Haidian may not touch it.
@@ -210,7 +160,13 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
     let (plugins, city) = registry(&dir);
     let (token, key) = district_admin(&plugins, &city, "110101");
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
-    let state = AppState { runtime, web_dir: dir.path().to_owned(), rules: None, plugins: Some(Arc::clone(&plugins)) };
+    let state = AppState {
+        runtime,
+        web_dir: dir.path().to_owned(),
+        rules: None,
+        plugins: Some(Arc::clone(&plugins)),
+        cases: None,
+    };
 
     // A plugin that traps in every hook, uploaded and activated through the API.
     let bytes = plugin("hostile");

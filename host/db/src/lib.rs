@@ -1,13 +1,34 @@
-//! The two databases the registry runs on — SQLite (the embedded default) and PostgreSQL (several hosts
+//! The two databases Minyi stores in — SQLite (the embedded default) and PostgreSQL (several hosts
 //! on one database) — behind one small interface: SQL written once with `$1` placeholders, rows of
-//! plain values, and transactions that serialise changes to one district.
+//! plain values, and transactions that serialise changes to one key (a district, a day's case numbers).
+#![deny(missing_docs)]
 
-use crate::RegistryError;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// A database failure, with the backend named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DbError(pub String);
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError(format!("sqlite: {e}"))
+    }
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            // The server's own words: "db error" alone says nothing.
+            Some(db) => DbError(format!("postgresql: {}: {}", db.code().code(), db.message())),
+            None => DbError(format!("postgresql: {e}")),
+        }
+    }
+}
 
 /// A parameter or a column value.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
     /// SQL NULL.
     Null,
     /// A 64-bit integer.
@@ -54,70 +75,70 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
-/// The parameters of one statement.
+/// The parameters of one statement: `params![a, b]` is a `&[Value]`.
+#[macro_export]
 macro_rules! params {
-    ($($v:expr),* $(,)?) => { &[$($crate::db::Value::from($v)),*][..] };
+    ($($v:expr),* $(,)?) => { &[$($crate::Value::from($v)),*][..] };
 }
-pub(crate) use params;
 
 /// One result row.
 #[derive(Debug)]
-pub(crate) struct Row(Vec<Value>);
+pub struct Row(Vec<Value>);
 
 impl Row {
-    fn at(&self, i: usize) -> Result<&Value, RegistryError> {
-        self.0.get(i).ok_or_else(|| RegistryError::Db(format!("column {i} missing from the row")))
+    fn at(&self, i: usize) -> Result<&Value, DbError> {
+        self.0.get(i).ok_or_else(|| DbError(format!("column {i} missing from the row")))
     }
 
     /// Column `i` as text (NULL refused).
-    pub(crate) fn text(&self, i: usize) -> Result<String, RegistryError> {
-        self.opt_text(i)?.ok_or_else(|| RegistryError::Db(format!("column {i} is NULL")))
+    pub fn text(&self, i: usize) -> Result<String, DbError> {
+        self.opt_text(i)?.ok_or_else(|| DbError(format!("column {i} is NULL")))
     }
 
     /// Column `i` as text or NULL.
-    pub(crate) fn opt_text(&self, i: usize) -> Result<Option<String>, RegistryError> {
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, DbError> {
         match self.at(i)? {
             Value::Null => Ok(None),
             Value::Text(s) => Ok(Some(s.clone())),
-            other => Err(RegistryError::Db(format!("column {i}: expected text, found {other:?}"))),
+            other => Err(DbError(format!("column {i}: expected text, found {other:?}"))),
         }
     }
 
     /// Column `i` as an integer.
-    pub(crate) fn int(&self, i: usize) -> Result<i64, RegistryError> {
+    pub fn int(&self, i: usize) -> Result<i64, DbError> {
         match self.at(i)? {
             Value::Int(n) => Ok(*n),
-            other => Err(RegistryError::Db(format!("column {i}: expected an integer, found {other:?}"))),
+            other => Err(DbError(format!("column {i}: expected an integer, found {other:?}"))),
         }
     }
 
     /// Column `i` as bytes.
-    pub(crate) fn blob(&self, i: usize) -> Result<Vec<u8>, RegistryError> {
+    pub fn blob(&self, i: usize) -> Result<Vec<u8>, DbError> {
         match self.at(i)? {
             Value::Blob(b) => Ok(b.clone()),
-            other => Err(RegistryError::Db(format!("column {i}: expected bytes, found {other:?}"))),
+            other => Err(DbError(format!("column {i}: expected bytes, found {other:?}"))),
         }
     }
 }
 
 /// What a statement runs on: a connection, or a transaction of one.
-pub(crate) trait Conn {
+pub trait Conn {
     /// Runs a statement; the rows it changed.
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError>;
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
     /// Runs a query; its rows.
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError>;
-    /// Serialises this transaction with every other one that changes `district` (PostgreSQL: an
-    /// advisory lock until commit; SQLite: the write lock an immediate transaction already holds).
-    fn lock_district(&mut self, district: &str) -> Result<(), RegistryError>;
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
+    /// Serialises this transaction with every other one that locks `key` (PostgreSQL: an advisory
+    /// lock until commit; SQLite: the write lock an immediate transaction already holds).
+    fn lock_key(&mut self, key: &str) -> Result<(), DbError>;
 
     /// The first row, if any.
-    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, RegistryError> {
+    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 }
 
 /// Which database, and the connection to it.
-pub(crate) enum Db {
+pub enum Db {
     /// An SQLite file.
     Sqlite(Mutex<rusqlite::Connection>),
     /// A PostgreSQL server.
@@ -139,7 +160,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Db {
     /// Opens an SQLite file (creating it), with WAL so several processes can share it.
-    pub(crate) fn sqlite(path: &std::path::Path, schema: &str) -> Result<Db, RegistryError> {
+    pub fn sqlite(path: &std::path::Path, schema: &str) -> Result<Db, DbError> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -149,7 +170,7 @@ impl Db {
 
     /// Connects to a PostgreSQL server (`postgres://user@host:port/db` or `host=… user=…`) and
     /// creates the schema when new.
-    pub(crate) fn postgres(url: &str, schema: &str) -> Result<Db, RegistryError> {
+    pub fn postgres(url: &str, schema: &str) -> Result<Db, DbError> {
         let mut client = postgres::Client::connect(url, postgres::NoTls)?;
         // Several hosts may start at once: one creates the schema, the others wait for it.
         let mut tx = client.transaction()?;
@@ -159,8 +180,27 @@ impl Db {
         Ok(Db::Postgres(Mutex::new(client)))
     }
 
+    /// Opens a `postgres://` or `postgresql://` URL, else the SQLite file at that path. In `schema`,
+    /// `{serial}` becomes each backend's auto-numbered primary key and `{bytes}` its byte-string type.
+    pub fn open_url(db: &str, schema: &str) -> Result<Db, DbError> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Db::postgres(db, &schema.replace("{serial}", "BIGSERIAL PRIMARY KEY").replace("{bytes}", "BYTEA"))
+        } else {
+            let schema = schema.replace("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("{bytes}", "BLOB");
+            Db::sqlite(std::path::Path::new(db), &schema)
+        }
+    }
+
+    /// Which database: `sqlite` or `postgresql`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgresql",
+        }
+    }
+
     /// Runs `f` on the connection, each statement committed on its own.
-    pub(crate) fn run<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, RegistryError>) -> Result<T, RegistryError> {
+    pub fn run<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
             Db::Sqlite(c) => f(&mut SqliteConn(&lock(c))),
             Db::Postgres(c) => f(&mut *lock(c)),
@@ -168,23 +208,21 @@ impl Db {
     }
 
     /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
-    pub(crate) fn transaction<T>(
-        &self,
-        f: impl FnOnce(&mut dyn Conn) -> Result<T, RegistryError>,
-    ) -> Result<T, RegistryError> {
+    pub fn transaction<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
             Db::Sqlite(c) => {
                 let mut conn = lock(c);
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(DbError::from)?;
                 let out = f(&mut SqliteConn(&tx))?;
-                tx.commit()?;
+                tx.commit().map_err(DbError::from)?;
                 Ok(out)
             }
             Db::Postgres(c) => {
                 let mut client = lock(c);
-                let mut tx = client.transaction()?;
+                let mut tx = client.transaction().map_err(DbError::from)?;
                 let out = f(&mut tx)?;
-                tx.commit()?;
+                tx.commit().map_err(DbError::from)?;
                 Ok(out)
             }
         }
@@ -221,12 +259,12 @@ fn sqlite_params(params: &[Value]) -> Vec<rusqlite::types::Value> {
 struct SqliteConn<'a>(&'a rusqlite::Connection);
 
 impl Conn for SqliteConn<'_> {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let n = self.0.execute(&sqlite_sql(sql), rusqlite::params_from_iter(sqlite_params(params)))?;
         Ok(n as u64)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.0.prepare_cached(&sqlite_sql(sql))?;
         let width = stmt.column_count();
         let rows = stmt.query_map(rusqlite::params_from_iter(sqlite_params(params)), |r| {
@@ -245,7 +283,7 @@ impl Conn for SqliteConn<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn lock_district(&mut self, _district: &str) -> Result<(), RegistryError> {
+    fn lock_key(&mut self, _key: &str) -> Result<(), DbError> {
         Ok(())
     }
 }
@@ -284,7 +322,7 @@ fn pg_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
         .collect()
 }
 
-fn pg_row(row: &postgres::Row) -> Result<Row, RegistryError> {
+fn pg_row(row: &postgres::Row) -> Result<Row, DbError> {
     use postgres::types::Type;
     let mut out = Vec::with_capacity(row.len());
     for (i, column) in row.columns().iter().enumerate() {
@@ -303,44 +341,44 @@ fn pg_row(row: &postgres::Row) -> Result<Row, RegistryError> {
     Ok(Row(out))
 }
 
-fn pg_execute(c: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+fn pg_execute(c: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Result<u64, DbError> {
     let owned = pg_params(params);
     let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
     Ok(c.execute(sql, &refs)?)
 }
 
-fn pg_query(c: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+fn pg_query(c: &mut impl postgres::GenericClient, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
     let owned = pg_params(params);
     let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
     c.query(sql, &refs)?.iter().map(pg_row).collect()
 }
 
 impl Conn for postgres::Client {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         pg_execute(self, sql, params)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         pg_query(self, sql, params)
     }
 
-    fn lock_district(&mut self, _district: &str) -> Result<(), RegistryError> {
+    fn lock_key(&mut self, _key: &str) -> Result<(), DbError> {
         // Outside a transaction a lock would be released at once: nothing to serialise.
         Ok(())
     }
 }
 
 impl Conn for postgres::Transaction<'_> {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, RegistryError> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         pg_execute(self, sql, params)
     }
 
-    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, RegistryError> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         pg_query(self, sql, params)
     }
 
-    fn lock_district(&mut self, district: &str) -> Result<(), RegistryError> {
-        pg_execute(self, "SELECT pg_advisory_xact_lock(hashtext($1))", params![district]).map(drop)
+    fn lock_key(&mut self, key: &str) -> Result<(), DbError> {
+        pg_execute(self, "SELECT pg_advisory_xact_lock(hashtext($1))", params![key]).map(drop)
     }
 }
 

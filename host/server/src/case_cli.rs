@@ -1,0 +1,78 @@
+//! `minyi case …`: district admins read the stored cases of their district — a listing, one case
+//! whole, and the event export that `minyi score` and `minyi hotspots` read — as the HTTP API shows them.
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use minyi_cases::{BEIJING, CaseStore, Filter};
+use minyi_registry::{Admin, Registry};
+use std::io::Write as _;
+use std::process::ExitCode;
+
+/// `minyi case` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// List cases, newest first (JSON lines: case_id, received_at, district, state).
+    List {
+        /// District (default: the admin's own; a city admin: every district).
+        #[arg(long)]
+        district: Option<String>,
+        /// Only cases in this state (received, rejected, accepted, pending_manual, dispatched, …).
+        #[arg(long)]
+        state: Option<String>,
+        /// How many at most.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// One case whole: the form as received, validation, routing decision, history (JSON).
+    Show {
+        /// The case number.
+        case_id: String,
+    },
+    /// Every event of the selected cases, one JSON object per line: `minyi score … -` reads them.
+    Events {
+        /// District (default: the admin's own; a city admin: every district).
+        #[arg(long)]
+        district: Option<String>,
+        /// Only cases in this state.
+        #[arg(long)]
+        state: Option<String>,
+    },
+}
+
+fn district(admin: &Admin, given: Option<String>) -> anyhow::Result<Option<String>> {
+    let district = given.or_else(|| admin.district.clone());
+    if let Some(d) = &district {
+        admin.may_act_on(d)?;
+    }
+    Ok(district)
+}
+
+/// Runs a `minyi case` command on the store at `db`, as the admin holding `token`.
+pub fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow::Result<ExitCode> {
+    let registry = Registry::open_url(db).with_context(|| format!("opening {db}"))?;
+    let admin = registry.authenticate(token.context("give --token (or MINYI_TOKEN): an admin's token")?)?;
+    let store = CaseStore::open_url(db, BEIJING).with_context(|| format!("opening the case store in {db}"))?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        CaseCommand::List { district: d, state, limit } => {
+            let d = district(&admin, d)?;
+            for case in store.list(&Filter { district: d.as_deref(), state: state.as_deref(), limit })? {
+                writeln!(out, "{}", serde_json::to_string(&case)?)?;
+            }
+        }
+        CaseCommand::Show { case_id } => {
+            match store.district_of(&case_id)? {
+                Some(d) => admin.may_act_on(&d)?,
+                None => admin.may_act_on("")?,
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&store.get(&case_id)?)?)?;
+        }
+        CaseCommand::Events { district: d, state } => {
+            let d = district(&admin, d)?;
+            for event in store.events(&Filter { district: d.as_deref(), state: state.as_deref(), limit: 0 })? {
+                writeln!(out, "{}", serde_json::to_string(&event)?)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

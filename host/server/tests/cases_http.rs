@@ -1,0 +1,276 @@
+//! Intake through the HTTP service, as portals, citizens and district admins use it, on real
+//! components and a real SQLite file: every body stored first (even one that is not JSON), invalid
+//! forms rejected with the field named, valid ones routed and dispatched with repeats counted from
+//! the store; the citizen follows the case with the tracking token, admins see their district's cases
+//! whole, with the plugin faults stored with them; and the stored events feed `minyi score`.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{district_admin, plugin, registry, send, signed};
+use minyi_cases::{BEIJING, CaseStore};
+use minyi_registry::{Hook, signing};
+use minyi_server::AppState;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A service on one SQLite file: components, the Beijing rule set, the registry and the case store.
+fn service(dir: &tempfile::TempDir) -> (AppState, Arc<minyi_server::plugins_http::Plugins>, minyi_registry::Admin) {
+    let (plugins, city) = registry(dir);
+    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
+    let rules = runtime
+        .compile_rules_shared(include_str!("../../../components/routing/rulesets/beijing.toml"))
+        .expect("runs")
+        .expect("compiles");
+    let cases = CaseStore::open_url(&db(dir), BEIJING).expect("case store");
+    let state = AppState {
+        runtime,
+        web_dir: dir.path().to_owned(),
+        rules: Some(Arc::new(rules)),
+        plugins: Some(Arc::clone(&plugins)),
+        cases: Some(Arc::new(cases)),
+    };
+    (state, plugins, city)
+}
+
+fn db(dir: &tempfile::TempDir) -> String {
+    dir.path().join("minyi.db").to_string_lossy().into_owned()
+}
+
+fn garbage_form(district: &str, street_address: &str) -> Value {
+    json!({"district": district, "channel": "web", "kind": "complaint", "category": "urban.sanitation.garbage",
+        "title": "垃圾没人清运", "description": "小区垃圾三天没人清运了", "address": street_address,
+        "reporter": {"name": "王女士", "phone": "138 0013 8000"}, "consent": true,
+        "received_at": "2026-11-29T10:00:00+08:00"})
+}
+
+/// `BJ-YYYYMMDD-NNNNNN`.
+fn is_case_number(v: &Value) -> bool {
+    let s = v.as_str().unwrap_or_default();
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 3
+        && parts[0] == "BJ"
+        && parts[1].len() == 8
+        && parts[2].len() == 6
+        && parts[1..].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn types(events: &Value) -> Vec<String> {
+    events
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn intake_stores_first_then_validates_routes_and_dispatches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, plugins, city) = service(&dir);
+    let city_token = plugins.registry.create_admin(Some(&city), None).expect("token");
+    let (chaoyang, _) = district_admin(&plugins, &city, "110105");
+    let (haidian, _) = district_admin(&plugins, &city, "110108");
+
+    // A valid demand: stored, accepted, routed to the street 望京 resolves to, dispatched.
+    let form = garbage_form("110105", "朝阳区望京西园三区").to_string();
+    let (status, r) = send(&state, "POST", "/api/cases", None, form.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert!(is_case_number(&r["case_id"]), "{r}");
+    let id = r["case_id"].as_str().expect("case id").to_owned();
+    let tracking = r["tracking_token"].as_str().expect("token").to_owned();
+    assert_eq!(tracking.len(), 32);
+    assert_eq!((r["state"].as_str(), r["validation"]["valid"].as_bool()), (Some("dispatched"), Some(true)), "{r}");
+    assert_eq!(r["routing"]["lead"], "110105026", "{r}");
+    assert_eq!(r["repeat_count"], 0);
+
+    // The citizen follows it with the tracking token: where it stands, nothing personal.
+    let (status, v) = send(&state, "GET", &format!("/api/cases/{id}"), Some(&tracking), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["state"].as_str(), v["lead"].as_str()), (Some("dispatched"), Some("110105026")), "{v}");
+    assert_eq!(types(&v["history"]), ["received", "accepted", "dispatched"]);
+    assert!(v["deadline"].is_string());
+    let text = v.to_string();
+    assert!(!text.contains("13800138000") && !text.contains("王女士") && v.get("form").is_none(), "{v}");
+
+    // Its district's admin sees it whole; another district's admin may not; no token, no case.
+    let (status, v) = send(&state, "GET", &format!("/api/cases/{id}"), Some(&chaoyang), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["form"]["reporter"]["phone"], "138 0013 8000", "the body as received");
+    assert_eq!(v["validation"]["normalized"]["street"], "110105026");
+    assert_eq!(types(&v["events"]), ["received", "accepted", "dispatched"]);
+    assert_eq!(v["events"][0]["fingerprint"], r["validation"]["fingerprint"]);
+    assert_eq!(v["events"][2]["unit"], "110105026");
+    assert_eq!(v["plugin_faults"], json!([]));
+    let (status, v) = send(&state, "GET", &format!("/api/cases/{id}"), Some(&haidian), String::new()).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("auth.forbidden")), "{v}");
+    let (status, v) = send(&state, "GET", &format!("/api/cases/{id}"), None, String::new()).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unknown_token")), "{v}");
+    let (status, _) = send(&state, "GET", &format!("/api/cases/{id}"), Some("not-a-token"), String::new()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, v) = send(&state, "GET", "/api/cases/BJ-19990101-000001", Some(&city_token), String::new()).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{v}");
+
+    // An invalid form: stored and rejected, the field and the problem named, in both languages.
+    let mut bad = garbage_form("110105", "朝阳区望京西园三区");
+    bad["reporter"]["phone"] = json!("1380013");
+    let (status, r) = send(&state, "POST", "/api/cases", None, bad.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(r["state"], "rejected");
+    assert_eq!(r["reason"], "reporter.phone: phone.invalid", "{r}");
+    assert!(r["validation"]["issues"][0]["message"]["zh-CN"].is_string());
+    assert!(r["validation"]["issues"][0]["message"]["en"].is_string());
+    let rejected = r["case_id"].as_str().expect("stored with a number").to_owned();
+
+    // Not a case form at all: stored byte for byte all the same, and the problem named.
+    let (status, r) = send(&state, "POST", "/api/cases", None, "{\"district\": 110105".into()).await;
+    assert_eq!(
+        (status, r["code"].as_str(), r["state"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("json.invalid"), Some("rejected")),
+        "{r}"
+    );
+    let unreadable = r["case_id"].as_str().expect("stored with a number").to_owned();
+    let (status, v) = send(&state, "GET", &format!("/api/cases/{unreadable}"), Some(&city_token), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["form"].as_str(), v["state"].as_str()), (Some("{\"district\": 110105"), Some("rejected")));
+    let (status, _) = send(&state, "GET", &format!("/api/cases/{unreadable}"), Some(&chaoyang), String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a case of no district is the city's");
+
+    // Listings: a district admin's own district, newest first; a city admin's, every case.
+    let (status, v) = send(&state, "GET", "/api/cases", Some(&chaoyang), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let ids: Vec<&str> = v["cases"].as_array().expect("cases").iter().filter_map(|c| c["case_id"].as_str()).collect();
+    assert_eq!(ids, [rejected.as_str(), id.as_str()]);
+    let (_, v) = send(&state, "GET", "/api/cases?state=dispatched", Some(&city_token), String::new()).await;
+    assert_eq!(v["cases"].as_array().map(Vec::len), Some(1), "{v}");
+    let (_, v) = send(&state, "GET", "/api/cases", Some(&city_token), String::new()).await;
+    assert_eq!(v["cases"].as_array().map(Vec::len), Some(3), "{v}");
+    let (status, _) = send(&state, "GET", "/api/cases?district=110108", Some(&chaoyang), String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = send(&state, "GET", "/api/cases?limit=many", Some(&chaoyang), String::new()).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("query.invalid")), "{v}");
+
+    // The same reporter, street and category again: repeats counted from the store reach routing.
+    let mut last = Value::Null;
+    for expected in 1..=3 {
+        let (status, r) = send(&state, "POST", "/api/cases", None, form.clone()).await;
+        assert_eq!((status, r["repeat_count"].as_u64()), (StatusCode::CREATED, Some(expected)), "{r}");
+        last = r;
+    }
+    let fired: Vec<&str> = last["routing"]["explanation"]["fired"]
+        .as_array()
+        .expect("fired")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(fired.contains(&"repeat-3"), "the third repeat is tagged: {fired:?}");
+}
+
+#[tokio::test]
+async fn plugin_issues_and_faults_land_with_the_case() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, plugins, city) = service(&dir);
+    let (dongcheng, dongcheng_key) = district_admin(&plugins, &city, "110101");
+    let (haidian, haidian_key) = district_admin(&plugins, &city, "110108");
+
+    // 东城区 runs a plugin that traps in every hook; 海淀区 its building-number check.
+    let bytes = plugin("hostile");
+    let mut manifest =
+        signed("hostile", "1.0.0", "110101", &[Hook::Validation, Hook::Routing, Hook::Scoring], bytes, &dongcheng_key);
+    manifest.config.insert("mode".into(), "trap".into());
+    signing::sign(&mut manifest, &dongcheng_key).expect("signs");
+    for (token, district, manifest, bytes) in [
+        (&dongcheng, "110101", manifest, bytes),
+        (
+            &haidian,
+            "110108",
+            signed(
+                "haidian-building",
+                "1.0.0",
+                "110108",
+                &[Hook::Validation],
+                plugin("haidian_building"),
+                &haidian_key,
+            ),
+            plugin("haidian_building"),
+        ),
+    ] {
+        let name = manifest.name.clone();
+        let body = json!({ "manifest": manifest, "component_hex": hex::encode(bytes) });
+        let (status, v) = send(&state, "POST", "/api/admin/plugins", Some(token), body.to_string()).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let activate = json!({"name": name, "version": "1.0.0"}).to_string();
+        let (status, v) =
+            send(&state, "POST", &format!("/api/admin/plugins/{district}/activate"), Some(token), activate).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+
+    // The trapping plugin costs the case nothing: base validation and routing, dispatched.
+    let (status, r) =
+        send(&state, "POST", "/api/cases", None, garbage_form("110101", "东城区东华门街道").to_string()).await;
+    assert_eq!((status, r["state"].as_str()), (StatusCode::CREATED, Some("dispatched")), "{r}");
+    assert_eq!(r["validation"]["plugin"]["fault"]["kind"], "trap", "{r}");
+    assert_eq!(r["routing"]["plugin"]["fault"]["kind"], "trap", "{r}");
+    assert!(r["routing"]["lead"].as_str().is_some_and(|l| l.starts_with("110101")), "{r}");
+    let id = r["case_id"].as_str().expect("case id");
+    // …and its district's admin finds both faults with the case.
+    let (status, v) = send(&state, "GET", &format!("/api/cases/{id}"), Some(&dongcheng), String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let faults = v["plugin_faults"].as_array().expect("faults");
+    let mut hooks: Vec<&str> = faults.iter().filter_map(|f| f["hook"].as_str()).collect();
+    hooks.sort_unstable();
+    assert_eq!(hooks, ["routing", "validation"], "{v}");
+    assert!(faults.iter().all(|f| f["case_id"] == id && f["kind"] == "trap"), "{v}");
+
+    // 海淀区's plugin adds its issue: the case is stored and rejected, the plugin's field named.
+    let property = json!({"district":"110108","channel":"web","kind":"complaint","category":"housing.property.service",
+        "title":"物业不管电梯","description":"小区电梯坏了一周物业不修","address":"海淀区中关村街道",
+        "reporter":{"phone":"13800138000"},"attributes":{"building_no":"3号楼"},
+        "consent":true,"received_at":"2026-11-29T10:00:00+08:00"});
+    let (status, r) = send(&state, "POST", "/api/cases", None, property.to_string()).await;
+    assert_eq!((status, r["state"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rejected")), "{r}");
+    assert_eq!(r["reason"], "attributes.building_no: building_no.invalid", "{r}");
+    assert_eq!(r["validation"]["plugin"]["name"], "haidian-building");
+}
+
+#[tokio::test]
+async fn stored_events_feed_minyi_score() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, plugins, city) = service(&dir);
+    let (chaoyang, _) = district_admin(&plugins, &city, "110105");
+    for address in ["朝阳区望京西园三区", "朝阳区望京西园三区", "朝阳区三里屯"] {
+        let (status, r) = send(&state, "POST", "/api/cases", None, garbage_form("110105", address).to_string()).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+    }
+    let minyi = |args: &[&str], stdin: &str| {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("minyi runs");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("writes");
+        let out = child.wait_with_output().expect("finishes");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let events = minyi(&["case", "events", "--db", &db(&dir), "--token", &chaoyang], "");
+    assert_eq!(events.lines().count(), 9, "received, accepted, dispatched for each: {events}");
+    let listing = minyi(&["case", "list", "--db", &db(&dir), "--token", &chaoyang, "--state", "dispatched"], "");
+    assert_eq!(listing.lines().count(), 3, "{listing}");
+
+    let ranking: Value =
+        serde_json::from_str(&minyi(&["score", "--month", "2026-11", "--json", "-"], &events)).expect("JSON ranking");
+    assert_eq!(ranking["cases"], 3, "{ranking}");
+    let streets: Vec<(&str, u64)> = ranking["streets"]
+        .as_array()
+        .expect("streets")
+        .iter()
+        .filter_map(|s| Some((s["unit"].as_str()?, s["cases"].as_u64()?)))
+        .collect();
+    assert!(streets.contains(&("110105026", 2)), "two cases dispatched to 望京: {streets:?}");
+}

@@ -1,0 +1,63 @@
+//! What the HTTP test files share: the built plugins, signed manifests, one request through the
+//! router without a socket, and a registry with its city admin and district admins.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
+use minyi_server::plugins_http::Plugins;
+use minyi_server::{AppState, app};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub fn plugin(name: &str) -> &'static [u8] {
+    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+}
+
+pub fn signed(name: &str, version: &str, district: &str, hooks: &[Hook], bytes: &[u8], secret: &str) -> Manifest {
+    let mut m = Manifest {
+        name: name.into(),
+        version: version.into(),
+        district: district.into(),
+        hooks: hooks.to_vec(),
+        wit: WIT_PACKAGE.into(),
+        limits: Limits::default(),
+        config: Default::default(),
+        sha256: hex::encode(Sha256::digest(bytes)),
+        signature: String::new(),
+    };
+    signing::sign(&mut m, secret).expect("signs");
+    m
+}
+
+pub async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: String) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = app(state.clone()).oneshot(req.body(Body::from(body)).expect("request")).await.expect("infallible");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    let value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
+}
+
+/// A registry in `dir` with its city admin.
+pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, minyi_registry::Admin) {
+    let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
+    let registry = &plugins.registry;
+    let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
+    (plugins, city)
+}
+
+/// A district admin's token and a signing key the city trusts for that district.
+pub fn district_admin(plugins: &Plugins, city: &minyi_registry::Admin, district: &str) -> (String, String) {
+    let registry = &plugins.registry;
+    let token = registry.create_admin(Some(city), Some(district)).expect("token");
+    let (key, public) = signing::generate().expect("key");
+    registry.trust_key(city, district, &public).expect("trust");
+    (token, key)
+}
