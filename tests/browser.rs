@@ -1,6 +1,8 @@
 //! In real headless Chromium: the page served by the running host validates a phone field through the
-//! transpiled validator component, and the bytes the browser fetched are the bytes the host loaded.
+//! transpiled validator component, the bytes the browser fetched are the bytes the host loaded, and a
+//! completed form is filed through `POST /api/cases`: stored, routed, its case number shown.
 
+use minyi_cases::{BEIJING, CaseStore};
 use minyi_runtime::{Runtime, RuntimeConfig};
 use minyi_server::{AppState, app};
 use minyi_tests::webdriver::Browser;
@@ -21,10 +23,22 @@ fn web_dir() -> PathBuf {
 }
 
 #[test]
-fn phone_field_is_validated_in_the_browser_by_the_same_component_bytes() {
+fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("components load"));
     let host_sha = runtime.component("validator").expect("loaded").sha256.clone();
-    let state = AppState { runtime, web_dir: web_dir(), rules: None, plugins: None, cases: None };
+    let rules = runtime
+        .compile_rules_shared(include_str!("../components/routing/rulesets/beijing.toml"))
+        .expect("runs")
+        .expect("compiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(CaseStore::open_url(&dir.path().join("cases.db").to_string_lossy(), BEIJING).expect("store"));
+    let state = AppState {
+        runtime,
+        web_dir: web_dir(),
+        rules: Some(Arc::new(rules)),
+        plugins: None,
+        cases: Some(Arc::clone(&store)),
+    };
 
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
@@ -58,4 +72,37 @@ fn phone_field_is_validated_in_the_browser_by_the_same_component_bytes() {
     browser
         .wait_for("return !document.querySelector('#issues-reporter-phone li')", Duration::from_secs(20))
         .expect("the issue clears once the number is valid");
+
+    // Nothing to submit until the form is valid.
+    assert_eq!(browser.eval("return document.querySelector('#submit').disabled").expect("reads"), true);
+    browser.type_into("#title", "小区垃圾三天没人清运").expect("types");
+    browser.type_into("#description", "望京西园三区3号楼下的垃圾桶满了三天，没有人来清运。").expect("types");
+    browser.type_into("#address", "朝阳区望京街道望京西园三区3号楼").expect("types");
+    browser
+        .eval(
+            "const c = document.querySelector('#category'); c.value = 'urban.sanitation.garbage';
+             c.dispatchEvent(new Event('change', {bubbles: true}));
+             document.querySelector('#consent').click(); return true",
+        )
+        .expect("picks the category and consents");
+    browser
+        .wait_for("return !document.querySelector('#submit').disabled || null", Duration::from_secs(20))
+        .expect("the form becomes valid and submittable");
+    browser.eval("document.querySelector('#submit').click(); return true").expect("submits");
+    let case_id = browser
+        .wait_for("return document.querySelector('#receipt-case-id')?.textContent", Duration::from_secs(30))
+        .expect("the service answers with a case number");
+    let case_id = case_id.as_str().expect("text").to_owned();
+    let token = browser.eval("return document.querySelector('#receipt-token').textContent").expect("reads");
+    let shown = browser.eval("return document.querySelector('#receipt-state').textContent").expect("reads");
+    let shown = shown.as_str().unwrap_or_default();
+    assert!(shown.contains("朝阳区望京街道"), "dispatched to the street named in the address: {shown}");
+
+    // The case is in the store as the browser sent it, dispatched, and the code shown lets its holder follow it.
+    let case = store.get(&case_id).expect("stored");
+    assert_eq!(case.state, "dispatched", "{case:?}");
+    assert_eq!(case.form["reporter"]["phone"], "13800138000", "the form as typed: {case:?}");
+    assert!(store.check_token(&case_id, token.as_str().unwrap_or_default()).expect("checks"), "the token shown is the case's");
+    // Submitting again needs a change: the button is off once the case is filed.
+    assert_eq!(browser.eval("return document.querySelector('#submit').disabled").expect("reads"), true);
 }

@@ -1,7 +1,9 @@
 //! The citizen complaint widget (Leptos, client-side rendered). Every check it shows comes from the
-//! `validator` component — the same bytes the server runs — loaded through `/minyi-components.js`.
+//! `validator` component — the same bytes the server runs — loaded through `/minyi-components.js`;
+//! a valid form is submitted to the service's `POST /api/cases`, which answers with the case number.
 #![deny(missing_docs)]
 
+mod api;
 mod components;
 mod widget;
 

@@ -1,5 +1,7 @@
-//! The complaint form: validates the whole form on every keystroke and shows each issue under its field.
+//! The complaint form: validates the whole form on every keystroke and shows each issue under its field;
+//! a valid form is submitted to the service, and the case number and tracking code are shown.
 
+use crate::api::{self, Failed, Intake};
 use crate::components;
 use leptos::prelude::*;
 use minyi_model::{CaseForm, Channel, Issue, Kind, Reporter, ValidationResult, categories, divisions};
@@ -119,39 +121,89 @@ pub fn ComplaintWidget() -> impl IntoView {
         }
     });
 
+    // The form as the citizen has filled it, stamped with `now`.
+    let form = move |now: String| CaseForm {
+        district: district.get(),
+        street: None,
+        channel: Channel::Web,
+        kind: Kind::Complaint,
+        category: Some(category.get()).filter(|c| !c.is_empty()),
+        title: title.get(),
+        description: description.get(),
+        address: address.get(),
+        location: None,
+        reporter: Some(Reporter { phone: Some(phone.get()), ..Reporter::default() }),
+        attributes: Default::default(),
+        attachments: Vec::new(),
+        consent: consent.get(),
+        received_at: now,
+    };
     let result = Memo::new(move |_| -> Option<Result<ValidationResult, String>> {
         // Validate only once the component is loaded and the citizen has typed something.
         if sha256.get().is_empty() || !touched() {
             return None;
         }
         let now = components::now();
-        let form = CaseForm {
-            district: district.get(),
-            street: None,
-            channel: Channel::Web,
-            kind: Kind::Complaint,
-            category: Some(category.get()).filter(|c| !c.is_empty()),
-            title: title.get(),
-            description: description.get(),
-            address: address.get(),
-            location: None,
-            reporter: Some(Reporter { phone: Some(phone.get()), ..Reporter::default() }),
-            attributes: Default::default(),
-            attachments: Vec::new(),
-            consent: consent.get(),
-            received_at: now.clone(),
-        };
-        let json = serde_json::to_string(&form).map_err(|e| e.to_string());
+        let json = serde_json::to_string(&form(now.clone())).map_err(|e| e.to_string());
         Some(json.and_then(|json| components::validate(&json, &now)))
     });
-    let issues = Signal::derive(move || match result.get() {
-        Some(Ok(r)) => r.issues,
-        _ => Vec::new(),
+
+    // Submission: the service's answer, and the issues it found that the page could not (a district
+    // plugin's, say). Editing the form clears both, so the citizen can correct and submit again.
+    let submitting = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<Intake, Failed>>);
+    let server_issues = RwSignal::new(Vec::<Issue>::new());
+    Effect::new(move |_| {
+        for text in [district, category, title, description, address, phone] {
+            text.track();
+        }
+        consent.track();
+        server_issues.set(Vec::new());
+        outcome.set(None);
+    });
+    let ready = move || {
+        matches!(result.get(), Some(Ok(r)) if r.valid)
+            && !submitting.get()
+            && outcome.with(|o| !matches!(o, Some(Ok(_))))
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !ready() {
+            return;
+        }
+        let json = match serde_json::to_string(&form(components::now())) {
+            Ok(json) => json,
+            Err(e) => return outcome.set(Some(Err(Failed { status: 0, message: e.to_string() }))),
+        };
+        submitting.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = api::submit_case(&json).await;
+            if let Ok(intake) = &answer {
+                let issues = intake.validation.as_ref().and_then(|v| v.get("issues")).cloned();
+                let issues: Vec<Issue> = issues.and_then(|i| serde_json::from_value(i).ok()).unwrap_or_default();
+                server_issues.set(issues);
+            }
+            outcome.set(Some(answer));
+            submitting.set(false);
+        });
+    };
+
+    let issues = Signal::derive(move || {
+        let mut issues = match result.get() {
+            Some(Ok(r)) => r.issues,
+            _ => Vec::new(),
+        };
+        for issue in server_issues.get() {
+            if !issues.iter().any(|i| i.field == issue.field && i.code == issue.code) {
+                issues.push(issue);
+            }
+        }
+        issues
     });
 
     let others = move || issues.get().into_iter().filter(|i| !SHOWN.contains(&i.field.as_str())).collect::<Vec<_>>();
     view! {
-        <form class="widget" on:submit=|ev| ev.prevent_default()>
+        <form class="widget" on:submit=on_submit>
             <div class="field">
                 <label for="district">"所在区 District"</label>
                 <select id="district" on:change=move |ev| district.set(event_target_value(&ev))>
@@ -190,11 +242,77 @@ pub fn ComplaintWidget() -> impl IntoView {
                     Some(Err(e)) => format!("校验失败 Validation failed: {e}"),
                 }}
             </p>
+            <button id="submit" type="submit" disabled=move || !ready()>
+                {move || if submitting.get() { "提交中… Submitting…" } else { "提交 Submit" }}
+            </button>
+            {move || outcome.get().map(|o| view! { <Receipt outcome=o/> })}
             <footer class="provenance">
                 "validator component sha256: "
                 <code id="component-sha256">{move || sha256.get()}</code>
                 <span id="load-error">{move || load_error.get()}</span>
             </footer>
         </form>
+    }
+}
+
+/// A unit code as the citizen reads it: the street's or district's name when it is one.
+fn unit_name(code: &str) -> String {
+    match (divisions::street(code), divisions::district(code)) {
+        (Some((d, s)), _) => format!("{}{}", d.name, s.name),
+        (None, Some(d)) => d.name.to_owned(),
+        (None, None) => code.to_owned(),
+    }
+}
+
+/// `2026-12-03T18:00:00+08:00` as `2026-12-03 18:00`.
+fn minutes(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replace('T', " ")
+}
+
+/// What the service answered: the case number and tracking code, and where the case stands.
+#[component]
+fn Receipt(
+    /// The answer of `POST /api/cases`.
+    outcome: Result<Intake, Failed>,
+) -> impl IntoView {
+    match outcome {
+        Ok(intake) => {
+            let text = |v: &Option<serde_json::Value>, f: &str| {
+                v.as_ref().and_then(|v| v.get(f)).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+            };
+            let stands = match intake.state.as_str() {
+                "dispatched" => {
+                    let unit = unit_name(&text(&intake.routing, "lead"));
+                    let due = minutes(&text(&intake.routing, "deadline"));
+                    format!("已派单至 {unit}，办理时限 {due} · Dispatched to {unit}, due {due}")
+                }
+                "pending_manual" => "已受理，等待人工派单 · Received; an operator will assign it".to_owned(),
+                "rejected" => {
+                    let reason = intake.reason.clone().unwrap_or_default();
+                    format!("未受理：请按提示修改后重新提交 · Not accepted, please correct and submit again ({reason})")
+                }
+                other => other.to_owned(),
+            };
+            view! {
+                <section id="receipt" class="receipt" data-state=intake.state.clone()>
+                    <p>"案件编号 Case number: "<code id="receipt-case-id">{intake.case_id}</code></p>
+                    <p>"查询码（请保存，用于查询进度） Tracking code, keep it to follow your case: "
+                        <code id="receipt-token">{intake.tracking_token}</code></p>
+                    <p id="receipt-state">{stands}</p>
+                </section>
+            }
+            .into_any()
+        }
+        Err(failed) => {
+            let text = match failed.status {
+                0 => format!("网络错误，未能提交 · Network error, not submitted: {}", failed.message),
+                503 => format!(
+                    "服务暂不可用，未保存，请稍后重试 · Service unavailable, nothing was stored; try again later: {}",
+                    failed.message
+                ),
+                s => format!("提交失败 · Submission failed ({s}): {}", failed.message),
+            };
+            view! { <section id="receipt" class="receipt failed" data-state="failed"><p id="receipt-state">{text}</p></section> }.into_any()
+        }
     }
 }
