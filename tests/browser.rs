@@ -102,7 +102,10 @@ fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
     let case = store.get(&case_id).expect("stored");
     assert_eq!(case.state, "dispatched", "{case:?}");
     assert_eq!(case.form["reporter"]["phone"], "13800138000", "the form as typed: {case:?}");
-    assert!(store.check_token(&case_id, token.as_str().unwrap_or_default()).expect("checks"), "the token shown is the case's");
+    assert!(
+        store.check_token(&case_id, token.as_str().unwrap_or_default()).expect("checks"),
+        "the token shown is the case's"
+    );
     // Submitting again needs a change: the button is off once the case is filed.
     assert_eq!(browser.eval("return document.querySelector('#submit').disabled").expect("reads"), true);
 }

@@ -27,7 +27,7 @@ enum Command {
         /// Folder of the built web app (written by `cargo xtask dist`).
         #[arg(long, default_value = "target/site", env = "MINYI_WEB_DIR")]
         web: PathBuf,
-        /// The district's rule set (TOML) for `POST /api/route`; default: the shipped Beijing set when present.
+        /// The rule set (TOML) for `POST /api/route` and intake; default: the Beijing set built into `minyi`.
         #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
         rules: Option<PathBuf>,
         /// The database — cases, and the plugin registry: an SQLite file (created when missing), or a
@@ -190,6 +190,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The shipped Beijing rule set (`components/routing/rulesets/beijing.toml`), built in so `minyi serve`
+/// routes wherever it is started.
+const BEIJING_RULES: &str = include_str!("../../../components/routing/rulesets/beijing.toml");
+
 fn serve(
     runtime: Runtime,
     listen: &str,
@@ -201,29 +205,27 @@ fn serve(
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
     }
     let runtime = Arc::new(runtime);
-    let shipped = PathBuf::from("components/routing/rulesets/beijing.toml");
-    let rules = match rules.or_else(|| shipped.exists().then_some(shipped)) {
-        None => {
-            tracing::warn!("no rule set: POST /api/route answers 503 until the server starts with --rules FILE");
-            None
-        }
-        Some(file) => {
-            let source = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            match runtime.compile_rules_shared(&source)? {
-                Ok(compiled) => {
-                    for w in compiled.warnings() {
-                        tracing::warn!("{}:{}:{}: {}", file.display(), w.line, w.column, w.message);
-                    }
-                    tracing::info!(file = %file.display(), name = compiled.name(), rules = compiled.rule_count(), "rule set loaded");
-                    Some(Arc::new(compiled))
-                }
-                Err(errors) => {
-                    for e in &errors {
-                        eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
-                    }
-                    return Ok(ExitCode::from(2));
-                }
+    // `--rules FILE`, or the Beijing rule set built into the binary.
+    let (name, source) = match &rules {
+        Some(file) => (
+            file.display().to_string(),
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?,
+        ),
+        None => ("beijing.toml (built in)".to_owned(), BEIJING_RULES.to_owned()),
+    };
+    let rules = match runtime.compile_rules_shared(&source)? {
+        Ok(compiled) => {
+            for w in compiled.warnings() {
+                tracing::warn!("{name}:{}:{}: {}", w.line, w.column, w.message);
             }
+            tracing::info!(file = %name, name = compiled.name(), rules = compiled.rule_count(), "rule set loaded");
+            Some(Arc::new(compiled))
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{name}:{}:{}: {}", e.line, e.column, e.message);
+            }
+            return Ok(ExitCode::from(2));
         }
     };
     let plugins = crate::plugins_http::Plugins::open(db)?;

@@ -1,8 +1,9 @@
 //! Several hosts on one PostgreSQL database, as a city deploys them: the real `minyi` binary uploads a
 //! real plugin (the Python one, built by componentize-py) with `minyi plugin` into PostgreSQL, two
 //! `minyi serve` processes share that database, a change made through one node's admin API reaches
-//! the other node's answers, and the time it took is printed. `cargo xtask test` starts the server and
-//! sets `MINYI_TEST_PG`.
+//! the other node's answers, and the time it took is printed; cases filed on both nodes at once are
+//! numbered without a gap or a repeat and followed through either. `cargo xtask test` starts the
+//! server and sets `MINYI_TEST_PG`.
 
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
@@ -179,4 +180,50 @@ fn two_servers_on_one_postgresql_run_the_same_version() {
     let listed_b = get(&format!("{}/api/admin/plugins/110101", b.base), &dongcheng);
     assert_eq!(listed_a["versions"], listed_b["versions"]);
     assert_eq!(listed_a["versions"][0]["version"], json!("1.0.0"));
+
+    // Cases filed on both nodes at once: one numbering per day, no gap, no repeat; each followed on the
+    // other node with its tracking token, and listed alike by either.
+    let t = Instant::now();
+    let filed: Vec<(String, String, usize)> = std::thread::scope(|scope| {
+        let nodes = [&a, &b];
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let node = nodes[t % 2];
+                scope.spawn(move || {
+                    (0..5)
+                        .map(|_| {
+                            let (status, v) = post(&format!("{}/api/cases", node.base), None, FOOD_FORM);
+                            assert_eq!((status, v["state"].as_str()), (201, Some("dispatched")), "{v}");
+                            let text = |f: &str| v[f].as_str().expect("a string").to_owned();
+                            (text("case_id"), text("tracking_token"), t % 2)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a filer")).collect()
+    });
+    eprintln!("{} cases filed by 4 threads over both nodes in {:.0} ms", filed.len(), t.elapsed().as_secs_f64() * 1e3);
+    let mut per_day: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+    for (id, _, _) in &filed {
+        let (day, n) = id.rsplit_once('-').expect("BJ-YYYYMMDD-NNNNNN");
+        per_day.entry(day).or_default().push(n.parse().expect("a number"));
+    }
+    for numbers in per_day.values_mut() {
+        numbers.sort_unstable();
+        assert_eq!(*numbers, (1..=numbers.len() as u32).collect::<Vec<_>>(), "numbered 1, 2, 3… across nodes");
+    }
+    for (id, token, filed_on) in &filed {
+        let other = [&a, &b][1 - filed_on];
+        let seen = get(&format!("{}/api/cases/{id}", other.base), token);
+        assert_eq!(
+            (seen["case_id"].as_str(), seen["state"].as_str()),
+            (Some(id.as_str()), Some("dispatched")),
+            "{seen}"
+        );
+    }
+    let listed_a = get(&format!("{}/api/cases?limit=100", a.base), &dongcheng);
+    let listed_b = get(&format!("{}/api/cases?limit=100", b.base), &dongcheng);
+    assert_eq!(listed_a["cases"].as_array().map(Vec::len), Some(filed.len()), "{listed_a}");
+    assert_eq!(listed_a, listed_b);
 }
