@@ -1,5 +1,5 @@
-//! The test PostgreSQL server (`cargo xtask test` starts one and sets `MINYI_TEST_PG`) and a fresh,
-//! empty database on it per test.
+//! The test PostgreSQL server (`cargo xtask test` starts one and sets `MINYI_TEST_PG`), a fresh,
+//! empty database on it per test, and the [`Backend`] a store test runs on, each test on both.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -25,4 +25,45 @@ pub fn fresh_database(server: &str, prefix: &str) -> String {
     admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("creates a database");
     let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
     format!("{base}/{name}")
+}
+
+/// Which database a test runs on: an SQLite file (the embedded default) or PostgreSQL (several hosts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the test PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// A fresh, empty database: `{prefix}.db` in `dir`, or a PostgreSQL database named after `prefix`;
+    /// its path or URL. `None` when there is no PostgreSQL server here (see [`server`]).
+    pub fn database(self, dir: &std::path::Path, prefix: &str) -> Option<String> {
+        match self {
+            Backend::Sqlite => Some(dir.join(format!("{prefix}.db")).to_string_lossy().into_owned()),
+            Backend::Postgres => Some(fresh_database(&server()?, prefix)),
+        }
+    }
+
+    /// The name the stores report as their backend.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+}
+
+/// Runs each listed `fn name(Backend)` twice: as `sqlite::name` and as `postgresql::name`.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name($crate::postgres::Backend::Sqlite) })*
+        }
+        mod postgresql {
+            $(#[test] fn $name() { super::$name($crate::postgres::Backend::Postgres) })*
+        }
+    };
 }

@@ -83,10 +83,8 @@ fn task(task: Task) -> Result<()> {
             run(cargo().args(["build", "--release", "--all-targets"]))?;
             let mut cmd = Command::new(root().join("target/release/minyi"));
             cmd.args(["serve", "--web"]).arg(root().join("target/site"));
-            if !args.iter().any(|a| a.starts_with("--rules")) {
-                cmd.arg("--rules").arg(root().join("components/routing/rulesets/beijing.toml"));
-            }
-            // The embedded default: the plugin registry in SQLite under target/.
+            // The rule set: the Beijing one built into `minyi`, unless `--rules FILE` is given.
+            // The embedded default: the cases and the plugin registry in SQLite under target/.
             if !args.iter().any(|a| a.starts_with("--db")) {
                 cmd.arg("--db").arg(root().join("target/minyi.db"));
             }

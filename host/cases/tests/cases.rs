@@ -6,25 +6,10 @@
 use chrono::{DateTime, FixedOffset};
 use minyi_cases::{BEIJING, CaseError, CaseStore, Filter, Outcome};
 use minyi_model::{CaseEvent, Event, SlaTier};
+use minyi_tests::postgres::Backend;
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })*
-        }
-        mod postgresql {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })*
-        }
-    };
-}
-on_both!(
+minyi_tests::on_both!(
     stores_every_body_and_numbers_cases_per_day,
     two_stores_on_one_database_never_share_a_number,
     events_move_the_state_and_are_exported_in_order,
@@ -34,10 +19,7 @@ on_both!(
 /// A fresh database on `backend`: its URL or path, and the folder that holds it.
 fn database(backend: Backend) -> Option<(tempfile::TempDir, String)> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = match backend {
-        Backend::Sqlite => dir.path().join("cases.db").to_string_lossy().into_owned(),
-        Backend::Postgres => minyi_tests::postgres::fresh_database(&minyi_tests::postgres::server()?, "minyi_cases"),
-    };
+    let db = backend.database(dir.path(), "minyi_cases")?;
     Some((dir, db))
 }
 

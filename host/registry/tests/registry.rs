@@ -7,6 +7,7 @@
 use minyi_registry::{Hook, Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
 use minyi_runtime::bindings::types as wit;
 use minyi_runtime::plugin::{PluginFault, PluginHost, PluginHostConfig};
+use minyi_tests::postgres::Backend;
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
@@ -63,24 +64,7 @@ fn base_decision() -> wit::RoutingDecision {
     }
 }
 
-/// Which database a test runs on.
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })*
-        }
-        mod postgresql {
-            $(#[test] fn $name() { super::$name(super::Backend::Postgres) })*
-        }
-    };
-}
-on_both!(
+minyi_tests::on_both!(
     upload_activate_swap_rollback_and_disable,
     refusals_name_what_is_wrong,
     two_hosts_on_one_database_and_the_precompiled_cache,
@@ -104,18 +88,9 @@ struct World {
 /// backend is not available here.
 fn world(backend: Backend) -> Option<World> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = match backend {
-        Backend::Sqlite => dir.path().join("registry.db").to_string_lossy().into_owned(),
-        Backend::Postgres => minyi_tests::postgres::fresh_database(&minyi_tests::postgres::server()?, "minyi_registry"),
-    };
+    let db = backend.database(dir.path(), "minyi_registry")?;
     let registry = Registry::open_url(&db).expect("opens");
-    assert_eq!(
-        registry.backend(),
-        match backend {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgresql",
-        }
-    );
+    assert_eq!(registry.backend(), backend.name());
     let city_token = registry.create_admin(None, None).expect("bootstrap city admin");
     let city = registry.authenticate(&city_token).expect("city admin");
     assert!(

@@ -2,6 +2,7 @@
 //! `GET /api/cases/{id}` (the whole case for its district's admins; where it stands for the holder of
 //! its tracking token) and `GET /api/cases` (a listing for admins, a district admin's own district).
 
+use crate::plugins_http::{blocking, token};
 use crate::{AppError, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -36,11 +37,10 @@ fn beijing() -> chrono::FixedOffset {
 /// when it is not a case form at all (stored too); 503 when it could not be stored.
 async fn submit(State(state): State<AppState>, body: String) -> Result<Response, AppError> {
     let store = store(&state)?;
-    let report = tokio::task::spawn_blocking(move || {
-        crate::intake::intake(&state, &store, &body, chrono::Utc::now().with_timezone(&beijing()))
+    let report = blocking(move || {
+        Ok(crate::intake::intake(&state, &store, &body, chrono::Utc::now().with_timezone(&beijing()))?)
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
+    .await?;
     let status = match (report.state.as_str(), report.code.is_some()) {
         ("rejected", true) => StatusCode::BAD_REQUEST,
         ("rejected", false) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -48,15 +48,6 @@ async fn submit(State(state): State<AppState>, body: String) -> Result<Response,
     };
     let location = format!("/api/cases/{}", report.case_id);
     Ok((status, [(header::LOCATION, location)], Json(report)).into_response())
-}
-
-fn bearer(headers: &HeaderMap) -> Result<String, AppError> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned())
-        .ok_or(AppError::Registry(minyi_registry::RegistryError::Unauthenticated))
 }
 
 fn admin(state: &AppState, token: &str) -> Result<Admin, AppError> {
@@ -91,8 +82,8 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let store = store(&state)?;
-    let token = bearer(&headers)?;
-    tokio::task::spawn_blocking(move || {
+    let token = token(&headers)?;
+    blocking(move || {
         if store.check_token(&id, &token)? {
             return Ok(Json(citizen_view(&store.get(&id)?)));
         }
@@ -116,7 +107,6 @@ async fn show(
         Ok(Json(out))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 #[derive(Deserialize)]
@@ -136,8 +126,8 @@ async fn list(
 ) -> Result<Json<Value>, AppError> {
     let Query(q) = q?;
     let store = store(&state)?;
-    let token = bearer(&headers)?;
-    tokio::task::spawn_blocking(move || {
+    let token = token(&headers)?;
+    blocking(move || {
         let admin = admin(&state, &token)?;
         let district = q.district.or_else(|| admin.district.clone());
         if let Some(d) = &district {
@@ -147,5 +137,4 @@ async fn list(
         Ok(Json(json!({ "cases": store.list(&filter)? })))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
 }

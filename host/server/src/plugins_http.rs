@@ -69,16 +69,20 @@ fn plugins(state: &AppState) -> Result<Arc<Plugins>, AppError> {
 }
 
 /// The bearer token of a request (checked against the registry inside the blocking task).
-fn token(headers: &HeaderMap) -> Result<String, AppError> {
+/// The token of `Authorization: Bearer <token>`.
+pub(crate) fn token(headers: &HeaderMap) -> Result<String, AppError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(minyi_registry::RegistryError::Unauthenticated)?;
-    Ok(token.to_owned())
+    Ok(token.trim().to_owned())
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
+/// Runs registry or store work on a blocking thread, never on the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
