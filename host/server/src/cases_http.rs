@@ -28,19 +28,12 @@ fn store(state: &AppState) -> Result<Arc<CaseStore>, AppError> {
     })
 }
 
-fn beijing() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))
-}
-
 /// `POST /api/cases`: a case-form document in. 201 with the case number, tracking token, validation
 /// result and routing decision; 422 when the form is invalid (stored, `rejected`, issues named); 400
 /// when it is not a case form at all (stored too); 503 when it could not be stored.
 async fn submit(State(state): State<AppState>, body: String) -> Result<Response, AppError> {
     let store = store(&state)?;
-    let report = blocking(move || {
-        Ok(crate::intake::intake(&state, &store, &body, chrono::Utc::now().with_timezone(&beijing()))?)
-    })
-    .await?;
+    let report = blocking(move || Ok(crate::intake::intake(&state, &store, &body, crate::beijing_time())?)).await?;
     let status = match (report.state.as_str(), report.code.is_some()) {
         ("rejected", true) => StatusCode::BAD_REQUEST,
         ("rejected", false) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -17,9 +17,14 @@ mod score_cli;
 pub use error::AppError;
 pub use http::{AppState, app};
 
-/// The current time in Beijing (UTC+8), RFC 3339: the `now` the host passes to components.
-pub fn beijing_now() -> String {
+/// The current time in Beijing (UTC+8).
+pub fn beijing_time() -> chrono::DateTime<chrono::FixedOffset> {
     let offset =
         chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
-    chrono::Utc::now().with_timezone(&offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    chrono::Utc::now().with_timezone(&offset)
+}
+
+/// The current time in Beijing (UTC+8), RFC 3339: the `now` the host passes to components.
+pub fn beijing_now() -> String {
+    beijing_time().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
