@@ -1,10 +1,11 @@
 //! `minyi case …`: district admins read the stored cases of their district — a listing, one case
 //! whole, and the event export that `minyi score` and `minyi hotspots` read — as the HTTP API shows them.
 
+use crate::cases_http::{may_read, scope};
 use anyhow::Context as _;
 use clap::Subcommand;
 use minyi_cases::{BEIJING, CaseStore, Filter};
-use minyi_registry::{Admin, Registry};
+use minyi_registry::Registry;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -39,14 +40,6 @@ pub enum CaseCommand {
     },
 }
 
-fn district(admin: &Admin, given: Option<String>) -> anyhow::Result<Option<String>> {
-    let district = given.or_else(|| admin.district.clone());
-    if let Some(d) = &district {
-        admin.may_act_on(d)?;
-    }
-    Ok(district)
-}
-
 /// Runs a `minyi case` command on the store at `db`, as the admin holding `token`.
 pub fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow::Result<ExitCode> {
     let registry = Registry::open_url(db).with_context(|| format!("opening {db}"))?;
@@ -55,20 +48,17 @@ pub fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow::Resul
     let mut out = std::io::stdout().lock();
     match command {
         CaseCommand::List { district: d, state, limit } => {
-            let d = district(&admin, d)?;
+            let d = scope(&admin, d)?;
             for case in store.list(&Filter { district: d.as_deref(), state: state.as_deref(), limit })? {
                 writeln!(out, "{}", serde_json::to_string(&case)?)?;
             }
         }
         CaseCommand::Show { case_id } => {
-            match store.district_of(&case_id)? {
-                Some(d) => admin.may_act_on(&d)?,
-                None => admin.may_act_on("")?,
-            }
+            may_read(&admin, &store, &case_id)?;
             writeln!(out, "{}", serde_json::to_string_pretty(&store.get(&case_id)?)?)?;
         }
         CaseCommand::Events { district: d, state } => {
-            let d = district(&admin, d)?;
+            let d = scope(&admin, d)?;
             for event in store.events(&Filter { district: d.as_deref(), state: state.as_deref(), limit: 0 })? {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;
             }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use minyi_cases::{CaseStore, Filter};
-use minyi_registry::Admin;
+use minyi_registry::{Admin, RegistryError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -44,8 +44,24 @@ async fn submit(State(state): State<AppState>, body: String) -> Result<Response,
 }
 
 fn admin(state: &AppState, token: &str) -> Result<Admin, AppError> {
-    let plugins = state.plugins.as_ref().ok_or(minyi_registry::RegistryError::Unauthenticated)?;
+    let plugins = state.plugins.as_ref().ok_or(RegistryError::Unauthenticated)?;
     Ok(plugins.registry.authenticate(token)?)
+}
+
+/// The district an admin's listing covers: the one asked for, else the admin's own (a city admin's:
+/// every district); refused outside the admin's district.
+pub(crate) fn scope(admin: &Admin, asked: Option<String>) -> Result<Option<String>, RegistryError> {
+    let district = asked.or_else(|| admin.district.clone());
+    if let Some(d) = &district {
+        admin.may_act_on(d)?;
+    }
+    Ok(district)
+}
+
+/// Refuses an admin outside the case's district; a case with no district (unreadable) is a city admin's.
+pub(crate) fn may_read(admin: &Admin, store: &CaseStore, case_id: &str) -> Result<(), AppError> {
+    let district = store.district_of(case_id)?;
+    Ok(admin.may_act_on(district.as_deref().unwrap_or_default())?)
 }
 
 /// Where a case stands, for the citizen: no personal data, no internals.
@@ -81,12 +97,7 @@ async fn show(
             return Ok(Json(citizen_view(&store.get(&id)?)));
         }
         let admin = admin(&state, &token)?;
-        let district = store.district_of(&id)?;
-        match &district {
-            Some(d) => admin.may_act_on(d)?,
-            // Unreadable, so no district: a city admin's.
-            None => admin.may_act_on("")?,
-        }
+        may_read(&admin, &store, &id)?;
         let case = store.get(&id)?;
         let faults = match &state.plugins {
             Some(p) => {
@@ -122,10 +133,7 @@ async fn list(
     let token = token(&headers)?;
     blocking(move || {
         let admin = admin(&state, &token)?;
-        let district = q.district.or_else(|| admin.district.clone());
-        if let Some(d) = &district {
-            admin.may_act_on(d)?;
-        }
+        let district = scope(&admin, q.district)?;
         let filter = Filter { district: district.as_deref(), state: q.state.as_deref(), limit: q.limit.unwrap_or(100) };
         Ok(Json(json!({ "cases": store.list(&filter)? })))
     })
