@@ -223,6 +223,14 @@ async fn plugin_issues_and_faults_land_with_the_case() {
     hooks.sort_unstable();
     assert_eq!(hooks, ["routing", "validation"], "{v}");
     assert!(faults.iter().all(|f| f["case_id"] == id && f["kind"] == "trap"), "{v}");
+    // …and `/metrics` counts them by kind for that plugin.
+    let (status, metrics) = send(&state, "GET", "/metrics", None, String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = metrics.as_str().expect("text");
+    assert!(
+        text.contains(r#"minyi_plugin_faults_total{district="110101",plugin="hostile",version="1.0.0",kind="trap"} 2"#),
+        "{text}"
+    );
 
     // 海淀区's plugin adds its issue: the case is stored and rejected, the plugin's field named.
     let property = json!({"district":"110108","channel":"web","kind":"complaint","category":"housing.property.service",
