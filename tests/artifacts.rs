@@ -69,7 +69,7 @@ fn scorer() {
 
 #[test]
 fn test_trap_validator() {
-    check(minyi_artifacts::TEST_TRAP_VALIDATOR_BYTES, "minyi:casework/validation@0.1.0");
+    check(minyi_test_artifacts::TEST_TRAP_VALIDATOR_BYTES, "minyi:casework/validation@0.1.0");
 }
 
 #[test]

@@ -38,6 +38,7 @@ fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
         rules: Some(Arc::new(rules)),
         plugins: None,
         cases: Some(Arc::clone(&store)),
+        admins: None,
     };
 
     let rt = tokio::runtime::Runtime::new().expect("tokio");
@@ -100,7 +101,7 @@ fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
 
     // The case is in the store as the browser sent it, dispatched, and the code shown lets its holder follow it.
     let case = store.get(&case_id).expect("stored");
-    assert_eq!(case.state, "dispatched", "{case:?}");
+    assert_eq!(case.state, minyi_model::CaseState::Dispatched, "{case:?}");
     assert_eq!(case.form["reporter"]["phone"], "13800138000", "the form as typed: {case:?}");
     assert!(
         store.check_token(&case_id, token.as_str().unwrap_or_default()).expect("checks"),

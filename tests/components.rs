@@ -562,7 +562,7 @@ mod test_trap_validator {
     fn a_trap_is_a_typed_error_and_the_next_call_works() {
         let rt = Runtime::with_components(
             RuntimeConfig::default(),
-            minyi_artifacts::TEST_TRAP_VALIDATOR_BYTES,
+            minyi_test_artifacts::TEST_TRAP_VALIDATOR_BYTES,
             minyi_artifacts::ROUTER_BYTES,
             minyi_artifacts::SCORER_BYTES,
         )

@@ -4,10 +4,10 @@
 //! component that loops, eats memory, traps, recurses, floods output or runs slow — is stopped within
 //! its budget as a typed fault while other districts' calls keep succeeding.
 
-use minyi_runtime::bindings::types as wit;
-use minyi_runtime::plugin::{
-    BreakerPolicy, Grants, PluginError, PluginFault, PluginHost, PluginHostConfig, PluginLimits, PluginSpec,
+use minyi_plugins::{
+    BreakerPolicy, Grants, Hook, PluginError, PluginFault, PluginHost, PluginHostConfig, PluginLimits, PluginSpec,
 };
+use minyi_runtime::bindings::types as wit;
 use minyi_runtime::{Runtime, RuntimeConfig};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -20,10 +20,10 @@ macro_rules! assert_test_exists {
         use self::$name as _;
     };
 }
-minyi_artifacts::foreach_plugin!(assert_test_exists);
+minyi_test_artifacts::foreach_plugin!(assert_test_exists);
 
 fn plugin(name: &str) -> &'static [u8] {
-    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+    minyi_test_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
 }
 
 fn spec(name: &str, district: &str, config: &[(&str, &str)]) -> PluginSpec {
@@ -77,10 +77,10 @@ fn base_route(f: &wit::CaseForm) -> wit::RoutingDecision {
 fn hooks_are_found_and_foreign_imports_refused() {
     let h = host();
     for (name, hooks) in [
-        ("chaoyang_heating", vec!["routing"]),
-        ("haidian_building", vec!["validation"]),
-        ("review_rulings", vec!["scoring"]),
-        ("hostile", vec!["validation", "routing", "scoring"]),
+        ("chaoyang_heating", vec![Hook::Routing]),
+        ("haidian_building", vec![Hook::Validation]),
+        ("review_rulings", vec![Hook::Scoring]),
+        ("hostile", vec![Hook::Validation, Hook::Routing, Hook::Scoring]),
     ] {
         assert_eq!(h.compile(plugin(name)).expect("compiles").hooks(), hooks, "{name}");
     }
@@ -187,7 +187,7 @@ mod haidian_building {
 }
 
 /// The Python plugin (componentize-py), compiled once for the tests of this file.
-fn python_plugin(h: &PluginHost) -> minyi_runtime::plugin::CompiledPlugin {
+fn python_plugin(h: &PluginHost) -> minyi_plugins::CompiledPlugin {
     let t = Instant::now();
     let compiled = h.compile(plugin("dongcheng_food_py")).expect("the Python plugin compiles");
     eprintln!(
@@ -201,7 +201,7 @@ fn python_plugin(h: &PluginHost) -> minyi_runtime::plugin::CompiledPlugin {
 mod dongcheng_food_py {
     use super::*;
 
-    fn issue_codes(out: &minyi_runtime::plugin::HookOutcome<Vec<wit::Issue>>) -> Vec<&str> {
+    fn issue_codes(out: &minyi_plugins::HookOutcome<Vec<wit::Issue>>) -> Vec<&str> {
         out.value.iter().map(|i| i.code.as_str()).collect()
     }
 
@@ -209,7 +209,7 @@ mod dongcheng_food_py {
     fn food_safety_complaints_must_name_the_shop_in_python() {
         let h = host();
         let compiled = python_plugin(&h);
-        assert_eq!(compiled.hooks(), vec!["validation"]);
+        assert_eq!(compiled.hooks(), vec![Hook::Validation]);
         // The default limits (100 M fuel, 32 MiB) are enough for the interpreter and the hook.
         let s = spec("dongcheng-food", "110101", &[]);
         h.activate(compiled.clone(), s.clone()).expect("activates");

@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: a small WebDriver client for headless Chromium over ChromeDriver,
-//! a deterministic generator of varied case forms, and fresh databases on the test PostgreSQL server.
+//! a deterministic generator of varied case forms, fresh databases on the test PostgreSQL server, and
+//! the real data beside the repository (skipped when absent, required under `CI=true`).
 
 pub mod forms;
 pub mod postgres;
+pub mod shared;
 pub mod webdriver;

@@ -35,18 +35,26 @@ fn mean_ns(criterion: &Path, id: &str) -> Result<f64> {
 pub fn run() -> Result<()> {
     crate::setup::targets()?;
     crate::setup::componentize_py()?;
-    // `cargo test --release … -- --bench` runs criterion for real while building with exactly the
-    // profile and feature set of `cargo test --release`: wasmtime is not compiled a second time.
-    crate::run(crate::cargo().args(["test", "--release", "--bench", "components", "--", "--bench"]))?;
+    // `cargo test --release -p minyi-bench … -- --bench` runs criterion for real in the release profile
+    // the tests use, with wasmtime's one feature set: wasmtime is not compiled a second time.
+    crate::run(crate::cargo().args([
+        "test",
+        "--release",
+        "-p",
+        "minyi-bench",
+        "--bench",
+        "components",
+        "--",
+        "--bench",
+    ]))?;
     // Routing on the 980-rule Beijing set, p50/p99, component vs native vs regorus: its own harness,
     // which prints its table and writes `target/bench/routing.json`.
-    crate::run(crate::cargo().args(["test", "--release", "--bench", "routing", "--", "--bench"]))?;
+    crate::run(crate::cargo().args(["test", "--release", "-p", "minyi-bench", "--bench", "routing", "--", "--bench"]))?;
     // Scoring a month: 343 units over 2 M cases, component vs native; writes `target/bench/scoring.json`.
-    crate::run(crate::cargo().args(["test", "--release", "--bench", "scoring", "--", "--bench"]))?;
+    crate::run(crate::cargo().args(["test", "--release", "-p", "minyi-bench", "--bench", "scoring", "--", "--bench"]))?;
     // District plugins: instantiate p50/p99, a no-op hook's cost, a hot swap under load; `plugins.json`.
-    crate::run(crate::cargo().args(["test", "--release", "--bench", "plugins", "--", "--bench"]))?;
-    let root = crate::root();
-    let criterion = root.join("target/criterion");
+    crate::run(crate::cargo().args(["test", "--release", "-p", "minyi-bench", "--bench", "plugins", "--", "--bench"]))?;
+    let criterion = crate::target_dir().join("criterion");
     let mut rows = Vec::new();
     println!(
         "\n{:<22} {:>11} {:>11} {:>11} {:>10} {:>12}",
@@ -78,7 +86,7 @@ pub fn run() -> Result<()> {
         let bytes = crate::component_bytes(name)?;
         rows.push(Row { name: format!("size/{name}"), value: bytes.len() as f64, unit: "bytes".into() });
     }
-    let out = root.join("target/bench");
+    let out = crate::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
     for file in ["routing.json", "scoring.json", "plugins.json"] {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;

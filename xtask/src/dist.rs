@@ -21,10 +21,10 @@ struct Manifest {
     core_modules: BTreeMap<String, Range>,
 }
 
-/// Builds `target/site`: index.html, style, loader, the Leptos app under `pkg/`, the transpiled component.
+/// Builds the site (`<target dir>/site`): index.html, style, loader, the Leptos app under `pkg/`, the transpiled component.
 pub fn web() -> Result<()> {
     let root = crate::root();
-    let out = root.join("target/site");
+    let out = crate::site_dir();
     let started = std::time::Instant::now();
     crate::run(crate::cargo().args([
         "build",
@@ -35,7 +35,7 @@ pub fn web() -> Result<()> {
         "--profile",
         "web",
     ]))?;
-    let wasm = root.join("target/wasm32-unknown-unknown/web/minyi_web.wasm");
+    let wasm = crate::target_dir().join("wasm32-unknown-unknown/web/minyi_web.wasm");
     std::fs::create_dir_all(out.join("pkg"))?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)

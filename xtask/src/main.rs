@@ -19,12 +19,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Install what building and testing need: Rust targets, componentize-py (PyPI, in target/py),
-    /// Chromium (apt) for browser tests, PostgreSQL (apt, started on 127.0.0.1:54329).
+    /// Install what building and testing need: Rust targets, componentize-py (PyPI, in the target dir's
+    /// `py`), Node, Chromium (apt) for browser tests, PostgreSQL (apt, started on 127.0.0.1:54329).
     Setup,
-    /// Build the web app and transpile the validator component into `target/site`.
+    /// Build the web app and transpile the validator component into `<target dir>/site`.
     Dist,
-    /// Build everything and serve on 127.0.0.1 (default port 8345).
+    /// Build the web app and `minyi`, and serve on 127.0.0.1 (default port 8345).
     Run {
         /// Extra arguments for `minyi serve`, e.g. `--listen 127.0.0.1:9000`.
         #[arg(trailing_var_arg = true)]
@@ -76,17 +76,16 @@ fn task(task: Task) -> Result<()> {
         Task::Dist => dist::web(),
         Task::Run { args } => {
             setup::targets()?;
-            setup::componentize_py()?;
             dist::web()?;
-            // Same package and target selection as `cargo test --release`, so features unify the same
-            // way and wasmtime is compiled once for tests, benches and the server.
-            run(cargo().args(["build", "--release", "--all-targets"]))?;
-            let mut cmd = Command::new(root().join("target/release/minyi"));
-            cmd.args(["serve", "--web"]).arg(root().join("target/site"));
+            // Only what it serves: the `minyi` binary (release, the profile the tests use, so wasmtime
+            // is compiled once for both). No Python: the Python plugins are test artifacts.
+            run(cargo().args(["build", "--release", "--package", "minyi-server", "--bin", "minyi"]))?;
+            let mut cmd = Command::new(target_dir().join("release/minyi"));
+            cmd.args(["serve", "--web"]).arg(site_dir());
             // The rule set: the Beijing one built into `minyi`, unless `--rules FILE` is given.
-            // The embedded default: the cases and the plugin registry in SQLite under target/.
+            // The embedded default: the cases and the plugin registry in SQLite under the target dir.
             if !args.iter().any(|a| a.starts_with("--db")) {
-                cmd.arg("--db").arg(root().join("target/minyi.db"));
+                cmd.arg("--db").arg(target_dir().join("minyi.db"));
             }
             cmd.args(args);
             run(&mut cmd)
@@ -107,12 +106,13 @@ fn test() -> Result<()> {
     dist::web()?;
     run(cargo()
         .args(["test", "--release", "--no-fail-fast"])
-        .env("MINYI_WEB_DIR", root().join("target/site"))
+        .env("MINYI_WEB_DIR", site_dir())
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres))?;
     // The benches once each, in test mode (criterion runs every function a single time; the routing
-    // bench checks that component, native and regorus agree), so a bench cannot rot unnoticed.
-    run(cargo().args(["test", "--release", "--benches"]))?;
+    // bench checks that component, native and regorus agree), so a bench cannot rot unnoticed. They are
+    // their own crate, outside the default members: `cargo test` alone never builds their baselines.
+    run(cargo().args(["test", "--release", "--package", "minyi-bench", "--benches"]))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
 }
@@ -147,16 +147,26 @@ fn fuzz(target: &str, runs: u64) -> Result<()> {
 }
 
 /// The bytes of a built-in component: `minyi-artifacts` is built (in the release profile the tests
-/// use, so nothing is built twice), which leaves every component under `target/components`.
+/// use, so nothing is built twice), which leaves every component under `<target dir>/components`.
 pub(crate) fn component_bytes(name: &str) -> Result<Vec<u8>> {
     run(cargo().args(["build", "--release", "--quiet", "--package", "minyi-artifacts"]))?;
-    let path = root().join("target/components").join(format!("{name}.wasm"));
+    let path = minyi_build_support::components_dir(&root()).join(format!("{name}.wasm"));
     std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
 }
 
 /// The workspace root.
 pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The cargo target dir (`$CARGO_TARGET_DIR`, else `<root>/target`): every output path hangs off it.
+pub(crate) fn target_dir() -> PathBuf {
+    minyi_build_support::target_dir(&root())
+}
+
+/// Where `cargo xtask dist` writes the web app and the transpiled component.
+pub(crate) fn site_dir() -> PathBuf {
+    target_dir().join("site")
 }
 
 /// A `cargo` command run at the workspace root.

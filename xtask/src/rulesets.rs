@@ -7,15 +7,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-#[derive(serde::Deserialize)]
-struct Row {
-    agency: String,
-    agency_name: String,
-    complaint_type: String,
-    #[serde(default)]
-    descriptor: String,
-}
-
 #[derive(Default)]
 struct Counts {
     /// Display name (first seen).
@@ -51,7 +42,7 @@ pub fn nyc(csv_path: &Path, out: &Path) -> Result<()> {
     let mut types: BTreeMap<String, Counts> = BTreeMap::new();
     let mut leaves: BTreeMap<String, Counts> = BTreeMap::new();
     let mut rows = 0u64;
-    for row in reader.deserialize::<Row>() {
+    for row in reader.deserialize::<open311::Row>() {
         let row = row.context("reading a CSV row")?;
         rows += 1;
         let a = agencies.entry(row.agency.clone()).or_insert_with(|| (row.agency_name.clone(), 0));

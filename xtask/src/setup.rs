@@ -1,6 +1,7 @@
-//! Set-up on a fresh machine: the wasm target through rustup, Chromium and ChromeDriver through apt,
-//! componentize-py (PyPI) in a venv under `target/py` for the Python plugins, and a PostgreSQL server
-//! (apt) started on loopback for the multi-node registry tests.
+//! Set-up on a fresh machine: the wasm target through rustup; componentize-py (PyPI) in a venv under
+//! the target dir for the Python test plugins (python3-venv from apt when missing); Node (apt) for the
+//! differential test; Chromium and ChromeDriver (apt) for the browser tests; and a PostgreSQL server
+//! (apt) started on loopback for the multi-node tests.
 
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -8,8 +9,7 @@ use std::process::Command;
 
 const TARGETS: &[&str] = &["wasm32-unknown-unknown"];
 
-/// The componentize-py release the Python plugins are built with (as in components/artifacts/build.rs).
-const COMPONENTIZE_PY: &str = "0.25.1";
+use minyi_build_support::COMPONENTIZE_PY;
 /// The loopback port of the test PostgreSQL server.
 const PG_PORT: u16 = 54329;
 
@@ -17,6 +17,7 @@ const PG_PORT: u16 = 54329;
 pub fn all() -> Result<String> {
     targets()?;
     componentize_py()?;
+    node()?;
     chromium()?;
     postgres()
 }
@@ -32,18 +33,21 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     )
 }
 
-/// componentize-py in `target/py` (a venv), for building the Python plugins.
+/// componentize-py in the target dir's `py` venv, for building the Python test plugins.
 pub fn componentize_py() -> Result<()> {
-    let venv = crate::root().join("target/py");
+    let venv = minyi_build_support::python_venv(&crate::root());
     let tool = venv.join("bin/componentize-py");
-    let has = |tool: &Path| {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().any(|w| w == COMPONENTIZE_PY))
-    };
-    if has(&tool) {
+    if minyi_build_support::is_pinned_componentize_py(&tool) {
         return Ok(());
+    }
+    let has_venv = Command::new("python3").args(["-c", "import ensurepip, venv"]).status().is_ok_and(|s| s.success());
+    if !has_venv {
+        if !is_root() {
+            bail!(
+                "python3 with venv is needed for the Python test plugins: run `sudo apt-get install -y python3-venv`"
+            );
+        }
+        apt_install(&["python3-venv"])?;
     }
     crate::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     crate::run(
@@ -51,10 +55,21 @@ pub fn componentize_py() -> Result<()> {
             .args(["install", "-q", "--disable-pip-version-check"])
             .arg(format!("componentize-py=={COMPONENTIZE_PY}")),
     )?;
-    if !has(&tool) {
+    if !minyi_build_support::is_pinned_componentize_py(&tool) {
         bail!("componentize-py {COMPONENTIZE_PY} did not install into {}", venv.display());
     }
     Ok(())
+}
+
+/// Node, for the differential test (the transpiled component in Node against wasmtime).
+fn node() -> Result<()> {
+    if Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return Ok(());
+    }
+    if !is_root() {
+        bail!("Node is needed for the differential test: run `sudo apt-get install -y nodejs`");
+    }
+    apt_install(&["nodejs"])
 }
 
 /// A PostgreSQL server for the tests: `MINYI_TEST_PG` when given; else (as root) Debian's server,

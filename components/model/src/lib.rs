@@ -9,20 +9,28 @@ mod case;
 pub mod categories;
 pub mod divisions;
 mod events;
+mod intake;
 pub mod json;
 pub mod matcher;
 pub mod open311;
+mod plugin;
+mod reports;
 mod routing;
 mod scoring;
 pub mod source;
+mod state;
 mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
 pub use events::{CaseEvent, Event};
+pub use intake::IntakeReport;
+pub use plugin::{Noted, PluginFault, PluginNote};
+pub use reports::{Counted, Hotspot, HotspotParams, HotspotReport, Ranking, RepeatGroup, Skipped, Topic};
 pub use routing::{
     CaseContext, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier,
 };
 pub use scoring::{
     Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, TierHours, UnitScore, UnitTrend, UnitType,
 };
+pub use state::{CaseState, IllegalTransition};
 pub use validation::{Issue, Masked, Message, Redirect, Severity, ValidationResult};

@@ -43,39 +43,65 @@ pub fn received_at(created: &str) -> String {
     if has_offset { t.to_owned() } else { format!("{t}-05:00") }
 }
 
-/// One row of an NYC 311 export, as far as case events need it.
-#[derive(Debug, Clone, Copy)]
-pub struct Row<'a> {
-    /// `unique_key`.
-    pub unique_key: &'a str,
-    /// `created_date`.
-    pub created: &'a str,
+/// One row of an NYC 311 export (NYC Open Data's column names), as far as Minyi reads it: the one row
+/// type behind `minyi eval-311`, `minyi import-311` and the NYC rule-set generator. Missing columns
+/// read as empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct Row {
+    /// `unique_key`: the request's number.
+    pub unique_key: String,
+    /// `created_date`: local New York time without an offset.
+    pub created_date: String,
     /// `closed_date`, empty while open.
-    pub closed: &'a str,
-    /// `agency`: the handling unit.
-    pub agency: &'a str,
+    pub closed_date: String,
+    /// `agency`: the handling unit's code (`NYPD`).
+    pub agency: String,
+    /// `agency_name`.
+    pub agency_name: String,
     /// `complaint_type`.
-    pub complaint_type: &'a str,
+    pub complaint_type: String,
     /// `descriptor`.
-    pub descriptor: &'a str,
+    pub descriptor: String,
     /// `borough`.
-    pub borough: &'a str,
+    pub borough: String,
+}
+
+/// The case form a row stands for: its borough as the district, its type and descriptor as the
+/// category and the text, received when it was created, through the `open311` channel.
+pub fn case_form(row: &Row) -> crate::CaseForm {
+    crate::CaseForm {
+        district: district(&row.borough),
+        street: None,
+        channel: crate::Channel::Open311,
+        kind: crate::Kind::Complaint,
+        category: Some(category(&row.complaint_type, &row.descriptor)),
+        title: row.complaint_type.clone(),
+        description: row.descriptor.clone(),
+        address: String::new(),
+        location: None,
+        reporter: None,
+        attributes: Default::default(),
+        attachments: Vec::new(),
+        consent: true,
+        received_at: received_at(&row.created_date),
+    }
 }
 
 /// The case events a row implies: received at creation, dispatched at once to its agency (a
 /// department, general tier), replied when closed. 311 exports carry no callbacks.
-pub fn case_events(row: &Row<'_>) -> Vec<crate::CaseEvent> {
+pub fn case_events(row: &Row) -> Vec<crate::CaseEvent> {
     use crate::{CaseEvent, Event, SlaTier, UnitType};
     let case_id = format!("NYC-{}", row.unique_key.trim());
-    let at = received_at(row.created);
+    let at = received_at(&row.created_date);
     let event = |at: &str, event: Event| CaseEvent { case_id: case_id.clone(), at: at.to_owned(), by: None, event };
     let mut events = vec![
         event(
             &at,
             Event::Received {
-                district: Some(district(row.borough)),
+                district: Some(district(&row.borough)),
                 street: None,
-                category: Some(category(row.complaint_type, row.descriptor)),
+                category: Some(category(&row.complaint_type, &row.descriptor)),
                 address: None,
                 fingerprint: None,
             },
@@ -90,8 +116,8 @@ pub fn case_events(row: &Row<'_>) -> Vec<crate::CaseEvent> {
             },
         ),
     ];
-    if !row.closed.trim().is_empty() {
-        events.push(event(&received_at(row.closed), Event::Replied { resolved: None }));
+    if !row.closed_date.trim().is_empty() {
+        events.push(event(&received_at(&row.closed_date), Event::Replied { resolved: None }));
     }
     events
 }

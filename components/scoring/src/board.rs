@@ -6,46 +6,9 @@ use crate::case::{CaseFacts, Timeline, assess};
 use crate::hotspots::{Collector, HotspotReport};
 use crate::request::{Resolved, ScoreRequest, show_instant};
 use crate::tally::{Tallies, TallyRow, UnitTally, rank_with_trend};
-use minyi_model::{CaseEvent, ScoreConfig, UnitScore, UnitType};
+use minyi_model::{CaseEvent, UnitScore, UnitType};
+pub use minyi_model::{Ranking, Skipped};
 use serde::{Deserialize, Serialize};
-
-/// A case the board could not place, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Skipped {
-    /// Case number.
-    pub case_id: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// The ranking of one period (public JSON shape of `minyi score --json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Ranking {
-    /// `2026-11`.
-    pub period: String,
-    /// Start of the period.
-    pub from: String,
-    /// End of the period (exclusive).
-    pub to: String,
-    /// The period the trend compares with.
-    pub previous_period: String,
-    /// District filter, if any.
-    pub district: Option<String>,
-    /// Events after this were ignored.
-    pub as_of: Option<String>,
-    /// The config in force.
-    pub config: ScoreConfig,
-    /// Cases received in the period (and district).
-    pub cases: u64,
-    /// Of those, cases without a lead unit (never dispatched, or returned and not yet re-dispatched).
-    pub unassigned: u64,
-    /// Streets, by rank.
-    pub streets: Vec<UnitScore>,
-    /// Departments, by rank.
-    pub departments: Vec<UnitScore>,
-    /// Cases that could not be placed.
-    pub skipped: Vec<Skipped>,
-}
 
 /// A board's mergeable state: per-unit tallies of the period and the previous one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,181 +15,25 @@ use crate::ScoreError;
 use crate::case::{Assessment, CallbackStatus, CaseFacts};
 use crate::request::{Resolved, show_instant};
 use minyi_model::Satisfaction;
-use serde::{Deserialize, Serialize};
+pub use minyi_model::{Counted, Hotspot, HotspotParams, HotspotReport, RepeatGroup, Topic};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Hotspot statistics; all optional in a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HotspotParams {
-    /// Days before the window that make a cell's baseline.
-    pub baseline_days: u32,
-    /// Family-wise error rate over all cells tested.
-    pub alpha: f64,
-    /// Fewest cases in the window for a hotspot or a topic.
-    pub min_count: u32,
-    /// Fewest times the expected count for a hotspot.
-    pub min_ratio: f64,
-    /// Two demands with one fingerprint this many days apart or less are repeats.
-    pub repeat_days: u32,
-    /// Fewest demands in a repeat group.
-    pub min_repeats: u32,
-    /// How many 每月一题 candidates to list.
-    pub topics: u32,
-    /// How many hotspots and repeat groups to list (the totals count all).
-    pub max_listed: u32,
-}
-
-impl Default for HotspotParams {
-    fn default() -> Self {
-        Self {
-            baseline_days: 84,
-            alpha: 0.01,
-            min_count: 5,
-            min_ratio: 1.5,
-            repeat_days: 30,
-            min_repeats: 2,
-            topics: 10,
-            max_listed: 50,
-        }
+/// Rejects hotspot parameters that make no sense.
+pub fn check_params(params: &HotspotParams) -> Result<(), ScoreError> {
+    let bad = |f: &str, p: &str| Err(ScoreError::Request(format!("hotspots.{f}: {p}")));
+    if params.baseline_days == 0 {
+        return bad("baseline_days", "must be at least 1");
     }
-}
-
-impl HotspotParams {
-    /// Rejects parameters that make no sense.
-    pub fn check(&self) -> Result<(), ScoreError> {
-        let bad = |f: &str, p: &str| Err(ScoreError::Request(format!("hotspots.{f}: {p}")));
-        if self.baseline_days == 0 {
-            return bad("baseline_days", "must be at least 1");
-        }
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return bad("alpha", "must be within (0, 1)");
-        }
-        if !(self.min_ratio >= 1.0 && self.min_ratio.is_finite()) {
-            return bad("min_ratio", "must be at least 1");
-        }
-        if self.min_repeats < 2 {
-            return bad("min_repeats", "must be at least 2");
-        }
-        Ok(())
+    if !(params.alpha > 0.0 && params.alpha < 1.0) {
+        return bad("alpha", "must be within (0, 1)");
     }
-}
-
-/// An id with a count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counted {
-    /// Street, category or unit id.
-    pub id: String,
-    /// Cases.
-    pub count: u32,
-}
-
-/// A category in an area above its own baseline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hotspot {
-    /// Street code (the district when the case had no street).
-    pub area: String,
-    /// Category code.
-    pub category: String,
-    /// Cases in the window.
-    pub count: u32,
-    /// Cases in the baseline.
-    pub baseline_count: u32,
-    /// Expected cases in the window (λ).
-    pub expected: f64,
-    /// count / expected.
-    pub ratio: f64,
-    /// P(X ≥ count | λ), Poisson.
-    pub p_value: f64,
-    /// Lead units of the window's cases.
-    pub units: Vec<Counted>,
-}
-
-/// Demands with one fingerprint within the repeat window of each other.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RepeatGroup {
-    /// The fingerprint (validation's, or category and address).
-    pub fingerprint: String,
-    /// Number of demands.
-    pub count: u32,
-    /// Their case numbers, oldest first.
-    pub cases: Vec<String>,
-    /// First received.
-    pub first_at: String,
-    /// Last received.
-    pub last_at: String,
-    /// Area of the latest.
-    pub area: String,
-    /// Category of the latest.
-    pub category: String,
-    /// Lead units involved.
-    pub units: Vec<String>,
-}
-
-/// A 每月一题 candidate: a category with the evidence for taking it up city- or district-wide.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Topic {
-    /// Category code.
-    pub category: String,
-    /// Cases in the window.
-    pub count: u32,
-    /// Cases in the previous period.
-    pub previous_count: u32,
-    /// count − previous count.
-    pub change: i64,
-    /// Expected from the baseline.
-    pub expected: f64,
-    /// count − expected: what ranks the candidates.
-    pub excess: f64,
-    /// Areas with cases.
-    pub areas: u32,
-    /// The areas with most cases.
-    pub top_areas: Vec<Counted>,
-    /// The lead units with most cases.
-    pub units: Vec<Counted>,
-    /// Cases in repeat groups.
-    pub repeat_cases: u32,
-    /// Hotspot cells of this category.
-    pub hotspot_cells: u32,
-    /// Valid callbacks of the window's cases.
-    pub callbacks: u32,
-    /// Of those, 不满意.
-    pub dissatisfied: u32,
-}
-
-/// The proactive-governance report of one period (public JSON shape of `minyi hotspots --json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HotspotReport {
-    /// Period label.
-    pub period: String,
-    /// Window start.
-    pub from: String,
-    /// Window end (exclusive).
-    pub to: String,
-    /// Baseline start (it ends where the window starts).
-    pub baseline_from: String,
-    /// District filter.
-    pub district: Option<String>,
-    /// Events after this were ignored.
-    pub as_of: Option<String>,
-    /// The statistics used.
-    pub params: HotspotParams,
-    /// The statistic, in words.
-    pub statistic: String,
-    /// Cells with at least `min_count` cases in the window.
-    pub tested_cells: u32,
-    /// All hotspots found.
-    pub hotspots_total: u32,
-    /// The most significant hotspots.
-    pub hotspots: Vec<Hotspot>,
-    /// All repeat groups found.
-    pub repeats_total: u32,
-    /// The largest repeat groups.
-    pub repeats: Vec<RepeatGroup>,
-    /// 每月一题 candidates.
-    pub topics: Vec<Topic>,
-    /// What limits the report (e.g. a baseline the events do not cover).
-    pub warnings: Vec<String>,
+    if !(params.min_ratio >= 1.0 && params.min_ratio.is_finite()) {
+        return bad("min_ratio", "must be at least 1");
+    }
+    if params.min_repeats < 2 {
+        return bad("min_repeats", "must be at least 2");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]

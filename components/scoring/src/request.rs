@@ -225,7 +225,7 @@ impl ScoreRequest {
         };
         let config = self.config.resolve(self.district.as_deref())?;
         check_config(&config)?;
-        self.hotspots.check()?;
+        crate::hotspots::check_params(&self.hotspots)?;
         Ok(Resolved {
             period,
             previous,

@@ -3,19 +3,10 @@
 //! the data is found, and no personal data is reported in messages without a run of digits.
 
 use minyi_validation::{pii, screening};
-use std::path::PathBuf;
-
-fn data() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cn-hotline-messages.csv");
-    path.exists().then_some(path)
-}
 
 #[test]
 fn screening_over_real_messages() {
-    let Some(path) = data() else {
-        eprintln!("cn-hotline-messages.csv is not present beside the repo; nothing to evaluate");
-        return;
-    };
+    let Some(path) = minyi_tests::shared::data("cn-hotline-messages.csv") else { return };
     let mut reader = csv::Reader::from_path(&path).expect("the CSV opens");
     // Written independently of the scanner: a mobile number with its middle four digits masked.
     let masked_mobile = regex::Regex::new(r"1[3-9][0-9][-\s]?[*＊×xX]{4}[-\s]?[0-9]{4}").expect("regex");

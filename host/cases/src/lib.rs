@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use minyi_db::{Conn, Db, DbError, Row, params};
-use minyi_model::{CaseEvent, Event};
+use minyi_model::{CaseEvent, CaseState, IllegalTransition};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -51,6 +51,14 @@ pub enum CaseError {
     /// No case with that number.
     #[error("no case {0}")]
     NotFound(String),
+    /// The event may not happen in the case's state (the lifecycle in `minyi_model::CaseState`).
+    #[error("case {case}: {transition}")]
+    Illegal {
+        /// The case number.
+        case: String,
+        /// The state and the refused event.
+        transition: IllegalTransition,
+    },
     /// A stored value could not be read back (a bug or a hand-edited database).
     #[error("case {case}: stored {what} unreadable: {message}")]
     Corrupt {
@@ -75,6 +83,7 @@ impl CaseError {
         match self {
             CaseError::Db(_) => "case.not_stored",
             CaseError::NotFound(_) => "not_found",
+            CaseError::Illegal { .. } => "transition.illegal",
             CaseError::Corrupt { .. } => "case.corrupt",
         }
     }
@@ -111,8 +120,8 @@ pub struct StoredCase {
     pub case_id: String,
     /// When this service stored it.
     pub received_at: String,
-    /// Its current state: the newest lifecycle event's type (`received` until one is written).
-    pub state: String,
+    /// Its current state, derived from its events by the lifecycle.
+    pub state: CaseState,
     /// Its district, once known.
     pub district: Option<String>,
     /// The case form as received (JSON when it was JSON, else the text).
@@ -135,7 +144,7 @@ pub struct CaseSummary {
     /// Its district, once known.
     pub district: Option<String>,
     /// Its current state.
-    pub state: String,
+    pub state: CaseState,
 }
 
 /// Which cases a listing or an export covers.
@@ -144,28 +153,9 @@ pub struct Filter<'a> {
     /// Only this district.
     pub district: Option<&'a str>,
     /// Only cases in this state.
-    pub state: Option<&'a str>,
+    pub state: Option<CaseState>,
     /// At most this many, newest first (listings only; 0: 100).
     pub limit: u32,
-}
-
-/// The state a case is in after `event`; `None` for events that do not move it (first contact,
-/// extensions, exclusions, which are facts about the case, not steps of its lifecycle).
-pub fn state_after(event: &Event) -> Option<&'static str> {
-    Some(match event {
-        Event::Received { .. } => "received",
-        Event::Accepted {} => "accepted",
-        Event::Rejected { .. } => "rejected",
-        Event::PendingManual { .. } => "pending_manual",
-        Event::Dispatched { .. } => "dispatched",
-        Event::InProgress {} => "in_progress",
-        Event::Returned { .. } => "returned",
-        Event::Replied { .. } => "replied",
-        Event::Callback { .. } => "callback",
-        Event::Reopened { .. } => "reopened",
-        Event::Closed {} => "closed",
-        _ => return None,
-    })
 }
 
 /// The case store.
@@ -228,19 +218,20 @@ impl CaseStore {
     }
 
     /// Appends `events` to the case's history and writes what intake learned, in one transaction;
-    /// the case's state becomes that of the newest lifecycle event. The new state.
-    pub fn record(&self, case_id: &str, outcome: &Outcome<'_>, events: &[CaseEvent]) -> Result<String, CaseError> {
-        self.db.transaction(|c| -> Result<String, CaseError> {
+    /// each event must be legal in the state the previous one left (else nothing is written). The new
+    /// state.
+    pub fn record(&self, case_id: &str, outcome: &Outcome<'_>, events: &[CaseEvent]) -> Result<CaseState, CaseError> {
+        self.db.transaction(|c| -> Result<CaseState, CaseError> {
             let row = c
                 .query_opt("SELECT state FROM cases WHERE case_id = $1", params![case_id])?
                 .ok_or_else(|| CaseError::NotFound(case_id.to_owned()))?;
-            let mut state = row.text(0)?;
+            let mut state = stored_state(case_id, &row.text(0)?)?;
             for e in events {
+                state = state
+                    .after(&e.event)
+                    .map_err(|transition| CaseError::Illegal { case: case_id.to_owned(), transition })?;
                 let json = serde_json::to_string(e).map_err(|e| CaseError::Db(e.to_string()))?;
                 c.execute("INSERT INTO case_events (case_id, event) VALUES ($1, $2)", params![case_id, json])?;
-                if let Some(s) = state_after(&e.event) {
-                    s.clone_into(&mut state);
-                }
             }
             c.execute(
                 "UPDATE cases SET state = $2, district = COALESCE($3, district), \
@@ -248,7 +239,7 @@ impl CaseStore {
                  decision = COALESCE($6, decision), updated_ms = $7 WHERE case_id = $1",
                 params![
                     case_id,
-                    &state,
+                    state.as_str(),
                     outcome.district,
                     outcome.fingerprint,
                     outcome.validation,
@@ -281,7 +272,7 @@ impl CaseStore {
             Ok(StoredCase {
                 case_id: row.text(0)?,
                 received_at: row.text(1)?,
-                state: row.text(2)?,
+                state: stored_state(case_id, &row.text(2)?)?,
                 district: row.opt_text(3)?,
                 form: serde_json::from_str(&form).unwrap_or(serde_json::Value::String(form)),
                 validation: json(5, "validation")?,
@@ -312,7 +303,7 @@ impl CaseStore {
                 "SELECT case_id, received_at, district, state FROM cases \
                  WHERE (CAST($1 AS TEXT) IS NULL OR district = $1) AND (CAST($2 AS TEXT) IS NULL OR state = $2) \
                  ORDER BY received_ms DESC, case_id DESC LIMIT $3",
-                params![filter.district, filter.state, limit],
+                params![filter.district, filter.state.map(CaseState::as_str), limit],
             )
         })?;
         rows.iter()
@@ -321,7 +312,7 @@ impl CaseStore {
                     case_id: r.text(0)?,
                     received_at: r.text(1)?,
                     district: r.opt_text(2)?,
-                    state: r.text(3)?,
+                    state: stored_state(&r.text(0)?, &r.text(3)?)?,
                 })
             })
             .collect()
@@ -335,7 +326,7 @@ impl CaseStore {
                 "SELECT e.case_id, e.event FROM case_events e JOIN cases k ON k.case_id = e.case_id \
                  WHERE (CAST($1 AS TEXT) IS NULL OR k.district = $1) AND (CAST($2 AS TEXT) IS NULL OR k.state = $2) \
                  ORDER BY k.received_ms, k.case_id, e.id",
-                params![filter.district, filter.state],
+                params![filter.district, filter.state.map(CaseState::as_str)],
             )
         })?;
         rows.iter().map(|r| parse_event(&r.text(0)?, &r.text(1)?)).collect()
@@ -362,6 +353,15 @@ impl CaseStore {
         let n = row.map(|r| r.int(0)).transpose()?.unwrap_or(0);
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
+}
+
+/// A state column read back; a name the lifecycle does not know is a corrupt row.
+fn stored_state(case_id: &str, name: &str) -> Result<CaseState, CaseError> {
+    CaseState::parse(name).ok_or_else(|| CaseError::Corrupt {
+        case: case_id.to_owned(),
+        what: "state",
+        message: format!("unknown state {name:?}"),
+    })
 }
 
 fn parse_event(case_id: &str, json: &str) -> Result<CaseEvent, CaseError> {

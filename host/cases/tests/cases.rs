@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use minyi_cases::{BEIJING, CaseError, CaseStore, Filter, Outcome};
-use minyi_model::{CaseEvent, Event, SlaTier};
+use minyi_model::{CaseEvent, CaseState, Event, SlaTier};
 use minyi_tests::postgres::Backend;
 use std::collections::BTreeSet;
 
@@ -60,7 +60,7 @@ fn stores_every_body_and_numbers_cases_per_day(backend: Backend) {
 
     let stored = store.get(&garbage.case_id).expect("found");
     assert_eq!(stored.form, serde_json::Value::String("{not json at all".into()), "kept byte for byte");
-    assert_eq!((stored.state.as_str(), stored.events.len()), ("received", 0));
+    assert_eq!((stored.state, stored.events.len()), (CaseState::Received, 0));
     assert_eq!(store.get(&first.case_id).expect("found").form, serde_json::json!({"district": "110105"}));
 
     assert!(store.check_token(&first.case_id, &first.tracking_token).expect("reads"));
@@ -112,7 +112,7 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
             &[received(&a, "110105", "f1"), event(&a, "2026-12-02T09:00:00+08:00", Event::Accepted {})],
         )
         .expect("recorded");
-    assert_eq!(state, "accepted");
+    assert_eq!(state, CaseState::Accepted);
     let dispatched = Event::Dispatched {
         unit: "110105026".into(),
         unit_type: None,
@@ -130,7 +130,7 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
             ],
         )
         .expect("recorded");
-    assert_eq!(state, "dispatched", "first contact is a fact, not a lifecycle step");
+    assert_eq!(state, CaseState::Dispatched, "first contact is a fact, not a lifecycle step");
     let state = store
         .record(
             &b,
@@ -141,7 +141,26 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
             ],
         )
         .expect("recorded");
-    assert_eq!(state, "rejected");
+    assert_eq!(state, CaseState::Rejected);
+    // The lifecycle is enforced: a rejected case is never dispatched, and a refused batch writes nothing.
+    let refused = store.record(
+        &b,
+        &Outcome::default(),
+        &[
+            event(&b, "2026-12-02T09:06:00+08:00", Event::Accepted {}),
+            event(&b, "2026-12-02T09:06:00+08:00", Event::Closed {}),
+        ],
+    );
+    match refused {
+        Err(CaseError::Illegal { case, transition }) => {
+            assert_eq!(
+                (case.as_str(), transition.state, transition.event),
+                (b.as_str(), CaseState::Rejected, "accepted")
+            );
+        }
+        other => panic!("an accepted event on a rejected case must be refused, got {other:?}"),
+    }
+    assert_eq!(store.get(&b).expect("found").events.len(), 2, "nothing of the refused batch is stored");
     assert!(matches!(store.record("BJ-19990101-000001", &Outcome::default(), &[]), Err(CaseError::NotFound(_))));
 
     let got = store.get(&a).expect("found");
@@ -157,7 +176,7 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
 
     let all = store.list(&Filter::default()).expect("lists");
     assert_eq!(all.iter().map(|c| c.case_id.as_str()).collect::<Vec<_>>(), [b.as_str(), a.as_str()], "newest first");
-    let rejected = store.list(&Filter { state: Some("rejected"), ..Filter::default() }).expect("lists");
+    let rejected = store.list(&Filter { state: Some(CaseState::Rejected), ..Filter::default() }).expect("lists");
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].district.as_deref(), Some("110108"));
     assert_eq!(store.list(&Filter { limit: 1, ..Filter::default() }).expect("lists").len(), 1);

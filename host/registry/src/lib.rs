@@ -9,7 +9,8 @@ pub mod signing;
 mod store;
 
 pub use manifest::{Hook, Limits, Manifest, WIT_PACKAGE};
-pub use store::{Admin, Registry, StoredFault, VersionRow};
+pub use minyi_auth::Admin;
+pub use store::{Registry, StoredFault, VersionRow};
 
 /// Why a registry operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -17,12 +18,9 @@ pub enum RegistryError {
     /// The database failed.
     #[error("database: {0}")]
     Db(String),
-    /// No such admin token.
-    #[error("unknown admin token")]
-    Unauthenticated,
-    /// An admin acted outside their district.
-    #[error("forbidden: {0}")]
-    Forbidden(String),
+    /// The admin is unknown, or may not act on that district.
+    #[error(transparent)]
+    Auth(#[from] minyi_auth::AuthError),
     /// The manifest is wrong (the field and the problem).
     #[error("manifest: {0}")]
     Manifest(String),
@@ -31,7 +29,7 @@ pub enum RegistryError {
     Key(String),
     /// The plugin host refused the component.
     #[error("component: {0}")]
-    Component(#[from] minyi_runtime::plugin::PluginError),
+    Component(#[from] minyi_plugins::PluginError),
     /// Nothing to act on.
     #[error("not found: {0}")]
     NotFound(String),
@@ -51,8 +49,7 @@ impl RegistryError {
     pub fn code(&self) -> &'static str {
         match self {
             RegistryError::Db(_) => "db.failed",
-            RegistryError::Unauthenticated => "auth.unknown_token",
-            RegistryError::Forbidden(_) => "auth.forbidden",
+            RegistryError::Auth(e) => e.code(),
             RegistryError::Manifest(_) => "manifest.invalid",
             RegistryError::Key(_) => "signature.invalid",
             RegistryError::Component(_) => "component.refused",

@@ -1,7 +1,7 @@
 //! The plugin manifest: what a district admin uploads with a component, signed with a key registered for
 //! the district. Plain serde structs; `schema/plugin-manifest.schema.json` is generated from them.
 
-use minyi_runtime::plugin::PluginLimits;
+use minyi_plugins::PluginLimits;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -9,28 +9,7 @@ use std::collections::BTreeMap;
 /// The WIT package a plugin must target.
 pub const WIT_PACKAGE: &str = "minyi:casework@0.1.0";
 
-/// A hook a plugin implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Hook {
-    /// `validation-hook`: extra issues.
-    Validation,
-    /// `routing-hook`: amend the routing decision.
-    Routing,
-    /// `scoring-hook`: review cases for exclusions.
-    Scoring,
-}
-
-impl Hook {
-    /// The name the plugin host reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Hook::Validation => "validation",
-            Hook::Routing => "routing",
-            Hook::Scoring => "scoring",
-        }
-    }
-}
+pub use minyi_plugins::Hook;
 
 /// Per-call limits a plugin requests; the host refuses more than its maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -1,11 +1,12 @@
-//! The registry in SQLite: admins, district keys, content-addressed component bytes, versions with
+//! The registry's tables (SQLite or PostgreSQL): district keys, content-addressed component bytes, versions with
 //! their manifests, the active version per district (with a generation that bumps on every change),
 //! the history that rollback replays, and the precompiled cache.
 
-use crate::manifest::Manifest;
+use crate::manifest::{Hook, Manifest};
 use crate::{RegistryError, signing};
+use minyi_auth::Admin;
 use minyi_db::{Conn, Db, params};
-use minyi_runtime::plugin::{BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginSpec};
+use minyi_plugins::{BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginSpec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -14,11 +15,6 @@ use std::sync::Mutex;
 
 /// The tables, in SQL both databases take; `{serial}` and `{bytes}` are filled per database.
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS admins (
-    token_sha256 TEXT PRIMARY KEY,
-    district TEXT,                 -- NULL: a city admin
-    created_at BIGINT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS district_keys (
     district TEXT NOT NULL,
     public_key TEXT NOT NULL,
@@ -84,37 +80,6 @@ CREATE INDEX IF NOT EXISTS faults_by_case ON faults (case_id);
 /// Who disables a plugin whose circuit breaker opened, in the history.
 pub const BREAKER: &str = "circuit-breaker";
 
-/// Who is acting: a district admin, or a city admin (`district: None`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Admin {
-    /// The first 8 hex digits of the token's hash: names the admin in the history.
-    pub id: String,
-    /// Their district; none for a city admin.
-    pub district: Option<String>,
-}
-
-impl Admin {
-    /// Whether this admin may act on `district`: a city admin on any, a district admin on their own.
-    pub fn may_act_on(&self, district: &str) -> Result<(), RegistryError> {
-        match &self.district {
-            None => Ok(()),
-            Some(own) if own == district => Ok(()),
-            Some(own) => {
-                Err(RegistryError::Forbidden(format!("the admin of district {own} cannot act on district {district}")))
-            }
-        }
-    }
-
-    fn city(&self) -> Result<(), RegistryError> {
-        match &self.district {
-            None => Ok(()),
-            Some(own) => {
-                Err(RegistryError::Forbidden(format!("only a city admin may do this, not the admin of {own}")))
-            }
-        }
-    }
-}
-
 /// A stored version as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VersionRow {
@@ -127,7 +92,7 @@ pub struct VersionRow {
     /// SHA-256 of the component.
     pub sha256: String,
     /// Hooks per the manifest.
-    pub hooks: Vec<String>,
+    pub hooks: Vec<Hook>,
     /// Uploaded, Unix seconds.
     pub uploaded_at: i64,
     /// Whether it is the district's active version.
@@ -175,10 +140,6 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.trim().as_bytes()))
-}
-
 impl Registry {
     /// Opens (creating when new) the registry in the SQLite file at `path`: the embedded default.
     pub fn open(path: &Path) -> Result<Registry, RegistryError> {
@@ -200,42 +161,6 @@ impl Registry {
     /// Which database: `sqlite` or `postgresql`.
     pub fn backend(&self) -> &'static str {
         self.db.backend()
-    }
-
-    /// Creates an admin token. The first admin of a new registry (a city admin) needs no token; after
-    /// that only a city admin creates tokens. Returns the token: it is shown once and stored hashed.
-    pub fn create_admin(&self, by: Option<&Admin>, district: Option<&str>) -> Result<String, RegistryError> {
-        let mut raw = [0u8; 24];
-        getrandom::fill(&mut raw).map_err(|e| RegistryError::Key(format!("no randomness: {e}")))?;
-        let token = format!("minyi_{}", hex::encode(raw));
-        self.db.transaction(|tx| {
-            // The first admin is created once, even by two hosts at the same moment.
-            tx.lock_key("")?;
-            let existing = tx.query_opt("SELECT COUNT(*) FROM admins", &[])?.map_or(Ok(0), |r| r.int(0))?;
-            match by {
-                Some(admin) => admin.city()?,
-                None if existing == 0 && district.is_none() => {}
-                None => return Err(RegistryError::Unauthenticated),
-            }
-            tx.execute(
-                "INSERT INTO admins (token_sha256, district, created_at) VALUES ($1, $2, $3)",
-                params![token_hash(&token), district, now()],
-            )?;
-            Ok(())
-        })?;
-        Ok(token)
-    }
-
-    /// The admin a token belongs to.
-    pub fn authenticate(&self, token: &str) -> Result<Admin, RegistryError> {
-        let hash = token_hash(token);
-        let row = self
-            .db
-            .run(|c| c.query_opt("SELECT district FROM admins WHERE token_sha256 = $1", params![hash.as_str()]))?;
-        match row {
-            Some(row) => Ok(Admin { id: hash[..8].to_owned(), district: row.opt_text(0)? }),
-            None => Err(RegistryError::Unauthenticated),
-        }
     }
 
     /// Registers a district's public signing key (city admins only).
@@ -288,7 +213,7 @@ impl Registry {
             )));
         }
         let compiled = host.compile(bytes)?;
-        let mut declared: Vec<&str> = manifest.hooks.iter().map(|h| h.name()).collect();
+        let mut declared: Vec<Hook> = manifest.hooks.clone();
         declared.sort_unstable();
         declared.dedup();
         let mut exported = compiled.hooks();
@@ -348,7 +273,7 @@ impl Registry {
             name: manifest.name.clone(),
             version: manifest.version.clone(),
             sha256,
-            hooks: declared.into_iter().map(str::to_owned).collect(),
+            hooks: declared,
             uploaded_at,
             active: false,
             disabled: None,
@@ -468,9 +393,7 @@ impl Registry {
         let mut out = Vec::new();
         for row in rows {
             let (name, version) = (row.text(0)?, row.text(1)?);
-            let hooks = serde_json::from_str::<Manifest>(&row.text(3)?)
-                .map(|m| m.hooks.iter().map(|h| h.name().to_owned()).collect())
-                .unwrap_or_default();
+            let hooks = serde_json::from_str::<Manifest>(&row.text(3)?).map(|m| m.hooks).unwrap_or_default();
             let is_active = active.as_ref().is_some_and(|(n, v, _)| *n == name && *v == version);
             out.push(VersionRow {
                 district: district.to_owned(),
@@ -660,7 +583,7 @@ fn insert_fault(tx: &mut dyn Conn, f: &FaultRecord) -> Result<(), RegistryError>
             &f.district,
             &f.plugin,
             &f.version,
-            f.hook,
+            f.hook.name(),
             f.case_id.as_deref(),
             f.fault.kind(),
             fault,

@@ -4,15 +4,16 @@
 //! disable, district isolation, two hosts on one database, the precompiled cache, and faults and
 //! breaker trips written down for every host.
 
+use minyi_auth::{Admins, AuthError};
+use minyi_plugins::{PluginFault, PluginHost, PluginHostConfig};
 use minyi_registry::{Hook, Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
 use minyi_runtime::bindings::types as wit;
-use minyi_runtime::plugin::{PluginFault, PluginHost, PluginHostConfig};
 use minyi_tests::postgres::Backend;
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
 fn plugin(name: &str) -> &'static [u8] {
-    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+    minyi_test_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
 }
 
 fn manifest(name: &str, version: &str, district: &str, hooks: &[Hook], bytes: &[u8], secret: &str) -> Manifest {
@@ -91,21 +92,25 @@ fn world(backend: Backend) -> Option<World> {
     let db = backend.database(dir.path(), "minyi_registry")?;
     let registry = Registry::open_url(&db).expect("opens");
     assert_eq!(registry.backend(), backend.name());
-    let city_token = registry.create_admin(None, None).expect("bootstrap city admin");
-    let city = registry.authenticate(&city_token).expect("city admin");
+    // The admins live in the same database, beside the registry (their own crate, minyi-auth).
+    let admins = Admins::open_url(&db).expect("opens");
+    let city_token = admins.create(None, None).expect("bootstrap city admin");
+    let city = admins.authenticate(&city_token).expect("city admin");
     assert!(
-        matches!(registry.create_admin(None, Some("110105")), Err(RegistryError::Unauthenticated)),
+        matches!(admins.create(None, Some("110105")), Err(AuthError::Unauthenticated)),
         "only the first admin needs no token"
     );
-    let chaoyang =
-        registry.authenticate(&registry.create_admin(Some(&city), Some("110105")).expect("token")).expect("admin");
-    let haidian =
-        registry.authenticate(&registry.create_admin(Some(&city), Some("110108")).expect("token")).expect("admin");
+    let chaoyang = admins.authenticate(&admins.create(Some(&city), Some("110105")).expect("token")).expect("admin");
+    let haidian = admins.authenticate(&admins.create(Some(&city), Some("110108")).expect("token")).expect("admin");
+    assert!(matches!(admins.authenticate("minyi_nope"), Err(AuthError::Unauthenticated)));
     let (chaoyang_key, chaoyang_public) = signing::generate().expect("key");
     let (haidian_key, haidian_public) = signing::generate().expect("key");
     registry.trust_key(&city, "110105", &chaoyang_public).expect("trusts");
     registry.trust_key(&city, "110108", &haidian_public).expect("trusts");
-    assert!(matches!(registry.trust_key(&chaoyang, "110105", &chaoyang_public), Err(RegistryError::Forbidden(_))));
+    assert!(matches!(
+        registry.trust_key(&chaoyang, "110105", &chaoyang_public),
+        Err(RegistryError::Auth(AuthError::Forbidden(_)))
+    ));
     let host = PluginHost::new(PluginHostConfig::default()).expect("host");
     Some(World { _dir: dir, db, registry, host, city, chaoyang, haidian, chaoyang_key, haidian_key })
 }
@@ -115,7 +120,7 @@ fn upload_activate_swap_rollback_and_disable(backend: Backend) {
     let bytes = plugin("chaoyang_heating");
     let v1 = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.chaoyang_key);
     let row = w.registry.upload(&w.chaoyang, &v1, bytes, &w.host).expect("uploads");
-    assert_eq!((row.hooks.as_slice(), row.active), (&["routing".to_owned()][..], false));
+    assert_eq!((row.hooks.as_slice(), row.active), (&[Hook::Routing][..], false));
     assert!(w.registry.sync(&w.host).expect("syncs").is_empty(), "nothing active yet");
 
     w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "1.0.0").expect("activates");
@@ -187,7 +192,7 @@ fn refusals_name_what_is_wrong(backend: Backend) {
 
     // Another district's admin, another district's key, tampered bytes, wrong hooks, bad fields.
     assert!(
-        matches!(w.registry.upload(&w.haidian, &good, bytes, &w.host), Err(RegistryError::Forbidden(m)) if m.contains("110108") && m.contains("110105"))
+        matches!(w.registry.upload(&w.haidian, &good, bytes, &w.host), Err(RegistryError::Auth(AuthError::Forbidden(m))) if m.contains("110108") && m.contains("110105"))
     );
     let foreign = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], bytes, &w.haidian_key);
     assert!(
@@ -220,14 +225,13 @@ fn refusals_name_what_is_wrong(backend: Backend) {
     assert!(matches!(w.registry.upload(&w.chaoyang, &good, bytes, &w.host), Err(RegistryError::Conflict(_))));
     assert!(matches!(
         w.registry.activate(&w.haidian, "110105", "chaoyang-heating", "1.0.0"),
-        Err(RegistryError::Forbidden(_))
+        Err(RegistryError::Auth(AuthError::Forbidden(_)))
     ));
-    assert!(matches!(w.registry.list(&w.haidian, "110105"), Err(RegistryError::Forbidden(_))));
+    assert!(matches!(w.registry.list(&w.haidian, "110105"), Err(RegistryError::Auth(AuthError::Forbidden(_)))));
     assert!(matches!(
         w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "9.9.9"),
         Err(RegistryError::NotFound(_))
     ));
-    assert!(matches!(w.registry.authenticate("minyi_nope"), Err(RegistryError::Unauthenticated)));
     // The city admin may act anywhere.
     w.registry.activate(&w.city, "110105", "chaoyang-heating", "1.0.0").expect("city admin activates");
 }
@@ -305,8 +309,11 @@ fn faults_and_breaker_trips_are_written_down_for_every_host(backend: Backend) {
     let case = w.registry.case_faults(&w.city, "BJ-20261129-000002").expect("one case's faults");
     assert_eq!(case.len(), 1);
     assert!(case[0].message.starts_with("trapped"), "{}", case[0].message);
-    assert!(matches!(w.registry.faults(&w.chaoyang, "110108", 10), Err(RegistryError::Forbidden(_))));
-    assert!(matches!(w.registry.case_faults(&w.chaoyang, "BJ-20261129-000002"), Err(RegistryError::Forbidden(_))));
+    assert!(matches!(w.registry.faults(&w.chaoyang, "110108", 10), Err(RegistryError::Auth(AuthError::Forbidden(_)))));
+    assert!(matches!(
+        w.registry.case_faults(&w.chaoyang, "BJ-20261129-000002"),
+        Err(RegistryError::Auth(AuthError::Forbidden(_)))
+    ));
     let listed = w.registry.list(&w.haidian, "110108").expect("lists");
     let reason = listed.iter().find(|r| r.active).and_then(|r| r.disabled.clone()).expect("disabled in the database");
     assert!(reason.contains("circuit breaker") && reason.contains("5 faults"), "{reason}");

@@ -7,12 +7,12 @@ use crate::bindings::types::{
     ScoreConfig, UnitScore, ValidationResult,
 };
 use crate::bindings::validator::{Validator, ValidatorPre};
-use crate::limits::{CallLimits, MemoryCapExceeded};
+use crate::sandbox::{self, CallLimits, EngineSettings, Stopped};
 use crate::{CallError, RuntimeError};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::component::{Component, Linker, ResourceAny};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{Engine, Store};
 
 /// Limits applied to every call.
 #[derive(Debug, Clone, Copy)]
@@ -120,15 +120,12 @@ impl Runtime {
         router: &[u8],
         scorer: &[u8],
     ) -> Result<Self, RuntimeError> {
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(config.max_instances)
-            .total_core_instances(config.max_instances)
-            .total_memories(config.max_instances)
-            .total_tables(config.max_instances)
-            .max_memory_size(config.memory_cap);
-        let mut wasm = Config::new();
-        wasm.consume_fuel(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        let engine = Engine::new(&wasm).map_err(RuntimeError::Engine)?;
+        let settings = EngineSettings {
+            max_instances: config.max_instances,
+            max_memory_bytes: config.memory_cap,
+            decommit_batch: 1,
+        };
+        let engine = sandbox::engine(settings).map_err(RuntimeError::Engine)?;
         Ok(Self {
             validator: load(&engine, "validator", validator, ValidatorPre::new, |p, s| p.instantiate(s))?,
             router: load(&engine, "router", router, RouterPre::new, |p, s| p.instantiate(s))?,
@@ -154,8 +151,7 @@ impl Runtime {
     }
 
     pub(crate) fn store(&self) -> Result<Store<CallLimits>, wasmtime::Error> {
-        let mut store =
-            Store::new(&self.engine, CallLimits { memory_cap: self.config.memory_cap, refused_memory: None });
+        let mut store = Store::new(&self.engine, CallLimits::new(self.config.memory_cap));
         store.limiter(|limits| limits);
         store.set_fuel(self.config.fuel)?;
         Ok(store)
@@ -172,13 +168,13 @@ impl Runtime {
         let (mut store, instance) = match warm {
             Some(warm) => warm,
             None => {
-                let mut store = self.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+                let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
                 let instance = (pool.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
                 (store, instance)
             }
         };
         store.data_mut().refused_memory = None;
-        store.set_fuel(self.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        store.set_fuel(self.config.fuel).map_err(|e| RuntimeError::Store { component, source: e })?;
         match f(&mut store, &instance) {
             Ok(out) => {
                 if let Ok(mut idle) = pool.idle.lock()
@@ -198,14 +194,10 @@ impl Runtime {
         store: &Store<CallLimits>,
         e: wasmtime::Error,
     ) -> RuntimeError {
-        let err = if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
-            RuntimeError::OutOfFuel { component, fuel: self.config.fuel }
-        } else if let Some(m) = e.downcast_ref::<MemoryCapExceeded>() {
-            RuntimeError::MemoryCap { component, requested: m.requested, cap: m.cap }
-        } else if let Some(requested) = store.data().refused_memory {
-            RuntimeError::MemoryCap { component, requested, cap: self.config.memory_cap }
-        } else {
-            RuntimeError::Trap { component, trap: format!("{e:#}") }
+        let err = match sandbox::classify(&e, store.data()) {
+            Stopped::OutOfFuel => RuntimeError::OutOfFuel { component, fuel: self.config.fuel },
+            Stopped::MemoryCap { requested, cap } => RuntimeError::MemoryCap { component, requested, cap },
+            Stopped::Trap(trap) => RuntimeError::Trap { component, trap },
         };
         tracing::warn!(component, error = %err, "component call failed");
         err
@@ -215,7 +207,7 @@ impl Runtime {
     pub fn instantiate(&self, name: &str) -> Result<(), RuntimeError> {
         fn cold<W>(rt: &Runtime, pool: &Pool<W>) -> Result<(), RuntimeError> {
             let component = pool.info.name;
-            let mut store = rt.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+            let mut store = rt.store().map_err(|e| RuntimeError::Store { component, source: e })?;
             (pool.instantiate)(&mut store).map(drop).map_err(|e| rt.classify(component, &store, e))
         }
         match name {
@@ -302,7 +294,7 @@ impl Runtime {
 
     fn compile_rules_in(&self, source: &str) -> Result<Result<RulesSlot, Vec<RuleError>>, RuntimeError> {
         let component = self.router.info.name;
-        let mut store = self.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
         let instance = (self.router.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
         let compiled = instance
             .minyi_casework_routing()
@@ -354,7 +346,7 @@ impl Runtime {
         f: impl FnOnce(&mut Store<CallLimits>, &W, ResourceAny) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
         store.data_mut().refused_memory = None;
-        store.set_fuel(self.config.fuel).map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        store.set_fuel(self.config.fuel).map_err(|e| RuntimeError::Store { component, source: e })?;
         match f(&mut store, &instance, handle) {
             Ok(out) => {
                 *slot = Some((store, instance, handle));
@@ -452,16 +444,17 @@ impl CompiledRules<'_> {
     ) -> Result<R, RuntimeError> {
         let rt: &Runtime = &self.runtime;
         let component = rt.router.info.name;
-        let mut guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         let (store, instance, handle) = match guard.take() {
             Some(slot) => slot,
             None => match rt.compile_rules_in(&self.source)? {
                 Ok(slot) => slot,
                 Err(errors) => {
                     let first = errors.first().map(|e| e.message.clone()).unwrap_or_default();
-                    return Err(RuntimeError::Trap {
+                    return Err(RuntimeError::Lost {
                         component,
-                        trap: format!("rule set no longer compiles: {first}"),
+                        what: "the compiled rule set",
+                        reason: format!("it no longer compiles: {first}"),
                     });
                 }
             },

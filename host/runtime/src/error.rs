@@ -32,6 +32,26 @@ pub enum RuntimeError {
         /// The cap.
         cap: usize,
     },
+    /// A store for the call could not be set up (its fuel could not be set): a host problem, not the
+    /// component's.
+    #[error("cannot set up a store for component {component}: {source:#}")]
+    Store {
+        /// Component name.
+        component: &'static str,
+        /// Why.
+        source: wasmtime::Error,
+    },
+    /// A kept instance (a compiled rule set, a scoreboard) was dropped after an earlier failure and its
+    /// state cannot come back.
+    #[error("component {component}: {what} was lost after an earlier failure: {reason}")]
+    Lost {
+        /// Component name.
+        component: &'static str,
+        /// What was lost (`the scoreboard`, `the compiled rule set`).
+        what: &'static str,
+        /// Why it cannot be made again.
+        reason: String,
+    },
     /// The component trapped (e.g. a panic, which is `unreachable` on wasm32-unknown-unknown).
     #[error("component {component} trapped: {trap}")]
     Trap {

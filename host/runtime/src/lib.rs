@@ -1,5 +1,6 @@
-//! The wasmtime host runtime: loads the Minyi components once, then runs every call in a fresh
-//! store under a fuel budget and a memory cap, mapping traps to typed errors.
+//! The wasmtime host runtime: loads the Minyi components once, then runs every call under a fresh fuel
+//! budget and a memory cap on a warm instance (dropped, never reused, after any failure), mapping traps
+//! to typed errors. `sandbox` is the engine builder and trap classifier the plugin host shares.
 //!
 //! The runtime holds no domain logic: every answer comes from the component bytes it loaded,
 //! the same bytes the browser fetches (see [`Runtime::component`]).
@@ -9,8 +10,7 @@ pub mod bindings;
 pub mod convert;
 mod engine;
 mod error;
-mod limits;
-pub mod plugin;
+pub mod sandbox;
 mod scoreboard;
 
 pub use engine::{CompiledRules, ComponentInfo, Runtime, RuntimeConfig};

@@ -4,7 +4,7 @@
 use crate::bindings::scorer::Scorer;
 use crate::bindings::types::{CaseOutcome, UnitRef, UnitScore};
 use crate::engine::{Kept, input};
-use crate::limits::CallLimits;
+use crate::sandbox::CallLimits;
 use crate::{CallError, Runtime, RuntimeError};
 use std::sync::Mutex;
 use wasmtime::Store;
@@ -31,7 +31,7 @@ impl Runtime {
     /// `scoring.scoreboard.open`: a board for the request document (period, district, as-of, config).
     pub fn open_scoreboard(&self, request_json: &str) -> Result<Scoreboard<'_>, CallError> {
         let component = self.scorer.info.name;
-        let mut store = self.store().map_err(|e| RuntimeError::Trap { component, trap: format!("{e:#}") })?;
+        let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
         let instance = (self.scorer.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
         let opened = instance
             .minyi_casework_scoring()
@@ -52,9 +52,10 @@ impl Scoreboard<'_> {
         let component = rt.scorer.info.name;
         let mut guard = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(kept) = guard.take() else {
-            return Err(RuntimeError::Trap {
+            return Err(RuntimeError::Lost {
                 component,
-                trap: "this scoreboard was lost when an earlier call failed; open a new one".into(),
+                what: "the scoreboard",
+                reason: "its instance was dropped when an earlier call failed; open a new one".into(),
             });
         };
         rt.run_kept(component, &mut guard, kept, f)

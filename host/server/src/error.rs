@@ -1,6 +1,9 @@
 //! One error type for every HTTP handler, rendered as `{"code", "message"}` JSON with a fitting status.
+//! Every rejection — of the body, the path, the query, the JSON — comes through here, so a client never
+//! gets plain text; server-side failures are logged in full and answered without internals.
 
 use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection, StringRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minyi_runtime::{CallError, RuntimeError};
@@ -16,24 +19,31 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
+    /// The body is larger than the service takes: 413.
+    #[error("the body is larger than the service takes: {0}")]
+    TooLarge(String),
     /// Nothing at this path: 404.
     #[error("not found: {0}")]
     NotFound(String),
-    /// The service is not set up for this request (e.g. no rule set loaded): 503.
-    #[error("{message}")]
-    Unavailable {
-        /// Stable code (`rules.none`, `cases.none`).
-        code: &'static str,
-        /// What is missing and how to set it up.
-        message: String,
+    /// The service runs without this feature (no rule set, no case store, no plugin registry): 503.
+    #[error("this server runs without {feature}: {how}")]
+    Off {
+        /// Which (`rules`, `cases`, `plugins`): the code is `<feature>.none`.
+        feature: &'static str,
+        /// How to start it with the feature.
+        how: &'static str,
     },
-    /// A component failed (trap, fuel, memory): 500, with the typed reason.
+    /// A component failed (trap, fuel, memory): 500, with the typed reason in the log only.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     /// A blocking task failed to complete: 500.
     #[error("internal error: {0}")]
     Internal(String),
-    /// The case store failed (503: the case is not stored) or has no such case (404).
+    /// No token, an unknown one, or one whose admin may not act here: 401 or 403.
+    #[error(transparent)]
+    Auth(#[from] minyi_auth::AuthError),
+    /// The case store failed (503: the case is not stored), has no such case (404), or the event is not
+    /// allowed in the case's state (409).
     #[error(transparent)]
     Case(#[from] minyi_cases::CaseError),
     /// A plugin registry operation was refused: 400, 401, 403, 404 or 409 by its kind.
@@ -41,9 +51,24 @@ pub enum AppError {
     Registry(#[from] minyi_registry::RegistryError),
 }
 
-impl From<axum::extract::rejection::QueryRejection> for AppError {
-    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+impl From<QueryRejection> for AppError {
+    fn from(e: QueryRejection) -> Self {
         AppError::BadRequest { code: "query.invalid".into(), message: e.body_text() }
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(e: PathRejection) -> Self {
+        AppError::BadRequest { code: "path.invalid".into(), message: e.body_text() }
+    }
+}
+
+impl From<StringRejection> for AppError {
+    fn from(e: StringRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::TooLarge(e.body_text());
+        }
+        AppError::BadRequest { code: "body.invalid".into(), message: e.body_text() }
     }
 }
 
@@ -61,17 +86,30 @@ impl From<CallError> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
+fn auth_status(e: &minyi_auth::AuthError) -> StatusCode {
+    use minyi_auth::AuthError as A;
+    match e {
+        A::Unauthenticated => StatusCode::UNAUTHORIZED,
+        A::Forbidden(_) => StatusCode::FORBIDDEN,
+        A::Db(_) | A::Randomness(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl AppError {
+    /// The status and stable code this error answers with.
+    fn status_and_code(&self) -> (StatusCode, String) {
+        match self {
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body.too_large".to_owned()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),
-            AppError::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, (*code).to_owned()),
+            AppError::Off { feature, .. } => (StatusCode::SERVICE_UNAVAILABLE, format!("{feature}.none")),
+            AppError::Auth(e) => (auth_status(e), e.code().to_owned()),
             AppError::Case(e) => {
                 use minyi_cases::CaseError as C;
                 let status = match e {
                     C::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
                     C::NotFound(_) => StatusCode::NOT_FOUND,
+                    C::Illegal { .. } => StatusCode::CONFLICT,
                     C::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 (status, e.code().to_owned())
@@ -81,8 +119,7 @@ impl IntoResponse for AppError {
             AppError::Registry(e) => {
                 use minyi_registry::RegistryError as R;
                 let status = match e {
-                    R::Unauthenticated => StatusCode::UNAUTHORIZED,
-                    R::Forbidden(_) => StatusCode::FORBIDDEN,
+                    R::Auth(a) => auth_status(a),
                     R::NotFound(_) => StatusCode::NOT_FOUND,
                     R::Conflict(_) => StatusCode::CONFLICT,
                     R::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -90,13 +127,28 @@ impl IntoResponse for AppError {
                 };
                 (status, e.code().to_owned())
             }
-        };
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
         }
-        let message = match &self {
-            AppError::BadRequest { message, .. } => message.clone(),
-            other => other.to_string(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            // The whole error (SQL, a trap) goes to the log; the client gets what it can act on.
+            tracing::error!(error = %self, code, "request failed");
+            match &self {
+                AppError::Off { .. } => self.to_string(),
+                AppError::Case(_) | AppError::Auth(_) => {
+                    "the service could not reach its database; nothing was changed, try again".to_owned()
+                }
+                _ => "the service failed to answer; the failure is logged".to_owned(),
+            }
+        } else {
+            match &self {
+                AppError::BadRequest { message, .. } => message.clone(),
+                other => other.to_string(),
+            }
         };
         (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
     }

@@ -6,45 +6,15 @@
 use crate::AppState;
 use chrono::{DateTime, FixedOffset};
 use minyi_cases::{CaseError, CaseStore, Outcome, Receipt};
-use minyi_model::{CaseEvent, Event, RoutingDecision};
+use minyi_model::{CaseEvent, CaseState, Event, IntakeReport, RoutingDecision, Severity, ValidationResult};
 use minyi_runtime::CallError;
 use minyi_runtime::bindings::types::CaseContext;
-use serde::Serialize;
-use serde_json::Value;
 
 /// How far back earlier demands of the same reporter, street and category count as repeats (重复诉求).
 pub const REPEAT_WINDOW_DAYS: u32 = 30;
 
 /// Who writes the events intake writes.
 const BY: &str = "minyi-intake";
-
-/// What intake answers.
-#[derive(Debug, Clone, Serialize)]
-pub struct IntakeReport {
-    /// The case number.
-    pub case_id: String,
-    /// The secret that lets the citizen follow the case (shown once).
-    pub tracking_token: String,
-    /// When the service stored it.
-    pub received_at: String,
-    /// Where it stands: `rejected`, `pending_manual` or `dispatched`.
-    pub state: String,
-    /// The validation result (with the plugin's note), when the form could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub validation: Option<Value>,
-    /// The routing decision (with the plugin's note), when routed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub routing: Option<Value>,
-    /// Earlier demands of the same reporter, street and category in the last 30 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repeat_count: Option<u32>,
-    /// Why the case is rejected or waits for an operator, when it does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// When the body was not a usable case form: the stable code of the problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
-}
 
 /// Stores `body` (a case-form document) and takes it as far as it goes. Fails only when the case
 /// could not be stored; every later failure is written down and leaves the case `pending_manual`.
@@ -59,7 +29,7 @@ pub fn intake(
         case_id: receipt.case_id.clone(),
         tracking_token: receipt.tracking_token.clone(),
         received_at: receipt.received_at.clone(),
-        state: "received".into(),
+        state: CaseState::Received,
         validation: None,
         routing: None,
         repeat_count: None,
@@ -83,16 +53,16 @@ enum Stop {
     Component(#[from] minyi_runtime::RuntimeError),
     #[error("the case store failed: {0}")]
     Store(#[from] CaseError),
-    #[error("{0}")]
-    Other(String),
+    #[error("the {what} the component returned is unreadable: {message}")]
+    Unreadable { what: &'static str, message: String },
+    #[error("routing refused the form: {code}: {message}")]
+    Unroutable { code: String, message: String },
+    #[error("this server has no rule set (`minyi serve --rules FILE`)")]
+    NoRules,
 }
 
 fn event(case_id: &str, at: &str, event: Event) -> CaseEvent {
     CaseEvent { case_id: case_id.to_owned(), at: at.to_owned(), by: Some(BY.to_owned()), event }
-}
-
-fn text(v: &Value, field: &str) -> Option<String> {
-    v.get(field).and_then(Value::as_str).map(str::to_owned)
 }
 
 fn process(
@@ -116,37 +86,38 @@ fn process(
         }
         Err(CallError::Runtime(e)) => return Err(e.into()),
     };
-    let json = match &state.plugins {
-        Some(p) => crate::plugins_http::apply_validation(p, Some(id), json),
-        None => json,
-    };
-    let validation: Value =
-        serde_json::from_str(&json).map_err(|e| Stop::Other(format!("the validation result is not JSON: {e}")))?;
-    let normalized = validation.get("normalized").cloned().unwrap_or(Value::Null);
-    let district = text(&normalized, "district");
-    let fingerprint = text(&validation, "fingerprint");
-    // The citizen's own time of filing when validation accepted it (it refuses one in the future).
-    let filed = text(&normalized, "received_at").unwrap_or_else(|| receipt.received_at.clone());
+    let result: ValidationResult = serde_json::from_str(&json)
+        .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
+    let validation = crate::plugins::validate(state.plugins.as_deref(), Some(id), result);
+    let validation_json = serde_json::to_string(&validation)
+        .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
+    let form = &validation.result.normalized;
+    let district = Some(form.district.clone());
+    let fingerprint = Some(validation.result.fingerprint.clone());
+    // The citizen's own time of filing, as validation accepted it (it refuses one in the future).
+    let filed = form.received_at.clone();
     let received = event(
         id,
         &filed,
         Event::Received {
             district: district.clone(),
-            street: text(&normalized, "street"),
-            category: text(&normalized, "category"),
-            address: text(&normalized, "address"),
+            street: form.street.clone(),
+            category: form.category.clone(),
+            address: Some(form.address.clone()),
             fingerprint: fingerprint.clone(),
         },
     );
     let outcome = Outcome {
         district: district.as_deref(),
         fingerprint: fingerprint.as_deref(),
-        validation: Some(&json),
+        validation: Some(&validation_json),
         decision: None,
     };
-    report.validation = Some(validation.clone());
-    if validation.get("valid") != Some(&Value::Bool(true)) {
-        let reason = rejection_reason(&validation);
+    let valid = validation.result.valid;
+    let reason = rejection_reason(&validation.result);
+    let form = validation.result.normalized.clone();
+    report.validation = Some(validation);
+    if !valid {
         let rejected = event(id, &receipt.received_at, Event::Rejected { reason: reason.clone() });
         report.state = store.record(id, &outcome, &[received, rejected])?;
         report.reason = Some(reason);
@@ -154,30 +125,25 @@ fn process(
     }
     report.state = store.record(id, &outcome, &[received, event(id, &receipt.received_at, Event::Accepted {})])?;
 
-    let Some(rules) = &state.rules else {
-        return Err(Stop::Other("this server has no rule set (`minyi serve --rules FILE`)".into()));
-    };
+    let rules = state.rules.as_ref().ok_or(Stop::NoRules)?;
     let repeats = match &fingerprint {
         Some(f) => store.repeats(f, at, REPEAT_WINDOW_DAYS, id)?,
         None => 0,
     };
     report.repeat_count = Some(repeats);
-    let form = normalized.to_string();
-    let decision = match rules.route_json(&form, CaseContext { repeat_count: repeats }) {
+    let form_json = serde_json::to_string(&form)
+        .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
+    let decision = match rules.route_json(&form_json, CaseContext { repeat_count: repeats }) {
         Ok(d) => d,
-        Err(CallError::Input { code, message }) => {
-            return Err(Stop::Other(format!("routing refused the form: {code}: {message}")));
-        }
+        Err(CallError::Input { code, message }) => return Err(Stop::Unroutable { code, message }),
         Err(CallError::Runtime(e)) => return Err(e.into()),
     };
-    let decision = match &state.plugins {
-        Some(p) => crate::plugins_http::apply_routing(p, Some(id), &form, decision),
-        None => decision,
-    };
-    let routing: Value =
-        serde_json::from_str(&decision).map_err(|e| Stop::Other(format!("the routing decision is not JSON: {e}")))?;
-    let typed: RoutingDecision = serde_json::from_value(routing.clone())
-        .map_err(|e| Stop::Other(format!("the routing decision is unreadable: {e}")))?;
+    let decision: RoutingDecision = serde_json::from_str(&decision)
+        .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
+    let routing = crate::plugins::route(state.plugins.as_deref(), Some(id), &form, decision);
+    let routing_json = serde_json::to_string(&routing)
+        .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
+    let typed = &routing.result;
     let next = if typed.manual {
         let why = typed.explanation.fired.iter().map(|f| format!("{}: {}", f.rule, f.why)).collect::<Vec<_>>();
         Event::PendingManual { reason: format!("routing asks for an operator ({})", why.join("; ")) }
@@ -192,31 +158,23 @@ fn process(
     if let Event::PendingManual { reason } = &next {
         report.reason = Some(reason.clone());
     }
-    let outcome = Outcome { decision: Some(&decision), ..Outcome::default() };
+    let outcome = Outcome { decision: Some(&routing_json), ..Outcome::default() };
     report.state = store.record(id, &outcome, &[event(id, &receipt.received_at, next)])?;
     report.routing = Some(routing);
     Ok(())
 }
 
-/// The error issues of a validation result, as `field: code` pairs.
-fn rejection_reason(validation: &Value) -> String {
-    let issues = validation.get("issues").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let errors: Vec<String> = issues
+/// The error issues of a validation result, as `field: code` pairs; or where it was redirected.
+fn rejection_reason(validation: &ValidationResult) -> String {
+    let errors: Vec<String> = validation
+        .issues
         .iter()
-        .filter(|i| i.get("severity").and_then(Value::as_str) == Some("error"))
-        .map(|i| {
-            format!(
-                "{}: {}",
-                i.get("field").and_then(Value::as_str).unwrap_or("?"),
-                i.get("code").and_then(Value::as_str).unwrap_or("?")
-            )
-        })
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| format!("{}: {}", i.field, i.code))
         .collect();
-    match (errors.is_empty(), validation.get("redirect")) {
-        (true, Some(r)) if !r.is_null() => {
-            format!("redirected to {}", r.get("to").and_then(Value::as_str).unwrap_or("another service"))
-        }
-        (true, _) => "invalid".into(),
+    match (errors.is_empty(), &validation.redirect) {
+        (true, Some(r)) => format!("redirected to {}", r.to),
+        (true, None) => "invalid".into(),
         (false, _) => errors.join(", "),
     }
 }

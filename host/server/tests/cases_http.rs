@@ -8,15 +8,17 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, registry, send, signed};
+use minyi_auth::{Admin, Admins};
 use minyi_cases::{BEIJING, CaseStore};
 use minyi_registry::{Hook, signing};
 use minyi_server::AppState;
+use minyi_server::plugins::Plugins;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// A service on one SQLite file: components, the Beijing rule set, the registry and the case store.
-fn service(dir: &tempfile::TempDir) -> (AppState, Arc<minyi_server::plugins_http::Plugins>, minyi_registry::Admin) {
-    let (plugins, city) = registry(dir);
+fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Admin) {
+    let (plugins, admins, city) = registry(dir);
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
     let rules = runtime
         .compile_rules_shared(include_str!("../../../components/routing/rulesets/beijing.toml"))
@@ -29,8 +31,9 @@ fn service(dir: &tempfile::TempDir) -> (AppState, Arc<minyi_server::plugins_http
         rules: Some(Arc::new(rules)),
         plugins: Some(Arc::clone(&plugins)),
         cases: Some(Arc::new(cases)),
+        admins: Some(Arc::clone(&admins)),
     };
-    (state, plugins, city)
+    (state, plugins, admins, city)
 }
 
 fn db(dir: &tempfile::TempDir) -> String {
@@ -69,10 +72,10 @@ fn types(events: &Value) -> Vec<String> {
 #[tokio::test]
 async fn intake_stores_first_then_validates_routes_and_dispatches() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (state, plugins, city) = service(&dir);
-    let city_token = plugins.registry.create_admin(Some(&city), None).expect("token");
-    let (chaoyang, _) = district_admin(&plugins, &city, "110105");
-    let (haidian, _) = district_admin(&plugins, &city, "110108");
+    let (state, plugins, admins, city) = service(&dir);
+    let city_token = admins.create(Some(&city), None).expect("token");
+    let (chaoyang, _) = district_admin(&plugins, &admins, &city, "110105");
+    let (haidian, _) = district_admin(&plugins, &admins, &city, "110108");
 
     // A valid demand: stored, accepted, routed to the street 望京 resolves to, dispatched.
     let form = garbage_form("110105", "朝阳区望京西园三区").to_string();
@@ -171,9 +174,9 @@ async fn intake_stores_first_then_validates_routes_and_dispatches() {
 #[tokio::test]
 async fn plugin_issues_and_faults_land_with_the_case() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (state, plugins, city) = service(&dir);
-    let (dongcheng, dongcheng_key) = district_admin(&plugins, &city, "110101");
-    let (haidian, haidian_key) = district_admin(&plugins, &city, "110108");
+    let (state, plugins, admins, city) = service(&dir);
+    let (dongcheng, dongcheng_key) = district_admin(&plugins, &admins, &city, "110101");
+    let (haidian, haidian_key) = district_admin(&plugins, &admins, &city, "110108");
 
     // 东城区 runs a plugin that traps in every hook; 海淀区 its building-number check.
     let bytes = plugin("hostile");
@@ -246,8 +249,8 @@ async fn plugin_issues_and_faults_land_with_the_case() {
 #[tokio::test]
 async fn stored_events_feed_minyi_score() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (state, plugins, city) = service(&dir);
-    let (chaoyang, _) = district_admin(&plugins, &city, "110105");
+    let (state, plugins, admins, city) = service(&dir);
+    let (chaoyang, _) = district_admin(&plugins, &admins, &city, "110105");
     for address in ["朝阳区望京西园三区", "朝阳区望京西园三区", "朝阳区三里屯"] {
         let (status, r) = send(&state, "POST", "/api/cases", None, garbage_form("110105", address).to_string()).await;
         assert_eq!(status, StatusCode::CREATED, "{r}");

@@ -111,7 +111,7 @@ fn two_servers_on_one_postgresql_run_the_same_version() {
     let Some(server) = minyi_tests::postgres::server() else { return };
     let db = minyi_tests::postgres::fresh_database(&server, "minyi_nodes");
     let dir = tempfile::tempdir().expect("temp dir");
-    let component = minyi_artifacts::PLUGIN_DONGCHENG_FOOD_PY;
+    let component = minyi_test_artifacts::PLUGIN_DONGCHENG_FOOD_PY;
 
     // The city and 东城区's admin set the registry up in PostgreSQL with the CLI.
     let city = plugin_cli(&db, None, &["admin-create"])["token"].as_str().expect("token").to_owned();

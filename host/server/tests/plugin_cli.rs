@@ -28,8 +28,11 @@ fn json(out: &str) -> Value {
 fn a_district_admin_uploads_activates_and_rolls_back() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("registry.db");
-    let component =
-        minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == "chaoyang_heating").map(|(_, p, _)| *p).expect("built");
+    let component = minyi_test_artifacts::PLUGINS
+        .iter()
+        .find(|(n, _, _)| *n == "chaoyang_heating")
+        .map(|(_, p, _)| *p)
+        .expect("built");
 
     let (code, out, err) = minyi(&db, None, &["admin-create"]);
     assert_eq!(code, 0, "{err}");
@@ -123,8 +126,11 @@ fn a_district_admin_uploads_activates_and_rolls_back() {
 fn a_scoring_plugin_reviews_cases_in_minyi_score() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("registry.db");
-    let component =
-        minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == "review_rulings").map(|(_, p, _)| *p).expect("built");
+    let component = minyi_test_artifacts::PLUGINS
+        .iter()
+        .find(|(n, _, _)| *n == "review_rulings")
+        .map(|(_, p, _)| *p)
+        .expect("built");
     let city = json(&minyi(&db, None, &["admin-create"]).1)["token"].as_str().expect("token").to_owned();
     let chaoyang = json(&minyi(&db, Some(&city), &["admin-create", "--district", "110105"]).1)["token"]
         .as_str()

@@ -14,9 +14,9 @@ use std::sync::Arc;
 #[tokio::test]
 async fn plugins_amend_the_api_and_admins_manage_them() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (plugins, city) = registry(&dir);
-    let (chaoyang_token, chaoyang_key) = district_admin(&plugins, &city, "110105");
-    let (haidian_token, haidian_key) = district_admin(&plugins, &city, "110108");
+    let (plugins, admins, city) = registry(&dir);
+    let (chaoyang_token, chaoyang_key) = district_admin(&plugins, &admins, &city, "110105");
+    let (haidian_token, haidian_key) = district_admin(&plugins, &admins, &city, "110108");
     let registry = &plugins.registry;
 
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
@@ -30,6 +30,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
         rules: Some(Arc::new(rules)),
         plugins: Some(Arc::clone(&plugins)),
         cases: None,
+        admins: Some(Arc::clone(&admins)),
     };
 
     // Chaoyang uploads through the API and activates; Haidian may not touch it.
@@ -84,7 +85,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
     let building = plugin("haidian_building");
     registry
         .upload(
-            &registry.authenticate(&haidian_token).expect("admin"),
+            &admins.authenticate(&haidian_token).expect("admin"),
             &signed("haidian-building", "1.0.0", "110108", &[Hook::Validation], building, &haidian_key),
             building,
             &plugins.host,
@@ -157,8 +158,8 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
 #[tokio::test]
 async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (plugins, city) = registry(&dir);
-    let (token, key) = district_admin(&plugins, &city, "110101");
+    let (plugins, admins, city) = registry(&dir);
+    let (token, key) = district_admin(&plugins, &admins, &city, "110101");
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
     let state = AppState {
         runtime,
@@ -166,6 +167,7 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
         rules: None,
         plugins: Some(Arc::clone(&plugins)),
         cases: None,
+        admins: Some(Arc::clone(&admins)),
     };
 
     // A plugin that traps in every hook, uploaded and activated through the API.

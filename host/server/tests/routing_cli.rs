@@ -134,11 +134,7 @@ fn eval_311_reports_agreement_confusion_and_misses() {
 /// The real NYC sample (../shared, present on CI): the derived rule set must agree with ≥ 99.7 % of rows.
 #[test]
 fn eval_311_on_real_nyc_requests() {
-    let csv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/nyc311-sample.csv");
-    if !csv.exists() {
-        eprintln!("skipping: {} is not present", csv.display());
-        return;
-    }
+    let Some(csv) = minyi_tests::shared::data("nyc311-sample.csv") else { return };
     let (code, out, err) =
         minyi(&["eval-311", "--rules", &ruleset("nyc311.toml").to_string_lossy(), "--csv", &csv.to_string_lossy()]);
     assert_eq!(code, 0, "{err}");

@@ -151,11 +151,7 @@ fn hotspots_lists_repeats_and_topics() {
 /// scorer component from the imported events, equals a plain SQL query over the same CSV in SQLite.
 #[test]
 fn closure_compliance_on_real_nyc_requests_matches_sql() {
-    let csv_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/nyc311-sample.csv");
-    if !csv_path.exists() {
-        eprintln!("skipping: {} is not present", csv_path.display());
-        return;
-    }
+    let Some(csv_path) = minyi_tests::shared::data("nyc311-sample.csv") else { return };
     const DAYS: i64 = 2;
     let dir = tempfile::tempdir().expect("temp dir");
 

@@ -1,29 +1,11 @@
 //! The service's case API as the widget calls it: `POST /api/cases` on the page's own origin.
 
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-/// What `POST /api/cases` answered (the service's intake report, fields the widget shows).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Intake {
-    /// The case number.
-    pub case_id: String,
-    /// The secret that lets the citizen follow the case.
-    pub tracking_token: String,
-    /// `dispatched`, `pending_manual` or `rejected`.
-    pub state: String,
-    /// The server's validation result (its issues, when rejected).
-    #[serde(default)]
-    pub validation: Option<Value>,
-    /// The routing decision, when routed.
-    #[serde(default)]
-    pub routing: Option<Value>,
-    /// Why the case was rejected or waits for an operator.
-    #[serde(default)]
-    pub reason: Option<String>,
-}
+/// What `POST /api/cases` answered: the service's intake report, the public shape in `minyi-model`.
+pub type Intake = minyi_model::IntakeReport;
 
 /// Why a submission did not produce a stored case.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use crate::api::{self, Failed, Intake};
 use crate::components;
 use leptos::prelude::*;
-use minyi_model::{CaseForm, Channel, Issue, Kind, Reporter, ValidationResult, categories, divisions};
+use minyi_model::{CaseForm, CaseState, Channel, Issue, Kind, Reporter, ValidationResult, categories, divisions};
 
 /// One form field bound to a signal, with the issues for its path shown beneath it.
 #[component]
@@ -179,8 +179,8 @@ pub fn ComplaintWidget() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let answer = api::submit_case(&json).await;
             if let Ok(intake) = &answer {
-                let issues = intake.validation.as_ref().and_then(|v| v.get("issues")).cloned();
-                let issues: Vec<Issue> = issues.and_then(|i| serde_json::from_value(i).ok()).unwrap_or_default();
+                let issues: Vec<Issue> =
+                    intake.validation.as_ref().map(|v| v.result.issues.clone()).unwrap_or_default();
                 server_issues.set(issues);
             }
             outcome.set(Some(answer));
@@ -277,24 +277,22 @@ fn Receipt(
 ) -> impl IntoView {
     match outcome {
         Ok(intake) => {
-            let text = |v: &Option<serde_json::Value>, f: &str| {
-                v.as_ref().and_then(|v| v.get(f)).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
-            };
-            let stands = match intake.state.as_str() {
-                "dispatched" => {
-                    let unit = unit_name(&text(&intake.routing, "lead"));
-                    let due = minutes(&text(&intake.routing, "deadline"));
+            let stands = match intake.state {
+                CaseState::Dispatched => {
+                    let routing = intake.routing.as_ref().map(|r| &r.result);
+                    let unit = unit_name(routing.map_or("", |r| r.lead.as_str()));
+                    let due = minutes(routing.map_or("", |r| r.deadline.as_str()));
                     format!("已派单至 {unit}，办理时限 {due} · Dispatched to {unit}, due {due}")
                 }
-                "pending_manual" => "已受理，等待人工派单 · Received; an operator will assign it".to_owned(),
-                "rejected" => {
+                CaseState::PendingManual => "已受理，等待人工派单 · Received; an operator will assign it".to_owned(),
+                CaseState::Rejected => {
                     let reason = intake.reason.clone().unwrap_or_default();
                     format!("未受理：请按提示修改后重新提交 · Not accepted, please correct and submit again ({reason})")
                 }
-                other => other.to_owned(),
+                other => other.as_str().to_owned(),
             };
             view! {
-                <section id="receipt" class="receipt" data-state=intake.state.clone()>
+                <section id="receipt" class="receipt" data-state=intake.state.as_str()>
                     <p>"案件编号 Case number: "<code id="receipt-case-id">{intake.case_id}</code></p>
                     <p>"查询码（请保存，用于查询进度） Tracking code, keep it to follow your case: "
                         <code id="receipt-token">{intake.tracking_token}</code></p>

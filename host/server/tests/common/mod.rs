@@ -4,8 +4,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use minyi_auth::{Admin, Admins};
 use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
-use minyi_server::plugins_http::Plugins;
+use minyi_server::plugins::Plugins;
 use minyi_server::{AppState, app};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 pub fn plugin(name: &str) -> &'static [u8] {
-    minyi_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
+    minyi_test_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, b)| *b).expect("plugin built")
 }
 
 pub fn signed(name: &str, version: &str, district: &str, hooks: &[Hook], bytes: &[u8], secret: &str) -> Manifest {
@@ -45,19 +46,19 @@ pub async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>
     (status, value)
 }
 
-/// A registry in `dir` with its city admin.
-pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, minyi_registry::Admin) {
-    let plugins = Plugins::open(&dir.path().join("minyi.db").to_string_lossy()).expect("registry");
-    let registry = &plugins.registry;
-    let city = registry.authenticate(&registry.create_admin(None, None).expect("bootstrap")).expect("city");
-    (plugins, city)
+/// A registry in `dir`, the admins of the same database, and its city admin.
+pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, Arc<Admins>, Admin) {
+    let db = dir.path().join("minyi.db").to_string_lossy().into_owned();
+    let plugins = Plugins::open(&db).expect("registry");
+    let admins = Arc::new(Admins::open_url(&db).expect("admins"));
+    let city = admins.authenticate(&admins.create(None, None).expect("bootstrap")).expect("city");
+    (plugins, admins, city)
 }
 
 /// A district admin's token and a signing key the city trusts for that district.
-pub fn district_admin(plugins: &Plugins, city: &minyi_registry::Admin, district: &str) -> (String, String) {
-    let registry = &plugins.registry;
-    let token = registry.create_admin(Some(city), Some(district)).expect("token");
+pub fn district_admin(plugins: &Plugins, admins: &Admins, city: &Admin, district: &str) -> (String, String) {
+    let token = admins.create(Some(city), Some(district)).expect("token");
     let (key, public) = signing::generate().expect("key");
-    registry.trust_key(city, district, &public).expect("trust");
+    plugins.registry.trust_key(city, district, &public).expect("trust");
     (token, key)
 }

@@ -1,0 +1,34 @@
+//! What intake (受理, `POST /api/cases`) answers: the case number and tracking token of the stored
+//! demand, where it stands, and the validation and routing that ran on it.
+
+use crate::{CaseState, Noted, RoutingDecision, ValidationResult};
+use serde::{Deserialize, Serialize};
+
+/// The answer to `POST /api/cases` (201 dispatched or waiting, 422 invalid, 400 not a case form): the
+/// case is stored in every one of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntakeReport {
+    /// The case number, e.g. `BJ-20261203-000001`.
+    pub case_id: String,
+    /// The secret that lets the citizen follow the case (shown once, stored hashed).
+    pub tracking_token: String,
+    /// When the service stored it (RFC 3339, Beijing time): the receipt time that counts.
+    pub received_at: String,
+    /// Where it stands: `rejected`, `pending_manual` or `dispatched`.
+    pub state: CaseState,
+    /// The validation result (with the district plugin's note), when the form could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Noted<ValidationResult>>,
+    /// The routing decision (with the district plugin's note), when routed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Noted<RoutingDecision>>,
+    /// Earlier demands of the same reporter, street and category in the repeat window (30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_count: Option<u32>,
+    /// Why the case is rejected or waits for an operator, when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the body was not a usable case form: the stable code of the problem (`json.invalid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}

@@ -1,0 +1,95 @@
+//! What a district plugin did to a result, as the public JSON shapes carry it: the typed fault of a
+//! plugin call, and the `plugin` note added to a validation result or a routing decision.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a plugin call was refused or stopped. The base result stands whenever a fault occurs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PluginFault {
+    /// Used up its fuel budget (an endless or too long computation).
+    #[error("ran out of its fuel budget ({fuel} units)")]
+    OutOfFuel {
+        /// The budget.
+        fuel: u64,
+    },
+    /// Tried to grow its memory past its cap.
+    #[error("tried to grow its memory to {requested} bytes, over its cap of {cap} bytes")]
+    MemoryCap {
+        /// Bytes requested.
+        requested: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// Returned more than the output cap.
+    #[error("returned {bytes} bytes of output, over its cap of {cap} bytes")]
+    OutputTooLarge {
+        /// Bytes returned.
+        bytes: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// Returned something the host refuses (e.g. a routing decision that does not explain itself).
+    #[error("returned an unusable result: {reason}")]
+    BadOutput {
+        /// Why.
+        reason: String,
+    },
+    /// Trapped (a panic, a stack overflow, an unreachable).
+    #[error("trapped: {trap}")]
+    Trap {
+        /// The trap, as text.
+        trap: String,
+    },
+    /// Disabled by the circuit breaker; not called.
+    #[error("is disabled: {reason}")]
+    Disabled {
+        /// Why it was disabled.
+        reason: String,
+    },
+}
+
+impl PluginFault {
+    /// Stable short name of the kind, for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PluginFault::OutOfFuel { .. } => "out_of_fuel",
+            PluginFault::MemoryCap { .. } => "memory_cap",
+            PluginFault::OutputTooLarge { .. } => "output_too_large",
+            PluginFault::BadOutput { .. } => "bad_output",
+            PluginFault::Trap { .. } => "trap",
+            PluginFault::Disabled { .. } => "disabled",
+        }
+    }
+}
+
+/// Which plugin looked at a result and what came of it: the `plugin` field of an amended result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginNote {
+    /// The district's active plugin, when it has one.
+    pub name: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// The plugin's result was applied (it added issues, or amended the decision).
+    pub applied: bool,
+    /// Why the plugin's result was not used, when it failed (the base result stands).
+    pub fault: Option<PluginFault>,
+}
+
+/// A result with the district plugin's note beside its own fields (`{"valid": …, "plugin": {…}}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Noted<T> {
+    /// The result, its fields at the top level.
+    #[serde(flatten)]
+    pub result: T,
+    /// What the district's plugin did, when one ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<PluginNote>,
+}
+
+impl<T> Noted<T> {
+    /// A result no plugin looked at.
+    pub fn plain(result: T) -> Self {
+        Self { result, plugin: None }
+    }
+}

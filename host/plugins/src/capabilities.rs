@@ -1,0 +1,125 @@
+//! The capabilities a plugin may import, and nothing else: a clock, a logger, read-only district
+//! configuration and the unit directory (plus, for a language runtime, the empty WASI surface of
+//! `wasi.rs`). Each call gets its own `PluginState`.
+
+use minyi_runtime::bindings::district_plugin::minyi::casework::{clock, directory, district_config, log};
+use minyi_runtime::bindings::types::{self, Unit, UnitType};
+use minyi_runtime::sandbox::CallLimits;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Most log lines a call may keep, and the longest line.
+const LOG_LINES: usize = 64;
+const LOG_LINE_BYTES: usize = 512;
+
+/// What a district grants its plugin: configuration, a clock, extra directory entries.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    /// District code.
+    pub district: String,
+    /// Read-only configuration (`district-config.get`).
+    pub config: BTreeMap<String, String>,
+    /// A fixed time for `clock.now` (tests, replays); Beijing's wall clock when none.
+    pub now: Option<String>,
+    /// Units beyond the streets (departments), by id.
+    pub units: BTreeMap<String, Unit>,
+}
+
+/// Store data of one plugin call.
+pub(crate) struct PluginState {
+    pub(crate) limits: CallLimits,
+    pub(crate) grants: Arc<Grants>,
+    pub(crate) plugin: String,
+    pub(crate) log: Vec<String>,
+    /// Made on the plugin's first WASI call, never for a plugin that imports no WASI.
+    pub(crate) wasi: Option<crate::wasi::EmptyWasi>,
+}
+
+impl PluginState {
+    /// The call's log: what it wrote through `log`, then what it printed to stdout and stderr.
+    pub(crate) fn take_log(&mut self) -> Vec<String> {
+        let mut log = std::mem::take(&mut self.log);
+        if let Some(wasi) = &self.wasi {
+            let room = LOG_LINES.saturating_sub(log.len());
+            log.extend(wasi.captured().into_iter().take(room));
+        }
+        log
+    }
+}
+
+impl wasmtime_wasi::WasiView for PluginState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        let grants = &self.grants;
+        let wasi = self.wasi.get_or_insert_with(|| crate::wasi::EmptyWasi::new(grants));
+        wasmtime_wasi::WasiCtxView { ctx: &mut wasi.ctx, table: &mut wasi.table }
+    }
+}
+
+impl types::Host for PluginState {}
+
+impl clock::Host for PluginState {
+    fn now(&mut self) -> String {
+        if let Some(now) = &self.grants.now {
+            return now.clone();
+        }
+        let beijing =
+            chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+        chrono::Utc::now().with_timezone(&beijing).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    }
+}
+
+impl log::Host for PluginState {
+    fn write(&mut self, level: log::Level, message: String) {
+        let mut line = message;
+        if line.len() > LOG_LINE_BYTES {
+            let mut cut = LOG_LINE_BYTES;
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+            line.push('…');
+        }
+        let (district, plugin) = (self.grants.district.as_str(), self.plugin.as_str());
+        match level {
+            log::Level::Debug => tracing::debug!(district, plugin, "{line}"),
+            log::Level::Info => tracing::info!(district, plugin, "{line}"),
+            log::Level::Warn => tracing::warn!(district, plugin, "{line}"),
+            log::Level::Error => tracing::error!(district, plugin, "{line}"),
+        }
+        if self.log.len() < LOG_LINES {
+            let level = match level {
+                log::Level::Debug => "debug",
+                log::Level::Info => "info",
+                log::Level::Warn => "warn",
+                log::Level::Error => "error",
+            };
+            self.log.push(format!("{level}: {line}"));
+        }
+    }
+}
+
+impl district_config::Host for PluginState {
+    fn district(&mut self) -> String {
+        self.grants.district.clone()
+    }
+
+    fn get(&mut self, key: String) -> Option<String> {
+        self.grants.config.get(&key).cloned()
+    }
+}
+
+impl directory::Host for PluginState {
+    fn lookup(&mut self, id: String) -> Option<Unit> {
+        if let Some(u) = self.grants.units.get(&id) {
+            return Some(u.clone());
+        }
+        minyi_model::divisions::DISTRICTS.iter().find_map(|d| {
+            d.streets.iter().find(|s| s.code == id).map(|s| Unit {
+                id: s.code.to_owned(),
+                name: s.name.to_owned(),
+                unit_type: UnitType::Street,
+                district: Some(d.code.to_owned()),
+            })
+        })
+    }
+}

@@ -1,0 +1,191 @@
+//! The hooks: one call path (`run`) every hook takes — find the district's active plugin, skip it when
+//! it lacks the hook or its breaker is open, instantiate it in a fresh store, call, cap the output,
+//! classify a failure, count, record — and the three hooks on top of it.
+
+use crate::capabilities::PluginState;
+use crate::compile::{CompiledPlugin, Hook};
+use crate::faults::PluginFault;
+use crate::host::{PluginHost, classify};
+use crate::sync::lock;
+use minyi_runtime::bindings::types::{CaseForm, Exclusion, FiredRule, Issue, RoutingDecision};
+use std::time::Instant;
+use wasmtime::Store;
+use wasmtime::component::Instance;
+
+/// A hook's result: the value to use (the plugin's, or the base when it faulted or declined), whether
+/// the plugin changed anything, the fault if one occurred, and the plugin's log lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookOutcome<T> {
+    /// The value to use.
+    pub value: T,
+    /// The plugin's result was applied.
+    pub applied: bool,
+    /// The fault, when the plugin failed (the base value stands).
+    pub fault: Option<PluginFault>,
+    /// What the plugin logged during the call.
+    pub log: Vec<String>,
+}
+
+/// What `run` gives back when the district's plugin has the hook: its result or fault, and its log.
+type Ran<R> = Option<(Result<R, PluginFault>, Vec<String>)>;
+
+impl<T> HookOutcome<T> {
+    /// The outcome of `ran`: the base value when nothing ran or the plugin faulted; else `apply` makes
+    /// the value from the plugin's result (and says whether it changed anything).
+    fn of<R>(ran: Ran<R>, base: T, apply: impl FnOnce(R, T) -> (T, bool)) -> Self {
+        match ran {
+            None => Self { value: base, applied: false, fault: None, log: Vec::new() },
+            Some((Ok(r), log)) => {
+                let (value, applied) = apply(r, base);
+                Self { value, applied, fault: None, log }
+            }
+            Some((Err(fault), log)) => Self { value: base, applied: false, fault: Some(fault), log },
+        }
+    }
+}
+
+impl PluginHost {
+    /// Runs `hook` of the district's plugin in a fresh store; `None` when the district has no plugin
+    /// with that hook (a disabled one is reported as a fault without calling it).
+    fn run<R>(
+        &self,
+        district: &str,
+        hook: Hook,
+        case_id: Option<&str>,
+        call: impl FnOnce(&mut Store<PluginState>, &CompiledPlugin, &Instance) -> wasmtime::Result<R>,
+        size: impl FnOnce(&R) -> usize,
+    ) -> Ran<R> {
+        let active = self.get(district)?;
+        if !active.compiled.has(hook) {
+            return None;
+        }
+        if let Some(reason) = lock(&active.breaker).disabled() {
+            return Some((Err(PluginFault::Disabled { reason: reason.to_owned() }), Vec::new()));
+        }
+        let limits = active.spec.limits;
+        let started = Instant::now();
+        let (mut store, instance) = self.fresh_instance(&active);
+        let outcome = match instance.and_then(|instance| call(&mut store, &active.compiled, &instance)) {
+            Ok(r) => match size(&r) {
+                bytes if bytes > limits.output_bytes => {
+                    Err(PluginFault::OutputTooLarge { bytes, cap: limits.output_bytes })
+                }
+                _ => Ok(r),
+            },
+            Err(e) => Err(classify(&e, &store, limits)),
+        };
+        active.metrics.observe(started.elapsed());
+        let log = store.data_mut().take_log();
+        if let Err(fault) = &outcome {
+            self.record(&active, hook, case_id, fault.clone());
+        }
+        Some((outcome, log))
+    }
+
+    /// The validation hook: extra issues for a form that passed the base validation.
+    pub fn extra_issues(&self, district: &str, case_id: Option<&str>, form: &CaseForm) -> HookOutcome<Vec<Issue>> {
+        let ran = self.run(
+            district,
+            Hook::Validation,
+            case_id,
+            |store, c, instance| {
+                let hooks =
+                    c.validation.as_ref().ok_or_else(|| missing(Hook::Validation))?.load(&mut *store, instance)?;
+                hooks.minyi_casework_validation_hook().call_extra_issues(store, form)
+            },
+            |issues| {
+                issues
+                    .iter()
+                    .map(|i| i.field.len() + i.code.len() + i.message.zh_cn.len() + i.message.en.len() + 8)
+                    .sum()
+            },
+        );
+        HookOutcome::of(ran, Vec::new(), |issues, _| {
+            let applied = !issues.is_empty();
+            (issues, applied)
+        })
+    }
+
+    /// The routing hook: the base decision, amended or replaced when the plugin says so. A returned
+    /// decision must explain itself: it must name at least one fired rule the base did not, with a reason.
+    pub fn amend_route(
+        &self,
+        district: &str,
+        case_id: Option<&str>,
+        form: &CaseForm,
+        base: RoutingDecision,
+    ) -> HookOutcome<RoutingDecision> {
+        let ran = self.run(
+            district,
+            Hook::Routing,
+            case_id,
+            |store, c, instance| {
+                let hooks = c.routing.as_ref().ok_or_else(|| missing(Hook::Routing))?.load(&mut *store, instance)?;
+                hooks.minyi_casework_routing_hook().call_amend_route(store, form, &base)
+            },
+            |d| d.as_ref().map_or(0, decision_bytes),
+        );
+        // An amendment that does not explain itself is the plugin's fault: the base stands.
+        let ran = ran.map(|(result, log)| {
+            let result = result.and_then(|amended| match amended {
+                Some(d) if !explains_itself(&d, &base) => Err(PluginFault::BadOutput {
+                    reason: "the amended decision names no new fired rule with a reason (a plugin must explain itself)"
+                        .into(),
+                }),
+                other => Ok(other),
+            });
+            if let (Err(fault @ PluginFault::BadOutput { .. }), Some(active)) = (&result, self.get(district)) {
+                self.record(&active, Hook::Routing, case_id, fault.clone());
+            }
+            (result, log)
+        });
+        HookOutcome::of(ran, base, |amended, base| match amended {
+            Some(d) => (d, true),
+            None => (base, false),
+        })
+    }
+
+    /// The scoring hook: an exclusion the district's plugin wants for the case, given its events.
+    pub fn review_case(
+        &self,
+        district: &str,
+        case_id: Option<&str>,
+        case_events: &str,
+    ) -> HookOutcome<Option<Exclusion>> {
+        let ran = self.run(
+            district,
+            Hook::Scoring,
+            case_id,
+            |store, c, instance| {
+                let hooks = c.scoring.as_ref().ok_or_else(|| missing(Hook::Scoring))?.load(&mut *store, instance)?;
+                hooks.minyi_casework_scoring_hook().call_review_case(store, case_events)
+            },
+            |e| e.as_ref().map_or(0, |e| e.reviewer.len() + e.note.len()),
+        );
+        HookOutcome::of(ran, None, |exclusion, _| {
+            let applied = exclusion.is_some();
+            (exclusion, applied)
+        })
+    }
+}
+
+fn missing(hook: Hook) -> wasmtime::Error {
+    wasmtime::Error::msg(format!("the plugin exports no {hook} hook"))
+}
+
+/// Whether `amended` names a fired rule, with a reason, that `base` did not.
+fn explains_itself(amended: &RoutingDecision, base: &RoutingDecision) -> bool {
+    let is_new = |f: &FiredRule| !base.explanation.fired.iter().any(|b| b.rule == f.rule && b.why == f.why);
+    amended.explanation.fired.iter().any(|f| is_new(f) && !f.why.trim().is_empty())
+}
+
+fn decision_bytes(d: &RoutingDecision) -> usize {
+    let strings = |v: &[String]| v.iter().map(|s| s.len() + 4).sum::<usize>();
+    d.lead.len()
+        + d.deadline.len()
+        + strings(&d.co_handlers)
+        + strings(&d.tags)
+        + strings(&d.escalate)
+        + d.explanation.fired.iter().map(|f| f.rule.len() + f.why.len()).sum::<usize>()
+        + d.explanation.near_misses.iter().map(|n| n.rule.len() + n.failed.len()).sum::<usize>()
+}

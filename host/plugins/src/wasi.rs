@@ -1,0 +1,131 @@
+//! The empty WASI 0.2 surface a plugin's language runtime may import (Python through componentize-py
+//! needs clocks, random, stdio and a filesystem API to start): no preopened directories, no
+//! environment, no arguments, no stdin, stdout and stderr captured into the plugin's log, the wall
+//! clock the district grants, and no network: the socket interfaces are linked (the Python runtime
+//! imports them) but every socket, connection and name lookup is refused with `access-denied`.
+
+use crate::capabilities::Grants;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder};
+
+/// WASI interfaces a plugin may import, without their `@0.2.x` version. Anything else (`wasi:http`,
+/// WASI 0.3, proposals) is refused at upload. The sockets are here because componentize-py's runtime
+/// imports all of them; the context below refuses every use (`allow_tcp(false)`, `allow_udp(false)`,
+/// `allow_ip_name_lookup(false)`, no address allowed), and no directory is preopened.
+const WASI_GRANTED: &[&str] = &[
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:clocks/wall-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:sockets/network",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/ip-name-lookup",
+    "wasi:sockets/tcp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
+];
+
+/// Bytes of stdout and of stderr a call may write (the rest is cut).
+const CAPTURED_BYTES: usize = 16 << 10;
+
+/// Whether `name` (e.g. `wasi:io/streams@0.2.9`) is an interface of the empty surface.
+pub(crate) fn granted(name: &str) -> bool {
+    let Some((interface, version)) = name.split_once('@') else { return false };
+    version.starts_with("0.2.") && WASI_GRANTED.contains(&interface)
+}
+
+/// One call's WASI state, made only when the plugin first touches WASI (a Rust plugin never does).
+pub(crate) struct EmptyWasi {
+    pub(crate) ctx: WasiCtx,
+    pub(crate) table: ResourceTable,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+/// The wall clock the district grants: its fixed time when set (tests, replays), else the real one.
+struct GrantedClock(Option<Duration>);
+
+impl HostWallClock for GrantedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+
+    fn now(&self) -> Duration {
+        self.0.unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or(Duration::ZERO)
+        })
+    }
+}
+
+impl EmptyWasi {
+    pub(crate) fn new(grants: &Arc<Grants>) -> Self {
+        let fixed = grants
+            .now
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+            .map(Duration::from_millis);
+        let stdout = MemoryOutputPipe::new(CAPTURED_BYTES);
+        let stderr = MemoryOutputPipe::new(CAPTURED_BYTES);
+        let ctx = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .wall_clock(GrantedClock(fixed))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            .build();
+        Self { ctx, table: ResourceTable::new(), stdout, stderr }
+    }
+
+    /// What the call wrote to stdout and stderr, as log lines.
+    pub(crate) fn captured(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let bytes = pipe.contents();
+            for line in String::from_utf8_lossy(&bytes).lines().filter(|l| !l.trim().is_empty()) {
+                lines.push(format!("{stream}: {line}"));
+            }
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_wasi_0_2_cli_clocks_filesystem_io_random_and_sockets() {
+        assert!(super::granted("wasi:io/streams@0.2.9"));
+        assert!(super::granted("wasi:cli/stdout@0.2.0"));
+        for refused in [
+            "wasi:http/outgoing-handler@0.2.0",
+            "wasi:keyvalue/store@0.2.0-draft",
+            "wasi:cli/run@0.2.0",
+            "wasi:io/streams@0.3.0",
+            "wasi:io/streams",
+        ] {
+            assert!(!super::granted(refused), "{refused}");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! What every wasmtime store in Minyi shares, the built-in components' and the district plugins':
+//! one engine builder (fuel, the pooling allocator), the per-call memory cap that traps with a typed
+//! reason instead of failing quietly, and one classifier that says why a call stopped.
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Trap};
+
+/// How an engine is built: pooling slots, the largest memory one instance may have, and how many freed
+/// slots are given back to the kernel in one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineSettings {
+    /// Instances that may be alive at once (pooling allocator slots).
+    pub max_instances: u32,
+    /// Largest linear memory of one instance, bytes.
+    pub max_memory_bytes: usize,
+    /// Freed slots whose memory is given back in one `madvise` batch (1: each at once).
+    pub decommit_batch: usize,
+}
+
+/// An engine with fuel metering and the pooling allocator sized by `settings`. Every engine in the
+/// process is built here, so a precompiled artifact's compatibility depends on these settings alone.
+pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(settings.max_instances)
+        .total_core_instances(settings.max_instances)
+        .total_memories(settings.max_instances)
+        .total_tables(settings.max_instances)
+        .max_memory_size(settings.max_memory_bytes)
+        .decommit_batch_size(settings.decommit_batch.max(1));
+    let mut config = Config::new();
+    config.consume_fuel(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config)
+}
+
+/// Store data every call carries: the memory cap and what the guest asked for when it broke it.
+#[derive(Debug)]
+pub struct CallLimits {
+    /// Linear-memory cap, bytes.
+    pub memory_cap: usize,
+    /// Set when a `memory.grow` asked for more than the cap.
+    pub refused_memory: Option<usize>,
+}
+
+impl CallLimits {
+    /// Limits with `memory_cap` bytes of memory and nothing refused yet.
+    pub fn new(memory_cap: usize) -> Self {
+        Self { memory_cap, refused_memory: None }
+    }
+}
+
+/// The error a refused `memory.grow` traps with, recognised again by [`classify`].
+#[derive(Debug, thiserror::Error)]
+#[error("memory cap of {cap} bytes exceeded (requested {requested})")]
+pub struct MemoryCapExceeded {
+    /// The cap.
+    pub cap: usize,
+    /// Bytes requested.
+    pub requested: usize,
+}
+
+impl wasmtime::ResourceLimiter for CallLimits {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.memory_cap {
+            self.refused_memory = Some(desired);
+            return Err(MemoryCapExceeded { cap: self.memory_cap, requested: desired }.into());
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// Why a call into a component stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// It used up its fuel.
+    OutOfFuel,
+    /// It tried to grow its memory past the cap.
+    MemoryCap {
+        /// Bytes requested.
+        requested: usize,
+        /// The cap.
+        cap: usize,
+    },
+    /// It trapped (or its instance could not be made): the error, as text.
+    Trap(String),
+}
+
+/// Why a call that failed with `e` stopped, given the limits it ran under.
+pub fn classify(e: &wasmtime::Error, limits: &CallLimits) -> Stopped {
+    if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
+        Stopped::OutOfFuel
+    } else if let Some(m) = e.downcast_ref::<MemoryCapExceeded>() {
+        Stopped::MemoryCap { requested: m.requested, cap: m.cap }
+    } else if let Some(requested) = limits.refused_memory {
+        Stopped::MemoryCap { requested, cap: limits.memory_cap }
+    } else {
+        Stopped::Trap(format!("{e:#}"))
+    }
+}

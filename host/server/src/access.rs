@@ -1,0 +1,12 @@
+//! Who may read a stored case: its district's admins and the city's. Shared by the case API and
+//! `minyi case`, so both refuse the same way.
+
+use crate::AppError;
+use minyi_auth::Admin;
+use minyi_cases::CaseStore;
+
+/// Refuses an admin outside the case's district; a case with no district (unreadable) is a city admin's.
+pub(crate) fn may_read(admin: &Admin, store: &CaseStore, case_id: &str) -> Result<(), AppError> {
+    let district = store.district_of(case_id)?;
+    Ok(admin.may_act_on(district.as_deref().unwrap_or_default())?)
+}

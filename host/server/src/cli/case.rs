@@ -1,0 +1,76 @@
+//! `minyi case …`: district admins read the stored cases of their district — a listing, one case
+//! whole, and the event export that `minyi score` and `minyi hotspots` read — as the HTTP API shows them.
+
+use crate::access::may_read;
+use anyhow::Context as _;
+use clap::Subcommand;
+use minyi_auth::Admins;
+use minyi_cases::{BEIJING, CaseStore, Filter};
+use minyi_model::CaseState;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+/// `minyi case` subcommands.
+#[derive(Debug, Subcommand)]
+pub(super) enum CaseCommand {
+    /// List cases, newest first (JSON lines: case_id, received_at, district, state).
+    List {
+        /// District (default: the admin's own; a city admin: every district).
+        #[arg(long)]
+        district: Option<String>,
+        /// Only cases in this state (received, rejected, accepted, pending_manual, dispatched, …).
+        #[arg(long, value_parser = parse_state)]
+        state: Option<CaseState>,
+        /// How many at most.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// One case whole: the form as received, validation, routing decision, history (JSON).
+    Show {
+        /// The case number.
+        case_id: String,
+    },
+    /// Every event of the selected cases, one JSON object per line: `minyi score … -` reads them.
+    Events {
+        /// District (default: the admin's own; a city admin: every district).
+        #[arg(long)]
+        district: Option<String>,
+        /// Only cases in this state.
+        #[arg(long, value_parser = parse_state)]
+        state: Option<CaseState>,
+    },
+}
+
+fn parse_state(name: &str) -> Result<CaseState, String> {
+    CaseState::parse(name).ok_or_else(|| {
+        let all: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown state {name:?}; one of {}", all.join(", "))
+    })
+}
+
+/// Runs a `minyi case` command on the store at `db`, as the admin holding `token`.
+pub(super) fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow::Result<ExitCode> {
+    let admins = Admins::open_url(db).with_context(|| format!("opening {db}"))?;
+    let admin = admins.authenticate(token.context("give --token (or MINYI_TOKEN): an admin's token")?)?;
+    let store = CaseStore::open_url(db, BEIJING).with_context(|| format!("opening the case store in {db}"))?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        CaseCommand::List { district: d, state, limit } => {
+            let d = admin.scope(d)?;
+            for case in store.list(&Filter { district: d.as_deref(), state, limit })? {
+                writeln!(out, "{}", serde_json::to_string(&case)?)?;
+            }
+        }
+        CaseCommand::Show { case_id } => {
+            may_read(&admin, &store, &case_id)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&store.get(&case_id)?)?)?;
+        }
+        CaseCommand::Events { district: d, state } => {
+            let d = admin.scope(d)?;
+            for event in store.events(&Filter { district: d.as_deref(), state, limit: 0 })? {
+                writeln!(out, "{}", serde_json::to_string(&event)?)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,197 @@
+//! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
+//! `hotspots`, `assess`, `import-311`, `plugin` and `case`, all through the wasmtime runtime. One file
+//! per command group; this one parses and dispatches.
+
+mod case;
+mod plugin;
+mod rules;
+mod score;
+mod serve;
+mod validate;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use minyi_runtime::{Runtime, RuntimeConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Minyi (民意): citizen-demand casework components.
+#[derive(Debug, Parser)]
+#[command(name = "minyi", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app, the component bytes and the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8345", env = "MINYI_LISTEN")]
+        listen: String,
+        /// Folder of the built web app (written by `cargo xtask dist`).
+        #[arg(long, default_value = "target/site", env = "MINYI_WEB_DIR")]
+        web: PathBuf,
+        /// The rule set (TOML) for `POST /api/route` and intake; default: the Beijing set built into `minyi`.
+        #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
+        rules: Option<PathBuf>,
+        /// The database — cases, and the plugin registry: an SQLite file (created when missing), or a
+        /// `postgres://` URL, which several servers share (each picks up a plugin change within half a second).
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db")]
+        db: String,
+    },
+    /// Validate a case-form JSON file and print the validation result.
+    /// Exit code: 0 valid, 1 invalid, 2 unusable input.
+    Validate {
+        /// The case-form JSON file (`-` for standard input).
+        form: PathBuf,
+        /// Validate as this district's intake (its built-in schema); fills the form's `district` when missing.
+        #[arg(long, value_name = "CODE")]
+        district: Option<String>,
+        /// A district schema file (TOML) to use instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// Validation time (RFC 3339); default: now in Beijing.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Route a case-form JSON file with a rule set and print the routing decision, explanation included.
+    /// Exit code: 0 routed, 2 unusable rule set or form.
+    Route {
+        /// The rule-set file (TOML).
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// Earlier demands of the same reporter or address (重复诉求).
+        #[arg(long, default_value_t = 0)]
+        repeat: u32,
+        /// The case-form JSON file (`-` for standard input).
+        form: PathBuf,
+    },
+    /// Check or test a rule set.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Replay an NYC 311 CSV through a rule set and report agreement with the real agencies.
+    #[command(name = "eval-311")]
+    Eval311 {
+        /// The rule-set file (TOML).
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// The CSV export (columns created_date, agency, complaint_type, descriptor, borough).
+        #[arg(long, value_name = "PATH")]
+        csv: PathBuf,
+    },
+    /// Rank streets and departments on the three rates (三率) for a month, from case events.
+    /// Exit code: 0 scored, 2 unusable input.
+    Score {
+        #[command(flatten)]
+        period: score::PeriodArgs,
+    },
+    /// Hotspots, repeat demands and 每月一题 candidates for a month, from case events.
+    Hotspots {
+        #[command(flatten)]
+        period: score::PeriodArgs,
+        #[command(flatten)]
+        stats: score::HotspotArgs,
+    },
+    /// Assess one case from its events: contacted and replied in time, callback, exclusion.
+    Assess {
+        /// The case number.
+        #[arg(long = "case", value_name = "ID")]
+        case_id: String,
+        /// Scoring policy (JSON).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Assess as things stood at this instant (RFC 3339).
+        #[arg(long, value_name = "INSTANT")]
+        as_of: Option<String>,
+        /// The case events, one JSON object per line.
+        events: PathBuf,
+    },
+    /// District plugins: upload, activate, roll back, list, disable; keys and admin tokens.
+    Plugin {
+        /// The registry: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
+        /// The acting admin's token.
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
+    /// Stored cases: list, show one, export their events for `minyi score` (admins).
+    Case {
+        /// The database `minyi serve --db` stores in: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
+        /// The acting admin's token.
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: case::CaseCommand,
+    },
+    /// Convert an NYC 311 CSV export to case events (JSON lines on standard output).
+    #[command(name = "import-311")]
+    Import311 {
+        /// The CSV export (columns unique_key, created_date, closed_date, agency, complaint_type, descriptor, borough).
+        csv: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Print every error and warning (shadowed or overlapping rules, unreachable units). Exit 1 on errors.
+    Check {
+        /// The rule-set file (TOML).
+        file: PathBuf,
+    },
+    /// Run the examples written in the rule set. Exit 1 when one fails.
+    Test {
+        /// The rule-set file (TOML).
+        file: PathBuf,
+    },
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "minyi=info,minyi_runtime=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Commands that run no built-in component do not load them.
+    let runtime = || Runtime::new(RuntimeConfig::default()).context("loading the components");
+    match cli.command {
+        Command::Serve { listen, web, rules, db } => serve::serve(runtime()?, &listen, web, rules, &db),
+        Command::Validate { form, district, schema, now } => {
+            validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
+        }
+        Command::Route { rules, repeat, form } => rules::route(&runtime()?, &rules, &form, repeat),
+        Command::Rules { command: RulesCommand::Check { file } } => rules::check(&runtime()?, &file),
+        Command::Rules { command: RulesCommand::Test { file } } => rules::test(&runtime()?, &file),
+        Command::Eval311 { rules, csv } => rules::eval_311(&runtime()?, &rules, &csv),
+        Command::Score { period } => score::score(&runtime()?, &period),
+        Command::Hotspots { period, stats } => score::hotspots(&runtime()?, &period, &stats),
+        Command::Assess { case_id, config, as_of, events } => {
+            score::assess(&runtime()?, &events, &case_id, config.as_deref(), as_of.as_deref())
+        }
+        Command::Import311 { csv } => score::import_311(&csv),
+        Command::Plugin { db, token, command } => plugin::run(&db, token.as_deref(), command),
+        Command::Case { db, token, command } => case::run(&db, token.as_deref(), command),
+    }
+}

@@ -1,0 +1,75 @@
+//! `minyi serve`: the rule set (the Beijing one built in, or `--rules FILE`) compiled once into the
+//! router component, the case store, the admins and the plugin registry opened on one database, and the
+//! HTTP API and web app served until Ctrl-C.
+
+use crate::plugins::Plugins;
+use crate::{AppState, app};
+use anyhow::Context as _;
+use minyi_runtime::Runtime;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The shipped Beijing rule set (`components/routing/rulesets/beijing.toml`), built in so `minyi serve`
+/// routes wherever it is started.
+const BEIJING_RULES: &str = include_str!("../../../../components/routing/rulesets/beijing.toml");
+
+pub(super) fn serve(
+    runtime: Runtime,
+    listen: &str,
+    web_dir: PathBuf,
+    rules: Option<PathBuf>,
+    db: &str,
+) -> anyhow::Result<ExitCode> {
+    if !web_dir.join("index.html").exists() {
+        tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
+    }
+    let runtime = Arc::new(runtime);
+    // `--rules FILE`, or the Beijing rule set built into the binary.
+    let (name, source) = match &rules {
+        Some(file) => (
+            file.display().to_string(),
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?,
+        ),
+        None => ("beijing.toml (built in)".to_owned(), BEIJING_RULES.to_owned()),
+    };
+    let rules = match runtime.compile_rules_shared(&source)? {
+        Ok(compiled) => {
+            for w in compiled.warnings() {
+                tracing::warn!("{name}:{}:{}: {}", w.line, w.column, w.message);
+            }
+            tracing::info!(file = %name, name = compiled.name(), rules = compiled.rule_count(), "rule set loaded");
+            Some(Arc::new(compiled))
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{name}:{}:{}: {}", e.line, e.column, e.message);
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let admins = minyi_auth::Admins::open_url(db).context("opening the admins")?;
+    let plugins = Plugins::open(db)?;
+    plugins.watch(std::time::Duration::from_millis(500));
+    let cases = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING).context("opening the case store")?;
+    tracing::info!(backend = cases.backend(), "case store open");
+    let state = AppState {
+        runtime,
+        web_dir,
+        rules,
+        plugins: Some(plugins),
+        cases: Some(Arc::new(cases)),
+        admins: Some(Arc::new(admins)),
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        tracing::info!("serving on http://{}", listener.local_addr()?);
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,178 @@
+//! `POST /api/validate` and `POST /api/route`: the authoritative validation and the routing decision
+//! (with its explanation) of a case-form document, each with the district plugin's note.
+
+use super::AppState;
+use crate::AppError;
+use axum::Router;
+use axum::extract::rejection::{QueryRejection, StringRejection};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use minyi_model::{CaseForm, RoutingDecision, ValidationResult};
+use minyi_runtime::bindings::types::CaseContext;
+use serde::Deserialize;
+
+/// The check routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/validate", post(validate)).route("/api/route", post(route))
+}
+
+#[derive(Deserialize)]
+struct ValidateQuery {
+    /// The validation time (RFC 3339); default: now in Beijing.
+    now: Option<String>,
+    /// The case number, when the caller has stored the case: a plugin fault is stored with it.
+    case: Option<String>,
+}
+
+fn unreadable(what: &str, e: serde_json::Error) -> AppError {
+    AppError::Internal(format!("the component returned an unreadable {what}: {e}"))
+}
+
+/// `POST /api/validate[?now=&case=ID]`: a case-form document in, a validation-result document out.
+async fn validate(
+    State(state): State<AppState>,
+    q: Result<Query<ValidateQuery>, QueryRejection>,
+    body: Result<String, StringRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = q?;
+    let body = body?;
+    let now = q.now.unwrap_or_else(crate::clock::beijing_now);
+    let json = super::blocking(move || {
+        let json = state.runtime.validate_json(&body, &now)?;
+        let result: ValidationResult = serde_json::from_str(&json).map_err(|e| unreadable("validation result", e))?;
+        let noted = crate::plugins::validate(state.plugins.as_deref(), q.case.as_deref(), result);
+        serde_json::to_string(&noted).map_err(|e| unreadable("validation result", e))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+#[derive(Deserialize)]
+struct RouteQuery {
+    /// Earlier demands of the same reporter or address.
+    #[serde(default)]
+    repeat: u32,
+    /// The case number, when the caller has stored the case: a plugin fault is stored with it.
+    case: Option<String>,
+}
+
+/// `POST /api/route?repeat=N[&case=ID]`: a case-form document in, a routing-decision document out.
+async fn route(
+    State(state): State<AppState>,
+    q: Result<Query<RouteQuery>, QueryRejection>,
+    body: Result<String, StringRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = q?;
+    let body = body?;
+    let rules = state.rules()?;
+    let json = super::blocking(move || {
+        let json = rules.route_json(&body, CaseContext { repeat_count: q.repeat })?;
+        let decision: RoutingDecision = serde_json::from_str(&json).map_err(|e| unreadable("routing decision", e))?;
+        // The router read the form, so it parses; a plugin sees it only then.
+        let noted = match (&state.plugins, serde_json::from_str::<CaseForm>(&body)) {
+            (Some(p), Ok(form)) => p.route(q.case.as_deref(), &form, decision),
+            _ => minyi_model::Noted::plain(decision),
+        };
+        serde_json::to_string(&noted).map_err(|e| unreadable("routing decision", e))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use minyi_runtime::Runtime;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    fn state() -> AppState {
+        let runtime = Arc::new(Runtime::new(Default::default()).expect("components load"));
+        let beijing = include_str!("../../../../components/routing/rulesets/beijing.toml");
+        let rules = runtime.compile_rules_shared(beijing).expect("runs").expect("the Beijing set compiles");
+        AppState {
+            runtime,
+            web_dir: std::env::temp_dir(),
+            rules: Some(Arc::new(rules)),
+            plugins: None,
+            cases: None,
+            admins: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn route_endpoint_returns_the_decision_with_its_explanation() {
+        let form = r#"{"district":"110105","street":"110105026","channel":"web","kind":"complaint","category":"utilities.heating.outage","title":"暖气不热","description":"","address":"望京","consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
+        let req = Request::post("/api/route?repeat=5").body(Body::from(form)).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!((v["lead"].as_str(), v["tier"].as_str()), (Some("bj.heating"), Some("urgent")), "{v}");
+        assert_eq!(v["escalate"], serde_json::json!(["110105.gov"]), "the fifth repeat is supervised");
+        assert_eq!(v["explanation"]["fired"][0]["rule"], "repeat-3");
+
+        let req = Request::post("/api/route").body(Body::from("{\"kind\": 3}")).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["code"], "json.invalid");
+
+        let mut without = state();
+        without.rules = None;
+        let req = Request::post("/api/route").body(Body::from(form)).expect("request");
+        let (status, body) = send(app(without), req).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["code"], "rules.none");
+    }
+
+    async fn send(app: Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let res = app.oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        (status, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn validate_endpoint_reports_field_issues() {
+        let form = r#"{"district":"110105","channel":"web","kind":"complaint","category":"urban.sanitation.garbage","title":"垃圾没人清运","description":"垃圾三天没人清运了","address":"望京","reporter":{"phone":"1380013"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
+        let req =
+            Request::post("/api/validate?now=2026-11-29T10:05:00%2B08:00").body(Body::from(form)).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["valid"], false);
+        assert_eq!(v["issues"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["normalized"]["street"], "110105026", "望京 resolved to its street");
+        assert_eq!(v["issues"][0]["field"], "reporter.phone");
+        assert_eq!(v["issues"][0]["code"], "phone.invalid");
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_a_400_naming_the_problem() {
+        let req = Request::post("/api/validate").body(Body::from("{")).expect("request");
+        let (status, body) = send(app(state()), req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["code"], "json.invalid");
+    }
+
+    #[tokio::test]
+    async fn serves_the_loaded_component_bytes() {
+        let state = state();
+        let expected = state.runtime.component("validator").expect("loaded").bytes.clone();
+        let (status, body) =
+            send(app(state), Request::get("/components/validator.wasm").body(Body::empty()).expect("request")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, expected.to_vec());
+        let (status, _) =
+            send(app(self::state()), Request::get("/components/nope.wasm").body(Body::empty()).expect("request")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,116 @@
+//! The HTTP API: `app(state)` builds the router, tested with `tower::ServiceExt::oneshot` without a
+//! socket. One file per resource; here the state, the blocking helper and the extractors that say who
+//! may call a handler (`Bearer`, `AdminAuth`).
+
+mod cases;
+mod check;
+mod components;
+mod metrics;
+mod plugins;
+
+use crate::AppError;
+use crate::plugins::Plugins;
+use axum::Router;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::get;
+use minyi_auth::{Admin, Admins, AuthError};
+use minyi_runtime::{CompiledRules, Runtime};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+/// Shared state of the service.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The component runtime.
+    pub runtime: Arc<Runtime>,
+    /// Folder of the built web app (`cargo xtask dist` writes it).
+    pub web_dir: PathBuf,
+    /// The district's rule set, compiled inside the router component (`minyi serve --rules FILE`).
+    pub rules: Option<Arc<CompiledRules<'static>>>,
+    /// District plugins: the registry and the host running its active versions (`minyi serve --db`).
+    pub plugins: Option<Arc<Plugins>>,
+    /// Where cases are stored on receipt (`minyi serve --db`, the same database).
+    pub cases: Option<Arc<minyi_cases::CaseStore>>,
+    /// Who may act: the admin tokens (`minyi serve --db`, the same database).
+    pub admins: Option<Arc<Admins>>,
+}
+
+impl AppState {
+    /// The plugins, or 503 `plugins.none`.
+    pub(crate) fn plugins(&self) -> Result<Arc<Plugins>, AppError> {
+        self.plugins
+            .clone()
+            .ok_or(AppError::Off { feature: "plugins", how: "start it with `minyi serve --db FILE|URL`" })
+    }
+
+    /// The case store, or 503 `cases.none`.
+    pub(crate) fn cases(&self) -> Result<Arc<minyi_cases::CaseStore>, AppError> {
+        self.cases.clone().ok_or(AppError::Off { feature: "cases", how: "start it with `minyi serve --db FILE|URL`" })
+    }
+
+    /// The rule set, or 503 `rules.none`.
+    pub(crate) fn rules(&self) -> Result<Arc<CompiledRules<'static>>, AppError> {
+        self.rules.clone().ok_or(AppError::Off { feature: "rules", how: "start it with `minyi serve --rules FILE`" })
+    }
+}
+
+/// The service's routes.
+pub fn app(state: AppState) -> Router {
+    let web = ServeDir::new(&state.web_dir);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(components::routes())
+        .merge(check::routes())
+        .merge(metrics::routes())
+        .merge(plugins::routes())
+        .merge(cases::routes())
+        .fallback_service(web)
+        .with_state(state)
+}
+
+/// Runs database or component work on a blocking thread, never on the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// The token of `Authorization: Bearer <token>`: an admin's, or a case's tracking token. Missing: 401.
+#[derive(Debug, Clone)]
+pub(crate) struct Bearer(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::Unauthenticated)?;
+        Ok(Bearer(token.to_owned()))
+    }
+}
+
+/// An authenticated admin (a district's, or the city's): 401 without a known admin token.
+#[derive(Debug, Clone)]
+pub(crate) struct AdminAuth(pub(crate) Admin);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminAuth
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
+        let admins = AppState::from_ref(state).admins.ok_or(AuthError::Unauthenticated)?;
+        blocking(move || Ok(AdminAuth(admins.authenticate(&token)?))).await
+    }
+}

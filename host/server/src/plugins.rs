@@ -1,0 +1,110 @@
+//! District plugins in the service: the registry and the plugin host kept in step (a sync at start and
+//! every half second, so every node on one database runs the same versions), and the hooks applied to
+//! results — a validation result gets the plugin's extra issues, a routing decision its amendment, each
+//! with a `plugin` note saying what the plugin did. A plugin fault leaves the base result and is stored
+//! with the case. No HTTP here: the handlers, intake and the CLI all call this.
+
+use minyi_model::{CaseForm, Issue, Noted, PluginNote, RoutingDecision, Severity, ValidationResult};
+use minyi_plugins::{Hook, HookOutcome, PluginHost, PluginHostConfig};
+use minyi_registry::Registry;
+use minyi_runtime::convert;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The registry and the plugin host it feeds.
+#[derive(Debug)]
+pub struct Plugins {
+    /// Where versions and the active one per district live.
+    pub registry: Registry,
+    /// Where the active versions run.
+    pub host: PluginHost,
+}
+
+impl Plugins {
+    /// Opens the registry at `db` (an SQLite file, or a `postgres://` URL), builds the host and loads
+    /// the active versions.
+    pub fn open(db: &str) -> anyhow::Result<Arc<Plugins>> {
+        let registry = Registry::open_url(db)?;
+        let plugins = Arc::new(Plugins { registry, host: PluginHost::new(PluginHostConfig::default())? });
+        let loaded = plugins.registry.sync(&plugins.host)?;
+        tracing::info!(backend = plugins.registry.backend(), districts = ?loaded, "plugin registry loaded");
+        Ok(plugins)
+    }
+
+    /// Keeps the host in step with the database: a sync every `every` (cheap when nothing changed),
+    /// which also writes down the host's plugin faults and breaker trips.
+    pub fn watch(self: &Arc<Self>, every: Duration) {
+        let plugins = Arc::downgrade(self);
+        std::thread::spawn(move || {
+            while let Some(p) = plugins.upgrade() {
+                if let Err(e) = p.registry.sync(&p.host) {
+                    tracing::warn!(error = %e, "plugin registry sync failed; will retry");
+                }
+                drop(p);
+                std::thread::sleep(every);
+            }
+        });
+    }
+
+    fn note<T>(&self, district: &str, out: &HookOutcome<T>) -> PluginNote {
+        let status = self.host.status(district);
+        PluginNote {
+            name: status.as_ref().map(|s| s.name.clone()),
+            version: status.map(|s| s.version),
+            applied: out.applied,
+            fault: out.fault.clone(),
+        }
+    }
+
+    /// Adds the district plugin's extra issues to a validation result (a valid form only): an error
+    /// issue makes the form invalid. A fault leaves the base result, is noted under `plugin` and is
+    /// stored with `case_id`.
+    pub fn validate(&self, case_id: Option<&str>, result: ValidationResult) -> Noted<ValidationResult> {
+        let district = result.normalized.district.clone();
+        if !result.valid || !self.host.has_hook(&district, Hook::Validation) {
+            return Noted::plain(result);
+        }
+        let out = self.host.extra_issues(&district, case_id, &convert::case_form(&result.normalized));
+        let plugin = Some(self.note(&district, &out));
+        let mut result = result;
+        let extra: Vec<Issue> = out.value.iter().map(convert::issue_to_model).collect();
+        if extra.iter().any(|i| i.severity == Severity::Error) {
+            result.valid = false;
+        }
+        result.issues.extend(extra);
+        Noted { result, plugin }
+    }
+
+    /// Lets the district plugin amend a routing decision. A fault leaves the base decision, is noted
+    /// under `plugin` and is stored with `case_id`.
+    pub fn route(&self, case_id: Option<&str>, form: &CaseForm, base: RoutingDecision) -> Noted<RoutingDecision> {
+        if !self.host.has_hook(&form.district, Hook::Routing) {
+            return Noted::plain(base);
+        }
+        let out =
+            self.host.amend_route(&form.district, case_id, &convert::case_form(form), convert::decision_to_wit(&base));
+        let plugin = Some(self.note(&form.district, &out));
+        Noted { result: convert::decision_to_model(&out.value), plugin }
+    }
+}
+
+/// [`Plugins::validate`] when the service has plugins, else the result as it is.
+pub fn validate(plugins: Option<&Plugins>, case_id: Option<&str>, result: ValidationResult) -> Noted<ValidationResult> {
+    match plugins {
+        Some(p) => p.validate(case_id, result),
+        None => Noted::plain(result),
+    }
+}
+
+/// [`Plugins::route`] when the service has plugins, else the decision as it is.
+pub fn route(
+    plugins: Option<&Plugins>,
+    case_id: Option<&str>,
+    form: &CaseForm,
+    decision: RoutingDecision,
+) -> Noted<RoutingDecision> {
+    match plugins {
+        Some(p) => p.route(case_id, form, decision),
+        None => Noted::plain(decision),
+    }
+}
