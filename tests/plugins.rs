@@ -107,7 +107,7 @@ fn hooks_are_found_and_foreign_imports_refused() {
     assert!(matches!(h.compile(b"not wasm"), Err(PluginError::Invalid(_))));
     // A plugin compiled by another host (another engine) is refused, not run.
     let elsewhere = host().compile(plugin("haidian_building")).expect("compiles");
-    assert!(matches!(h.activate(elsewhere, spec("haidian-building", "110108", &[])), Err(PluginError::Invalid(_))));
+    assert!(matches!(h.activate(elsewhere, spec("haidian-building", "110108", &[])), Err(PluginError::OtherHost)));
 }
 
 mod chaoyang_heating {

@@ -3,7 +3,6 @@
 //! `test-programs/artifacts` does. Test components and example plugins are `minyi-test-artifacts`'.
 
 use minyi_build_support as build;
-use std::path::PathBuf;
 
 /// (component name, guest package, const name).
 const GUESTS: &[(&str, &str, &str)] = &[
@@ -13,10 +12,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
 ];
 
 fn main() -> Result<(), build::Error> {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
-    let root = manifest_dir.join("../..").canonicalize()?;
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    build::preflight()?;
+    let build::Paths { root, out_dir } = build::start()?;
     build::rerun_if_changed(
         &root,
         &[

@@ -23,10 +23,7 @@ const PY_PLUGINS: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 fn main() -> Result<(), build::Error> {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
-    let root = manifest_dir.join("../..").canonicalize()?;
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    build::preflight()?;
+    let build::Paths { root, out_dir } = build::start()?;
     build::rerun_if_changed(
         &root,
         &["wit", "components/model", "components/guests/types", "components/guests/test-trap", "components/plugins"],

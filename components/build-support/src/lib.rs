@@ -44,6 +44,24 @@ pub fn is_pinned_componentize_py(tool: &Path) -> bool {
     })
 }
 
+/// Where a build script of a crate two folders below the workspace root works.
+#[derive(Debug)]
+pub struct Paths {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The build script's `OUT_DIR`.
+    pub out_dir: PathBuf,
+}
+
+/// What every component build script does first: its paths, and the wasm target checked.
+pub fn start() -> Result<Paths, Error> {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let root = manifest_dir.join("../..").canonicalize()?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    preflight()?;
+    Ok(Paths { root, out_dir })
+}
+
 /// Stops with the exact command to run when the wasm target is missing.
 pub fn preflight() -> Result<(), Error> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());

@@ -13,7 +13,7 @@ pub enum Channel {
     Web,
     /// A mobile app.
     App,
-    /// WeChat.
+    /// WeChat (a mini-program or the official account).
     Wechat,
     /// The Open311-style API.
     Open311,

@@ -44,13 +44,13 @@ pub enum Event {
     Accepted {},
     /// Rejected as invalid or out of scope.
     Rejected {
-        /// Why.
+        /// Why it was refused, shown to the citizen (`field: code` pairs, or the redirect).
         #[serde(default)]
         reason: String,
     },
     /// Waiting for an operator (no rule hit, plugin failure).
     PendingManual {
-        /// Why.
+        /// What the operator needs to know (no rule hit, which component failed).
         #[serde(default)]
         reason: String,
     },
@@ -74,7 +74,7 @@ pub enum Event {
     FirstContact {},
     /// 退单: the unit says the case is not its own.
     Returned {
-        /// Why.
+        /// The unit's reason; required, the district rules on it.
         #[serde(default)]
         reason: String,
     },
@@ -86,7 +86,7 @@ pub enum Event {
     },
     /// 延期 requested.
     ExtensionRequested {
-        /// Why.
+        /// What the unit needs the extra time for.
         #[serde(default)]
         reason: String,
     },
@@ -97,7 +97,7 @@ pub enum Event {
     },
     /// 延期 denied.
     ExtensionDenied {
-        /// Why.
+        /// Why the district refused more time.
         #[serde(default)]
         reason: String,
     },
@@ -119,15 +119,15 @@ pub enum Event {
     },
     /// Reopened after the callback.
     Reopened {
-        /// Why.
+        /// The citizen's or the reviewer's reason to reopen.
         #[serde(default)]
         reason: String,
     },
-    /// Closed.
+    /// Closed (办结): nothing more is done unless it is reopened.
     Closed {},
     /// Reviewed out of the rates (无效 / 不合理诉求); reversible.
     Excluded {
-        /// Why.
+        /// Invalid (无效) or unreasonable (不合理诉求).
         reason: ExclusionReason,
         /// Who reviewed it.
         reviewer: String,

@@ -32,7 +32,7 @@ pub enum PluginFault {
     /// Returned something the host refuses (e.g. a routing decision that does not explain itself).
     #[error("returned an unusable result: {reason}")]
     BadOutput {
-        /// Why.
+        /// The breaker's reason, or the admin's when disabled by hand.
         reason: String,
     },
     /// Trapped (a panic, a stack overflow, an unreachable).

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub struct Skipped {
     /// Case number.
     pub case_id: String,
-    /// Why.
+    /// Why it could not be placed (e.g. no `received` event as of the date).
     pub reason: String,
 }
 
@@ -85,7 +85,7 @@ impl Default for HotspotParams {
 pub struct Counted {
     /// Street, category or unit id.
     pub id: String,
-    /// Cases.
+    /// Cases of that id in the window.
     pub count: u32,
 }
 

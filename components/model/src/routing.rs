@@ -62,7 +62,7 @@ pub struct RoutingDecision {
     pub deadline: String,
     /// 1 (highest) to 5.
     pub priority: u8,
-    /// Tags.
+    /// Free labels the rules add (`夜间施工`), for queues and reports.
     pub tags: Vec<String>,
     /// Departments summoned (吹哨).
     pub escalate: Vec<String>,

@@ -37,11 +37,11 @@ pub enum ExclusionReason {
 /// A reviewed exclusion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exclusion {
-    /// Why.
+    /// Invalid (无效) or unreasonable (不合理诉求).
     pub reason: ExclusionReason,
-    /// Reviewer.
+    /// Who reviewed it (a reviewer, or `plugin:<name>@<version>`).
     pub reviewer: String,
-    /// Note.
+    /// The reviewer's note, for the unit that contests it.
     #[serde(default)]
     pub note: String,
 }
@@ -59,7 +59,7 @@ pub struct Callback {
     pub responded: bool,
     /// Problem solved.
     pub resolved: bool,
-    /// Satisfaction.
+    /// The citizen's answer: satisfied, basically satisfied or dissatisfied.
     pub satisfaction: Satisfaction,
     /// Reviewed out of the rates.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,7 @@ pub struct Message {
     /// Simplified Chinese.
     #[serde(rename = "zh-CN")]
     pub zh_cn: String,
-    /// English.
+    /// English, for staff and residents who read it.
     pub en: String,
 }
 

@@ -21,7 +21,7 @@ pub struct Answers {
 pub struct Timeline {
     /// Time-limit tier.
     pub tier: SlaTier,
-    /// Received.
+    /// When the case was received, Unix seconds.
     pub received_at: i64,
     /// Dispatched to the current lead.
     pub dispatched_at: i64,
@@ -44,13 +44,13 @@ pub struct CaseFacts {
     pub case_id: String,
     /// Received, if a `received` event was seen.
     pub received_at: Option<i64>,
-    /// District.
+    /// District code, from the `received` event.
     pub district: Option<String>,
-    /// Street.
+    /// Street (township) code, when known.
     pub street: Option<String>,
-    /// Category.
+    /// Category leaf code, when known.
     pub category: Option<String>,
-    /// Address.
+    /// Address as the citizen gave it.
     pub address: Option<String>,
     /// Fingerprint from validation.
     pub fingerprint: Option<String>,
@@ -195,14 +195,14 @@ pub enum CallbackStatus {
     Valid {
         /// Contacted within the limit (the citizen's answer, or the events when not asked).
         responded: bool,
-        /// Solved.
+        /// "Is the problem solved?"
         resolved: bool,
-        /// Satisfaction.
+        /// "How satisfied are you?"
         satisfaction: Satisfaction,
     },
     /// Reviewed out of the rates.
     Excluded {
-        /// Why.
+        /// Invalid (无效) or unreasonable (不合理诉求).
         reason: ExclusionReason,
     },
 }

@@ -89,9 +89,9 @@ pub struct CaseAssessment {
     pub unit: Option<String>,
     /// Its type.
     pub unit_type: Option<UnitType>,
-    /// Tier.
+    /// Time-limit tier of the latest dispatch, when dispatched.
     pub tier: Option<SlaTier>,
-    /// Received.
+    /// When the case was received, RFC 3339.
     pub received_at: Option<String>,
     /// First contact due.
     pub response_due: Option<String>,

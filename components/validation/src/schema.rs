@@ -151,7 +151,7 @@ pub struct Attribute {
     pub code: String,
     /// Category prefixes it applies to.
     pub categories: Vec<String>,
-    /// Datatype.
+    /// Open311 datatype: string, number, datetime, text, singlevaluelist or multivaluelist.
     pub datatype: Datatype,
     /// Must be given.
     pub required: bool,
@@ -188,7 +188,7 @@ pub struct AttachmentLimits {
 /// A checked schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
-    /// Name.
+    /// The name shown to the citizen.
     pub name: String,
     /// District it is for; `None` for any.
     pub district: Option<String>,

@@ -33,9 +33,9 @@ pub enum Value {
     Null,
     /// A 64-bit integer.
     Int(i64),
-    /// Text.
+    /// A `TEXT` value.
     Text(String),
-    /// Bytes.
+    /// A `BLOB` (SQLite) or `BYTEA` (PostgreSQL) value.
     Blob(Vec<u8>),
 }
 

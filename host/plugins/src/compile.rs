@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, InstancePre};
 
-/// A hook a plugin implements; lower-case in JSON (`"validation"`).
+/// A hook a plugin implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Hook {
@@ -133,7 +133,7 @@ impl PluginHost {
     pub unsafe fn compile_precompiled(&self, sha256: &str, cwasm: &[u8]) -> Result<CompiledPlugin, PluginError> {
         // SAFETY: the caller guarantees the artifact came from `precompile` under this engine key.
         let component = unsafe { Component::deserialize(&self.engine, cwasm) }
-            .map_err(|e| PluginError::Invalid(format!("{e:#}")))?;
+            .map_err(|e| PluginError::Precompiled(format!("{e:#}")))?;
         self.check(component, sha256.to_owned())
     }
 

@@ -30,7 +30,7 @@ fn now_ms() -> u64 {
 /// A fault with what it happened to, kept for the district admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FaultRecord {
-    /// District.
+    /// The district code whose plugin faulted.
     pub district: String,
     /// Plugin name.
     pub plugin: String,
@@ -50,7 +50,7 @@ pub struct FaultRecord {
 /// version for every host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreakerTrip {
-    /// District.
+    /// The district code whose breaker opened.
     pub district: String,
     /// Plugin name.
     pub name: String,

@@ -34,6 +34,12 @@ pub enum PluginError {
         /// The refused imports.
         imports: String,
     },
+    /// A precompiled artifact could not be loaded (a different wasmtime, target or engine settings).
+    #[error("the precompiled plugin does not load on this host: {0}")]
+    Precompiled(String),
+    /// It was compiled by another plugin host (another engine): compile it on this one.
+    #[error("compiled by another plugin host: compile it on this one")]
+    OtherHost,
     /// It exports none of the hooks.
     #[error("exports no hook (validation-hook, routing-hook or scoring-hook)")]
     NoHook,
@@ -42,9 +48,9 @@ pub enum PluginError {
     Limits {
         /// Which limit.
         what: &'static str,
-        /// Requested.
+        /// What the manifest asks for.
         requested: u64,
-        /// Allowed.
+        /// The host's maximum.
         max: u64,
     },
 }
@@ -74,11 +80,11 @@ pub(crate) struct Active {
 /// A district's plugin as the admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginStatus {
-    /// District.
+    /// The district code the plugin serves.
     pub district: String,
     /// Plugin name.
     pub name: String,
-    /// Version.
+    /// The active version.
     pub version: String,
     /// SHA-256 of its bytes.
     pub sha256: String,
@@ -139,7 +145,7 @@ impl PluginHost {
     /// version they started with, the next call uses this one. The breaker starts closed.
     pub fn activate(&self, compiled: CompiledPlugin, spec: PluginSpec) -> Result<(), PluginError> {
         if !Engine::same(compiled.pre.component().engine(), &self.engine) {
-            return Err(PluginError::Invalid("compiled by another plugin host: compile it on this one".into()));
+            return Err(PluginError::OtherHost);
         }
         let max = self.config.max_limits;
         for (what, requested, allowed) in [

@@ -83,11 +83,11 @@ pub const BREAKER: &str = "circuit-breaker";
 /// A stored version as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VersionRow {
-    /// District.
+    /// The district code the version belongs to.
     pub district: String,
     /// Plugin name.
     pub name: String,
-    /// Version.
+    /// The version as the manifest names it.
     pub version: String,
     /// SHA-256 of the component.
     pub sha256: String,
@@ -104,7 +104,7 @@ pub struct VersionRow {
 /// A plugin fault as stored with its case, for the district admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredFault {
-    /// District.
+    /// The district code whose plugin faulted.
     pub district: String,
     /// Plugin name.
     pub plugin: String,

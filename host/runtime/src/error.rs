@@ -11,7 +11,7 @@ pub enum RuntimeError {
     Load {
         /// Component name.
         component: &'static str,
-        /// Why.
+        /// wasmtime's error: what in the bytes or the world did not fit.
         source: wasmtime::Error,
     },
     /// The call used up its fuel budget (e.g. an endless loop) and was stopped.
@@ -38,7 +38,7 @@ pub enum RuntimeError {
     Store {
         /// Component name.
         component: &'static str,
-        /// Why.
+        /// wasmtime's error: why the fuel could not be set.
         source: wasmtime::Error,
     },
     /// A kept instance (a compiled rule set, a scoreboard) was dropped after an earlier failure and its

@@ -39,10 +39,10 @@ pub(super) enum PluginCommand {
         /// Plugin name.
         #[arg(long)]
         name: String,
-        /// Version.
+        /// The version being signed (free text, e.g. `1.0.0`; unique per plugin name).
         #[arg(long)]
         version: String,
-        /// District.
+        /// The district code the plugin is for (`110105`); its admin uploads it.
         #[arg(long)]
         district: String,
         /// Configuration granted to the plugin, KEY=VALUE (repeatable).
@@ -68,7 +68,7 @@ pub(super) enum PluginCommand {
         district: Option<String>,
         /// Plugin name.
         name: String,
-        /// Version.
+        /// The uploaded version to make active.
         version: String,
     },
     /// Go back to the previously active version.
