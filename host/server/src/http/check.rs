@@ -154,6 +154,36 @@ mod tests {
         assert_eq!(v["issues"][0]["code"], "phone.invalid");
     }
 
+    /// Every rejection — of the body, the query, the path, a missing token or feature — is JSON
+    /// `{code, message}` with the status that says what to do, never axum's plain text.
+    #[tokio::test]
+    async fn every_rejection_answers_code_and_message() {
+        let big = vec![b'x'; 3 << 20];
+        let cases = [
+            (Request::post("/api/validate").body(Body::from(vec![0xff, 0xfe, b'{'])), 400, "body.invalid"),
+            (Request::post("/api/validate").body(Body::from(big)), 413, "body.too_large"),
+            (Request::post("/api/route?repeat=lots").body(Body::from("{}")), 400, "query.invalid"),
+            (Request::get("/api/cases").body(Body::empty()), 401, "auth.unknown_token"),
+            (Request::get("/api/admin/plugins/110105").body(Body::empty()), 401, "auth.unknown_token"),
+            (Request::post("/api/cases").body(Body::from("{}")), 503, "cases.none"),
+            (
+                Request::get("/api/cases/BJ-1").header("authorization", "Bearer x").body(Body::empty()),
+                503,
+                "cases.none",
+            ),
+        ];
+        for (req, status, code) in cases {
+            let req = req.expect("request");
+            let what = format!("{} {}", req.method(), req.uri());
+            let (got, body) = send(app(state()), req).await;
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
+                panic!("{what}: not JSON: {}", String::from_utf8_lossy(&body[..body.len().min(200)]))
+            });
+            assert_eq!((got.as_u16(), v["code"].as_str()), (status, Some(code)), "{what}: {v}");
+            assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {v}");
+        }
+    }
+
     #[tokio::test]
     async fn malformed_json_is_a_400_naming_the_problem() {
         let req = Request::post("/api/validate").body(Body::from("{")).expect("request");

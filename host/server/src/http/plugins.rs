@@ -67,10 +67,21 @@ async fn list(
     .await
 }
 
-/// After a change: brings this node's host to the database at once, and answers with what now runs.
-fn synced(p: &Plugins, district: &str) -> Result<Json<Value>, AppError> {
-    p.registry.sync(&p.host)?;
-    Ok(Json(json!({ "district": district, "running": p.host.status(district) })))
+/// Runs a change on the district's plugins, then brings this node's host to the database at once and
+/// answers with what now runs.
+async fn change(
+    state: AppState,
+    district: Result<Path<String>, PathRejection>,
+    op: impl FnOnce(&Plugins, &str) -> Result<(), minyi_registry::RegistryError> + Send + 'static,
+) -> Result<Json<Value>, AppError> {
+    let p = state.plugins()?;
+    let Path(district) = district?;
+    blocking(move || {
+        op(&p, &district)?;
+        p.registry.sync(&p.host)?;
+        Ok(Json(json!({ "district": district, "running": p.host.status(&district) })))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -87,14 +98,8 @@ async fn activate(
     district: Result<Path<String>, PathRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let p = state.plugins()?;
-    let Path(district) = district?;
     let body: ActivateBody = json_body(&body?)?;
-    blocking(move || {
-        p.registry.activate(&admin, &district, &body.name, &body.version)?;
-        synced(&p, &district)
-    })
-    .await
+    change(state, district, move |p, d| p.registry.activate(&admin, d, &body.name, &body.version)).await
 }
 
 /// `POST /api/admin/plugins/{district}/rollback`.
@@ -103,13 +108,7 @@ async fn rollback(
     AdminAuth(admin): AdminAuth,
     district: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let p = state.plugins()?;
-    let Path(district) = district?;
-    blocking(move || {
-        p.registry.rollback(&admin, &district)?;
-        synced(&p, &district)
-    })
-    .await
+    change(state, district, move |p, d| p.registry.rollback(&admin, d).map(drop)).await
 }
 
 #[derive(Deserialize)]
@@ -125,12 +124,6 @@ async fn disable(
     district: Result<Path<String>, PathRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let p = state.plugins()?;
-    let Path(district) = district?;
     let body: DisableBody = json_body(&body?)?;
-    blocking(move || {
-        p.registry.disable(&admin, &district, &body.reason)?;
-        synced(&p, &district)
-    })
-    .await
+    change(state, district, move |p, d| p.registry.disable(&admin, d, &body.reason)).await
 }
