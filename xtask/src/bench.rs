@@ -35,25 +35,17 @@ fn mean_ns(criterion: &Path, id: &str) -> Result<f64> {
 pub fn run() -> Result<()> {
     crate::setup::targets()?;
     crate::setup::componentize_py()?;
-    // `cargo test --release -p minyi-bench … -- --bench` runs criterion for real in the release profile
-    // the tests use, with wasmtime's one feature set: wasmtime is not compiled a second time.
-    crate::run(crate::cargo().args([
-        "test",
-        "--release",
-        "-p",
-        "minyi-bench",
-        "--bench",
-        "components",
-        "--",
-        "--bench",
-    ]))?;
-    // Routing on the 980-rule Beijing set, p50/p99, component vs native vs regorus: its own harness,
-    // which prints its table and writes `target/bench/routing.json`.
-    crate::run(crate::cargo().args(["test", "--release", "-p", "minyi-bench", "--bench", "routing", "--", "--bench"]))?;
-    // Scoring a month: 343 units over 2 M cases, component vs native; writes `target/bench/scoring.json`.
-    crate::run(crate::cargo().args(["test", "--release", "-p", "minyi-bench", "--bench", "scoring", "--", "--bench"]))?;
-    // District plugins: instantiate p50/p99, a no-op hook's cost, a hot swap under load; `plugins.json`.
-    crate::run(crate::cargo().args(["test", "--release", "-p", "minyi-bench", "--bench", "plugins", "--", "--bench"]))?;
+    let selection = crate::test_selection()?;
+    // `cargo test --release … -- --bench` runs each bench for real with exactly the profile and package
+    // selection of `cargo xtask test`: wasmtime is not compiled a second time. `components`: criterion,
+    // every export vs native; `routing`: the 980-rule Beijing set, p50/p99, component vs native vs
+    // regorus; `scoring`: 343 units over 2 M cases, component vs native; `plugins`: instantiate p50/p99,
+    // a no-op hook's cost, a hot swap under load. Each writes `<target>/bench/<name>.json`.
+    for bench in ["components", "routing", "scoring", "plugins"] {
+        crate::run(
+            crate::cargo().args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]),
+        )?;
+    }
     let criterion = crate::target_dir().join("criterion");
     let mut rows = Vec::new();
     println!(

@@ -104,15 +104,18 @@ fn test() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     dist::web()?;
+    let selection = test_selection()?;
     run(cargo()
         .args(["test", "--release", "--no-fail-fast"])
+        .args(&selection)
         .env("MINYI_WEB_DIR", site_dir())
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres))?;
     // The benches once each, in test mode (criterion runs every function a single time; the routing
     // bench checks that component, native and regorus agree), so a bench cannot rot unnoticed. They are
     // their own crate, outside the default members: `cargo test` alone never builds their baselines.
-    run(cargo().args(["test", "--release", "--package", "minyi-bench", "--benches"]))?;
+    // The same package selection as the tests above, so nothing (wasmtime above all) is built twice.
+    run(cargo().args(["test", "--release"]).args(&selection).arg("--benches"))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
 }
@@ -144,6 +147,23 @@ fn fuzz(target: &str, runs: u64) -> Result<()> {
         .arg(&corpus)
         .args(["--", "-max_len=16384"])
         .arg(format!("-runs={runs}")))
+}
+
+/// `-p` for every default member of the workspace and for `minyi-bench`: one package selection, so
+/// features unify the same way for the tests and the benches and wasmtime is compiled once for both.
+pub(crate) fn test_selection() -> Result<Vec<String>> {
+    let out = cargo().args(["metadata", "--no-deps", "--format-version", "1"]).output()?;
+    if !out.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).context("reading cargo metadata")?;
+    let members = meta["workspace_default_members"].as_array().context("no workspace_default_members")?;
+    let name_of = |id: &serde_json::Value| {
+        meta["packages"].as_array()?.iter().find(|p| p["id"] == *id)?["name"].as_str().map(str::to_owned)
+    };
+    let mut names: Vec<String> = members.iter().filter_map(name_of).collect();
+    names.push("minyi-bench".to_owned());
+    Ok(names.into_iter().flat_map(|n| ["--package".to_owned(), n]).collect())
 }
 
 /// The bytes of a built-in component: `minyi-artifacts` is built (in the release profile the tests
