@@ -39,6 +39,10 @@ pub enum Event {
         /// The validation result's repeat-finding fingerprint.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fingerprint: Option<String>,
+        /// The citizen's own time of filing, kept as reported; the event's `at` (the service's clock) is
+        /// what deadlines and months count from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported_at: Option<String>,
     },
     /// Validated and accepted.
     Accepted {},
@@ -67,11 +71,19 @@ pub enum Event {
         /// Reply deadline from routing; the tier's default limit when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deadline: Option<String>,
+        /// Co-handling units (协办): they see the case in their queue and acknowledge it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        co_handlers: Vec<String>,
     },
     /// The unit started work.
     InProgress {},
     /// The unit contacted the citizen (响应).
     FirstContact {},
+    /// A co-handling unit (协办) acknowledged its part.
+    Acknowledged {
+        /// The co-handling unit.
+        unit: String,
+    },
     /// 退单: the unit says the case is not its own.
     Returned {
         /// The unit's reason; required, the district rules on it.
@@ -101,11 +113,27 @@ pub enum Event {
         #[serde(default)]
         reason: String,
     },
+    /// 80 % of the reply limit has passed without a reply (the service's time-limit sweep).
+    Warning {
+        /// The reply deadline being watched, RFC 3339.
+        deadline: String,
+    },
+    /// Past the reply deadline without a reply: 督办, escalated to the district.
+    Overdue {
+        /// The reply deadline that passed, RFC 3339.
+        deadline: String,
+        /// The district it is escalated to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        district: Option<String>,
+    },
     /// The unit replied (答复 / 办结).
     Replied {
         /// The unit's own claim that the problem is solved.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolved: Option<bool>,
+        /// The reply to the citizen (答复内容), shown on their tracking page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
     },
     /// The citizen's answers in the callback (回访). The latest callback counts.
     Callback {
@@ -116,6 +144,9 @@ pub enum Event {
         resolved: bool,
         /// "How satisfied are you?"
         satisfaction: Satisfaction,
+        /// What the citizen added in their own words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     /// Reopened after the callback.
     Reopened {

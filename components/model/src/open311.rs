@@ -104,6 +104,7 @@ pub fn case_events(row: &Row) -> Vec<crate::CaseEvent> {
                 category: Some(category(&row.complaint_type, &row.descriptor)),
                 address: None,
                 fingerprint: None,
+                reported_at: None,
             },
         ),
         event(
@@ -113,11 +114,12 @@ pub fn case_events(row: &Row) -> Vec<crate::CaseEvent> {
                 unit_type: Some(UnitType::Department),
                 tier: Some(SlaTier::General),
                 deadline: None,
+                co_handlers: Vec::new(),
             },
         ),
     ];
     if !row.closed_date.trim().is_empty() {
-        events.push(event(&received_at(&row.closed_date), Event::Replied { resolved: None }));
+        events.push(event(&received_at(&row.closed_date), Event::Replied { resolved: None, message: None }));
     }
     events
 }

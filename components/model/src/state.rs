@@ -93,7 +93,8 @@ impl CaseState {
                 Event::Dispatched { .. },
             ) => Some(S::Dispatched),
             (S::Dispatched, Event::InProgress {}) => Some(S::InProgress),
-            (s, Event::FirstContact {}) if s.with_unit() => Some(s),
+            (s, Event::FirstContact {} | Event::Acknowledged { .. }) if s.with_unit() => Some(s),
+            (s, Event::Warning { .. } | Event::Overdue { .. }) if s.with_unit() => Some(s),
             (s, Event::Returned { .. }) if s.with_unit() => Some(S::Returned),
             (S::Returned | S::PendingManual, Event::Ruling { .. }) => Some(self),
             (s, Event::ExtensionRequested { .. } | Event::ExtensionApproved { .. } | Event::ExtensionDenied { .. })
@@ -152,6 +153,9 @@ impl Event {
             Event::Dispatched { .. } => "dispatched",
             Event::InProgress {} => "in_progress",
             Event::FirstContact {} => "first_contact",
+            Event::Acknowledged { .. } => "acknowledged",
+            Event::Warning { .. } => "warning",
+            Event::Overdue { .. } => "overdue",
             Event::Returned { .. } => "returned",
             Event::Ruling { .. } => "ruling",
             Event::ExtensionRequested { .. } => "extension_requested",
@@ -175,20 +179,36 @@ mod tests {
     /// One event of every kind.
     fn every_event() -> Vec<Event> {
         vec![
-            Event::Received { district: None, street: None, category: None, address: None, fingerprint: None },
+            Event::Received {
+                district: None,
+                street: None,
+                category: None,
+                address: None,
+                fingerprint: None,
+                reported_at: None,
+            },
             Event::Accepted {},
             Event::Rejected { reason: String::new() },
             Event::PendingManual { reason: String::new() },
-            Event::Dispatched { unit: "110105026".into(), unit_type: None, tier: None, deadline: None },
+            Event::Dispatched {
+                unit: "110105026".into(),
+                unit_type: None,
+                tier: None,
+                deadline: None,
+                co_handlers: Vec::new(),
+            },
             Event::InProgress {},
             Event::FirstContact {},
+            Event::Acknowledged { unit: "bj.heating".into() },
             Event::Returned { reason: "not ours".into() },
             Event::Ruling { decision: "110105026".into() },
             Event::ExtensionRequested { reason: String::new() },
             Event::ExtensionApproved { deadline: "2026-12-20T10:00:00+08:00".into() },
             Event::ExtensionDenied { reason: String::new() },
-            Event::Replied { resolved: Some(true) },
-            Event::Callback { responded: None, resolved: true, satisfaction: Satisfaction::Satisfied },
+            Event::Warning { deadline: "2026-12-20T10:00:00+08:00".into() },
+            Event::Overdue { deadline: "2026-12-20T10:00:00+08:00".into(), district: None },
+            Event::Replied { resolved: Some(true), message: None },
+            Event::Callback { responded: None, resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
             Event::Reopened { reason: String::new() },
             Event::Closed {},
             Event::Excluded { reason: ExclusionReason::Invalid, reviewer: "r".into(), note: String::new() },
@@ -199,18 +219,18 @@ mod tests {
     /// The whole table, state by event: `-` where the event is refused, else the state after it.
     /// Written out so that a change to the lifecycle is a visible change to this table.
     const TABLE: &str = "
-                 received accepted rejected pending_manual dispatched in_progress first_contact returned ruling extension_requested extension_approved extension_denied replied callback reopened closed excluded exclusion_revoked
-received         received accepted rejected pending_manual -          -           -             -        -      -                   -                  -                -       -        -        -      -        -
-accepted         -        -        rejected pending_manual dispatched -           -             -        -      -                   -                  -                -       -        -        -      -        -
-rejected         -        -        -        -              -          -           -             -        -      -                   -                  -                -       -        -        -      -        -
-pending_manual   -        -        -        pending_manual dispatched -           -             -        pending_manual -            -                  -                -       -        -        -      pending_manual pending_manual
-dispatched       -        -        -        -              dispatched in_progress dispatched    returned -      dispatched          dispatched         dispatched       replied -        -        -      dispatched dispatched
-in_progress      -        -        -        -              dispatched -           in_progress   returned -      in_progress         in_progress        in_progress      replied -        -        -      in_progress in_progress
-returned         -        -        -        pending_manual dispatched -           -             -        returned -                  -                  -                -       -        -        -      returned returned
-replied          -        -        -        -              -          -           -             -        -      -                   -                  -                -       callback reopened closed replied  replied
-callback         -        -        -        -              -          -           -             -        -      -                   -                  -                -       callback reopened closed callback callback
-closed           -        -        -        -              -          -           -             -        -      -                   -                  -                -       closed   reopened -      closed   closed
-reopened         -        -        -        pending_manual dispatched -           -             -        -      -                   -                  -                -       -        -        -      reopened reopened
+               received accepted rejected pending_manual dispatched in_progress first_contact acknowledged returned ruling         extension_requested extension_approved extension_denied warning     overdue     replied callback reopened closed excluded       exclusion_revoked
+received       received accepted rejected pending_manual -          -           -             -            -        -              -                   -                  -                -           -           -       -        -        -      -              -
+accepted       -        -        rejected pending_manual dispatched -           -             -            -        -              -                   -                  -                -           -           -       -        -        -      -              -
+rejected       -        -        -        -              -          -           -             -            -        -              -                   -                  -                -           -           -       -        -        -      -              -
+pending_manual -        -        -        pending_manual dispatched -           -             -            -        pending_manual -                   -                  -                -           -           -       -        -        -      pending_manual pending_manual
+dispatched     -        -        -        -              dispatched in_progress dispatched    dispatched   returned -              dispatched          dispatched         dispatched       dispatched  dispatched  replied -        -        -      dispatched     dispatched
+in_progress    -        -        -        -              dispatched -           in_progress   in_progress  returned -              in_progress         in_progress        in_progress      in_progress in_progress replied -        -        -      in_progress    in_progress
+returned       -        -        -        pending_manual dispatched -           -             -            -        returned       -                   -                  -                -           -           -       -        -        -      returned       returned
+replied        -        -        -        -              -          -           -             -            -        -              -                   -                  -                -           -           -       callback reopened closed replied        replied
+callback       -        -        -        -              -          -           -             -            -        -              -                   -                  -                -           -           -       callback reopened closed callback       callback
+closed         -        -        -        -              -          -           -             -            -        -              -                   -                  -                -           -           -       closed   reopened -      closed         closed
+reopened       -        -        -        pending_manual dispatched -           -             -            -        -              -                   -                  -                -           -           -       -        -        -      reopened       reopened
 ";
 
     #[test]

@@ -56,6 +56,12 @@ pub struct CaseFacts {
     pub fingerprint: Option<String>,
     /// Current lead unit and its type.
     pub lead: Option<(String, UnitType)>,
+    /// Co-handling units (协办) of the current dispatch.
+    pub co_handlers: Vec<String>,
+    /// A time-limit warning was given on the current clock (since the dispatch or the extension).
+    pub warned: bool,
+    /// The current clock ran out and the case was escalated (督办).
+    pub overdue: bool,
     /// Tier of the current dispatch.
     pub tier: Option<SlaTier>,
     /// Dispatched to the current lead.
@@ -84,8 +90,12 @@ fn stage(e: &Event) -> u8 {
         Event::Accepted {} | Event::Rejected { .. } | Event::PendingManual { .. } => 1,
         Event::Returned { .. } | Event::Ruling { .. } => 2,
         Event::Dispatched { .. } => 3,
-        Event::InProgress {} | Event::FirstContact {} => 4,
-        Event::ExtensionRequested { .. } | Event::ExtensionApproved { .. } | Event::ExtensionDenied { .. } => 5,
+        Event::InProgress {} | Event::FirstContact {} | Event::Acknowledged { .. } => 4,
+        Event::ExtensionRequested { .. }
+        | Event::ExtensionApproved { .. }
+        | Event::ExtensionDenied { .. }
+        | Event::Warning { .. }
+        | Event::Overdue { .. } => 5,
         Event::Replied { .. } => 6,
         Event::Callback { .. } => 7,
         Event::Reopened { .. } | Event::Closed {} => 8,
@@ -117,7 +127,7 @@ impl CaseFacts {
                 break;
             }
             match &e.event {
-                Event::Received { district, street, category, address, fingerprint } => {
+                Event::Received { district, street, category, address, fingerprint, reported_at: _ } => {
                     f.received_at = Some(t);
                     f.district.clone_from(district);
                     f.street.clone_from(street);
@@ -125,8 +135,11 @@ impl CaseFacts {
                     f.address.clone_from(address);
                     f.fingerprint.clone_from(fingerprint);
                 }
-                Event::Dispatched { unit, unit_type, tier, deadline } => {
+                Event::Dispatched { unit, unit_type, tier, deadline, co_handlers } => {
                     f.lead = Some((unit.clone(), unit_type.unwrap_or_else(|| UnitType::infer(unit))));
+                    f.co_handlers.clone_from(co_handlers);
+                    f.warned = false;
+                    f.overdue = false;
                     f.tier = Some(tier.unwrap_or(SlaTier::General));
                     f.dispatched_at = Some(t);
                     f.first_contact_at = None;
@@ -137,6 +150,7 @@ impl CaseFacts {
                 }
                 Event::Returned { .. } => {
                     f.lead = None;
+                    f.co_handlers.clear();
                     f.dispatched_at = None;
                     f.first_contact_at = None;
                 }
@@ -146,9 +160,13 @@ impl CaseFacts {
                 Event::ExtensionApproved { deadline } => {
                     f.deadline =
                         Some(parse_instant(deadline).ok_or_else(|| at_error(&f.case_id, i + 1, "deadline", deadline))?);
+                    f.warned = false;
+                    f.overdue = false;
                 }
+                Event::Warning { .. } => f.warned = true,
+                Event::Overdue { .. } => f.overdue = true,
                 Event::Replied { .. } => f.replied_at = Some(t),
-                Event::Callback { responded, resolved, satisfaction } => {
+                Event::Callback { responded, resolved, satisfaction, comment: _ } => {
                     f.callback =
                         Some((Answers { responded: *responded, resolved: *resolved, satisfaction: *satisfaction }, t));
                 }
@@ -160,6 +178,7 @@ impl CaseFacts {
                 | Event::Rejected { .. }
                 | Event::PendingManual { .. }
                 | Event::InProgress {}
+                | Event::Acknowledged { .. }
                 | Event::Ruling { .. }
                 | Event::ExtensionRequested { .. }
                 | Event::ExtensionDenied { .. }

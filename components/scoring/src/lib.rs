@@ -6,6 +6,7 @@ pub mod board;
 pub mod case;
 pub mod hotspots;
 pub mod request;
+pub mod sla;
 pub mod tally;
 
 pub use board::{Board, Outcome, Partial, Ranking, Skipped, UnitRef, parse_case};
