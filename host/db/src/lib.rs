@@ -112,6 +112,15 @@ impl Row {
         }
     }
 
+    /// Column `i` as an integer, or `None` when NULL.
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, DbError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            Value::Int(n) => Ok(Some(*n)),
+            other => Err(DbError(format!("column {i}: expected an integer, found {other:?}"))),
+        }
+    }
+
     /// Column `i` as bytes.
     pub fn blob(&self, i: usize) -> Result<Vec<u8>, DbError> {
         match self.at(i)? {

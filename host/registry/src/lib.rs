@@ -9,7 +9,7 @@ pub mod signing;
 mod store;
 
 pub use manifest::{Hook, Limits, Manifest, WIT_PACKAGE};
-pub use minyi_auth::Admin;
+pub use minyi_auth::Staff;
 pub use store::{Registry, StoredFault, VersionRow};
 
 /// Why a registry operation was refused.

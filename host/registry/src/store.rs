@@ -4,7 +4,7 @@
 
 use crate::manifest::{Hook, Manifest};
 use crate::{RegistryError, signing};
-use minyi_auth::Admin;
+use minyi_auth::Staff;
 use minyi_db::{Conn, Db, params};
 use minyi_plugins::{BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginSpec};
 use serde::Serialize;
@@ -164,7 +164,7 @@ impl Registry {
     }
 
     /// Registers a district's public signing key (city admins only).
-    pub fn trust_key(&self, admin: &Admin, district: &str, public_hex: &str) -> Result<(), RegistryError> {
+    pub fn trust_key(&self, admin: &Staff, district: &str, public_hex: &str) -> Result<(), RegistryError> {
         admin.city()?;
         signing::check_public(public_hex)?;
         self.db.run(|c| {
@@ -183,12 +183,12 @@ impl Registry {
     /// precompiled artifact for `host`'s engine. Does not activate it.
     pub fn upload(
         &self,
-        admin: &Admin,
+        admin: &Staff,
         manifest: &Manifest,
         bytes: &[u8],
         host: &PluginHost,
     ) -> Result<VersionRow, RegistryError> {
-        admin.may_act_on(&manifest.district)?;
+        admin.administers(&manifest.district)?;
         manifest.check_fields().map_err(RegistryError::Manifest)?;
         let sha256 = hex::encode(Sha256::digest(bytes));
         if sha256 != manifest.sha256 {
@@ -281,8 +281,8 @@ impl Registry {
     }
 
     /// Makes a stored version the district's active one, atomically (one transaction).
-    pub fn activate(&self, admin: &Admin, district: &str, name: &str, version: &str) -> Result<(), RegistryError> {
-        admin.may_act_on(district)?;
+    pub fn activate(&self, admin: &Staff, district: &str, name: &str, version: &str) -> Result<(), RegistryError> {
+        admin.administers(district)?;
         self.db.transaction(|tx| {
             tx.lock_key(district)?;
             let found = tx.query_opt(
@@ -307,8 +307,8 @@ impl Registry {
 
     /// Goes back to the version that was active before the current one (activations are a stack that
     /// rollbacks pop); with none before it, the district is left without a plugin.
-    pub fn rollback(&self, admin: &Admin, district: &str) -> Result<Option<(String, String)>, RegistryError> {
-        admin.may_act_on(district)?;
+    pub fn rollback(&self, admin: &Staff, district: &str) -> Result<Option<(String, String)>, RegistryError> {
+        admin.administers(district)?;
         let back = self.db.transaction(|tx| {
             tx.lock_key(district)?;
             let mut stack: Vec<(String, String)> = Vec::new();
@@ -353,8 +353,8 @@ impl Registry {
     }
 
     /// Disables the district's active plugin (its hooks stop being called) until a version is activated.
-    pub fn disable(&self, admin: &Admin, district: &str, reason: &str) -> Result<(), RegistryError> {
-        admin.may_act_on(district)?;
+    pub fn disable(&self, admin: &Staff, district: &str, reason: &str) -> Result<(), RegistryError> {
+        admin.administers(district)?;
         self.db.transaction(|tx| {
             tx.lock_key(district)?;
             let changed = tx.execute(
@@ -374,8 +374,8 @@ impl Registry {
     }
 
     /// The district's stored versions, newest first, with the active one marked.
-    pub fn list(&self, admin: &Admin, district: &str) -> Result<Vec<VersionRow>, RegistryError> {
-        admin.may_act_on(district)?;
+    pub fn list(&self, admin: &Staff, district: &str) -> Result<Vec<VersionRow>, RegistryError> {
+        admin.administers(district)?;
         let (active, rows) = self.db.run(|c| {
             let active =
                 c.query_opt("SELECT name, version, disabled FROM active WHERE district = $1", params![district])?;
@@ -411,8 +411,8 @@ impl Registry {
 
     /// The district's newest stored plugin faults (at most `limit`), newest first: what every host on
     /// this database recorded, each with the case it happened to.
-    pub fn faults(&self, admin: &Admin, district: &str, limit: i64) -> Result<Vec<StoredFault>, RegistryError> {
-        admin.may_act_on(district)?;
+    pub fn faults(&self, admin: &Staff, district: &str, limit: i64) -> Result<Vec<StoredFault>, RegistryError> {
+        admin.administers(district)?;
         let rows = self.db.run(|c| {
             c.query(
                 "SELECT district, plugin, version, hook, case_id, kind, message, at_ms FROM faults
@@ -424,7 +424,7 @@ impl Registry {
     }
 
     /// The stored plugin faults of one case, oldest first (for a city admin, or the case's district's).
-    pub fn case_faults(&self, admin: &Admin, case_id: &str) -> Result<Vec<StoredFault>, RegistryError> {
+    pub fn case_faults(&self, admin: &Staff, case_id: &str) -> Result<Vec<StoredFault>, RegistryError> {
         let rows = self.db.run(|c| {
             c.query(
                 "SELECT district, plugin, version, hook, case_id, kind, message, at_ms FROM faults
@@ -434,7 +434,7 @@ impl Registry {
         })?;
         let faults: Vec<StoredFault> = rows.iter().map(stored_fault).collect::<Result<_, _>>()?;
         for f in &faults {
-            admin.may_act_on(&f.district)?;
+            admin.administers(&f.district)?;
         }
         Ok(faults)
     }

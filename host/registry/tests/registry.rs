@@ -78,9 +78,9 @@ struct World {
     db: String,
     registry: Registry,
     host: PluginHost,
-    city: minyi_registry::Admin,
-    chaoyang: minyi_registry::Admin,
-    haidian: minyi_registry::Admin,
+    city: minyi_registry::Staff,
+    chaoyang: minyi_registry::Staff,
+    haidian: minyi_registry::Staff,
     chaoyang_key: String,
     haidian_key: String,
 }
@@ -94,14 +94,14 @@ fn world(backend: Backend) -> Option<World> {
     assert_eq!(registry.backend(), backend.name());
     // The admins live in the same database, beside the registry (their own crate, minyi-auth).
     let admins = Admins::open_url(&db).expect("opens");
-    let city_token = admins.create(None, None).expect("bootstrap city admin");
+    let city_token = admins.create_admin(None, None).expect("bootstrap city admin");
     let city = admins.authenticate(&city_token).expect("city admin");
     assert!(
-        matches!(admins.create(None, Some("110105")), Err(AuthError::Unauthenticated)),
+        matches!(admins.create_admin(None, Some("110105")), Err(AuthError::Unauthenticated)),
         "only the first admin needs no token"
     );
-    let chaoyang = admins.authenticate(&admins.create(Some(&city), Some("110105")).expect("token")).expect("admin");
-    let haidian = admins.authenticate(&admins.create(Some(&city), Some("110108")).expect("token")).expect("admin");
+    let chaoyang = admins.authenticate(&admins.create_admin(Some(&city), Some("110105")).expect("token")).expect("admin");
+    let haidian = admins.authenticate(&admins.create_admin(Some(&city), Some("110108")).expect("token")).expect("admin");
     assert!(matches!(admins.authenticate("minyi_nope"), Err(AuthError::Unauthenticated)));
     let (chaoyang_key, chaoyang_public) = signing::generate().expect("key");
     let (haidian_key, haidian_public) = signing::generate().expect("key");

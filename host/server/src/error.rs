@@ -91,6 +91,8 @@ fn auth_status(e: &minyi_auth::AuthError) -> StatusCode {
     match e {
         A::Unauthenticated => StatusCode::UNAUTHORIZED,
         A::Forbidden(_) => StatusCode::FORBIDDEN,
+        A::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        A::NotFound(_) => StatusCode::NOT_FOUND,
         A::Db(_) | A::Randomness(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

@@ -94,17 +94,18 @@ fn process(
     let form = &validation.result.normalized;
     let district = Some(form.district.clone());
     let fingerprint = Some(validation.result.fingerprint.clone());
-    // The citizen's own time of filing, as validation accepted it (it refuses one in the future).
-    let filed = form.received_at.clone();
+    // The receipt that counts — for deadlines and months — is this service's; the citizen's own time
+    // of filing is kept as reported, and never moves a clock.
     let received = event(
         id,
-        &filed,
+        &receipt.received_at,
         Event::Received {
             district: district.clone(),
             street: form.street.clone(),
             category: form.category.clone(),
             address: Some(form.address.clone()),
             fingerprint: fingerprint.clone(),
+            reported_at: Some(form.received_at.clone()),
         },
     );
     let outcome = Outcome {
@@ -115,8 +116,10 @@ fn process(
     };
     let valid = validation.result.valid;
     let reason = rejection_reason(&validation.result);
-    let form = validation.result.normalized.clone();
+    let mut form = validation.result.normalized.clone();
     report.validation = Some(validation);
+    // Routing's deadline runs from the service's receipt, not from a time the form claims.
+    form.received_at = now.clone();
     if !valid {
         let rejected = event(id, &receipt.received_at, Event::Rejected { reason: reason.clone() });
         report.state = store.record(id, &outcome, &[received, rejected])?;
@@ -153,6 +156,7 @@ fn process(
             unit_type: None,
             tier: Some(typed.tier),
             deadline: Some(typed.deadline.clone()),
+            co_handlers: typed.co_handlers.clone(),
         }
     };
     if let Event::PendingManual { reason } = &next {

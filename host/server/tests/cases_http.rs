@@ -8,7 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, registry, send, signed};
-use minyi_auth::{Admin, Admins};
+use minyi_auth::{Staff, Admins};
 use minyi_cases::{BEIJING, CaseStore};
 use minyi_registry::{Hook, signing};
 use minyi_server::AppState;
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// A service on one SQLite file: components, the Beijing rule set, the registry and the case store.
-fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Admin) {
+fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Staff) {
     let (plugins, admins, city) = registry(dir);
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
     let rules = runtime
@@ -73,7 +73,7 @@ fn types(events: &Value) -> Vec<String> {
 async fn intake_stores_first_then_validates_routes_and_dispatches() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, plugins, admins, city) = service(&dir);
-    let city_token = admins.create(Some(&city), None).expect("token");
+    let city_token = admins.create_admin(Some(&city), None).expect("token");
     let (chaoyang, _) = district_admin(&plugins, &admins, &city, "110105");
     let (haidian, _) = district_admin(&plugins, &admins, &city, "110108");
 

@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use minyi_auth::{Admin, Admins, AuthError};
+use minyi_auth::{Staff, Admins, AuthError};
 use minyi_plugins::{PluginHost, PluginHostConfig};
 use minyi_registry::{Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
 use sha2::{Digest, Sha256};
@@ -120,7 +120,7 @@ pub(super) struct LimitArgs {
     output_bytes: Option<u64>,
 }
 
-fn district_of(admin: &Admin, given: Option<String>) -> anyhow::Result<String> {
+fn district_of(admin: &Staff, given: Option<String>) -> anyhow::Result<String> {
     given.or_else(|| admin.district.clone()).context("give --district (a city admin has no district of its own)")
 }
 
@@ -145,7 +145,7 @@ pub(super) fn run(db: &str, token: Option<&str>, command: PluginCommand) -> anyh
         Err(e) => return Ok(refused(&e.into())),
     };
     if let PluginCommand::AdminCreate { district } = &command {
-        return Ok(match admins.create(admin.as_ref(), district.as_deref()) {
+        return Ok(match admins.create_admin(admin.as_ref(), district.as_deref()) {
             Ok(token) => {
                 println!(
                     "{}",
@@ -157,7 +157,7 @@ pub(super) fn run(db: &str, token: Option<&str>, command: PluginCommand) -> anyh
         });
     }
     let registry = Registry::open_url(db).with_context(|| format!("opening the registry {db}"))?;
-    let need = |admin: &Option<Admin>| -> Result<Admin, RegistryError> {
+    let need = |admin: &Option<Staff>| -> Result<Staff, RegistryError> {
         admin.clone().ok_or(RegistryError::Auth(AuthError::Unauthenticated))
     };
     let result: Result<serde_json::Value, RegistryError> = (|| match command {

@@ -15,7 +15,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::get;
-use minyi_auth::{Admin, Admins, AuthError};
+use minyi_auth::{Staff, Admins, AuthError};
 use minyi_runtime::{CompiledRules, Runtime};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,7 +100,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 
 /// An authenticated admin (a district's, or the city's): 401 without a known admin token.
 #[derive(Debug, Clone)]
-pub(crate) struct AdminAuth(pub(crate) Admin);
+pub(crate) struct AdminAuth(pub(crate) Staff);
 
 impl<S: Send + Sync> FromRequestParts<S> for AdminAuth
 where

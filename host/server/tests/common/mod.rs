@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use minyi_auth::{Admin, Admins};
+use minyi_auth::{Staff, Admins};
 use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
 use minyi_server::plugins::Plugins;
 use minyi_server::{AppState, app};
@@ -47,17 +47,17 @@ pub async fn send(state: &AppState, method: &str, uri: &str, token: Option<&str>
 }
 
 /// A registry in `dir`, the admins of the same database, and its city admin.
-pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, Arc<Admins>, Admin) {
+pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, Arc<Admins>, Staff) {
     let db = dir.path().join("minyi.db").to_string_lossy().into_owned();
     let plugins = Plugins::open(&db).expect("registry");
     let admins = Arc::new(Admins::open_url(&db).expect("admins"));
-    let city = admins.authenticate(&admins.create(None, None).expect("bootstrap")).expect("city");
+    let city = admins.authenticate(&admins.create_admin(None, None).expect("bootstrap")).expect("city");
     (plugins, admins, city)
 }
 
 /// A district admin's token and a signing key the city trusts for that district.
-pub fn district_admin(plugins: &Plugins, admins: &Admins, city: &Admin, district: &str) -> (String, String) {
-    let token = admins.create(Some(city), Some(district)).expect("token");
+pub fn district_admin(plugins: &Plugins, admins: &Admins, city: &Staff, district: &str) -> (String, String) {
+    let token = admins.create_admin(Some(city), Some(district)).expect("token");
     let (key, public) = signing::generate().expect("key");
     plugins.registry.trust_key(city, district, &public).expect("trust");
     (token, key)
