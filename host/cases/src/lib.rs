@@ -6,7 +6,9 @@
 
 use chrono::{DateTime, FixedOffset};
 use minyi_db::{Conn, Db, DbError, Row, params};
-use minyi_model::{CaseEvent, CaseState, IllegalTransition};
+use minyi_model::{CaseEvent, CaseState, IllegalTransition, ScoreConfig};
+use minyi_scoring::CaseFacts;
+use minyi_scoring::sla::Clock;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -37,6 +39,35 @@ CREATE TABLE IF NOT EXISTS case_events (
     event TEXT NOT NULL            -- one CaseEvent, JSON
 );
 CREATE INDEX IF NOT EXISTS case_events_by_case ON case_events (case_id, id);
+{append_only} case_events
+CREATE TABLE IF NOT EXISTS case_units (  -- who holds a case now: derived from its events after each change
+    case_id TEXT NOT NULL REFERENCES cases(case_id),
+    unit TEXT NOT NULL,
+    role TEXT NOT NULL,            -- lead | co
+    PRIMARY KEY (case_id, unit)
+);
+CREATE INDEX IF NOT EXISTS case_units_by_unit ON case_units (unit, case_id);
+CREATE TABLE IF NOT EXISTS case_clocks (  -- its reply clock: derived from its events after each change
+    case_id TEXT PRIMARY KEY REFERENCES cases(case_id),
+    lead TEXT NOT NULL,
+    deadline_ms BIGINT NOT NULL,
+    running BIGINT NOT NULL,       -- 1 until the lead replies
+    next_alarm_ms BIGINT           -- when the time-limit sweep has something to write; NULL: nothing
+);
+CREATE INDEX IF NOT EXISTS case_clocks_by_alarm ON case_clocks (next_alarm_ms);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id {serial},
+    at_ms BIGINT NOT NULL,
+    at TEXT NOT NULL,              -- RFC 3339, Beijing time
+    actor TEXT NOT NULL,           -- a token id, or the service (`minyi-intake`, `minyi-sla`)
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,          -- read | event:<type>
+    case_id TEXT,
+    detail TEXT,
+    remote TEXT                    -- the peer address, when over HTTP
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_case ON audit_log (case_id, id);
+{append_only} audit_log
 ";
 
 /// The case-number prefix of Beijing's 12345 (`BJ-YYYYMMDD-NNNNNN`).
@@ -145,6 +176,97 @@ pub struct CaseSummary {
     pub district: Option<String>,
     /// Its current state.
     pub state: CaseState,
+    /// The lead unit of its current dispatch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    /// Its reply deadline (RFC 3339), once dispatched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// The deadline in Unix milliseconds.
+    #[serde(skip)]
+    pub deadline_ms: Option<i64>,
+    /// Whether the reply clock runs (dispatched, no reply yet).
+    #[serde(skip)]
+    pub running: bool,
+}
+
+impl CaseSummary {
+    /// Seconds left to the reply deadline at `now_ms` (negative when overdue); `None` when no clock runs.
+    pub fn time_left_s(&self, now_ms: i64) -> Option<i64> {
+        self.deadline_ms.filter(|_| self.running).map(|d| (d - now_ms).div_euclid(1000))
+    }
+}
+
+/// Who acts on a case, as the audit log records them.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// A token id, or the service's name for itself (`minyi-intake`, `minyi-sla`).
+    pub id: &'a str,
+    /// Their role (`operator`, `district`, …, or `service`).
+    pub role: &'a str,
+    /// The peer address, over HTTP.
+    pub remote: Option<&'a str>,
+}
+
+/// The service itself (intake and the time-limit sweep), in the audit log.
+const SERVICE: &str = "service";
+
+/// A case as an action sees it, inside the action's transaction: nothing changes it meanwhile.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// The case number.
+    pub case_id: String,
+    /// Its state.
+    pub state: CaseState,
+    /// Its district, once known.
+    pub district: Option<String>,
+    /// Its history, oldest first.
+    pub events: Vec<CaseEvent>,
+    /// Its reply clock: the lead, the co-handlers and the deadline of the current dispatch.
+    pub clock: Option<Clock>,
+}
+
+/// What an action wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Acted {
+    /// The events appended.
+    pub events: Vec<CaseEvent>,
+    /// The state they left the case in.
+    pub state: CaseState,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Its place in the log.
+    pub id: i64,
+    /// When (RFC 3339, Beijing time).
+    pub at: String,
+    /// Who: a token id, or the service.
+    pub actor: String,
+    /// Their role.
+    pub role: String,
+    /// What: `read`, or `event:<type>` for a change.
+    pub action: String,
+    /// Which case.
+    pub case_id: Option<String>,
+    /// What changed (the event, JSON), when it is a change.
+    pub detail: Option<String>,
+    /// From where (the peer address), over HTTP.
+    pub remote: Option<String>,
+}
+
+/// What a time-limit sweep wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Swept {
+    /// Cases the sweep looked at (their next alarm had come).
+    pub examined: u32,
+    /// `warning` events written.
+    pub warnings: u32,
+    /// `overdue` events written (escalated to the district).
+    pub overdue: u32,
+    /// The cases that got an event.
+    pub cases: Vec<String>,
 }
 
 /// Which cases a listing or an export covers.
@@ -154,6 +276,8 @@ pub struct Filter<'a> {
     pub district: Option<&'a str>,
     /// Only cases in this state.
     pub state: Option<CaseState>,
+    /// Only cases this unit leads or co-handles now (a unit's queue).
+    pub unit: Option<&'a str>,
     /// At most this many, newest first (listings only; 0: 100).
     pub limit: u32,
 }
@@ -219,36 +343,123 @@ impl CaseStore {
 
     /// Appends `events` to the case's history and writes what intake learned, in one transaction;
     /// each event must be legal in the state the previous one left (else nothing is written). The new
-    /// state.
+    /// state. The service's own steps; people act through [`CaseStore::act`].
     pub fn record(&self, case_id: &str, outcome: &Outcome<'_>, events: &[CaseEvent]) -> Result<CaseState, CaseError> {
         self.db.transaction(|c| -> Result<CaseState, CaseError> {
-            let row = c
-                .query_opt("SELECT state FROM cases WHERE case_id = $1", params![case_id])?
-                .ok_or_else(|| CaseError::NotFound(case_id.to_owned()))?;
-            let mut state = stored_state(case_id, &row.text(0)?)?;
-            for e in events {
-                state = state
-                    .after(&e.event)
-                    .map_err(|transition| CaseError::Illegal { case: case_id.to_owned(), transition })?;
-                let json = serde_json::to_string(e).map_err(|e| CaseError::Db(e.to_string()))?;
-                c.execute("INSERT INTO case_events (case_id, event) VALUES ($1, $2)", params![case_id, json])?;
-            }
+            let (state, _) = lock_case(c, case_id)?;
+            let by = events.iter().find_map(|e| e.by.as_deref()).unwrap_or(SERVICE);
+            let actor = Actor { id: by, role: SERVICE, remote: None };
+            let state = append(c, case_id, state, events, &actor)?;
             c.execute(
-                "UPDATE cases SET state = $2, district = COALESCE($3, district), \
-                 fingerprint = COALESCE($4, fingerprint), validation = COALESCE($5, validation), \
-                 decision = COALESCE($6, decision), updated_ms = $7 WHERE case_id = $1",
-                params![
-                    case_id,
-                    state.as_str(),
-                    outcome.district,
-                    outcome.fingerprint,
-                    outcome.validation,
-                    outcome.decision,
-                    now_ms()
-                ],
+                "UPDATE cases SET district = COALESCE($2, district), fingerprint = COALESCE($3, fingerprint), \
+                 validation = COALESCE($4, validation), decision = COALESCE($5, decision) WHERE case_id = $1",
+                params![case_id, outcome.district, outcome.fingerprint, outcome.validation, outcome.decision],
             )?;
+            derive(c, case_id)?;
             Ok(state)
         })
+    }
+
+    /// Acts on a case: `decide` sees the case as it stands — inside the transaction, with the case
+    /// locked, so no other host changes it meanwhile — and returns the events to append (or refuses);
+    /// each must be legal in the state the previous one left, else nothing is written. Every event is
+    /// written to the audit log with `actor`.
+    pub fn act<E: From<CaseError>>(
+        &self,
+        case_id: &str,
+        actor: &Actor<'_>,
+        decide: impl FnOnce(&Current) -> Result<Vec<CaseEvent>, E>,
+    ) -> Result<Acted, E> {
+        let done = self.db.transaction(|c| -> Result<Acted, Refused<E>> {
+            let (state, district) = lock_case(c, case_id)?;
+            let events = events_of(c, case_id)?;
+            let clock = clock_of(case_id, &events)?;
+            let current = Current { case_id: case_id.to_owned(), state, district, events, clock };
+            let new = decide(&current).map_err(Refused::Decided)?;
+            let state = append(c, case_id, state, &new, actor)?;
+            derive(c, case_id)?;
+            Ok(Acted { events: new, state })
+        });
+        done.map_err(|r| match r {
+            Refused::Store(e) => E::from(e),
+            Refused::Decided(e) => e,
+        })
+    }
+
+    /// Writes a read of a case by `actor` to the audit log.
+    pub fn audit_read(&self, case_id: &str, actor: &Actor<'_>) -> Result<(), CaseError> {
+        self.db.run(|c| audit(c, actor, "read", Some(case_id), None))
+    }
+
+    /// The audit log of one case, oldest first.
+    pub fn audit_log(&self, case_id: &str) -> Result<Vec<AuditEntry>, CaseError> {
+        let rows = self.db.run(|c| {
+            c.query(
+                "SELECT id, at, actor, role, action, case_id, detail, remote FROM audit_log WHERE case_id = $1 ORDER BY id",
+                params![case_id],
+            )
+        })?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.int(0)?,
+                    at: r.text(1)?,
+                    actor: r.text(2)?,
+                    role: r.text(3)?,
+                    action: r.text(4)?,
+                    case_id: r.opt_text(5)?,
+                    detail: r.opt_text(6)?,
+                    remote: r.opt_text(7)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The time-limit sweep as of `now`: for every case whose next alarm has come, appends the
+    /// `warning` (80 % of the reply limit) and the `overdue` event (督办) that are due — once each per
+    /// clock, however many hosts sweep at once (each case is decided inside its own locked transaction).
+    pub fn sweep(&self, now: DateTime<FixedOffset>) -> Result<Swept, CaseError> {
+        let now_ms = millis(&now);
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        let rows = self.db.run(|c| {
+            c.query(
+                "SELECT case_id FROM case_clocks WHERE next_alarm_ms IS NOT NULL AND next_alarm_ms <= $1 ORDER BY next_alarm_ms",
+                params![now_ms],
+            )
+        })?;
+        let mut swept = Swept::default();
+        let actor = Actor { id: SLA, role: SERVICE, remote: None };
+        for row in &rows {
+            let case_id = row.text(0)?;
+            swept.examined += 1;
+            let acted = self.act(&case_id, &actor, |case| -> Result<Vec<CaseEvent>, CaseError> {
+                let due = case.clock.as_ref().map(|k| k.due(now.timestamp(), *now.offset())).unwrap_or_default();
+                Ok(due
+                    .into_iter()
+                    .map(|event| CaseEvent { case_id: case.case_id.clone(), at: at.clone(), by: Some(SLA.into()), event })
+                    .collect())
+            });
+            let acted = match acted {
+                Ok(a) => a,
+                // A case changed between the listing and its lock (replied, returned): nothing is due.
+                Err(CaseError::Illegal { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            for e in &acted.events {
+                match e.event {
+                    minyi_model::Event::Warning { .. } => swept.warnings += 1,
+                    minyi_model::Event::Overdue { .. } => swept.overdue += 1,
+                    _ => {}
+                }
+            }
+            if !acted.events.is_empty() {
+                swept.cases.push(case_id);
+            }
+        }
+        if swept.warnings + swept.overdue > 0 {
+            tracing::info!(warnings = swept.warnings, overdue = swept.overdue, "time-limit sweep");
+        }
+        Ok(swept)
     }
 
     /// The case, whole.
@@ -300,19 +511,27 @@ impl CaseStore {
         let limit = if filter.limit == 0 { 100 } else { i64::from(filter.limit) };
         let rows = self.db.run(|c| {
             c.query(
-                "SELECT case_id, received_at, district, state FROM cases \
-                 WHERE (CAST($1 AS TEXT) IS NULL OR district = $1) AND (CAST($2 AS TEXT) IS NULL OR state = $2) \
-                 ORDER BY received_ms DESC, case_id DESC LIMIT $3",
-                params![filter.district, filter.state.map(CaseState::as_str), limit],
+                "SELECT k.case_id, k.received_at, k.district, k.state, t.lead, t.deadline_ms, t.running \
+                 FROM cases k LEFT JOIN case_clocks t ON t.case_id = k.case_id \
+                 WHERE (CAST($1 AS TEXT) IS NULL OR k.district = $1) AND (CAST($2 AS TEXT) IS NULL OR k.state = $2) \
+                 AND (CAST($4 AS TEXT) IS NULL OR EXISTS \
+                      (SELECT 1 FROM case_units u WHERE u.case_id = k.case_id AND u.unit = $4)) \
+                 ORDER BY k.received_ms DESC, k.case_id DESC LIMIT $3",
+                params![filter.district, filter.state.map(CaseState::as_str), limit, filter.unit],
             )
         })?;
         rows.iter()
             .map(|r| {
+                let deadline_ms = r.opt_int(5)?;
                 Ok(CaseSummary {
                     case_id: r.text(0)?,
                     received_at: r.text(1)?,
                     district: r.opt_text(2)?,
                     state: stored_state(&r.text(0)?, &r.text(3)?)?,
+                    lead: r.opt_text(4)?,
+                    deadline: deadline_ms.map(|ms| beijing(ms / 1000)),
+                    deadline_ms,
+                    running: r.opt_int(6)? == Some(1),
                 })
             })
             .collect()
@@ -375,4 +594,111 @@ fn parse_event(case_id: &str, json: &str) -> Result<CaseEvent, CaseError> {
 fn events_of(c: &mut dyn Conn, case_id: &str) -> Result<Vec<CaseEvent>, CaseError> {
     let rows: Vec<Row> = c.query("SELECT event FROM case_events WHERE case_id = $1 ORDER BY id", params![case_id])?;
     rows.iter().map(|r| parse_event(case_id, &r.text(0)?)).collect()
+}
+
+/// Why an action wrote nothing: the store failed, or the caller's decision refused.
+enum Refused<E> {
+    Store(CaseError),
+    Decided(E),
+}
+
+impl<E> From<CaseError> for Refused<E> {
+    fn from(e: CaseError) -> Self {
+        Refused::Store(e)
+    }
+}
+
+impl<E> From<DbError> for Refused<E> {
+    fn from(e: DbError) -> Self {
+        Refused::Store(e.into())
+    }
+}
+
+/// Who writes the time-limit sweep's events.
+const SLA: &str = "minyi-sla";
+
+/// Unix seconds as RFC 3339 in Beijing time.
+fn beijing(t: i64) -> String {
+    let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    minyi_scoring::request::show_instant(t, offset)
+}
+
+/// Locks the case for the rest of the transaction (PostgreSQL: an advisory lock per case, so two hosts
+/// acting at once take turns) and reads its state and district.
+fn lock_case(c: &mut dyn Conn, case_id: &str) -> Result<(CaseState, Option<String>), CaseError> {
+    c.lock_key(&format!("case:{case_id}"))?;
+    let row = c
+        .query_opt("SELECT state, district FROM cases WHERE case_id = $1", params![case_id])?
+        .ok_or_else(|| CaseError::NotFound(case_id.to_owned()))?;
+    Ok((stored_state(case_id, &row.text(0)?)?, row.opt_text(1)?))
+}
+
+/// Appends events that the lifecycle allows one after another, with an audit line each; the new state.
+fn append(
+    c: &mut dyn Conn,
+    case_id: &str,
+    mut state: CaseState,
+    events: &[CaseEvent],
+    actor: &Actor<'_>,
+) -> Result<CaseState, CaseError> {
+    for e in events {
+        if e.case_id != case_id {
+            return Err(CaseError::Corrupt { case: case_id.to_owned(), what: "event", message: format!("belongs to {}", e.case_id) });
+        }
+        state = state.after(&e.event).map_err(|transition| CaseError::Illegal { case: case_id.to_owned(), transition })?;
+        let json = serde_json::to_string(e).map_err(|e| CaseError::Db(e.to_string()))?;
+        c.execute("INSERT INTO case_events (case_id, event) VALUES ($1, $2)", params![case_id, json.as_str()])?;
+        audit(c, actor, &format!("event:{}", e.event.kind()), Some(case_id), Some(&json))?;
+    }
+    if !events.is_empty() {
+        c.execute("UPDATE cases SET state = $2, updated_ms = $3 WHERE case_id = $1", params![case_id, state.as_str(), now_ms()])?;
+    }
+    Ok(state)
+}
+
+fn audit(c: &mut dyn Conn, actor: &Actor<'_>, action: &str, case_id: Option<&str>, detail: Option<&str>) -> Result<(), CaseError> {
+    let now = now_ms();
+    c.execute(
+        "INSERT INTO audit_log (at_ms, at, actor, role, action, case_id, detail, remote) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        params![now, beijing(now / 1000), actor.id, actor.role, action, case_id, detail, actor.remote],
+    )?;
+    Ok(())
+}
+
+/// The case's reply clock, from its events (scoring's default time limits where routing set none).
+fn clock_of(case_id: &str, events: &[CaseEvent]) -> Result<Option<Clock>, CaseError> {
+    let facts = CaseFacts::fold(events, None).map_err(|e| CaseError::Corrupt {
+        case: case_id.to_owned(),
+        what: "event",
+        message: e.to_string(),
+    })?;
+    Ok(Clock::of(&facts, &ScoreConfig::default()))
+}
+
+/// Rewrites what is derived from the case's events: the units that hold it and its reply clock.
+fn derive(c: &mut dyn Conn, case_id: &str) -> Result<(), CaseError> {
+    let events = events_of(c, case_id)?;
+    let clock = clock_of(case_id, &events)?;
+    c.execute("DELETE FROM case_units WHERE case_id = $1", params![case_id])?;
+    c.execute("DELETE FROM case_clocks WHERE case_id = $1", params![case_id])?;
+    let Some(k) = clock else { return Ok(()) };
+    c.execute("INSERT INTO case_units (case_id, unit, role) VALUES ($1, $2, 'lead')", params![case_id, k.lead.as_str()])?;
+    for unit in k.co_handlers.iter().filter(|u| **u != k.lead) {
+        c.execute(
+            "INSERT INTO case_units (case_id, unit, role) VALUES ($1, $2, 'co') ON CONFLICT DO NOTHING",
+            params![case_id, unit.as_str()],
+        )?;
+    }
+    c.execute(
+        "INSERT INTO case_clocks (case_id, lead, deadline_ms, running, next_alarm_ms) VALUES ($1, $2, $3, $4, $5)",
+        params![
+            case_id,
+            k.lead.as_str(),
+            k.deadline.saturating_mul(1000),
+            i64::from(k.running),
+            k.next_alarm().map(|t| t.saturating_mul(1000))
+        ],
+    )?;
+    Ok(())
 }

@@ -4,7 +4,7 @@
 //! derive, listings, the export `minyi score` reads, and the repeat count.
 
 use chrono::{DateTime, FixedOffset};
-use minyi_cases::{BEIJING, CaseError, CaseStore, Filter, Outcome};
+use minyi_cases::{Actor, BEIJING, CaseError, CaseStore, Filter, Outcome};
 use minyi_model::{CaseEvent, CaseState, Event, SlaTier};
 use minyi_tests::postgres::Backend;
 use std::collections::BTreeSet;
@@ -14,6 +14,9 @@ minyi_tests::on_both!(
     two_stores_on_one_database_never_share_a_number,
     events_move_the_state_and_are_exported_in_order,
     repeats_count_earlier_cases_of_the_same_fingerprint,
+    two_stores_sweeping_at_once_write_each_alarm_once,
+    a_queue_follows_the_units_that_hold_a_case,
+    the_history_and_the_audit_log_refuse_updates_and_deletes,
 );
 
 /// A fresh database on `backend`: its URL or path, and the folder that holds it.
@@ -41,6 +44,7 @@ fn received(case_id: &str, district: &str, fingerprint: &str) -> CaseEvent {
             category: Some("urban.sanitation.garbage".into()),
             address: None,
             fingerprint: Some(fingerprint.into()),
+            reported_at: None,
         },
     )
 }
@@ -114,6 +118,7 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
         .expect("recorded");
     assert_eq!(state, CaseState::Accepted);
     let dispatched = Event::Dispatched {
+        co_handlers: Vec::new(),
         unit: "110105026".into(),
         unit_type: None,
         tier: Some(SlaTier::General),
@@ -215,4 +220,117 @@ fn repeats_count_earlier_cases_of_the_same_fingerprint(backend: Backend) {
     assert_eq!(store.repeats("same", now, 90, &new).expect("counts"), 3);
     assert_eq!(store.repeats("other", now, 30, &new).expect("counts"), 1);
     assert_eq!(store.repeats("none", now, 30, &new).expect("counts"), 0);
+}
+
+fn dispatched(case_id: &str, when: &str, unit: &str, deadline: &str, co: &[&str]) -> CaseEvent {
+    event(
+        case_id,
+        when,
+        Event::Dispatched {
+            unit: unit.into(),
+            unit_type: None,
+            tier: Some(SlaTier::General),
+            deadline: Some(deadline.into()),
+            co_handlers: co.iter().map(|c| (*c).to_owned()).collect(),
+        },
+    )
+}
+
+/// A case received, accepted and dispatched to `unit` on 2 December with a 5-day deadline.
+fn dispatched_case(store: &CaseStore, unit: &str, co: &[&str]) -> String {
+    let id = store.receive("{}", at("2026-12-02T09:00:00+08:00")).expect("stored").case_id;
+    let events = [
+        received(&id, "110105", "f"),
+        event(&id, "2026-12-02T09:00:00+08:00", Event::Accepted {}),
+        dispatched(&id, "2026-12-02T09:00:00+08:00", unit, "2026-12-07T09:00:00+08:00", co),
+    ];
+    store.record(&id, &Outcome::default(), &events).expect("recorded");
+    id
+}
+
+fn two_stores_sweeping_at_once_write_each_alarm_once(backend: Backend) {
+    let Some((_dir, db)) = database(backend) else { return };
+    let a = CaseStore::open_url(&db, BEIJING).expect("opens");
+    let b = CaseStore::open_url(&db, BEIJING).expect("opens again");
+    let ids: Vec<String> = (0..12).map(|_| dispatched_case(&a, "110105026", &[])).collect();
+    // Nothing is due before 80 % of the limit (4 of 5 days).
+    let early = a.sweep(at("2026-12-06T08:59:59+08:00")).expect("sweeps");
+    assert_eq!((early.warnings, early.overdue, early.examined), (0, 0, 0), "no case is looked at before its alarm");
+    // Two hosts sweep the same instant at once, twice: each case gets one warning and one overdue event.
+    let late = at("2026-12-08T00:00:00+08:00");
+    let (x, y) = std::thread::scope(|s| {
+        let x = s.spawn(|| (a.sweep(late).expect("a sweeps"), a.sweep(late).expect("a again")));
+        let y = s.spawn(|| (b.sweep(late).expect("b sweeps"), b.sweep(late).expect("b again")));
+        (x.join().expect("a"), y.join().expect("b"))
+    });
+    let warnings = x.0.warnings + x.1.warnings + y.0.warnings + y.1.warnings;
+    let overdue = x.0.overdue + x.1.overdue + y.0.overdue + y.1.overdue;
+    assert_eq!((warnings, overdue), (12, 12), "once each, whoever swept first");
+    for id in &ids {
+        let case = a.get(id).expect("case");
+        let kinds: Vec<&str> = case.events.iter().map(|e| e.event.kind()).collect();
+        assert_eq!(kinds, ["received", "accepted", "dispatched", "warning", "overdue"], "{id}");
+    }
+    let again = b.sweep(at("2027-01-01T00:00:00+08:00")).expect("sweeps");
+    assert_eq!((again.examined, again.warnings, again.overdue), (0, 0, 0), "nothing left to look at");
+    // The escalation names the district.
+    let case = a.get(&ids[0]).expect("case");
+    assert!(matches!(&case.events[4].event, Event::Overdue { district: Some(d), .. } if d == "110105"));
+    assert_eq!(case.events[4].by.as_deref(), Some("minyi-sla"));
+}
+
+fn a_queue_follows_the_units_that_hold_a_case(backend: Backend) {
+    let Some((_dir, db)) = database(backend) else { return };
+    let store = CaseStore::open_url(&db, BEIJING).expect("opens");
+    let id = dispatched_case(&store, "110105026", &["bj.heating"]);
+    let queue = |unit: &str| -> Vec<String> {
+        let filter = Filter { unit: Some(unit), ..Filter::default() };
+        store.list(&filter).expect("lists").into_iter().map(|c| c.case_id).collect()
+    };
+    assert_eq!(queue("110105026"), [id.clone()]);
+    assert_eq!(queue("bj.heating"), [id.clone()], "a co-handler sees it too");
+    let listed = store.list(&Filter { unit: Some("110105026"), ..Filter::default() }).expect("lists");
+    assert_eq!(listed[0].lead.as_deref(), Some("110105026"));
+    assert_eq!(listed[0].deadline.as_deref(), Some("2026-12-07T09:00:00+08:00"));
+    let now = at("2026-12-06T09:00:00+08:00").timestamp_millis();
+    assert_eq!(listed[0].time_left_s(now), Some(86_400));
+    // 改派: the old units no longer hold it, the new one does.
+    let who = Actor { id: "district-admin", role: "district", remote: None };
+    store
+        .act(&id, &who, |c| -> Result<_, CaseError> {
+            Ok(vec![dispatched(&c.case_id, "2026-12-03T09:00:00+08:00", "110105027", "2026-12-10T09:00:00+08:00", &[])])
+        })
+        .expect("re-dispatched");
+    assert!(queue("110105026").is_empty() && queue("bj.heating").is_empty());
+    assert_eq!(queue("110105027"), [id.clone()]);
+    // An illegal step writes nothing.
+    let refused = store.act(&id, &who, |c| -> Result<_, CaseError> {
+        Ok(vec![event(&c.case_id, "2026-12-03T10:00:00+08:00", Event::Closed {})])
+    });
+    assert!(matches!(refused, Err(CaseError::Illegal { .. })), "{refused:?}");
+    assert_eq!(store.get(&id).expect("case").events.len(), 4);
+    let log = store.audit_log(&id).expect("audit");
+    assert_eq!(log.iter().filter(|e| e.actor == "district-admin").count(), 1, "only what was written");
+    assert_eq!(log.last().map(|e| e.action.as_str()), Some("event:dispatched"));
+}
+
+fn the_history_and_the_audit_log_refuse_updates_and_deletes(backend: Backend) {
+    let Some((_dir, db)) = database(backend) else { return };
+    let store = CaseStore::open_url(&db, BEIJING).expect("opens");
+    let id = dispatched_case(&store, "110105026", &[]);
+    store.audit_read(&id, &Actor { id: "x", role: "city", remote: Some("127.0.0.1") }).expect("audited");
+    assert_eq!(store.audit_log(&id).expect("log").len(), 4);
+    // The same database, opened directly: what a careless script or a hostile admin would do.
+    let raw = minyi_db::Db::open_url(&db, "").expect("opens");
+    for sql in [
+        "UPDATE audit_log SET actor = 'nobody'",
+        "DELETE FROM audit_log",
+        "UPDATE case_events SET event = '{}'",
+        "DELETE FROM case_events",
+    ] {
+        let refused = raw.run(|c| c.execute(sql, &[]));
+        let message = refused.expect_err(sql).0;
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+    assert_eq!(store.audit_log(&id).expect("log").len(), 4, "nothing changed");
 }

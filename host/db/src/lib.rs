@@ -163,6 +163,27 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// The triggers that keep `table` append-only, in each backend's dialect.
+fn append_only(postgres: bool, table: &str) -> String {
+    if postgres {
+        format!(
+            "CREATE OR REPLACE FUNCTION minyi_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME; END $$;\n\
+             CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION minyi_append_only();\n\
+             CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} \
+             FOR EACH STATEMENT EXECUTE FUNCTION minyi_append_only();\n"
+        )
+    } else {
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'table {table} is append-only'); END;\n\
+             CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'table {table} is append-only'); END;\n"
+        )
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -191,8 +212,18 @@ impl Db {
 
     /// Opens a `postgres://` or `postgresql://` URL, else the SQLite file at that path. In `schema`,
     /// `{serial}` becomes each backend's auto-numbered primary key and `{bytes}` its byte-string type.
+    /// A line `{append_only} TABLE` becomes triggers that refuse every UPDATE and DELETE of the table
+    /// (and TRUNCATE on PostgreSQL): histories and audit logs are only ever appended to.
     pub fn open_url(db: &str, schema: &str) -> Result<Db, DbError> {
-        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        let postgres = db.starts_with("postgres://") || db.starts_with("postgresql://");
+        let schema: String = schema
+            .lines()
+            .map(|line| match line.trim().strip_prefix("{append_only}") {
+                Some(table) => append_only(postgres, table.trim()),
+                None => format!("{line}\n"),
+            })
+            .collect();
+        if postgres {
             Db::postgres(db, &schema.replace("{serial}", "BIGSERIAL PRIMARY KEY").replace("{bytes}", "BYTEA"))
         } else {
             let schema = schema.replace("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT").replace("{bytes}", "BLOB");
