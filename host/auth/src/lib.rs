@@ -406,11 +406,8 @@ impl Admins {
     /// Revokes the token with id `id` (as listed): from then on it authenticates nobody. A city admin
     /// revokes any, a district admin those of its district; the last live city admin is kept.
     pub fn revoke(&self, by: &Staff, id: &str) -> Result<TokenInfo, AuthError> {
-        let info = self
-            .list(by)?
-            .into_iter()
-            .find(|t| t.staff.id == id)
-            .ok_or_else(|| AuthError::NotFound(id.to_owned()))?;
+        let info =
+            self.list(by)?.into_iter().find(|t| t.staff.id == id).ok_or_else(|| AuthError::NotFound(id.to_owned()))?;
         if info.staff.role == Role::City {
             by.city()?;
         }
@@ -418,10 +415,15 @@ impl Admins {
             tx.lock_key("tokens")?;
             if info.staff.role == Role::City {
                 let live = tx
-                    .query_opt("SELECT COUNT(*) FROM tokens WHERE role = 'city' AND revoked_at IS NULL AND id <> $1", params![id])?
+                    .query_opt(
+                        "SELECT COUNT(*) FROM tokens WHERE role = 'city' AND revoked_at IS NULL AND id <> $1",
+                        params![id],
+                    )?
                     .map_or(Ok(0), |r| r.int(0))?;
                 if live == 0 {
-                    return Err(AuthError::Forbidden("this is the last city admin: make another before revoking it".into()));
+                    return Err(AuthError::Forbidden(
+                        "this is the last city admin: make another before revoking it".into(),
+                    ));
                 }
             }
             tx.execute("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", params![id, now()])?;
@@ -468,7 +470,8 @@ mod tests {
             matches!(admins.create(None, &token(Role::City, None, None)), Err(AuthError::Unauthenticated)),
             "only the first needs none"
         );
-        let chaoyang = admins.authenticate(&admins.create(Some(&city), &token(Role::District, Some("110105"), None))?.token)?;
+        let chaoyang =
+            admins.authenticate(&admins.create(Some(&city), &token(Role::District, Some("110105"), None))?.token)?;
         assert!(matches!(admins.create(Some(&chaoyang), &token(Role::City, None, None)), Err(AuthError::Forbidden(_))));
         assert!(matches!(
             admins.create(Some(&chaoyang), &token(Role::Reviewer, Some("110108"), None)),

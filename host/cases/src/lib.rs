@@ -436,7 +436,12 @@ impl CaseStore {
                 let due = case.clock.as_ref().map(|k| k.due(now.timestamp(), *now.offset())).unwrap_or_default();
                 Ok(due
                     .into_iter()
-                    .map(|event| CaseEvent { case_id: case.case_id.clone(), at: at.clone(), by: Some(SLA.into()), event })
+                    .map(|event| CaseEvent {
+                        case_id: case.case_id.clone(),
+                        at: at.clone(),
+                        by: Some(SLA.into()),
+                        event,
+                    })
                     .collect())
             });
             let acted = match acted {
@@ -504,6 +509,15 @@ impl CaseStore {
     pub fn district_of(&self, case_id: &str) -> Result<Option<String>, CaseError> {
         let row = self.db.run(|c| c.query_opt("SELECT district FROM cases WHERE case_id = $1", params![case_id]))?;
         row.ok_or_else(|| CaseError::NotFound(case_id.to_owned()))?.opt_text(0).map_err(Into::into)
+    }
+
+    /// Whether `unit` holds the case now (leads or co-handles it); `NotFound` when there is no such case.
+    pub fn held_by(&self, case_id: &str, unit: &str) -> Result<bool, CaseError> {
+        self.district_of(case_id)?;
+        let row = self.db.run(|c| {
+            c.query_opt("SELECT 1 FROM case_units WHERE case_id = $1 AND unit = $2", params![case_id, unit])
+        })?;
+        Ok(row.is_some())
     }
 
     /// Cases, newest first.
@@ -619,7 +633,8 @@ const SLA: &str = "minyi-sla";
 
 /// Unix seconds as RFC 3339 in Beijing time.
 fn beijing(t: i64) -> String {
-    let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    let offset =
+        FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
     minyi_scoring::request::show_instant(t, offset)
 }
 
@@ -643,20 +658,34 @@ fn append(
 ) -> Result<CaseState, CaseError> {
     for e in events {
         if e.case_id != case_id {
-            return Err(CaseError::Corrupt { case: case_id.to_owned(), what: "event", message: format!("belongs to {}", e.case_id) });
+            return Err(CaseError::Corrupt {
+                case: case_id.to_owned(),
+                what: "event",
+                message: format!("belongs to {}", e.case_id),
+            });
         }
-        state = state.after(&e.event).map_err(|transition| CaseError::Illegal { case: case_id.to_owned(), transition })?;
+        state =
+            state.after(&e.event).map_err(|transition| CaseError::Illegal { case: case_id.to_owned(), transition })?;
         let json = serde_json::to_string(e).map_err(|e| CaseError::Db(e.to_string()))?;
         c.execute("INSERT INTO case_events (case_id, event) VALUES ($1, $2)", params![case_id, json.as_str()])?;
         audit(c, actor, &format!("event:{}", e.event.kind()), Some(case_id), Some(&json))?;
     }
     if !events.is_empty() {
-        c.execute("UPDATE cases SET state = $2, updated_ms = $3 WHERE case_id = $1", params![case_id, state.as_str(), now_ms()])?;
+        c.execute(
+            "UPDATE cases SET state = $2, updated_ms = $3 WHERE case_id = $1",
+            params![case_id, state.as_str(), now_ms()],
+        )?;
     }
     Ok(state)
 }
 
-fn audit(c: &mut dyn Conn, actor: &Actor<'_>, action: &str, case_id: Option<&str>, detail: Option<&str>) -> Result<(), CaseError> {
+fn audit(
+    c: &mut dyn Conn,
+    actor: &Actor<'_>,
+    action: &str,
+    case_id: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), CaseError> {
     let now = now_ms();
     c.execute(
         "INSERT INTO audit_log (at_ms, at, actor, role, action, case_id, detail, remote) \
@@ -683,7 +712,10 @@ fn derive(c: &mut dyn Conn, case_id: &str) -> Result<(), CaseError> {
     c.execute("DELETE FROM case_units WHERE case_id = $1", params![case_id])?;
     c.execute("DELETE FROM case_clocks WHERE case_id = $1", params![case_id])?;
     let Some(k) = clock else { return Ok(()) };
-    c.execute("INSERT INTO case_units (case_id, unit, role) VALUES ($1, $2, 'lead')", params![case_id, k.lead.as_str()])?;
+    c.execute(
+        "INSERT INTO case_units (case_id, unit, role) VALUES ($1, $2, 'lead')",
+        params![case_id, k.lead.as_str()],
+    )?;
     for unit in k.co_handlers.iter().filter(|u| **u != k.lead) {
         c.execute(
             "INSERT INTO case_units (case_id, unit, role) VALUES ($1, $2, 'co') ON CONFLICT DO NOTHING",

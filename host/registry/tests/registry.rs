@@ -100,8 +100,10 @@ fn world(backend: Backend) -> Option<World> {
         matches!(admins.create_admin(None, Some("110105")), Err(AuthError::Unauthenticated)),
         "only the first admin needs no token"
     );
-    let chaoyang = admins.authenticate(&admins.create_admin(Some(&city), Some("110105")).expect("token")).expect("admin");
-    let haidian = admins.authenticate(&admins.create_admin(Some(&city), Some("110108")).expect("token")).expect("admin");
+    let chaoyang =
+        admins.authenticate(&admins.create_admin(Some(&city), Some("110105")).expect("token")).expect("admin");
+    let haidian =
+        admins.authenticate(&admins.create_admin(Some(&city), Some("110108")).expect("token")).expect("admin");
     assert!(matches!(admins.authenticate("minyi_nope"), Err(AuthError::Unauthenticated)));
     let (chaoyang_key, chaoyang_public) = signing::generate().expect("key");
     let (haidian_key, haidian_public) = signing::generate().expect("key");

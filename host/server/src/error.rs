@@ -19,6 +19,17 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
+    /// A field of a well-formed request is wrong (a blank reason, a deadline in the past, a field the
+    /// server fills): 422, naming the field.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field at fault (`reason`, `deadline`, `co_handlers[2]`).
+        field: String,
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The body is larger than the service takes: 413.
     #[error("the body is larger than the service takes: {0}")]
     TooLarge(String),
@@ -102,6 +113,7 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, String) {
         match self {
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
+            AppError::Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, (*code).to_owned()),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body.too_large".to_owned()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),
             AppError::Off { feature, .. } => (StatusCode::SERVICE_UNAVAILABLE, format!("{feature}.none")),
@@ -152,6 +164,10 @@ impl IntoResponse for AppError {
                 other => other.to_string(),
             }
         };
-        (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+        let mut body = serde_json::json!({ "code": code, "message": message });
+        if let AppError::Invalid { field, .. } = &self {
+            body["field"] = serde_json::json!(field);
+        }
+        (status, Json(body)).into_response()
     }
 }

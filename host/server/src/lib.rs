@@ -3,16 +3,19 @@
 //! Rooms: `http` (the router `app(state)`, tested without a socket, one file per resource), `cli` (one
 //! file per command group), `intake` (受理: store first, then validate, route, dispatch), `plugins` (the
 //! registry and the plugin host kept in step, and the hooks applied to results), `error` (one error
-//! type, rendered as `{code, message}`), `clock` (the service's one clock: Beijing time).
+//! type, rendered as `{code, message}`), `clock` (the service's one clock: Beijing time), `casework` (who may write which event after dispatch, and the callback),
+//! `scores` (the three rates and hotspots over stored events, for the API and the command line).
 #![deny(missing_docs)]
 
 mod access;
+pub mod casework;
 pub mod cli;
 pub mod clock;
 mod error;
 mod http;
 pub mod intake;
 pub mod plugins;
+pub mod scores;
 
 pub use error::AppError;
 pub use http::{AppState, app};

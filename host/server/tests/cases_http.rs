@@ -8,7 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, registry, send, signed};
-use minyi_auth::{Staff, Admins};
+use minyi_auth::{Admins, Staff};
 use minyi_cases::{BEIJING, CaseStore};
 use minyi_registry::{Hook, signing};
 use minyi_server::AppState;

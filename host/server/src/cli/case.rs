@@ -1,5 +1,6 @@
-//! `minyi case …`: district admins read the stored cases of their district — a listing, one case
-//! whole, and the event export that `minyi score` and `minyi hotspots` read — as the HTTP API shows them.
+//! `minyi case …`: staff read the stored cases they may see — a listing, one case whole, and the event
+//! export that `minyi score` and `minyi hotspots` read — and act on one (`minyi case act`), exactly as
+//! the HTTP API does.
 
 use crate::access::may_read;
 use anyhow::Context as _;
@@ -30,6 +31,14 @@ pub(super) enum CaseCommand {
         /// The case number.
         case_id: String,
     },
+    /// Write a step on a case as the token's holder, as `POST /api/cases/{id}/events` does; prints the
+    /// stored event and the new state.
+    Act {
+        /// The case number.
+        case_id: String,
+        /// The event (JSON without case_id, at, by, reviewer), e.g. '{"type":"first_contact"}'; `-`: standard input.
+        event: String,
+    },
     /// Every event of the selected cases, one JSON object per line: `minyi score … -` reads them.
     Events {
         /// District (default: the admin's own; a city admin: every district).
@@ -57,17 +66,26 @@ pub(super) fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow
     match command {
         CaseCommand::List { district: d, state, limit } => {
             let d = admin.scope(d)?;
-            for case in store.list(&Filter { district: d.as_deref(), state, limit })? {
+            for case in store.list(&Filter { district: d.as_deref(), state, unit: None, limit })? {
                 writeln!(out, "{}", serde_json::to_string(&case)?)?;
             }
         }
+        CaseCommand::Act { case_id, event } => {
+            let body = if event == "-" { std::io::read_to_string(std::io::stdin())? } else { event };
+            let now = crate::clock::beijing_time();
+            let acted = crate::casework::act(&store, &admin, Some("cli"), &case_id, &body, now)?;
+            let event = acted.events.first();
+            writeln!(out, "{}", serde_json::json!({ "event": event, "state": acted.state }))?;
+        }
         CaseCommand::Show { case_id } => {
             may_read(&admin, &store, &case_id)?;
+            let actor = minyi_cases::Actor { id: &admin.id, role: admin.role.as_str(), remote: Some("cli") };
+            store.audit_read(&case_id, &actor)?;
             writeln!(out, "{}", serde_json::to_string_pretty(&store.get(&case_id)?)?)?;
         }
         CaseCommand::Events { district: d, state } => {
             let d = admin.scope(d)?;
-            for event in store.events(&Filter { district: d.as_deref(), state, limit: 0 })? {
+            for event in store.events(&Filter { district: d.as_deref(), state, unit: None, limit: 0 })? {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;
             }
         }

@@ -1,12 +1,13 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
-//! `hotspots`, `assess`, `import-311`, `plugin` and `case`, all through the wasmtime runtime. One file
-//! per command group; this one parses and dispatches.
+//! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token` and `sla`, all through the wasmtime
+//! runtime. One file per command group; this one parses and dispatches.
 
 mod case;
 mod plugin;
 mod rules;
 mod score;
 mod serve;
+mod token;
 mod validate;
 
 use anyhow::Context as _;
@@ -121,7 +122,7 @@ enum Command {
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
-    /// Stored cases: list, show one, export their events for `minyi score` (admins).
+    /// Stored cases: list, show one, export their events for `minyi score`, act on one (staff).
     Case {
         /// The database `minyi serve --db` stores in: an SQLite file, or a `postgres://` URL.
         #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
@@ -132,11 +133,41 @@ enum Command {
         #[command(subcommand)]
         command: case::CaseCommand,
     },
+    /// Tokens of staff and of integrating platforms: create, list, revoke.
+    Token {
+        /// The database: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
+        /// The acting admin's token (none for the first token of a fresh database).
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: token::TokenCommand,
+    },
+    /// Time limits: run the sweep that writes the 80 % warnings and the overdue events (督办).
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
+    },
     /// Convert an NYC 311 CSV export to case events (JSON lines on standard output).
     #[command(name = "import-311")]
     Import311 {
         /// The CSV export (columns unique_key, created_date, closed_date, agency, complaint_type, descriptor, borough).
         csv: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SlaCommand {
+    /// Write the warnings and overdue events due as of an instant (what `minyi serve` does every minute);
+    /// prints `{"examined", "warnings", "overdue", "cases"}`.
+    Sweep {
+        /// The database: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db")]
+        db: String,
+        /// Sweep as of this instant (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
     },
 }
 
@@ -193,5 +224,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import311 { csv } => score::import_311(&csv),
         Command::Plugin { db, token, command } => plugin::run(&db, token.as_deref(), command),
         Command::Case { db, token, command } => case::run(&db, token.as_deref(), command),
+        Command::Token { db, token, command } => token::run(&db, token.as_deref(), command),
+        Command::Sla { command: SlaCommand::Sweep { db, now } } => sweep(&db, now.as_deref()),
     }
+}
+
+/// `minyi sla sweep`.
+fn sweep(db: &str, now: Option<&str>) -> anyhow::Result<ExitCode> {
+    let now = match now {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t.trim())
+            .with_context(|| format!("--now {t:?} is not an RFC 3339 instant"))?,
+        None => crate::clock::beijing_time(),
+    };
+    let store = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING)
+        .with_context(|| format!("opening the case store in {db}"))?;
+    let swept = store.sweep(now)?;
+    println!("{}", serde_json::to_string(&swept)?);
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use minyi_auth::{Staff, Admins, AuthError};
+use minyi_auth::{Admins, AuthError, Staff};
 use minyi_plugins::{PluginHost, PluginHostConfig};
 use minyi_registry::{Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
 use sha2::{Digest, Sha256};

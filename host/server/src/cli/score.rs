@@ -4,7 +4,6 @@
 use crate::plugins::Plugins;
 use anyhow::Context as _;
 use minyi_model::{Counted, HotspotReport, Ranking, open311};
-use minyi_plugins::Hook;
 use minyi_runtime::{CallError, Runtime, Scoreboard};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,9 +11,6 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Cases handed to the component per call: bounds the memory a call needs.
-const BATCH: usize = 2_000;
 
 /// What the score and hotspots commands share: which period, which slice, as of when, which policy.
 #[derive(Debug, clap::Args)]
@@ -156,84 +152,25 @@ fn group_by_case(path: &Path, text: &str) -> anyhow::Result<Vec<String>> {
     Ok(cases)
 }
 
-/// Lets each case's district scoring plugin review it: an exclusion it returns becomes an `excluded`
-/// event, reviewed by the plugin, stamped with the case's latest event time (so `--as-of` treats it like
-/// any review). A plugin fault leaves the case as it is. Returns how many cases were excluded.
-fn review_cases(plugins: &Plugins, cases: &mut [String]) -> usize {
-    let mut excluded = 0;
-    for case in cases.iter_mut() {
-        let events: Vec<minyi_model::CaseEvent> = case.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-        let district = events.iter().find_map(|e| match &e.event {
-            minyi_model::Event::Received { district, .. } => district.clone(),
-            _ => None,
-        });
-        let (Some(district), Some(first)) = (district, events.first()) else { continue };
-        if !plugins.host.has_hook(&district, Hook::Scoring) {
-            continue;
-        }
-        let out = plugins.host.review_case(&district, Some(&first.case_id), case);
-        let Some(exclusion) = out.value else { continue };
-        let latest = events
-            .iter()
-            .filter_map(|e| chrono::DateTime::parse_from_rfc3339(e.at.trim()).ok().map(|t| (t, e.at.clone())))
-            .max_by_key(|(t, _)| *t)
-            .map(|(_, at)| at)
-            .unwrap_or_else(|| first.at.clone());
-        let event = minyi_model::CaseEvent {
-            case_id: first.case_id.clone(),
-            at: latest,
-            by: plugins.host.status(&district).map(|s| format!("plugin:{}@{}", s.name, s.version)),
-            event: minyi_model::Event::Excluded {
-                reason: match exclusion.reason {
-                    minyi_runtime::bindings::types::ExclusionReason::Invalid => minyi_model::ExclusionReason::Invalid,
-                    minyi_runtime::bindings::types::ExclusionReason::Unreasonable => {
-                        minyi_model::ExclusionReason::Unreasonable
-                    }
-                },
-                reviewer: exclusion.reviewer,
-                note: exclusion.note,
-            },
-        };
-        if let Ok(line) = serde_json::to_string(&event) {
-            case.push_str(&line);
-            case.push('\n');
-            excluded += 1;
-        }
-    }
-    excluded
-}
-
 /// Opens a board and feeds it every case of the events file; `Ok(Err(code))` when the input is unusable.
 fn fill<'rt>(
     runtime: &'rt Runtime,
     args: &PeriodArgs,
     request: &str,
 ) -> anyhow::Result<Result<Scoreboard<'rt>, ExitCode>> {
-    let board = match runtime.open_scoreboard(request) {
+    let mut cases = group_by_case(&args.events, &read(&args.events)?)?;
+    let plugins = args.plugins.as_deref().map(Plugins::open).transpose()?;
+    let started = std::time::Instant::now();
+    let board = match crate::scores::fill(runtime, request, &mut cases, plugins.as_deref()) {
         Ok(b) => b,
         Err(CallError::Input { code, message }) => {
-            eprintln!("error: {code}: {message}");
+            eprintln!("error: {}: {code}: {message}", args.events.display());
             return Ok(Err(ExitCode::from(2)));
         }
         Err(e) => return Err(e.into()),
     };
-    let mut cases = group_by_case(&args.events, &read(&args.events)?)?;
-    if let Some(db) = &args.plugins {
-        let plugins = Plugins::open(db)?;
-        let reviewed = review_cases(&plugins, &mut cases);
-        plugins.registry.persist(&plugins.host)?;
-        tracing::info!(reviewed, "cases excluded by district scoring plugins");
-    }
-    let started = std::time::Instant::now();
-    for batch in cases.chunks(BATCH) {
-        match board.add_cases_json(batch) {
-            Ok(_) => {}
-            Err(CallError::Input { code, message }) => {
-                eprintln!("error: {}: {code}: {message}", args.events.display());
-                return Ok(Err(ExitCode::from(2)));
-            }
-            Err(e) => return Err(e.into()),
-        }
+    if let Some(p) = &plugins {
+        p.registry.persist(&p.host)?;
     }
     tracing::info!(cases = cases.len(), ms = started.elapsed().as_millis() as u64, "cases scored");
     Ok(Ok(board))

@@ -65,11 +65,18 @@ pub(super) fn serve(
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        axum::serve(listener, app(state))
+        crate::http::sweep_every(state.clone(), sla_interval());
+        axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// How often the time-limit sweep runs: every minute, or `MINYI_SLA_INTERVAL_SECS`.
+fn sla_interval() -> std::time::Duration {
+    let secs = std::env::var("MINYI_SLA_INTERVAL_SECS").ok().and_then(|s| s.parse::<u64>().ok()).filter(|s| *s > 0);
+    std::time::Duration::from_secs(secs.unwrap_or(60))
 }

@@ -1,8 +1,10 @@
 //! The case API: `POST /api/cases` (intake: stored first, then validated, routed and dispatched),
-//! `GET /api/cases/{id}` (the whole case for its district's admins; where it stands for the holder of
-//! its tracking token) and `GET /api/cases` (a listing for admins, a district admin's own district).
+//! `GET /api/cases/{id}` (the whole case for staff who may read it, each read written to the audit log;
+//! where it stands — the reply and the callback included, no personal data — for the holder of its
+//! tracking token) and `GET /api/cases` (a unit's queue for its operators; a district's or the city's
+//! listing for admins and reviewers), each case with its deadline and the time left.
 
-use super::{AdminAuth, AppState, Bearer, blocking};
+use super::{AppState, Bearer, Remote, StaffAuth, blocking};
 use crate::AppError;
 use crate::access::may_read;
 use axum::extract::rejection::{PathRejection, QueryRejection, StringRejection};
@@ -11,7 +13,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use minyi_auth::AuthError;
+use minyi_auth::{AuthError, Role};
+use minyi_cases::Actor;
 use minyi_cases::Filter;
 use minyi_model::CaseState;
 use serde::Deserialize;
@@ -39,25 +42,51 @@ async fn submit(State(state): State<AppState>, body: Result<String, StringReject
     Ok((status, [(header::LOCATION, location)], Json(report)).into_response())
 }
 
-/// Where a case stands, for the citizen: no personal data, no internals.
+/// Where a case stands, for the citizen: the steps and their times, the unit's reply and the latest
+/// callback — no personal data, no names of staff, no internals.
 fn citizen_view(case: &minyi_cases::StoredCase) -> Value {
+    use minyi_model::Event;
     let history: Vec<Value> = case.events.iter().map(|e| json!({ "type": e.event.kind(), "at": e.at })).collect();
     let decision = case.decision.as_ref();
+    let mut lead = decision.and_then(|d| d.get("lead")).cloned();
+    let mut deadline = decision.and_then(|d| d.get("deadline")).cloned();
+    let (mut reply, mut callback) = (Value::Null, Value::Null);
+    for e in &case.events {
+        match &e.event {
+            Event::Dispatched { unit, deadline: d, .. } => {
+                lead = Some(json!(unit));
+                deadline = d.as_ref().map(|d| json!(d));
+            }
+            Event::ExtensionApproved { deadline: d } => deadline = Some(json!(d)),
+            Event::Replied { resolved, message } => {
+                reply = json!({ "at": e.at, "message": message, "resolved": resolved });
+            }
+            Event::Callback { resolved, satisfaction, comment, .. } => {
+                callback =
+                    json!({ "at": e.at, "resolved": resolved, "satisfaction": satisfaction, "comment": comment });
+            }
+            _ => {}
+        }
+    }
     json!({
         "case_id": case.case_id,
         "received_at": case.received_at,
         "state": case.state,
-        "lead": decision.and_then(|d| d.get("lead")),
-        "deadline": decision.and_then(|d| d.get("deadline")),
+        "lead": lead,
+        "deadline": deadline,
+        "reply": reply,
+        "callback": callback,
         "history": history,
     })
 }
 
 /// `GET /api/cases/{id}` with `Authorization: Bearer <token>`: the tracking token gets where the case
-/// stands; an admin of its district (or a city admin) gets the whole case and its plugin faults.
+/// stands; staff who may read it (`access::may_read`) get the whole case — admins with its plugin
+/// faults — and the read is written to the audit log.
 async fn show(
     State(state): State<AppState>,
     Bearer(token): Bearer,
+    Remote(remote): Remote,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, AppError> {
     let store = state.cases()?;
@@ -68,13 +97,14 @@ async fn show(
         }
         let admin = state.admins.as_ref().ok_or(AuthError::Unauthenticated)?.authenticate(&token)?;
         may_read(&admin, &store, &id)?;
+        store.audit_read(&id, &Actor { id: &admin.id, role: admin.role.as_str(), remote: remote.as_deref() })?;
         let case = store.get(&id)?;
         let faults = match &state.plugins {
-            Some(p) => {
+            Some(p) if matches!(admin.role, Role::City | Role::District) => {
                 p.registry.persist(&p.host)?;
                 p.registry.case_faults(&admin, &id)?
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         let mut out = serde_json::to_value(&case).map_err(|e| AppError::Internal(e.to_string()))?;
         out["plugin_faults"] = serde_json::to_value(faults).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -87,23 +117,61 @@ async fn show(
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     district: Option<String>,
+    unit: Option<String>,
     state: Option<CaseState>,
     limit: Option<u32>,
 }
 
-/// `GET /api/cases[?district=&state=&limit=]` for admins, newest first; a district admin sees their
-/// own district (and is refused another's).
+/// `GET /api/cases[?unit=&district=&state=&limit=]`, newest first, each case with its lead, deadline
+/// and time left (`time_left_s`, negative when overdue, while the reply clock runs). An operator gets
+/// its unit's queue (`unit` may only name its own); district admins and reviewers their district's
+/// cases, the city any — narrowed to one unit with `unit`.
 async fn list(
     State(state): State<AppState>,
-    AdminAuth(admin): AdminAuth,
+    StaffAuth(staff): StaffAuth,
     q: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, AppError> {
     let Query(q) = q?;
     let store = state.cases()?;
     blocking(move || {
-        let district = admin.scope(q.district)?;
-        let filter = Filter { district: district.as_deref(), state: q.state, limit: q.limit.unwrap_or(100) };
-        Ok(Json(json!({ "cases": store.list(&filter)? })))
+        let (district, unit) = match staff.role {
+            Role::Operator => {
+                let own = staff.unit.clone().unwrap_or_default();
+                if q.unit.as_ref().is_some_and(|u| *u != own) {
+                    return Err(
+                        AuthError::Forbidden(format!("an operator of {own} sees its own unit's queue only")).into()
+                    );
+                }
+                if q.district.is_some() {
+                    return Err(
+                        AuthError::Forbidden("an operator's queue is its unit's, not a district's".into()).into()
+                    );
+                }
+                (None, Some(own))
+            }
+            _ => (staff.scope(q.district)?, q.unit),
+        };
+        let filter = Filter {
+            district: district.as_deref(),
+            state: q.state,
+            unit: unit.as_deref(),
+            limit: q.limit.unwrap_or(100).min(1_000),
+        };
+        let now = crate::clock::beijing_time().timestamp_millis();
+        let cases: Vec<Value> = store
+            .list(&filter)?
+            .into_iter()
+            .map(|c| {
+                let left = c.time_left_s(now);
+                let mut row = serde_json::to_value(&c).unwrap_or_default();
+                if let Some(left) = left {
+                    row["time_left_s"] = json!(left);
+                    row["overdue"] = json!(left < 0);
+                }
+                row
+            })
+            .collect();
+        Ok(Json(json!({ "cases": cases })))
     })
     .await
 }

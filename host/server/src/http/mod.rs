@@ -1,12 +1,16 @@
 //! The HTTP API: `app(state)` builds the router, tested with `tower::ServiceExt::oneshot` without a
 //! socket. One file per resource; here the state, the blocking helper and the extractors that say who
-//! may call a handler (`Bearer`, `AdminAuth`).
+//! may call a handler (`Bearer`, `StaffAuth`, `Remote`).
 
 mod cases;
+mod casework;
 mod check;
 mod components;
 mod metrics;
 mod plugins;
+mod scores;
+
+pub(crate) use casework::sweep_every;
 
 use crate::AppError;
 use crate::plugins::Plugins;
@@ -15,7 +19,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::routing::get;
-use minyi_auth::{Staff, Admins, AuthError};
+use minyi_auth::{Admins, AuthError, Staff};
 use minyi_runtime::{CompiledRules, Runtime};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,6 +71,8 @@ pub fn app(state: AppState) -> Router {
         .merge(metrics::routes())
         .merge(plugins::routes())
         .merge(cases::routes())
+        .merge(casework::routes())
+        .merge(scores::routes())
         .fallback_service(web)
         .with_state(state)
 }
@@ -98,11 +104,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
-/// An authenticated admin (a district's, or the city's): 401 without a known admin token.
+/// The holder of a live staff or client token (its role says what it may do): 401 without one.
 #[derive(Debug, Clone)]
-pub(crate) struct AdminAuth(pub(crate) Staff);
+pub(crate) struct StaffAuth(pub(crate) Staff);
 
-impl<S: Send + Sync> FromRequestParts<S> for AdminAuth
+impl<S: Send + Sync> FromRequestParts<S> for StaffAuth
 where
     AppState: FromRef<S>,
 {
@@ -111,6 +117,19 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
         let admins = AppState::from_ref(state).admins.ok_or(AuthError::Unauthenticated)?;
-        blocking(move || Ok(AdminAuth(admins.authenticate(&token)?))).await
+        blocking(move || Ok(StaffAuth(admins.authenticate(&token)?))).await
+    }
+}
+
+/// The peer's address, when the service runs on a socket (`minyi serve`); for the audit log.
+#[derive(Debug, Clone)]
+pub(crate) struct Remote(pub(crate) Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Remote {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Remote(peer.map(|c| c.0.to_string())))
     }
 }

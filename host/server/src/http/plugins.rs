@@ -1,7 +1,7 @@
 //! The plugin admin endpoints: upload a signed version, list versions with what runs and the newest
 //! faults, activate, roll back, disable. A district admin acts on their own district only.
 
-use super::{AdminAuth, AppState, blocking};
+use super::{AppState, StaffAuth, blocking};
 use crate::AppError;
 use crate::error::json_body;
 use crate::plugins::Plugins;
@@ -36,7 +36,7 @@ struct UploadBody {
 /// `POST /api/admin/plugins`: a signed manifest and the component (hex) in; the stored version out.
 async fn upload(
     State(state): State<AppState>,
-    AdminAuth(admin): AdminAuth,
+    StaffAuth(admin): StaffAuth,
     body: Result<String, StringRejection>,
 ) -> Result<Response, AppError> {
     let p = state.plugins()?;
@@ -53,7 +53,7 @@ async fn upload(
 /// district's newest stored faults (from every node, each with its case).
 async fn list(
     State(state): State<AppState>,
-    AdminAuth(admin): AdminAuth,
+    StaffAuth(admin): StaffAuth,
     district: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, AppError> {
     let p = state.plugins()?;
@@ -94,7 +94,7 @@ struct ActivateBody {
 /// `POST /api/admin/plugins/{district}/activate` `{"name", "version"}`.
 async fn activate(
     State(state): State<AppState>,
-    AdminAuth(admin): AdminAuth,
+    StaffAuth(admin): StaffAuth,
     district: Result<Path<String>, PathRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Json<Value>, AppError> {
@@ -105,7 +105,7 @@ async fn activate(
 /// `POST /api/admin/plugins/{district}/rollback`.
 async fn rollback(
     State(state): State<AppState>,
-    AdminAuth(admin): AdminAuth,
+    StaffAuth(admin): StaffAuth,
     district: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, AppError> {
     change(state, district, move |p, d| p.registry.rollback(&admin, d).map(drop)).await
@@ -120,7 +120,7 @@ struct DisableBody {
 /// `POST /api/admin/plugins/{district}/disable` `{"reason"}`.
 async fn disable(
     State(state): State<AppState>,
-    AdminAuth(admin): AdminAuth,
+    StaffAuth(admin): StaffAuth,
     district: Result<Path<String>, PathRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Json<Value>, AppError> {

@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use minyi_auth::{Staff, Admins};
+use minyi_auth::{Admins, Staff};
 use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
 use minyi_server::plugins::Plugins;
 use minyi_server::{AppState, app};

@@ -1,0 +1,66 @@
+//! `GET /api/scores?month=YYYY-MM[&district=CODE]` and `GET /api/hotspots?month=…`: the three rates
+//! and hotspots over the stored events, through the scorer component with the district scoring
+//! plugins' reviews — the same JSON `minyi score --json` and `minyi hotspots --json` print. For district
+//! admins and reviewers (their district) and city admins.
+
+use super::{AppState, StaffAuth, blocking};
+use crate::AppError;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use minyi_auth::Role;
+use minyi_cases::Filter;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The score routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/scores", get(scores)).route("/api/hotspots", get(hotspots))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    month: String,
+    district: Option<String>,
+}
+
+/// What both reports share: who may ask, the district's stored events, the scoreboard filled.
+fn report(state: &AppState, staff: &minyi_auth::Staff, q: PeriodQuery, hotspots: bool) -> Result<Value, AppError> {
+    staff.one_of(&[Role::City, Role::District, Role::Reviewer])?;
+    let store = state.cases()?;
+    let district = staff.scope(q.district)?;
+    let mut request = json!({ "month": q.month });
+    if let Some(d) = &district {
+        request["district"] = json!(d);
+    }
+    let events = store.events(&Filter { district: district.as_deref(), ..Filter::default() })?;
+    let mut cases = crate::scores::group(&events).map_err(|e| AppError::Internal(e.to_string()))?;
+    let board = crate::scores::fill(&state.runtime, &request.to_string(), &mut cases, state.plugins.as_deref())?;
+    if let Some(p) = &state.plugins {
+        p.registry.persist(&p.host)?;
+    }
+    let json = if hotspots { board.hotspots_json()? } else { board.ranking_json()? };
+    serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("the scorer's report is unreadable: {e}")))
+}
+
+/// `GET /api/scores`: the month's ranking (the `Ranking` shape).
+async fn scores(
+    State(state): State<AppState>,
+    StaffAuth(staff): StaffAuth,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Query(q) = q?;
+    blocking(move || Ok(Json(report(&state, &staff, q, false)?))).await
+}
+
+/// `GET /api/hotspots`: the month's hotspots, repeats and 每月一题 candidates (the `HotspotReport` shape).
+async fn hotspots(
+    State(state): State<AppState>,
+    StaffAuth(staff): StaffAuth,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Query(q) = q?;
+    blocking(move || Ok(Json(report(&state, &staff, q, true)?))).await
+}
