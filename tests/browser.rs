@@ -39,6 +39,7 @@ fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
         plugins: None,
         cases: Some(Arc::clone(&store)),
         admins: None,
+        clock: Default::default(),
     };
 
     let rt = tokio::runtime::Runtime::new().expect("tokio");

@@ -32,6 +32,7 @@ fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Sta
         plugins: Some(Arc::clone(&plugins)),
         cases: Some(Arc::new(cases)),
         admins: Some(Arc::clone(&admins)),
+        clock: Default::default(),
     };
     (state, plugins, admins, city)
 }

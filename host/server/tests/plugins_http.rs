@@ -31,6 +31,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
         plugins: Some(Arc::clone(&plugins)),
         cases: None,
         admins: Some(Arc::clone(&admins)),
+        clock: Default::default(),
     };
 
     // Chaoyang uploads through the API and activates; Haidian may not touch it.
@@ -168,6 +169,7 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
         plugins: Some(Arc::clone(&plugins)),
         cases: None,
         admins: Some(Arc::clone(&admins)),
+        clock: Default::default(),
     };
 
     // A plugin that traps in every hook, uploaded and activated through the API.

@@ -60,6 +60,7 @@ pub(super) fn serve(
         plugins: Some(plugins),
         cases: Some(Arc::new(cases)),
         admins: Some(Arc::new(admins)),
+        clock: crate::clock::Clock::system(),
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

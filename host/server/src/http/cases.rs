@@ -32,7 +32,7 @@ async fn submit(State(state): State<AppState>, body: Result<String, StringReject
     let store = state.cases()?;
     let body = body?;
     let report =
-        blocking(move || Ok(crate::intake::intake(&state, &store, &body, crate::clock::beijing_time())?)).await?;
+        blocking(move || Ok(crate::intake::intake(&state, &store, &body, state.clock.now())?)).await?;
     let status = match (report.state, report.code.is_some()) {
         (CaseState::Rejected, true) => StatusCode::BAD_REQUEST,
         (CaseState::Rejected, false) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -157,7 +157,7 @@ async fn list(
             unit: unit.as_deref(),
             limit: q.limit.unwrap_or(100).min(1_000),
         };
-        let now = crate::clock::beijing_time().timestamp_millis();
+        let now = state.clock.now().timestamp_millis();
         let cases: Vec<Value> = store
             .list(&filter)?
             .into_iter()

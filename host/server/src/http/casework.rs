@@ -44,7 +44,7 @@ async fn event(
     let Path(id) = id?;
     let body = body?;
     blocking(move || {
-        let now = crate::clock::beijing_time();
+        let now = state.clock.now();
         Ok(written(casework::act(&store, &staff, remote.as_deref(), &id, &body, now)?))
     })
     .await
@@ -63,7 +63,7 @@ async fn callback(
     let Path(id) = id?;
     let body = body?;
     blocking(move || {
-        let now = crate::clock::beijing_time();
+        let now = state.clock.now();
         let acted = if store.check_token(&id, &token)? {
             casework::callback(&store, Caller::Citizen, remote.as_deref(), &id, &body, now)?
         } else {
@@ -102,14 +102,15 @@ async fn audit(
 /// Runs the time-limit sweep every `interval` for as long as the service runs (on every host: the
 /// store writes each alarm once however many sweep).
 pub(crate) fn sweep_every(state: AppState, interval: std::time::Duration) {
-    let Some(store) = state.cases else { return };
+    let Some(store) = state.cases.clone() else { return };
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let store = store.clone();
-            let swept = tokio::task::spawn_blocking(move || store.sweep(crate::clock::beijing_time())).await;
+            let now = state.clock.now();
+            let swept = tokio::task::spawn_blocking(move || store.sweep(now)).await;
             match swept {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "time-limit sweep failed; it runs again next minute"),

@@ -38,7 +38,7 @@ async fn validate(
 ) -> Result<Response, AppError> {
     let Query(q) = q?;
     let body = body?;
-    let now = q.now.unwrap_or_else(crate::clock::beijing_now);
+    let now = q.now.unwrap_or_else(|| state.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
     let json = super::blocking(move || {
         let json = state.runtime.validate_json(&body, &now)?;
         let result: ValidationResult = serde_json::from_str(&json).map_err(|e| unreadable("validation result", e))?;
@@ -103,6 +103,7 @@ mod tests {
             plugins: None,
             cases: None,
             admins: None,
+            clock: Default::default(),
         }
     }
 

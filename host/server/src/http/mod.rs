@@ -38,8 +38,10 @@ pub struct AppState {
     pub plugins: Option<Arc<Plugins>>,
     /// Where cases are stored on receipt (`minyi serve --db`, the same database).
     pub cases: Option<Arc<minyi_cases::CaseStore>>,
-    /// Who may act: the admin tokens (`minyi serve --db`, the same database).
+    /// Who may act: the staff and client tokens (`minyi serve --db`, the same database).
     pub admins: Option<Arc<Admins>>,
+    /// The service's clock: receipts, events and time left are stamped from it.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
