@@ -168,7 +168,7 @@ impl World {
 
 fn a_month_of_casework_ranks_as_the_command_line_and_the_hand_do(backend: Backend) {
     let Some(w) = world(backend) else { return };
-    tokio::runtime::Runtime::new().expect("runtime").block_on(async move { live_a_month(&w).await });
+    tokio::runtime::Runtime::new().expect("runtime").block_on(live_a_month(&w));
 }
 
 async fn live_a_month(w: &World) {
@@ -364,7 +364,7 @@ file_a_demand           201  201     201     201      201      201            20
 
 fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
     let Some(w) = world(backend) else { return };
-    tokio::runtime::Runtime::new().expect("runtime").block_on(async move { walk_the_matrix(&w).await });
+    tokio::runtime::Runtime::new().expect("runtime").block_on(walk_the_matrix(&w));
 }
 
 async fn walk_the_matrix(w: &World) {
