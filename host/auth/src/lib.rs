@@ -248,9 +248,17 @@ fn invalid(field: &'static str, message: impl Into<String>) -> AuthError {
     AuthError::Invalid { field, message: message.into() }
 }
 
+/// What a token will be once its request is checked: role, district, unit and name.
+struct Shape {
+    role: Role,
+    district: Option<String>,
+    unit: Option<String>,
+    name: Option<String>,
+}
+
 /// Checks what a token is asked to be and fills what follows from it (an operator's district from its
-/// street); the role, district, unit and name it will have.
-fn shape(spec: &NewToken<'_>) -> Result<(Role, Option<String>, Option<String>, Option<String>), AuthError> {
+/// street).
+fn shape(spec: &NewToken<'_>) -> Result<Shape, AuthError> {
     let role = spec.role.ok_or_else(|| invalid("role", "give one of city, district, operator, reviewer, client"))?;
     if let Some(d) = spec.district
         && minyi_model::divisions::district(d).is_none()
@@ -294,7 +302,7 @@ fn shape(spec: &NewToken<'_>) -> Result<(Role, Option<String>, Option<String>, O
         }
         _ => (district, unit),
     };
-    Ok((role, district, unit, name.map(str::to_owned)))
+    Ok(Shape { role, district, unit, name: name.map(str::to_owned) })
 }
 
 impl Admins {
@@ -307,7 +315,7 @@ impl Admins {
     /// a city admin makes any, and a district admin makes those of its own district (its operators,
     /// reviewers, clients and fellow admins). Returns the secret (shown once, stored hashed) and what it is.
     pub fn create(&self, by: Option<&Staff>, spec: &NewToken<'_>) -> Result<Created, AuthError> {
-        let (role, district, unit, name) = shape(spec)?;
+        let Shape { role, district, unit, name } = shape(spec)?;
         if let Some(by) = by {
             match by.role {
                 Role::City => {}

@@ -287,8 +287,8 @@ fn a_queue_follows_the_units_that_hold_a_case(backend: Backend) {
         let filter = Filter { unit: Some(unit), ..Filter::default() };
         store.list(&filter).expect("lists").into_iter().map(|c| c.case_id).collect()
     };
-    assert_eq!(queue("110105026"), [id.clone()]);
-    assert_eq!(queue("bj.heating"), [id.clone()], "a co-handler sees it too");
+    assert_eq!(queue("110105026"), vec![id.clone()]);
+    assert_eq!(queue("bj.heating"), vec![id.clone()], "a co-handler sees it too");
     let listed = store.list(&Filter { unit: Some("110105026"), ..Filter::default() }).expect("lists");
     assert_eq!(listed[0].lead.as_deref(), Some("110105026"));
     assert_eq!(listed[0].deadline.as_deref(), Some("2026-12-07T09:00:00+08:00"));
@@ -302,7 +302,7 @@ fn a_queue_follows_the_units_that_hold_a_case(backend: Backend) {
         })
         .expect("re-dispatched");
     assert!(queue("110105026").is_empty() && queue("bj.heating").is_empty());
-    assert_eq!(queue("110105027"), [id.clone()]);
+    assert_eq!(queue("110105027"), vec![id.clone()]);
     // An illegal step writes nothing.
     let refused = store.act(&id, &who, |c| -> Result<_, CaseError> {
         Ok(vec![event(&c.case_id, "2026-12-03T10:00:00+08:00", Event::Closed {})])

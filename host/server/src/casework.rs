@@ -154,10 +154,8 @@ pub fn read_event(staff: &Staff, body: &str, now: DateTime<FixedOffset>) -> Resu
         Event::Callback { comment, .. } => text("comment", comment.as_deref().unwrap_or_default(), false)?,
         Event::Excluded { note, .. } | Event::ExclusionRevoked { note, .. } => text("note", note, false)?,
         Event::Acknowledged { unit } => unit_code("unit", unit)?,
-        Event::ExtensionApproved { deadline } => {
-            if instant("deadline", deadline)? <= now {
-                return Err(invalid("deadline", "deadline.past", "the new deadline must be later than now"));
-            }
+        Event::ExtensionApproved { deadline } if instant("deadline", deadline)? <= now => {
+            return Err(invalid("deadline", "deadline.past", "the new deadline must be later than now"));
         }
         Event::Dispatched { unit, tier, deadline, co_handlers, .. } => {
             unit_code("unit", unit)?;

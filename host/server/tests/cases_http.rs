@@ -12,6 +12,7 @@ use minyi_auth::{Admins, Staff};
 use minyi_cases::{BEIJING, CaseStore};
 use minyi_registry::{Hook, signing};
 use minyi_server::AppState;
+use minyi_server::clock::Clock;
 use minyi_server::plugins::Plugins;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -32,7 +33,10 @@ fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Sta
         plugins: Some(Arc::clone(&plugins)),
         cases: Some(Arc::new(cases)),
         admins: Some(Arc::clone(&admins)),
-        clock: Default::default(),
+        // The service receives every case in this file at 2026-11-29 10:05 Beijing time.
+        clock: Clock::fixed(
+            chrono::DateTime::parse_from_rfc3339("2026-11-29T10:05:00+08:00").expect("a fixed instant"),
+        ),
     };
     (state, plugins, admins, city)
 }

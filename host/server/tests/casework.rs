@@ -18,7 +18,10 @@ use minyi_tests::postgres::Backend;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-minyi_tests::on_both!(a_month_of_casework_ranks_as_the_command_line_and_the_hand_do, every_route_answers_every_role_as_the_table_says);
+minyi_tests::on_both!(
+    a_month_of_casework_ranks_as_the_command_line_and_the_hand_do,
+    every_route_answers_every_role_as_the_table_says
+);
 
 const WANGJING: &str = "110105026";
 const SANLITUN: &str = "110105004";
@@ -186,8 +189,9 @@ async fn live_a_month(w: &World) {
     let (status, v) = w.act(&w.op_wangjing, &a3, json!({"type": "extension_requested", "reason": " "})).await;
     assert_eq!((status, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")), "{v}");
     w.step(&w.op_wangjing, &a3, json!({"type": "extension_requested", "reason": "需协调物业"})).await;
-    let (status, _) =
-        w.act(&w.op_wangjing, &a3, json!({"type": "extension_approved", "deadline": "2026-11-20T09:00:00+08:00"})).await;
+    let (status, _) = w
+        .act(&w.op_wangjing, &a3, json!({"type": "extension_approved", "deadline": "2026-11-20T09:00:00+08:00"}))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a unit does not approve its own extension");
     w.step(&w.district, &a3, json!({"type": "extension_approved", "deadline": "2026-11-20T09:00:00+08:00"})).await;
     w.set(at("2026-11-14T09:00:00+08:00"));
@@ -284,8 +288,12 @@ async fn live_a_month(w: &World) {
     // The citizen sees the reply and the callback, and nothing personal.
     let (status, v) = send(&w.state, "GET", &format!("/api/cases/{b3}"), Some(&b3_tracking), String::new()).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert_eq!((v["reply"]["message"].as_str(), v["callback"]["satisfaction"].as_str()), (Some("正在处理"), Some("dissatisfied")));
-    let kinds: Vec<&str> = v["history"].as_array().expect("history").iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        (v["reply"]["message"].as_str(), v["callback"]["satisfaction"].as_str()),
+        (Some("正在处理"), Some("dissatisfied"))
+    );
+    let kinds: Vec<&str> =
+        v["history"].as_array().expect("history").iter().filter_map(|e| e["type"].as_str()).collect();
     assert!(kinds.contains(&"warning") && kinds.contains(&"overdue"), "{kinds:?}");
     assert!(!v.to_string().contains("138") && !v.to_string().contains(&w.op_sanlitun[..12]), "{v}");
 
@@ -295,16 +303,22 @@ async fn live_a_month(w: &World) {
     assert_eq!(status, StatusCode::OK, "{log}");
     let entries = log["entries"].as_array().expect("entries");
     let has = |role: &str, action: &str| entries.iter().any(|e| e["role"] == role && e["action"] == action);
-    assert!(has("operator", "event:returned") && has("district", "event:dispatched") && has("operator", "read"), "{log}");
+    assert!(
+        has("operator", "event:returned") && has("district", "event:dispatched") && has("operator", "read"),
+        "{log}"
+    );
     assert!(has("citizen", "event:callback") && has("service", "event:received"), "{log}");
 
     // Scores: the API, the command line over the exported events, and the hand agree.
     let (status, api) = send(&w.state, "GET", "/api/scores?month=2026-11", Some(&w.district), String::new()).await;
     assert_eq!(status, StatusCode::OK, "{api}");
     let events = minyi(&["case", "events", "--db", &w.db], "", Some(&w.city));
-    let cli: Value =
-        serde_json::from_str(&minyi(&["score", "--month", "2026-11", "--district", "110105", "--json", "-"], &events, None))
-            .expect("JSON");
+    let cli: Value = serde_json::from_str(&minyi(
+        &["score", "--month", "2026-11", "--district", "110105", "--json", "-"],
+        &events,
+        None,
+    ))
+    .expect("JSON");
     assert_eq!(api, cli, "GET /api/scores equals minyi score over minyi case events");
     assert_eq!((api["cases"].as_u64(), api["unassigned"].as_u64()), (Some(12), Some(0)), "{api}");
     // By hand (weights 0.1/0.45/0.45, 基本满意 0.9):
@@ -312,10 +326,7 @@ async fn live_a_month(w: &World) {
     //     → 0.1·0.8 + 0.45·0.8 + 0.45·(3.9/5) = 0.791
     //   三里屯 B1–B5 + A6: valid 6, excluded 1 (B6); responded 5 (B2 never); resolved 5 (B3 not);
     //     satisfied 4 + basic 1 (B2) → 0.1·5/6 + 0.45·5/6 + 0.45·(4.9/6) = 0.825833…
-    let hand = [
-        (WANGJING, 5, 0, 4, 4, 3, 1, 1, 0.791, 2),
-        (SANLITUN, 6, 1, 5, 5, 4, 1, 1, 4.955 / 6.0, 1),
-    ];
+    let hand = [(WANGJING, 5, 0, 4, 4, 3, 1, 1, 0.791, 2), (SANLITUN, 6, 1, 5, 5, 4, 1, 1, 4.955 / 6.0, 1)];
     for (unit, valid, excluded, responded, resolved, sat, basic, dis, composite, rank) in hand {
         let u = World::unit(&api, unit);
         let counts = ["valid", "excluded", "responded", "resolved", "satisfied", "basically_satisfied", "dissatisfied"]
@@ -411,7 +422,9 @@ async fn walk_the_matrix(w: &World) {
                 "hotspots" => ("GET", "/api/hotspots?month=2026-11".to_owned(), String::new()),
                 "audit" => ("GET", format!("/api/audit?case={x}"), String::new()),
                 "plugins" => ("GET", "/api/admin/plugins/110105".to_owned(), String::new()),
-                "file_a_demand" => ("POST", "/api/cases".to_owned(), form("朝阳区望京西园三区", "2026-11-10T08:00:00+08:00")),
+                "file_a_demand" => {
+                    ("POST", "/api/cases".to_owned(), form("朝阳区望京西园三区", "2026-11-10T08:00:00+08:00"))
+                }
                 other => panic!("unknown row {other}"),
             };
             let (status, v) = send(&w.state, method, &uri, token, body).await;

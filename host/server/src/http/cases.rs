@@ -31,8 +31,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn submit(State(state): State<AppState>, body: Result<String, StringRejection>) -> Result<Response, AppError> {
     let store = state.cases()?;
     let body = body?;
-    let report =
-        blocking(move || Ok(crate::intake::intake(&state, &store, &body, state.clock.now())?)).await?;
+    let report = blocking(move || Ok(crate::intake::intake(&state, &store, &body, state.clock.now())?)).await?;
     let status = match (report.state, report.code.is_some()) {
         (CaseState::Rejected, true) => StatusCode::BAD_REQUEST,
         (CaseState::Rejected, false) => StatusCode::UNPROCESSABLE_ENTITY,
