@@ -40,6 +40,7 @@ fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
         cases: Some(Arc::clone(&store)),
         admins: None,
         clock: Default::default(),
+        allow_origins: Vec::new(),
     };
 
     let rt = tokio::runtime::Runtime::new().expect("tokio");

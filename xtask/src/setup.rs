@@ -1,7 +1,8 @@
 //! Set-up on a fresh machine: the wasm target through rustup; componentize-py (PyPI) in a venv under
 //! the target dir for the Python test plugins (python3-venv from apt when missing); Node (apt) for the
-//! differential test; Chromium and ChromeDriver (apt) for the browser tests; and a PostgreSQL server
-//! (apt) started on loopback for the multi-node tests.
+//! differential test; Chromium, ChromeDriver and a CJK font (apt) for the browser tests, with axe-core
+//! (npm) for their accessibility check; and a PostgreSQL server (apt) started on loopback for the
+//! multi-node tests.
 
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -19,7 +20,46 @@ pub fn all() -> Result<String> {
     componentize_py()?;
     node()?;
     chromium()?;
+    cjk_font()?;
+    axe_core()?;
     postgres()
+}
+
+/// The axe-core release the browser tests inject (npm, into `<target>/node`).
+pub const AXE_CORE: &str = "4.10.3";
+
+/// axe-core from npm into `<target>/node/node_modules/axe-core` (npm from apt when missing).
+fn axe_core() -> Result<()> {
+    let prefix = crate::target_dir().join("node");
+    let package = prefix.join("node_modules/axe-core/package.json");
+    let installed = std::fs::read_to_string(&package).is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE}\"")));
+    if installed {
+        return Ok(());
+    }
+    if !Command::new("npm").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if !is_root() {
+            bail!("npm is needed to install axe-core for the browser tests: run `sudo apt-get install -y npm`");
+        }
+        apt_install(&["npm"])?;
+    }
+    std::fs::create_dir_all(&prefix)?;
+    crate::run(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_CORE}")),
+    )
+}
+
+/// A CJK font, without which headless Chromium draws every Chinese character as a box (screenshots).
+fn cjk_font() -> Result<()> {
+    if Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists() {
+        return Ok(());
+    }
+    if !is_root() {
+        bail!("a CJK font is needed for the browser screenshots: run `sudo apt-get install -y fonts-noto-cjk`");
+    }
+    apt_install(&["fonts-noto-cjk"])
 }
 
 fn is_root() -> bool {

@@ -32,3 +32,60 @@ pub struct IntakeReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
+
+/// What the citizen's tracking token shows of a case (`GET /api/cases/{id}` with the token): where it
+/// stands, who holds it, the deadline, the unit's reply and the citizen's callback, and the timeline —
+/// no personal data, no names of staff, no internals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The case number.
+    pub case_id: String,
+    /// When the service stored it.
+    pub received_at: String,
+    /// Where it stands.
+    pub state: CaseState,
+    /// The unit leading it, once routed.
+    pub lead: Option<String>,
+    /// When the unit's reply is due.
+    pub deadline: Option<String>,
+    /// The unit's latest reply.
+    pub reply: Option<ProgressReply>,
+    /// The latest callback.
+    pub callback: Option<ProgressCallback>,
+    /// Each step: its event type (`received`, `dispatched`, `replied` …) and when.
+    pub history: Vec<Step>,
+}
+
+/// The unit's reply as the citizen sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressReply {
+    /// When.
+    pub at: String,
+    /// The reply text.
+    pub message: Option<String>,
+    /// The unit's own claim that the problem is solved.
+    pub resolved: Option<bool>,
+}
+
+/// The citizen's latest callback answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressCallback {
+    /// When.
+    pub at: String,
+    /// "Was it resolved?"
+    pub resolved: bool,
+    /// How satisfied.
+    pub satisfaction: crate::Satisfaction,
+    /// The citizen's comment.
+    pub comment: Option<String>,
+}
+
+/// One step of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The event type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When.
+    pub at: String,
+}

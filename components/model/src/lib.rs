@@ -9,6 +9,7 @@ mod case;
 pub mod categories;
 pub mod divisions;
 mod events;
+mod form_spec;
 mod intake;
 pub mod json;
 pub mod matcher;
@@ -23,7 +24,8 @@ mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
 pub use events::{CaseEvent, Event};
-pub use intake::IntakeReport;
+pub use form_spec::{AttachmentSpec, AttributeSpec, Choice, FormSpec, LengthSpec};
+pub use intake::{IntakeReport, Progress, ProgressCallback, ProgressReply, Step};
 pub use plugin::{Noted, PluginFault, PluginNote};
 pub use reports::{Counted, Hotspot, HotspotParams, HotspotReport, Ranking, RepeatGroup, Skipped, Topic};
 pub use routing::{

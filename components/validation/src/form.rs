@@ -389,11 +389,12 @@ fn check_attributes(schema: &Schema, n: &mut CaseForm, issues: &mut Vec<Issue>) 
             }
             Datatype::Singlevaluelist | Datatype::Multivaluelist => {
                 let picked: Vec<&str> = value.split([',', '，']).map(str::trim).filter(|s| !s.is_empty()).collect();
-                let unknown: Vec<&str> = picked.iter().copied().filter(|p| !a.values.iter().any(|v| v == p)).collect();
+                let keys: Vec<&str> = a.values.iter().map(|v| v.key.as_str()).collect();
+                let unknown: Vec<&str> = picked.iter().copied().filter(|p| !keys.contains(p)).collect();
                 if !unknown.is_empty() {
                     issues.push(bad(
                         format!("“{}”不是可选项。", unknown.join("、")),
-                        format!("{unknown:?} is not one of {:?}.", a.values),
+                        format!("{unknown:?} is not one of {keys:?}."),
                     ));
                 } else if a.datatype == Datatype::Singlevaluelist && picked.len() > 1 {
                     issues.push(bad("只能选择一项。".into(), "choose only one.".into()));

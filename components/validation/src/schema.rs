@@ -3,7 +3,7 @@
 //! column, the schema field and the reason.
 
 use minyi_model::source::line_col;
-use minyi_model::{Message, categories, divisions};
+use minyi_model::{AttachmentSpec, AttributeSpec, Choice, FormSpec, LengthSpec, Message, categories, divisions};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -66,6 +66,20 @@ pub enum Datatype {
     Singlevaluelist,
     /// Comma-separated keys of `values`.
     Multivaluelist,
+}
+
+impl Datatype {
+    /// The Open311 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Datatype::String => "string",
+            Datatype::Number => "number",
+            Datatype::Datetime => "datetime",
+            Datatype::Text => "text",
+            Datatype::Singlevaluelist => "singlevaluelist",
+            Datatype::Multivaluelist => "multivaluelist",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -161,8 +175,8 @@ pub struct Attribute {
     pub max: Option<f64>,
     /// Label for messages.
     pub label: Message,
-    /// Allowed keys of list datatypes.
-    pub values: Vec<String>,
+    /// The choices of list datatypes (key and label).
+    pub values: Vec<Choice>,
 }
 
 impl Attribute {
@@ -211,6 +225,35 @@ impl Schema {
     /// Is this field required?
     pub fn requires(&self, field: &str) -> bool {
         self.required.contains(field)
+    }
+
+    /// The form as a page draws it, for `district` (what the host serves as `GET /api/form`).
+    pub fn spec(&self, district: &str) -> FormSpec {
+        FormSpec {
+            district: district.to_owned(),
+            name: self.name.clone(),
+            required: self.required.iter().cloned().collect(),
+            lengths: self.lengths.iter().map(|(f, &(min, max))| (f.clone(), LengthSpec { min, max })).collect(),
+            attachments: AttachmentSpec {
+                max_count: self.attachments.max_count,
+                max_bytes: self.attachments.max_bytes,
+                mime: self.attachments.mime.clone(),
+            },
+            attributes: self
+                .attributes
+                .iter()
+                .map(|a| AttributeSpec {
+                    code: a.code.clone(),
+                    categories: a.categories.clone(),
+                    datatype: a.datatype.as_str().to_owned(),
+                    required: a.required,
+                    min: a.min,
+                    max: a.max,
+                    label: a.label.clone(),
+                    values: a.values.clone(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -357,7 +400,10 @@ fn check_attribute(i: usize, def: &Spanned<AttributeDef>, errors: &mut Errors<'_
         min: d.min,
         max: d.max,
         label: Message::new(d.label.zh_cn.clone(), d.label.en.clone()),
-        values: values.iter().map(|v| v.key.clone()).collect(),
+        values: values
+            .iter()
+            .map(|v| Choice { key: v.key.clone(), label: Message::new(v.zh_cn.clone(), v.en.clone()) })
+            .collect(),
     })
 }
 
@@ -438,5 +484,25 @@ mod tests {
         assert!(e[1].contains("attribute[0].values: a list datatype needs `values`"), "{e:?}");
         let e = errors(&format!("{head}[lengths]\ntitle = {{ min = 9, max = 3 }}\n"));
         assert!(e[0].starts_with("5:9: lengths.title: min 9 is greater than max 3"), "{e:?}");
+    }
+
+    #[test]
+    fn the_spec_carries_each_district_s_own_attributes_with_their_choices() {
+        let haidian = for_district("110108").spec("110108");
+        let building = haidian.attributes.iter().find(|a| a.code == "building_no").expect("haidian has building_no");
+        assert!(building.required, "haidian makes the building number required");
+        assert!(building.applies_to("housing.property.fees") && !building.applies_to("housing.propertyx"));
+        let beijing = for_district("110105").spec("110105");
+        let building = beijing.attributes.iter().find(|a| a.code == "building_no").expect("beijing has building_no");
+        assert!(!building.required, "optional outside haidian");
+        let heat = beijing.attributes.iter().find(|a| a.code == "room_temperature").expect("room temperature");
+        assert_eq!((heat.datatype.as_str(), heat.required, heat.min, heat.max), ("number", true, Some(-30.0), Some(40.0)));
+        let noise = beijing.attributes.iter().find(|a| a.code == "noise_period").expect("noise period");
+        let keys: Vec<&str> = noise.values.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["day", "night", "all_day"]);
+        assert_eq!(noise.values[1].label.en, "Night (22:00–6:00)");
+        assert!(beijing.required.contains(&"reporter.phone".to_owned()));
+        assert_eq!(beijing.lengths["title"], LengthSpec { min: 2, max: 100 });
+        assert_eq!(beijing.attachments.max_count, 9);
     }
 }

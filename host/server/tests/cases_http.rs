@@ -17,6 +17,9 @@ use minyi_server::plugins::Plugins;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// The one origin the test service lets embed the widget.
+const PORTAL: &str = "https://portal.example.cn";
+
 /// A service on one SQLite file: components, the Beijing rule set, the registry and the case store.
 fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Staff) {
     let (plugins, admins, city) = registry(dir);
@@ -37,6 +40,7 @@ fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Sta
         clock: Clock::fixed(
             chrono::DateTime::parse_from_rfc3339("2026-11-29T10:05:00+08:00").expect("a fixed instant"),
         ),
+        allow_origins: vec![PORTAL.to_owned()],
     };
     (state, plugins, admins, city)
 }
@@ -289,4 +293,96 @@ async fn stored_events_feed_minyi_score() {
         .filter_map(|s| Some((s["unit"].as_str()?, s["cases"].as_u64()?)))
         .collect();
     assert!(streets.contains(&("110105026", 2)), "two cases dispatched to 望京: {streets:?}");
+}
+
+/// A request with extra headers, answered by the service: status, headers and the body as sent.
+async fn raw(state: &AppState, method: &str, uri: &str, headers: &[(&str, &str)]) -> axum::http::Response<Vec<u8>> {
+    use tower::ServiceExt as _;
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let req = req.body(axum::body::Body::empty()).expect("request");
+    let res = minyi_server::app(state.clone()).oneshot(req).await.expect("infallible");
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+    axum::http::Response::from_parts(parts, bytes.to_vec())
+}
+
+#[tokio::test]
+async fn portals_on_the_allow_list_may_call_the_api_and_others_may_not() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let allow = "access-control-allow-origin";
+    // The preflight of a cross-origin POST from the listed portal is allowed, for its origin only.
+    let preflight = [
+        ("origin", PORTAL),
+        ("access-control-request-method", "POST"),
+        ("access-control-request-headers", "content-type"),
+    ];
+    let res = raw(&state, "OPTIONS", "/api/cases", &preflight).await;
+    assert_eq!(res.headers().get(allow).and_then(|v| v.to_str().ok()), Some(PORTAL), "{:?}", res.headers());
+    let methods = res.headers().get("access-control-allow-methods").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(methods.contains("POST"), "{methods}");
+    let res = raw(&state, "GET", "/api/form?district=110108", &[("origin", PORTAL)]).await;
+    assert_eq!(res.headers().get(allow).and_then(|v| v.to_str().ok()), Some(PORTAL));
+    // Any other origin, or a look-alike, gets no CORS header at all: its browser refuses the answer.
+    for stranger in ["https://evil.example.cn", "https://portal.example.cn.evil.cn", "http://portal.example.cn", "null"] {
+        let res = raw(&state, "GET", "/api/form?district=110108", &[("origin", stranger)]).await;
+        assert!(res.headers().get(allow).is_none(), "{stranger} allowed: {:?}", res.headers());
+    }
+    // With no --allow-origin nothing is allowed.
+    let closed = AppState { allow_origins: Vec::new(), ..state.clone() };
+    let res = raw(&closed, "GET", "/api/form?district=110108", &[("origin", PORTAL)]).await;
+    assert!(res.headers().get(allow).is_none(), "{:?}", res.headers());
+}
+
+#[tokio::test]
+async fn the_form_of_each_district_comes_from_its_schema() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let (status, haidian) = send(&state, "GET", "/api/form?district=110108", None, String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{haidian}");
+    let attribute = |form: &Value, code: &str| {
+        form["attributes"].as_array().into_iter().flatten().find(|a| a["code"] == code).cloned().unwrap_or_default()
+    };
+    assert_eq!(attribute(&haidian, "building_no")["required"], true, "{haidian}");
+    let (_, chaoyang) = send(&state, "GET", "/api/form?district=110105", None, String::new()).await;
+    assert_eq!(attribute(&chaoyang, "building_no")["required"], false, "{chaoyang}");
+    let heat = attribute(&chaoyang, "room_temperature");
+    assert_eq!((heat["datatype"].as_str(), heat["required"].as_bool()), (Some("number"), Some(true)), "{heat}");
+    assert_eq!(attribute(&chaoyang, "noise_period")["values"][1]["label"]["zh-CN"], "夜间（22:00–6:00）");
+    assert_eq!(chaoyang["lengths"]["title"], json!({"min": 2, "max": 100}));
+    // A district that is not one, or none: the field is named.
+    for uri in ["/api/form?district=110199", "/api/form?district=1101", "/api/form?district=110105026"] {
+        let (status, v) = send(&state, "GET", uri, None, String::new()).await;
+        assert_eq!((status, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("district.unknown")), "{uri}: {v}");
+        assert!(v["message"].as_str().unwrap_or_default().contains("district"), "{v}");
+    }
+    let (status, v) = send(&state, "GET", "/api/form", None, String::new()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+}
+
+#[tokio::test]
+async fn the_component_bytes_travel_compressed_when_the_browser_accepts_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let plain = raw(&state, "GET", "/components/validator.wasm", &[]).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    let sha = plain.headers().get("x-minyi-sha256").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut hasher, plain.body());
+    assert_eq!(hex::encode(sha2::Digest::finalize(hasher)), sha, "the plain bytes are the bytes hashed");
+    for encoding in ["br", "gzip"] {
+        let res = raw(&state, "GET", "/components/validator.wasm", &[("accept-encoding", encoding)]).await;
+        assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some(encoding));
+        assert!(res.body().len() * 2 < plain.body().len(), "{encoding}: {} of {}", res.body().len(), plain.body().len());
+    }
+    // Cached by content hash: a browser holding these bytes revalidates and gets no body.
+    let etag = format!("\"{sha}\"");
+    assert_eq!(plain.headers().get("etag").and_then(|v| v.to_str().ok()), Some(etag.as_str()));
+    let again = raw(&state, "GET", "/components/validator.wasm", &[("if-none-match", &etag)]).await;
+    assert_eq!((again.status(), again.body().len()), (StatusCode::NOT_MODIFIED, 0));
+    let other = raw(&state, "GET", "/components/validator.wasm", &[("if-none-match", "\"0000\"")]).await;
+    assert_eq!(other.status(), StatusCode::OK);
 }

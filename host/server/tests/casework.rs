@@ -70,6 +70,7 @@ fn world(backend: Backend) -> Option<World> {
         cases: Some(Arc::new(CaseStore::open_url(&db, BEIJING).expect("case store"))),
         admins: Some(Arc::clone(&admins)),
         clock: clock.clone(),
+        allow_origins: Vec::new(),
     };
     Some(World {
         district: make(Some(&by), Role::District, Some("110105"), None),

@@ -32,6 +32,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
         cases: None,
         admins: Some(Arc::clone(&admins)),
         clock: Default::default(),
+        allow_origins: Vec::new(),
     };
 
     // Chaoyang uploads through the API and activates; Haidian may not touch it.
@@ -170,6 +171,7 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
         cases: None,
         admins: Some(Arc::clone(&admins)),
         clock: Default::default(),
+        allow_origins: Vec::new(),
     };
 
     // A plugin that traps in every hook, uploaded and activated through the API.

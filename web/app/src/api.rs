@@ -1,5 +1,9 @@
-//! The service's case API as the widget calls it: `POST /api/cases` on the page's own origin.
+//! The service's API as the widget calls it, on the widget's host (the `api` attribute, else the origin
+//! the widget's script came from): the district's form, intake, server-side validation (when the page
+//! cannot run its own copy of the component), a case's progress and the callback survey.
 
+use minyi_model::{FormSpec, Progress, ValidationResult};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -7,49 +11,125 @@ use wasm_bindgen_futures::JsFuture;
 /// What `POST /api/cases` answered: the service's intake report, the public shape in `minyi-model`.
 pub type Intake = minyi_model::IntakeReport;
 
-/// Why a submission did not produce a stored case.
+/// Why a call did not give what was asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failed {
     /// HTTP status, or 0 when the request did not reach the service.
     pub status: u16,
-    /// The service's message (its `{code, message}`), or the browser's.
+    /// The service's code (its `{code, message}`), when it gave one.
+    pub code: String,
+    /// The service's message, or the browser's.
     pub message: String,
+}
+
+impl Failed {
+    fn offline(message: String) -> Failed {
+        Failed { status: 0, code: String::new(), message }
+    }
 }
 
 fn describe(e: JsValue) -> String {
     e.as_string()
+        .or_else(|| js_sys::Reflect::get(&e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()))
         .or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()))
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// Posts a case-form document. The service stores it before anything else runs on it, so a stored
-/// case comes back even when it is rejected (422) or not a form at all (400).
-pub async fn submit_case(form_json: &str) -> Result<Intake, Failed> {
-    let offline = |message: String| Failed { status: 0, message };
-    let window = web_sys::window().ok_or_else(|| offline("no window".into()))?;
-    let headers = web_sys::Headers::new().map_err(|e| offline(describe(e)))?;
-    headers.set("Content-Type", "application/json").map_err(|e| offline(describe(e)))?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(form_json));
-    let response =
-        JsFuture::from(window.fetch_with_str_and_init("/api/cases", &init)).await.map_err(|e| offline(describe(e)))?;
-    let response: web_sys::Response = response.dyn_into().map_err(|e| offline(describe(e)))?;
-    let status = response.status();
-    let text = match response.text() {
-        Ok(p) => JsFuture::from(p).await.map_err(|e| offline(describe(e)))?.as_string().unwrap_or_default(),
-        Err(e) => return Err(offline(describe(e))),
-    };
-    match status {
-        201 | 400 | 422 => serde_json::from_str(&text)
-            .map_err(|e| Failed { status, message: format!("the service answered unexpected JSON: {e}") }),
-        _ => {
-            let message = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or(text);
-            Err(Failed { status, message })
-        }
+/// The API of one host, e.g. `https://12345.example.cn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    base: String,
+}
+
+impl Api {
+    /// The API at `base` (a trailing `/` is dropped).
+    pub fn new(base: &str) -> Api {
+        Api { base: base.trim_end_matches('/').to_owned() }
     }
+
+    /// An absolute URL on the host.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// One request: status and body text.
+    async fn send(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> Result<(u16, String), Failed> {
+        let offline = |e: JsValue| Failed::offline(describe(e));
+        let window = web_sys::window().ok_or_else(|| Failed::offline("no window".into()))?;
+        let headers = web_sys::Headers::new().map_err(offline)?;
+        if body.is_some() {
+            headers.set("Content-Type", "application/json").map_err(offline)?;
+        }
+        if let Some(token) = token {
+            headers.set("Authorization", &format!("Bearer {token}")).map_err(offline)?;
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        init.set_headers(&headers);
+        if let Some(body) = body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        let response = JsFuture::from(window.fetch_with_str_and_init(&self.url(path), &init)).await.map_err(offline)?;
+        let response: web_sys::Response = response.dyn_into().map_err(offline)?;
+        let text = JsFuture::from(response.text().map_err(offline)?).await.map_err(offline)?;
+        Ok((response.status(), text.as_string().unwrap_or_default()))
+    }
+
+    /// A JSON answer when the status is one of `ok`, else the service's `{code, message}`.
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+        ok: &[u16],
+    ) -> Result<T, Failed> {
+        let (status, text) = self.send(method, path, body, token).await?;
+        if ok.contains(&status) {
+            return serde_json::from_str(&text).map_err(|e| Failed {
+                status,
+                code: "answer.unreadable".into(),
+                message: format!("the service answered unexpected JSON: {e}"),
+            });
+        }
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        Err(Failed { status, code: field("code").unwrap_or_default(), message: field("message").unwrap_or(text) })
+    }
+
+    /// `GET /api/form?district=`: the district's case form.
+    pub async fn form(&self, district: &str) -> Result<FormSpec, Failed> {
+        self.json("GET", &format!("/api/form?district={district}"), None, None, &[200]).await
+    }
+
+    /// `POST /api/cases`. The service stores the body before anything else runs on it, so a stored
+    /// case comes back even when it is rejected (422) or not a form at all (400).
+    pub async fn submit(&self, form_json: &str) -> Result<Intake, Failed> {
+        self.json("POST", "/api/cases", Some(form_json), None, &[201, 400, 422]).await
+    }
+
+    /// `POST /api/validate`: the server's validation (the same component, with the district's plugin).
+    pub async fn validate(&self, form_json: &str) -> Result<ValidationResult, Failed> {
+        self.json("POST", "/api/validate", Some(form_json), None, &[200]).await
+    }
+
+    /// `GET /api/cases/{id}` with the tracking token.
+    pub async fn progress(&self, case_id: &str, token: &str) -> Result<Progress, Failed> {
+        self.json("GET", &format!("/api/cases/{}", encode(case_id)), None, Some(token), &[200]).await
+    }
+
+    /// `POST /api/cases/{id}/callback` with the tracking token.
+    pub async fn callback(&self, case_id: &str, token: &str, answers: &Value) -> Result<Value, Failed> {
+        let body = answers.to_string();
+        self.json("POST", &format!("/api/cases/{}/callback", encode(case_id)), Some(&body), Some(token), &[200, 201])
+            .await
+    }
+}
+
+/// A path segment as typed by a person: anything but letters, digits and `-` is escaped.
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }

@@ -1,193 +1,400 @@
-//! The complaint form: validates the whole form on every keystroke and shows each issue under its field;
-//! a valid form is submitted to the service, and the case number and tracking code are shown.
+//! The complaint form: the district's own fields (from its schema, `GET /api/form`), validated whole on
+//! every keystroke by the component, each issue under its field once the citizen has touched it (all of
+//! them on a submit attempt); a valid form is submitted and the receipt links to the tracking page.
 
-use crate::api::{self, Failed, Intake};
-use crate::components;
+use crate::api::{Failed, Intake};
+use crate::components::{self, LoadError};
+use crate::i18n::{self, Lang};
+use crate::Embed;
 use leptos::prelude::*;
-use minyi_model::{CaseForm, CaseState, Channel, Issue, Kind, Reporter, ValidationResult, categories, divisions};
+use minyi_model::{AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity, ValidationResult, categories, divisions};
+use std::collections::{BTreeMap, BTreeSet};
+use wasm_bindgen::JsCast;
 
-/// One form field bound to a signal, with the issues for its path shown beneath it.
-#[component]
-fn Field(
-    /// Field path in the case-form shape, e.g. `reporter.phone`.
-    path: &'static str,
-    /// Label shown to the citizen.
-    label: &'static str,
-    /// Element id of the input.
-    id: &'static str,
-    /// The value.
-    value: RwSignal<String>,
-    /// Issues of the latest validation.
+/// How the page checks the form.
+#[derive(Debug, Clone, PartialEq)]
+enum Checker {
+    /// The component is being fetched and checked.
+    Loading,
+    /// Its own copy of the component, whose SHA-256 matched the manifest.
+    Local(String),
+    /// The server's (`POST /api/validate`), because the page's copy could not be used.
+    Server(LoadError),
+}
+
+/// What every field of the form reads: the language, the issues and which fields the citizen touched.
+#[derive(Clone, Copy)]
+struct FormCtx {
+    lang: RwSignal<Lang>,
     issues: Signal<Vec<Issue>>,
-    /// Multi-line input.
-    #[prop(optional)]
-    multiline: bool,
-) -> impl IntoView {
-    let on_input = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            {if multiline {
-                view! { <textarea id=id rows="4" prop:value=move || value.get() on:input=on_input></textarea> }.into_any()
-            } else {
-                view! { <input id=id type="text" prop:value=move || value.get() on:input=on_input/> }.into_any()
-            }}
-            <IssueList path=path issues=issues/>
-        </div>
+    touched: RwSignal<BTreeSet<String>>,
+    attempted: RwSignal<bool>,
+}
+
+impl FormCtx {
+    /// The issues shown under `path`: once the citizen touched it, or tried to submit.
+    fn shown(self, path: &str) -> Vec<Issue> {
+        let visible = self.attempted.get() || self.touched.with(|t| t.contains(path));
+        if !visible {
+            return Vec::new();
+        }
+        self.issues.get().into_iter().filter(|i| i.field == path).collect()
+    }
+
+    fn has_error(self, path: &str) -> bool {
+        self.shown(path).iter().any(|i| i.severity == Severity::Error)
+    }
+
+    fn touch(self, path: &str) {
+        if !self.touched.with(|t| t.contains(path)) {
+            self.touched.update(|t| {
+                t.insert(path.to_owned());
+            });
+        }
     }
 }
 
-/// One issue, in both languages; `show_field` prefixes the field path (for the list of other fields).
-#[component]
-fn IssueItem(
-    /// The issue.
-    issue: Issue,
-    /// Prefix the zh-CN text with the field path.
-    show_field: bool,
-) -> impl IntoView {
-    let zh = if show_field { format!("{}：{}", issue.field, issue.message.zh_cn) } else { issue.message.zh_cn };
-    view! {
-        <li class=format!("issue {:?}", issue.severity).to_lowercase() data-code=issue.code>
-            <span class="zh">{zh}</span>
-            <span class="en">{issue.message.en}</span>
-        </li>
-    }
+/// `reporter.phone` → `reporter-phone`, for element ids.
+fn dom_id(path: &str) -> String {
+    path.replace('.', "-")
 }
 
-/// Issues for one field path, listed under an input the widget draws itself.
+/// The issues under one field, in the chosen language; the field's `aria-describedby` points here.
 #[component]
-fn IssueList(
-    /// Field path, e.g. `category`.
-    path: &'static str,
-    /// Issues of the latest validation.
-    issues: Signal<Vec<Issue>>,
-) -> impl IntoView {
-    let mine = move || issues.get().into_iter().filter(|i| i.field == path).collect::<Vec<_>>();
+fn IssueList(path: String) -> impl IntoView {
+    let ctx = expect_context::<FormCtx>();
+    let id = format!("issues-{}", dom_id(&path));
+    let mine = move || ctx.shown(&path);
     view! {
-        <ul class="issues" id=format!("issues-{}", path.replace('.', "-"))>
-            <For each=mine key=|i| i.code.clone() let:issue>
-                <IssueItem issue=issue show_field=false/>
+        <ul class="issues" id=id>
+            <For each=mine key=|i| (i.code.clone(), i.message.en.clone()) let:issue>
+                <li class=format!("issue {}", if issue.severity == Severity::Error { "error" } else { "warning" })
+                    data-code=issue.code.clone()>
+                    {move || ctx.lang.get().message(&issue.message)}
+                </li>
             </For>
         </ul>
     }
 }
 
-/// The category picker: the leaves of the tree, grouped under their level-2 names.
+/// What kind of input a field takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Input {
+    Text,
+    Area,
+    Tel,
+    Number,
+    DateTime,
+}
+
+/// One labelled input bound to a signal, its issues beneath it.
 #[component]
-fn CategorySelect(
-    /// The chosen leaf code (empty: none).
+fn Field(
+    path: String,
+    zh: String,
+    en: String,
     value: RwSignal<String>,
+    input: Input,
+    required: bool,
+    #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
-    let groups = categories::CATEGORIES.iter().filter(|c| c.level == 2);
+    let ctx = expect_context::<FormCtx>();
+    let id = format!("f-{}", dom_id(&path));
+    let described = format!("issues-{}", dom_id(&path));
+    let touch_path = path.clone();
+    let err_path = path.clone();
+    let on_input = move |ev: leptos::ev::Event| {
+        value.set(event_target_value(&ev));
+        ctx.touch(&touch_path);
+    };
+    let invalid = move || if ctx.has_error(&err_path) { "true" } else { "false" };
+    let mark = if required { " *" } else { "" };
+    let label = move || format!("{}{mark}", ctx.lang.get().pick(&zh, &en));
+    let control = match input {
+        Input::Area => view! {
+            <textarea id=id.clone() rows="4" prop:value=move || value.get() on:input=on_input
+                aria-describedby=described.clone() aria-invalid=invalid aria-required=required.to_string()></textarea>
+        }
+        .into_any(),
+        other => {
+            let (kind, mode) = match other {
+                Input::Tel => ("tel", Some("tel")),
+                Input::Number => ("text", Some("decimal")),
+                Input::DateTime => ("datetime-local", None),
+                _ => ("text", None),
+            };
+            view! {
+                <input id=id.clone() type=kind inputmode=mode autocomplete=autocomplete prop:value=move || value.get()
+                    on:input=on_input aria-describedby=described.clone() aria-invalid=invalid
+                    aria-required=required.to_string()/>
+            }
+            .into_any()
+        }
+    };
     view! {
-        <select id="category" on:change=move |ev| value.set(event_target_value(&ev))>
-            <option value="">"请选择 Choose…"</option>
-            {groups.map(|g| {
-                let prefix = format!("{}.", g.code);
-                let leaves = categories::leaves().filter(move |c| c.code.starts_with(&prefix));
-                view! {
-                    <optgroup label=format!("{} {}", g.zh_cn, g.en)>
-                        {leaves.map(|c| view! { <option value=c.code>{format!("{} {}", c.zh_cn, c.en)}</option> }).collect_view()}
-                    </optgroup>
-                }
-            }).collect_view()}
-        </select>
+        <div class="field">
+            <label for=id>{label}</label>
+            {control}
+            <IssueList path=path/>
+        </div>
     }
 }
 
-/// Fields shown with their own inputs; issues of any other field are listed at the end of the form.
-const SHOWN: &[&str] = &["district", "category", "title", "description", "address", "reporter.phone", "consent"];
+/// An extra attribute of the chosen category, drawn from its Open311 datatype.
+#[component]
+fn AttributeField(spec: AttributeSpec, attrs: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
+    let ctx = expect_context::<FormCtx>();
+    let path = format!("attributes.{}", spec.code);
+    let code = spec.code.clone();
+    let value = RwSignal::new(attrs.with_untracked(|a| a.get(&code).cloned().unwrap_or_default()));
+    Effect::new(move |_| {
+        let v = value.get();
+        attrs.update(|a| {
+            if v.is_empty() {
+                a.remove(&code);
+            } else {
+                a.insert(code.clone(), v);
+            }
+        });
+    });
+    let (zh, en) = (spec.label.zh_cn.clone(), spec.label.en.clone());
+    match spec.datatype.as_str() {
+        "singlevaluelist" | "multivaluelist" => {
+            let multi = spec.datatype == "multivaluelist";
+            let id = format!("f-{}", dom_id(&path));
+            let described = format!("issues-{}", dom_id(&path));
+            let err_path = path.clone();
+            let invalid = move || if ctx.has_error(&err_path) { "true" } else { "false" };
+            let mark = if spec.required { " *" } else { "" };
+            let legend = move || format!("{}{mark}", ctx.lang.get().pick(&zh, &en));
+            let touch = path.clone();
+            let choices = spec.values.clone();
+            let control = if multi {
+                choices
+                    .into_iter()
+                    .map(|c| {
+                        let key = c.key.clone();
+                        let touch = touch.clone();
+                        let on_change = move |ev: leptos::ev::Event| {
+                            let on = event_target_checked(&ev);
+                            value.update(|v| {
+                                let mut keys: Vec<String> =
+                                    v.split(',').filter(|k| !k.is_empty() && *k != key).map(str::to_owned).collect();
+                                if on {
+                                    keys.push(key.clone());
+                                }
+                                *v = keys.join(",");
+                            });
+                            ctx.touch(&touch);
+                        };
+                        let label = c.label.clone();
+                        view! {
+                            <label class="choice">
+                                <input type="checkbox" name=id.clone() value=c.key.clone() on:change=on_change
+                                    aria-describedby=described.clone()/>
+                                {move || ctx.lang.get().message(&label)}
+                            </label>
+                        }
+                    })
+                    .collect_view()
+                    .into_any()
+            } else {
+                let touch = touch.clone();
+                view! {
+                    <select id=id.clone() aria-describedby=described.clone() aria-invalid=invalid
+                        on:change=move |ev| { value.set(event_target_value(&ev)); ctx.touch(&touch); }>
+                        <option value="">{move || ctx.lang.get().pick("请选择", "Choose…")}</option>
+                        {choices.into_iter().map(|c| {
+                            let label = c.label.clone();
+                            view! { <option value=c.key.clone()>{move || ctx.lang.get().message(&label)}</option> }
+                        }).collect_view()}
+                    </select>
+                }
+                .into_any()
+            };
+            view! {
+                <fieldset class="field" id=format!("set-{}", dom_id(&path))>
+                    <legend>{legend}</legend>
+                    {control}
+                    <IssueList path=path.clone()/>
+                </fieldset>
+            }
+            .into_any()
+        }
+        datatype => {
+            let input = match datatype {
+                "number" => Input::Number,
+                "datetime" => Input::DateTime,
+                "text" => Input::Area,
+                _ => Input::Text,
+            };
+            // `datetime-local` gives minutes without an offset: the form carries Beijing time, RFC 3339.
+            let typed = RwSignal::new(String::new());
+            Effect::new(move |_| {
+                let t = typed.get();
+                value.set(if input == Input::DateTime && t.len() == 16 { format!("{t}:00+08:00") } else { t });
+            });
+            view! { <Field path=path zh=zh en=en value=typed input=input required=spec.required/> }.into_any()
+        }
+    }
+}
+
+/// The category picker: the leaves of the tree, grouped under their level-2 names.
+#[component]
+fn CategorySelect(value: RwSignal<String>) -> impl IntoView {
+    let ctx = expect_context::<FormCtx>();
+    let invalid = move || if ctx.has_error("category") { "true" } else { "false" };
+    view! {
+        <div class="field">
+            <label for="f-category">{move || format!("{} *", ctx.lang.get().pick("诉求分类", "Category"))}</label>
+            <select id="f-category" aria-describedby="issues-category" aria-invalid=invalid aria-required="true"
+                on:change=move |ev| { value.set(event_target_value(&ev)); ctx.touch("category"); }>
+                <option value="">{move || ctx.lang.get().pick("请选择", "Choose…")}</option>
+                {categories::CATEGORIES.iter().filter(|c| c.level == 2).map(|g| {
+                    let prefix = format!("{}.", g.code);
+                    let leaves: Vec<_> = categories::leaves().filter(|c| c.code.starts_with(&prefix)).collect();
+                    view! {
+                        <optgroup label=move || ctx.lang.get().pick(g.zh_cn, g.en).to_owned()>
+                            {leaves.into_iter().map(|c| view! {
+                                <option value=c.code>{move || ctx.lang.get().pick(c.zh_cn, c.en).to_owned()}</option>
+                            }).collect_view()}
+                        </optgroup>
+                    }
+                }).collect_view()}
+            </select>
+            <IssueList path="category".to_owned()/>
+        </div>
+    }
+}
 
 /// The citizen complaint widget.
 #[component]
 pub fn ComplaintWidget() -> impl IntoView {
-    let district = RwSignal::new("110105".to_owned());
+    let embed = expect_context::<Embed>();
+    let lang = expect_context::<RwSignal<Lang>>();
+    let api = StoredValue::new(embed.api.clone());
+    let district = RwSignal::new(embed.district.clone());
+    let kind = RwSignal::new("complaint".to_owned());
     let category = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
+    let street = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
+    let attrs = RwSignal::new(BTreeMap::<String, String>::new());
     let consent = RwSignal::new(false);
-    let sha256 = RwSignal::new(String::new());
-    let load_error = RwSignal::new(String::new());
-    // The citizen has started: don't greet an empty form with a wall of "required".
-    let touched =
-        move || [title, description, address, phone].iter().any(|s| !s.with(String::is_empty)) || consent.get();
+    let touched = RwSignal::new(BTreeSet::<String>::new());
+    let attempted = RwSignal::new(false);
+    let checker = RwSignal::new(Checker::Loading);
+    let spec = RwSignal::new(None::<Result<FormSpec, Failed>>);
 
     leptos::task::spawn_local(async move {
-        match components::load_validator().await {
-            Ok(hash) => sha256.set(hash),
-            Err(e) => load_error.set(e),
-        }
+        checker.set(match components::load_validator().await {
+            Ok(hash) => Checker::Local(hash),
+            Err(why) => Checker::Server(why),
+        });
+    });
+    // The district's own form, fetched again when the district changes.
+    Effect::new(move |_| {
+        let d = district.get();
+        leptos::task::spawn_local(async move {
+            let answer = api.get_value().form(&d).await;
+            if district.get_untracked() == d {
+                spec.set(Some(answer));
+            }
+        });
     });
 
-    // The form as the citizen has filled it, stamped with `now`.
-    let form = move |now: String| CaseForm {
-        district: district.get(),
-        street: None,
-        channel: Channel::Web,
-        kind: Kind::Complaint,
-        category: Some(category.get()).filter(|c| !c.is_empty()),
-        title: title.get(),
-        description: description.get(),
-        address: address.get(),
-        location: None,
-        reporter: Some(Reporter { phone: Some(phone.get()), ..Reporter::default() }),
-        attributes: Default::default(),
-        attachments: Vec::new(),
-        consent: consent.get(),
-        received_at: now,
+    let applicable = move || -> Vec<AttributeSpec> {
+        let c = category.get();
+        match spec.get() {
+            Some(Ok(s)) if !c.is_empty() => s.attributes.into_iter().filter(|a| a.applies_to(&c)).collect(),
+            _ => Vec::new(),
+        }
     };
-    let result = Memo::new(move |_| -> Option<Result<ValidationResult, String>> {
-        // Validate only once the component is loaded and the citizen has typed something.
-        if sha256.get().is_empty() || !touched() {
+    let requires = move |path: &str| matches!(spec.get(), Some(Ok(s)) if s.required.iter().any(|r| r == path));
+
+    // The form as the citizen has filled it, stamped with `now`.
+    let form = move |now: String| {
+        let chosen = applicable();
+        let attributes =
+            attrs.get().into_iter().filter(|(k, v)| !v.is_empty() && chosen.iter().any(|a| &a.code == k)).collect();
+        let kind = match kind.get().as_str() {
+            "consult" => Kind::Consult,
+            "help" => Kind::Help,
+            "report" => Kind::Report,
+            "suggestion" => Kind::Suggestion,
+            "praise" => Kind::Praise,
+            _ => Kind::Complaint,
+        };
+        CaseForm {
+            district: district.get(),
+            street: Some(street.get()).filter(|s| !s.is_empty()),
+            channel: Channel::Web,
+            kind,
+            category: Some(category.get()).filter(|c| !c.is_empty()),
+            title: title.get(),
+            description: description.get(),
+            address: address.get(),
+            location: None,
+            reporter: Some(Reporter {
+                name: Some(name.get()).filter(|n| !n.trim().is_empty()),
+                phone: Some(phone.get()),
+                ..Reporter::default()
+            }),
+            attributes,
+            attachments: Vec::new(),
+            consent: consent.get(),
+            received_at: now,
+        }
+    };
+
+    // The page's own component, every keystroke.
+    let local = Memo::new(move |_| -> Option<Result<ValidationResult, String>> {
+        if !matches!(checker.get(), Checker::Local(_)) {
             return None;
         }
         let now = components::now();
         let json = serde_json::to_string(&form(now.clone())).map_err(|e| e.to_string());
         Some(json.and_then(|json| components::validate(&json, &now)))
     });
+    // The server's, when the page's copy could not be used: the latest answer wins.
+    let remote = RwSignal::new(None::<Result<ValidationResult, String>>);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        if !matches!(checker.get(), Checker::Server(_)) {
+            return;
+        }
+        let Ok(json) = serde_json::to_string(&form(components::now())) else { return };
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
+        leptos::task::spawn_local(async move {
+            let answer = api.get_value().validate(&json).await.map_err(|f| f.message);
+            if asked.get_value() == mine {
+                remote.set(Some(answer));
+            }
+        });
+    });
+    let result = Signal::derive(move || local.get().or_else(|| remote.get()));
 
-    // Submission: the service's answer, and the issues it found that the page could not (a district
-    // plugin's, say). Editing the form clears both, so the citizen can correct and submit again.
+    // Submission: the service's answer, and the issues it found that the page could not.
     let submitting = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<Intake, Failed>>);
     let server_issues = RwSignal::new(Vec::<Issue>::new());
     Effect::new(move |_| {
-        for text in [district, category, title, description, address, phone] {
+        for text in [district, kind, category, title, description, address, street, name, phone] {
             text.track();
         }
+        attrs.track();
         consent.track();
         server_issues.set(Vec::new());
-        outcome.set(None);
-    });
-    let ready = move || {
-        matches!(result.get(), Some(Ok(r)) if r.valid)
-            && !submitting.get()
-            && outcome.with(|o| !matches!(o, Some(Ok(_))))
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if !ready() {
-            return;
-        }
-        let json = match serde_json::to_string(&form(components::now())) {
-            Ok(json) => json,
-            Err(e) => return outcome.set(Some(Err(Failed { status: 0, message: e.to_string() }))),
-        };
-        submitting.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = api::submit_case(&json).await;
-            if let Ok(intake) = &answer {
-                let issues: Vec<Issue> =
-                    intake.validation.as_ref().map(|v| v.result.issues.clone()).unwrap_or_default();
-                server_issues.set(issues);
+        outcome.update(|o| {
+            if !matches!(o, Some(Ok(_))) {
+                *o = None;
             }
-            outcome.set(Some(answer));
-            submitting.set(false);
         });
-    };
-
+    });
     let issues = Signal::derive(move || {
         let mut issues = match result.get() {
             Some(Ok(r)) => r.issues,
@@ -200,63 +407,187 @@ pub fn ComplaintWidget() -> impl IntoView {
         }
         issues
     });
+    let ctx = FormCtx { lang, issues, touched, attempted };
+    provide_context(ctx);
 
-    let others = move || issues.get().into_iter().filter(|i| !SHOWN.contains(&i.field.as_str())).collect::<Vec<_>>();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let notice = RwSignal::new(String::new());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        attempted.set(true);
+        if submitting.get_untracked() || matches!(outcome.get_untracked(), Some(Ok(_))) {
+            return;
+        }
+        let l = lang.get_untracked();
+        match result.get_untracked() {
+            Some(Ok(r)) if r.valid => {}
+            Some(Ok(r)) => {
+                let n = r.issues.iter().filter(|i| i.severity == Severity::Error).count();
+                notice.set(match l {
+                    Lang::Zh => format!("还有 {n} 处需要修改，请查看标红的项目。"),
+                    Lang::En => format!("{n} thing(s) to correct: see the fields marked in red."),
+                });
+                // Keyboard users land on the first field to correct.
+                if let Some(form) = form_ref.get_untracked()
+                    && let Ok(Some(first)) = form.query_selector("[aria-invalid=true]")
+                    && let Ok(first) = first.dyn_into::<web_sys::HtmlElement>()
+                {
+                    let _ = first.focus();
+                }
+                return;
+            }
+            _ => {
+                notice.set(l.pick("正在检查表单，请稍候再提交。", "Still checking the form; submit again in a moment.").to_owned());
+                return;
+            }
+        }
+        let json = match serde_json::to_string(&form(components::now())) {
+            Ok(json) => json,
+            Err(e) => return notice.set(e.to_string()),
+        };
+        notice.set(l.pick("提交中…", "Submitting…").to_owned());
+        submitting.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = api.get_value().submit(&json).await;
+            if let Ok(intake) = &answer {
+                server_issues.set(intake.validation.as_ref().map(|v| v.result.issues.clone()).unwrap_or_default());
+            }
+            notice.set(String::new());
+            outcome.set(Some(answer));
+            submitting.set(false);
+        });
+    };
+
+    let t = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en).to_owned();
+    let others = move || {
+        let shown: Vec<String> = applicable().iter().map(|a| format!("attributes.{}", a.code)).collect();
+        const DRAWN: &[&str] =
+            &["district", "kind", "category", "title", "description", "address", "street", "reporter.name", "reporter.phone", "consent"];
+        if !attempted.get() {
+            return Vec::new();
+        }
+        issues.get().into_iter().filter(|i| !DRAWN.contains(&i.field.as_str()) && !shown.contains(&i.field)).collect::<Vec<_>>()
+    };
+    let resolved_street = move || match result.get() {
+        Some(Ok(r)) if street.get().is_empty() => r.normalized.street.and_then(|s| divisions::street(&s)).map(|(_, s)| s.name),
+        _ => None,
+    };
+    let streets = move || divisions::district(&district.get()).map(|d| d.streets).unwrap_or_default();
+
     view! {
-        <form class="widget" on:submit=on_submit>
+        <form class="widget" node_ref=form_ref on:submit=on_submit novalidate=true
+            aria-label=move || lang.get().pick("我要反映", "Report a problem")>
+            {move || match checker.get() {
+                Checker::Server(why) => {
+                    let (zh, en) = match why {
+                        LoadError::Mismatch { .. } => (
+                            "本页下载的校验组件与服务器公布的不一致，已停用；改由服务器检查您填写的内容。",
+                            "The checking component this page downloaded does not match the one the server publishes, so it is not used: the server checks your form instead.",
+                        ),
+                        LoadError::Failed(_) => (
+                            "本页无法运行校验组件，改由服务器检查您填写的内容。",
+                            "This page cannot run the checking component: the server checks your form instead.",
+                        ),
+                    };
+                    view! { <p id="checker-notice" class="notice" role="note">{move || lang.get().pick(zh, en).to_owned()}</p> }.into_any()
+                }
+                _ => ().into_any(),
+            }}
+            {move || match spec.get() {
+                Some(Ok(s)) => view! { <p class="schema-name">{s.name}</p> }.into_any(),
+                Some(Err(f)) => view! { <p class="notice" role="alert">{f.message}</p> }.into_any(),
+                None => ().into_any(),
+            }}
+            <div class="row">
+                <div class="field">
+                    <label for="f-district">{t("所在区", "District")}</label>
+                    <select id="f-district" aria-describedby="issues-district"
+                        on:change=move |ev| { district.set(event_target_value(&ev)); street.set(String::new()); }>
+                        {divisions::DISTRICTS.iter().map(|d| view! {
+                            <option value=d.code selected=d.code == district.get_untracked()>{d.name}</option>
+                        }).collect_view()}
+                    </select>
+                    <IssueList path="district".to_owned()/>
+                </div>
+                <div class="field">
+                    <label for="f-kind">{t("诉求类型", "Kind of demand")}</label>
+                    <select id="f-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                        {i18n::KINDS.iter().map(|&k| {
+                            let value = i18n::kind(Lang::Zh, k).1;
+                            view! { <option value=value selected=value == "complaint">{move || i18n::kind(lang.get(), k).0}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <CategorySelect value=category/>
+            <For each=applicable key=|a| a.code.clone() let:a>
+                <AttributeField spec=a attrs=attrs/>
+            </For>
+            <Field path="title".into() zh="标题".into() en="Title".into() value=title input=Input::Text required=requires("title")/>
+            <Field path="description".into() zh="诉求内容".into() en="What happened".into() value=description input=Input::Area required=requires("description")/>
+            <Field path="address".into() zh="地址".into() en="Address".into() value=address input=Input::Text required=requires("address") autocomplete="street-address"/>
             <div class="field">
-                <label for="district">"所在区 District"</label>
-                <select id="district" on:change=move |ev| district.set(event_target_value(&ev))>
-                    {divisions::DISTRICTS.iter().map(|d| view! {
-                        <option value=d.code selected={d.code == "110105"}>{d.name}</option>
+                <label for="f-street">{t("所在街道（乡镇）", "Street (township)")}</label>
+                <select id="f-street" aria-describedby="issues-street street-resolved"
+                    on:change=move |ev| { street.set(event_target_value(&ev)); touched.update(|t| { t.insert("street".into()); }); }>
+                    <option value="" selected=move || street.get().is_empty()>{t("按地址自动判断", "Tell from the address")}</option>
+                    {move || streets().iter().map(|s| view! {
+                        <option value=s.code selected=move || street.get() == s.code>{s.name}</option>
                     }).collect_view()}
                 </select>
-                <IssueList path="district" issues=issues/>
+                <p id="street-resolved" class="hint">{move || resolved_street().map(|s| match lang.get() {
+                    Lang::Zh => format!("根据地址判断为：{s}"),
+                    Lang::En => format!("From the address: {s}"),
+                })}</p>
+                <IssueList path="street".to_owned()/>
+            </div>
+            <div class="row">
+                <Field path="reporter.name".into() zh="称呼".into() en="Your name".into() value=name input=Input::Text required=false autocomplete="name"/>
+                <Field path="reporter.phone".into() zh="联系电话".into() en="Phone".into() value=phone input=Input::Tel required=requires("reporter.phone") autocomplete="tel"/>
             </div>
             <div class="field">
-                <label for="category">"诉求分类 Category"</label>
-                <CategorySelect value=category/>
-                <IssueList path="category" issues=issues/>
-            </div>
-            <Field path="title" label="标题 Title" id="title" value=title issues=issues/>
-            <Field path="description" label="诉求内容 Description" id="description" value=description issues=issues multiline=true/>
-            <Field path="address" label="地址 Address" id="address" value=address issues=issues/>
-            <Field path="reporter.phone" label="联系电话 Phone" id="phone" value=phone issues=issues/>
-            <div class="field">
-                <label>
-                    <input id="consent" type="checkbox" on:change=move |ev| consent.set(event_target_checked(&ev))/>
-                    " 我同意个人信息处理说明 I agree to the processing of my personal data"
+                <label class="choice">
+                    <input id="f-consent" type="checkbox" aria-describedby="issues-consent"
+                        aria-invalid=move || if ctx.has_error("consent") { "true" } else { "false" }
+                        on:change=move |ev| { consent.set(event_target_checked(&ev)); ctx.touch("consent"); }/>
+                    {t("我同意按个人信息处理说明处理我的信息 *", "I agree to the processing of my personal data *")}
                 </label>
-                <IssueList path="consent" issues=issues/>
+                <IssueList path="consent".to_owned()/>
             </div>
             <ul class="issues" id="issues-other">
                 <For each=others key=|i| (i.field.clone(), i.code.clone()) let:issue>
-                    <IssueItem issue=issue show_field=true/>
+                    <li class="issue error" data-code=issue.code.clone()>
+                        {move || format!("{}：{}", issue.field, lang.get().message(&issue.message))}
+                    </li>
                 </For>
             </ul>
-            <p id="form-status" class="status">
-                {move || match result.get() {
-                    None => String::new(),
-                    Some(Ok(r)) if r.valid => "可以提交 Ready to submit".to_owned(),
-                    Some(Ok(r)) => format!("还有 {} 个问题 {} issue(s) left", r.issues.len(), r.issues.len()),
-                    Some(Err(e)) => format!("校验失败 Validation failed: {e}"),
+            <p id="form-status" class="status" role="status" aria-live="polite">
+                {move || {
+                    let n = notice.get();
+                    if !n.is_empty() {
+                        return n;
+                    }
+                    match (checker.get(), result.get()) {
+                        (Checker::Loading, _) => lang.get().pick("正在加载校验组件…", "Loading the checking component…").to_owned(),
+                        (_, Some(Err(e))) => format!("{}{e}", lang.get().pick("暂时无法检查：", "Cannot check right now: ")),
+                        _ => String::new(),
+                    }
                 }}
             </p>
-            <button id="submit" type="submit" disabled=move || !ready()>
-                {move || if submitting.get() { "提交中… Submitting…" } else { "提交 Submit" }}
+            <button id="submit" type="submit" aria-disabled=move || submitting.get().to_string()>
+                {move || if submitting.get() { lang.get().pick("提交中…", "Submitting…") } else { lang.get().pick("提交", "Submit") }}
             </button>
             {move || outcome.get().map(|o| view! { <Receipt outcome=o/> })}
             <footer class="provenance">
-                "validator component sha256: "
-                <code id="component-sha256">{move || sha256.get()}</code>
-                <span id="load-error">{move || load_error.get()}</span>
+                {t("校验组件 SHA-256：", "Checking component SHA-256: ")}
+                <code id="component-sha256">{move || match checker.get() { Checker::Local(h) => h, _ => String::new() }}</code>
             </footer>
         </form>
     }
 }
 
 /// A unit code as the citizen reads it: the street's or district's name when it is one.
-fn unit_name(code: &str) -> String {
+pub(crate) fn unit_name(code: &str) -> String {
     match (divisions::street(code), divisions::district(code)) {
         (Some((d, s)), _) => format!("{}{}", d.name, s.name),
         (None, Some(d)) => d.name.to_owned(),
@@ -265,52 +596,68 @@ fn unit_name(code: &str) -> String {
 }
 
 /// `2026-12-03T18:00:00+08:00` as `2026-12-03 18:00`.
-fn minutes(at: &str) -> String {
+pub(crate) fn minutes(at: &str) -> String {
     at.get(..16).unwrap_or(at).replace('T', " ")
 }
 
-/// What the service answered: the case number and tracking code, and where the case stands.
+/// What the service answered: the case number, the tracking link and where the case stands.
 #[component]
-fn Receipt(
-    /// The answer of `POST /api/cases`.
-    outcome: Result<Intake, Failed>,
-) -> impl IntoView {
+fn Receipt(outcome: Result<Intake, Failed>) -> impl IntoView {
+    let embed = expect_context::<Embed>();
+    let lang = expect_context::<RwSignal<Lang>>();
     match outcome {
         Ok(intake) => {
-            let stands = match intake.state {
-                CaseState::Dispatched => {
-                    let routing = intake.routing.as_ref().map(|r| &r.result);
-                    let unit = unit_name(routing.map_or("", |r| r.lead.as_str()));
-                    let due = minutes(routing.map_or("", |r| r.deadline.as_str()));
-                    format!("已派单至 {unit}，办理时限 {due} · Dispatched to {unit}, due {due}")
+            let routing = intake.routing.as_ref().map(|r| r.result.clone());
+            let state = intake.state;
+            let reason = intake.reason.clone().unwrap_or_default();
+            let stands = move || {
+                let l = lang.get();
+                match state {
+                    CaseState::Dispatched => {
+                        let unit = unit_name(routing.as_ref().map_or("", |r| r.lead.as_str()));
+                        let due = minutes(routing.as_ref().map_or("", |r| r.deadline.as_str()));
+                        match l {
+                            Lang::Zh => format!("已派单至 {unit}，办理时限 {due}"),
+                            Lang::En => format!("Sent to {unit}, due {due}"),
+                        }
+                    }
+                    CaseState::Rejected => match l {
+                        Lang::Zh => format!("未受理：请按提示修改后重新提交（{reason}）"),
+                        Lang::En => format!("Not accepted: please correct it and submit again ({reason})"),
+                    },
+                    other => i18n::state(l, other).to_owned(),
                 }
-                CaseState::PendingManual => "已受理，等待人工派单 · Received; an operator will assign it".to_owned(),
-                CaseState::Rejected => {
-                    let reason = intake.reason.clone().unwrap_or_default();
-                    format!("未受理：请按提示修改后重新提交 · Not accepted, please correct and submit again ({reason})")
-                }
-                other => other.as_str().to_owned(),
             };
+            let link = embed.api.url(&format!("/track?case={}#token={}", intake.case_id, intake.tracking_token));
+            let tracked = state != CaseState::Rejected;
             view! {
-                <section id="receipt" class="receipt" data-state=intake.state.as_str()>
-                    <p>"案件编号 Case number: "<code id="receipt-case-id">{intake.case_id}</code></p>
-                    <p>"查询码（请保存，用于查询进度） Tracking code, keep it to follow your case: "
-                        <code id="receipt-token">{intake.tracking_token}</code></p>
+                <section id="receipt" class="receipt" data-state=state.as_str() role="status">
+                    <p>{move || lang.get().pick("案件编号：", "Case number: ")}<code id="receipt-case-id">{intake.case_id.clone()}</code></p>
+                    <p>{move || lang.get().pick("查询码（请保存，用于查询进度和评价）：", "Tracking code (keep it to follow your case and rate it): ")}
+                        <code id="receipt-token">{intake.tracking_token.clone()}</code></p>
                     <p id="receipt-state">{stands}</p>
+                    {tracked.then(|| view! {
+                        <p><a id="receipt-track" href=link target="_blank" rel="noopener">
+                            {move || lang.get().pick("查看办理进度", "Follow your case")}</a></p>
+                    })}
                 </section>
             }
             .into_any()
         }
         Err(failed) => {
-            let text = match failed.status {
-                0 => format!("网络错误，未能提交 · Network error, not submitted: {}", failed.message),
-                503 => format!(
-                    "服务暂不可用，未保存，请稍后重试 · Service unavailable, nothing was stored; try again later: {}",
-                    failed.message
-                ),
-                s => format!("提交失败 · Submission failed ({s}): {}", failed.message),
+            let text = move || {
+                let l = lang.get();
+                match failed.status {
+                    0 => format!("{}{}", l.pick("网络错误，未能提交：", "Network error, not submitted: "), failed.message),
+                    503 => format!(
+                        "{}{}",
+                        l.pick("服务暂不可用，未保存，请稍后重试：", "Service unavailable, nothing was stored; try again later: "),
+                        failed.message
+                    ),
+                    s => format!("{} ({s}): {}", l.pick("提交失败", "Submission failed"), failed.message),
+                }
             };
-            view! { <section id="receipt" class="receipt failed" data-state="failed"><p id="receipt-state">{text}</p></section> }.into_any()
+            view! { <section id="receipt" class="receipt failed" data-state="failed" role="alert"><p id="receipt-state">{text}</p></section> }.into_any()
         }
     }
 }

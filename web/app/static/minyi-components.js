@@ -1,14 +1,11 @@
-// Loader glue (no domain logic): fetches the component bytes the server runs, hashes them, and
-// instantiates the transpiled bindings with core modules cut from those very bytes.
-// `/components/validator/manifest.json` (written by `cargo xtask dist`) gives each core module's
-// byte range inside the component. Node (the differential test) uses `instantiateFrom` directly.
+// Loader glue (no domain logic): fetches the component bytes the server runs and instantiates the
+// transpiled bindings with core modules cut from those very bytes. Every URL is relative to this
+// file, so a page on another origin that embeds the widget loads them from the widget's host.
+// `components/validator/manifest.json` (written by `cargo xtask dist`) gives each core module's byte
+// range inside the component and the SHA-256 the page (Rust) checks before instantiating.
+// Node (the differential test) uses `instantiateFrom` directly.
 
 let validator = null;
-
-async function sha256Hex(bytes) {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /// Instantiates the transpiled `bindings` with the core modules found in `bytes` at the manifest's offsets.
 export async function instantiateFrom(bytes, manifest, bindings) {
@@ -21,15 +18,23 @@ export async function instantiateFrom(bytes, manifest, bindings) {
   return instance.validation ?? instance["minyi:casework/validation@0.1.0"];
 }
 
-export async function loadValidator() {
+async function ok(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
+}
+
+export async function fetchValidator() {
   const [bytes, manifest] = await Promise.all([
-    fetch("/components/validator.wasm").then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b)),
-    fetch("/components/validator/manifest.json").then((r) => r.json()),
+    ok(new URL("components/validator.wasm", import.meta.url)).then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b)),
+    ok(new URL("components/validator/manifest.json", import.meta.url)).then((r) => r.json()),
   ]);
-  const hash = await sha256Hex(bytes);
-  validator = await instantiateFrom(bytes, manifest, await import("/components/validator/validator.js"));
-  window.minyiComponentSha256 = hash;
-  return hash;
+  return { bytes, manifest };
+}
+
+export async function instantiateValidator(bytes, manifest) {
+  const bindings = await import(new URL("components/validator/validator.js", import.meta.url).href);
+  validator = await instantiateFrom(bytes, manifest, bindings);
 }
 
 export function validateJson(formJson, now) {

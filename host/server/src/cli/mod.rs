@@ -41,6 +41,10 @@ enum Command {
         /// `postgres://` URL, which several servers share (each picks up a plugin change within half a second).
         #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db")]
         db: String,
+        /// An origin whose pages may embed the widget and call the API (CORS), e.g.
+        /// `https://www.bjchy.gov.cn`; repeatable. None is allowed by default.
+        #[arg(long = "allow-origin", value_name = "URL", value_parser = crate::http::origin)]
+        allow_origin: Vec<String>,
     },
     /// Validate a case-form JSON file and print the validation result.
     /// Exit code: 0 valid, 1 invalid, 2 unusable input.
@@ -208,7 +212,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that run no built-in component do not load them.
     let runtime = || Runtime::new(RuntimeConfig::default()).context("loading the components");
     match cli.command {
-        Command::Serve { listen, web, rules, db } => serve::serve(runtime()?, &listen, web, rules, &db),
+        Command::Serve { listen, web, rules, db, allow_origin } => {
+            serve::serve(runtime()?, &listen, web, rules, &db, allow_origin)
+        }
         Command::Validate { form, district, schema, now } => {
             validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
         }

@@ -20,6 +20,7 @@ pub(super) fn serve(
     web_dir: PathBuf,
     rules: Option<PathBuf>,
     db: &str,
+    allow_origins: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
@@ -61,6 +62,7 @@ pub(super) fn serve(
         cases: Some(Arc::new(cases)),
         admins: Some(Arc::new(admins)),
         clock: crate::clock::Clock::system(),
+        allow_origins,
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

@@ -44,39 +44,41 @@ async fn submit(State(state): State<AppState>, body: Result<String, StringReject
 /// Where a case stands, for the citizen: the steps and their times, the unit's reply and the latest
 /// callback — no personal data, no names of staff, no internals.
 fn citizen_view(case: &minyi_cases::StoredCase) -> Value {
-    use minyi_model::Event;
-    let history: Vec<Value> = case.events.iter().map(|e| json!({ "type": e.event.kind(), "at": e.at })).collect();
+    use minyi_model::{Event, Progress, ProgressCallback, ProgressReply, Step};
     let decision = case.decision.as_ref();
-    let mut lead = decision.and_then(|d| d.get("lead")).cloned();
-    let mut deadline = decision.and_then(|d| d.get("deadline")).cloned();
-    let (mut reply, mut callback) = (Value::Null, Value::Null);
+    let text = |key: &str| decision.and_then(|d| d.get(key)).and_then(Value::as_str).map(str::to_owned);
+    let mut progress = Progress {
+        case_id: case.case_id.clone(),
+        received_at: case.received_at.clone(),
+        state: case.state,
+        lead: text("lead"),
+        deadline: text("deadline"),
+        reply: None,
+        callback: None,
+        history: case.events.iter().map(|e| Step { kind: e.event.kind().to_owned(), at: e.at.clone() }).collect(),
+    };
     for e in &case.events {
         match &e.event {
-            Event::Dispatched { unit, deadline: d, .. } => {
-                lead = Some(json!(unit));
-                deadline = d.as_ref().map(|d| json!(d));
+            Event::Dispatched { unit, deadline, .. } => {
+                progress.lead = Some(unit.clone());
+                progress.deadline = deadline.clone();
             }
-            Event::ExtensionApproved { deadline: d } => deadline = Some(json!(d)),
+            Event::ExtensionApproved { deadline } => progress.deadline = Some(deadline.clone()),
             Event::Replied { resolved, message } => {
-                reply = json!({ "at": e.at, "message": message, "resolved": resolved });
+                progress.reply = Some(ProgressReply { at: e.at.clone(), message: message.clone(), resolved: *resolved });
             }
             Event::Callback { resolved, satisfaction, comment, .. } => {
-                callback =
-                    json!({ "at": e.at, "resolved": resolved, "satisfaction": satisfaction, "comment": comment });
+                progress.callback = Some(ProgressCallback {
+                    at: e.at.clone(),
+                    resolved: *resolved,
+                    satisfaction: *satisfaction,
+                    comment: comment.clone(),
+                });
             }
             _ => {}
         }
     }
-    json!({
-        "case_id": case.case_id,
-        "received_at": case.received_at,
-        "state": case.state,
-        "lead": lead,
-        "deadline": deadline,
-        "reply": reply,
-        "callback": callback,
-        "history": history,
-    })
+    serde_json::to_value(progress).unwrap_or_default()
 }
 
 /// `GET /api/cases/{id}` with `Authorization: Bearer <token>`: the tracking token gets where the case

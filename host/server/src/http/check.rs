@@ -104,6 +104,7 @@ mod tests {
             cases: None,
             admins: None,
             clock: Default::default(),
+            allow_origins: Vec::new(),
         }
     }
 

@@ -9,8 +9,10 @@ mod components;
 mod metrics;
 mod plugins;
 mod scores;
+mod widget;
 
 pub(crate) use casework::sweep_every;
+pub(crate) use widget::origin;
 
 use crate::AppError;
 use crate::plugins::Plugins;
@@ -23,6 +25,7 @@ use minyi_auth::{Admins, AuthError, Staff};
 use minyi_runtime::{CompiledRules, Runtime};
 use std::path::PathBuf;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 /// Shared state of the service.
@@ -42,6 +45,9 @@ pub struct AppState {
     pub admins: Option<Arc<Admins>>,
     /// The service's clock: receipts, events and time left are stamped from it.
     pub clock: crate::clock::Clock,
+    /// Origins whose pages may embed the widget and call the API (`minyi serve --allow-origin`); none
+    /// by default.
+    pub allow_origins: Vec<String>,
 }
 
 impl AppState {
@@ -66,6 +72,7 @@ impl AppState {
 /// The service's routes.
 pub fn app(state: AppState) -> Router {
     let web = ServeDir::new(&state.web_dir);
+    let cors = widget::cors(&state.allow_origins);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(components::routes())
@@ -75,7 +82,10 @@ pub fn app(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(casework::routes())
         .merge(scores::routes())
+        .merge(widget::routes(&state.web_dir))
         .fallback_service(web)
+        .layer(CompressionLayer::new())
+        .layer(cors)
         .with_state(state)
 }
 

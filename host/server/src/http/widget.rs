@@ -1,0 +1,84 @@
+//! What the embeddable citizen widget needs from its host: `GET /api/form?district=` (the district's case
+//! form as `FormSpec`), the pages `/embed` (the widget alone, for an iframe) and `/track` (a case's
+//! progress and its callback survey), and the CORS allow-list of `minyi serve --allow-origin`.
+
+use super::AppState;
+use crate::AppError;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::get;
+use axum::{Json, Router};
+use minyi_model::{FormSpec, divisions};
+use serde::Deserialize;
+use std::path::Path;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeFile;
+
+/// The widget's routes; the pages are files of the built web app.
+pub(super) fn routes(web_dir: &Path) -> Router<AppState> {
+    Router::new()
+        .route("/api/form", get(form))
+        .route_service("/embed", ServeFile::new(web_dir.join("embed.html")))
+        .route_service("/track", ServeFile::new(web_dir.join("track.html")))
+}
+
+#[derive(Deserialize)]
+struct FormQuery {
+    district: String,
+}
+
+/// The district's case form: its own schema where it has one, else Beijing's.
+async fn form(query: Result<Query<FormQuery>, QueryRejection>) -> Result<Json<FormSpec>, AppError> {
+    let Query(FormQuery { district }) = query?;
+    if divisions::district(&district).is_none_or(|d| d.code != district) {
+        return Err(AppError::Invalid {
+            field: "district".into(),
+            code: "district.unknown",
+            message: format!("{district:?} is not the code of one of Beijing's 16 districts"),
+        });
+    }
+    Ok(Json(minyi_validation::schema::for_district(&district).spec(&district)))
+}
+
+/// Why an `--allow-origin` value is not an origin.
+#[derive(Debug, thiserror::Error)]
+#[error("--allow-origin {0:?} is not an origin: write scheme://host[:port], e.g. https://www.bjchy.gov.cn")]
+pub(crate) struct BadOrigin(String);
+
+/// Checks an `--allow-origin` value: `http(s)://host[:port]`, no path, query or trailing slash.
+pub(crate) fn origin(value: &str) -> Result<String, BadOrigin> {
+    let bad = || BadOrigin(value.to_owned());
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://")).ok_or_else(bad)?;
+    let ok = !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        && HeaderValue::from_str(value).is_ok();
+    if ok { Ok(value.to_owned()) } else { Err(bad()) }
+}
+
+/// The CORS layer of the allow-list: the origins listed may call the API and load the widget's files
+/// (module scripts and `fetch` need it); any other origin gets no CORS headers, so its browser refuses.
+pub(super) fn cors(allowed: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = allowed.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .expose_headers([header::LOCATION, HeaderName::from_static("x-minyi-sha256")])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for ok in ["https://www.bjchy.gov.cn", "http://127.0.0.1:8080", "http://[::1]:3000"] {
+            assert_eq!(origin(ok).ok().as_deref(), Some(ok));
+        }
+        for bad in ["www.bjchy.gov.cn", "https://a.cn/", "https://a.cn/path", "ftp://a.cn", "https://", "*", "https://a.cn?x"] {
+            assert!(origin(bad).is_err(), "{bad} refused");
+        }
+    }
+}
