@@ -1,114 +1,363 @@
-//! In real headless Chromium: the page served by the running host validates a phone field through the
-//! transpiled validator component, the bytes the browser fetched are the bytes the host loaded, and a
-//! completed form is filed through `POST /api/cases`: stored, routed, its case number shown.
+//! In real headless Chromium, as a portal developer and a citizen meet the widget: a third-party page
+//! on another origin embeds it with one script tag (the host's CORS allow-list lets it in); the
+//! citizen fills it in both languages, sees the component's issues live, fills a category's extra field,
+//! is shown every issue on a submit attempt, files the case, follows it on the tracking page and — after
+//! the unit replies through the API — answers the callback, which the service then holds. axe-core finds
+//! no serious or critical violation; screenshots go to `<target>/screenshots/`. The bytes the browser
+//! ran are the host's, and a page whose bytes do not match the manifest refuses them and validates on
+//! the server, saying so.
 
+use minyi_auth::{Admins, NewToken, Role};
 use minyi_cases::{BEIJING, CaseStore};
 use minyi_runtime::{Runtime, RuntimeConfig};
 use minyi_server::{AppState, app};
 use minyi_tests::webdriver::Browser;
-use std::path::PathBuf;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
 
 fn web_dir() -> PathBuf {
     let dir = std::env::var_os("MINYI_WEB_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"));
     assert!(
-        dir.join("index.html").exists() && dir.join("components/validator/manifest.json").exists(),
+        dir.join("widget.js").exists() && dir.join("components/validator/manifest.json").exists(),
         "no built web app in {}: run `cargo xtask test` (or `cargo xtask dist` first)",
         dir.display()
     );
     dir
 }
 
-#[test]
-fn the_widget_validates_with_the_host_bytes_and_files_the_case() {
+/// `<target>/screenshots`, the target dir being `$CARGO_TARGET_DIR` or the workspace's.
+fn screenshots() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("screenshots")
+}
+
+/// axe-core as `cargo xtask test` installs it (`<target>/node/node_modules/axe-core`).
+fn axe_source() -> String {
+    let path = screenshots().with_file_name("node/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("axe-core not at {} ({e}): run `cargo xtask test`, whose set-up installs it", path.display())
+    })
+}
+
+/// A running host: the service on a socket, its case store and tokens, its validator's SHA-256.
+struct Host {
+    addr: SocketAddr,
+    store: Arc<CaseStore>,
+    admins: Arc<Admins>,
+    sha256: String,
+    _dir: tempfile::TempDir,
+}
+
+fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<String>) -> Host {
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("components load"));
-    let host_sha = runtime.component("validator").expect("loaded").sha256.clone();
+    let sha256 = runtime.component("validator").expect("loaded").sha256.clone();
     let rules = runtime
         .compile_rules_shared(include_str!("../components/routing/rulesets/beijing.toml"))
         .expect("runs")
         .expect("compiles");
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(CaseStore::open_url(&dir.path().join("cases.db").to_string_lossy(), BEIJING).expect("store"));
+    let db = dir.path().join("minyi.db").to_string_lossy().into_owned();
+    let store = Arc::new(CaseStore::open_url(&db, BEIJING).expect("store"));
+    let admins = Arc::new(Admins::open_url(&db).expect("admins"));
     let state = AppState {
         runtime,
-        web_dir: web_dir(),
+        web_dir,
         rules: Some(Arc::new(rules)),
         plugins: None,
         cases: Some(Arc::clone(&store)),
-        admins: None,
+        admins: Some(Arc::clone(&admins)),
         clock: Default::default(),
-        allow_origins: Vec::new(),
+        allow_origins,
     };
-
-    let rt = tokio::runtime::Runtime::new().expect("tokio");
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");
     rt.spawn(async move { axum::serve(listener, app(state)).await });
+    Host { addr, store, admins, sha256, _dir: dir }
+}
+
+/// A script run inside the widget's shadow root `r` (the first `<minyi-complaint>` of the page).
+fn in_widget(body: &str) -> String {
+    format!("const r = document.querySelector('minyi-complaint')?.shadowRoot; if (!r) return null; {body}")
+}
+
+fn text(browser: &Browser, css: &str) -> String {
+    let v = browser.eval(&in_widget(&format!("return r.querySelector('{css}')?.textContent ?? ''"))).expect("reads");
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+fn wait(browser: &Browser, body: &str) -> Value {
+    browser.wait_for(&in_widget(body), WAIT).expect("the widget gets there")
+}
+
+fn click(browser: &Browser, css: &str) {
+    let id = browser.find_in_shadow("minyi-complaint", css).expect("in the widget");
+    browser.click_element(&id).expect("clicks");
+}
+
+fn type_in(browser: &Browser, css: &str, text: &str) {
+    let id = browser.find_in_shadow("minyi-complaint", css).expect("in the widget");
+    browser.type_into_element(&id, text).expect("types");
+}
+
+fn choose(browser: &Browser, css: &str, value: &str) {
+    browser
+        .eval(&in_widget(&format!(
+            "const s = r.querySelector('{css}'); s.value = '{value}'; s.dispatchEvent(new Event('change')); return true"
+        )))
+        .expect("chooses");
+}
+
+/// axe-core over the widget: no serious or critical violation.
+fn accessible(browser: &Browser, axe: &str, what: &str) {
+    browser.eval(&format!("{axe}\n;return true")).expect("axe-core loads");
+    let result = browser
+        .eval_async(
+            "const done = arguments[0];
+             axe.run({ include: [['minyi-complaint']] }, { resultTypes: ['violations'] })
+               .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.map((n) => n.html).slice(0, 3) }))))
+               .catch((e) => done({ error: String(e) }));",
+        )
+        .expect("axe runs");
+    let list = result.as_array().unwrap_or_else(|| panic!("axe failed on the {what}: {result}"));
+    let grave: Vec<&Value> =
+        list.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+    assert!(grave.is_empty(), "axe-core on the {what}: {grave:#?}");
+}
+
+/// Staff acting on a case through the API, as the unit's operator would.
+fn act(host: &Host, token: &str, case_id: &str, event: Value) {
+    let url = format!("http://{}/api/cases/{case_id}/events", host.addr);
+    let mut res = ureq::post(&url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(&event)
+        .expect("the API answers");
+    let body: Value = res.body_mut().read_json().unwrap_or_default();
+    assert_eq!(res.status().as_u16(), 201, "{event}: {body}");
+}
+
+#[test]
+fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
+    let rt = tokio::runtime::Runtime::new().expect("tokio");
+    // The portal: another origin, with CSS of its own that must not reach the widget, nor ours it.
+    let portal = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let portal_origin = format!("http://{}", portal.local_addr().expect("addr"));
+    let host = host(&rt, web_dir(), vec![portal_origin.clone()]);
+    let page = format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>朝阳区政府 · 接诉即办</title>
+        <style>body {{ font-family: serif; }} label {{ color: rgb(255, 0, 0); font-size: 40px; }} input {{ background: yellow; }}</style>
+        </head><body><main><h1>朝阳区人民政府门户</h1><label id="portal-label">门户自己的标签</label>
+        <script src="http://{}/widget.js"></script>
+        <minyi-complaint district="110105" lang="zh-CN"></minyi-complaint></main></body></html>"#,
+        host.addr
+    );
+    let portal_app =
+        axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(page) }));
+    rt.spawn(async move { axum::serve(portal, portal_app).await });
 
     let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let browser = Browser::start(&chromium).expect("headless Chromium starts");
-    browser.goto(&format!("http://{addr}/")).expect("page loads");
+    browser.resize(1280, 1400).expect("resizes");
+    browser.goto(&format!("{portal_origin}/")).expect("the portal page loads");
 
-    let browser_sha = browser
-        .wait_for("return document.querySelector('#component-sha256')?.textContent", Duration::from_secs(60))
-        .expect("the component loads in the browser");
-    assert_eq!(browser_sha.as_str(), Some(host_sha.as_str()), "the browser runs the bytes the host loaded");
+    // The widget runs the bytes the host loaded, checked against the manifest in the page.
+    let sha = wait(&browser, "return r.querySelector('#component-sha256')?.textContent");
+    assert_eq!(sha.as_str(), Some(host.sha256.as_str()), "the browser runs the bytes the host loaded");
+    // Styles stay on their side of the shadow root.
+    let styles = browser
+        .eval(&in_widget(
+            "const mine = getComputedStyle(r.querySelector('label')); const theirs = getComputedStyle(document.getElementById('portal-label'));
+             return [mine.color, mine.fontSize, getComputedStyle(r.querySelector('input[type=text]')).backgroundColor, theirs.fontWeight, theirs.fontSize]",
+        ))
+        .expect("reads");
+    assert_ne!(styles[0], "rgb(255, 0, 0)", "the portal's label colour stays out: {styles}");
+    assert_ne!(styles[1], "40px", "the portal's label size stays out: {styles}");
+    assert_ne!(styles[2], "rgb(255, 255, 0)", "the portal's input background stays out: {styles}");
+    assert_eq!((styles[3].as_str(), styles[4].as_str()), (Some("400"), Some("40px")), "ours stay in: {styles}");
 
-    browser.type_into("#phone", "1380013").expect("types");
-    let code = browser
-        .wait_for(
-            "return document.querySelector('#issues-reporter-phone li')?.getAttribute('data-code')",
-            Duration::from_secs(20),
-        )
-        .expect("an issue appears under the phone field");
+    // A wrong phone number: the component's issue appears under the field, tied to it for screen readers.
+    type_in(&browser, "#f-reporter-phone", "1380013");
+    let code = wait(&browser, "return r.querySelector('#issues-reporter-phone li')?.getAttribute('data-code')");
     assert_eq!(code.as_str(), Some("phone.invalid"));
-    let text = browser.eval("return document.querySelector('#issues-reporter-phone').innerText").expect("reads");
-    let text = text.as_str().unwrap_or_default();
-    assert!(text.contains("电话号码格式不正确"), "zh-CN message shown: {text}");
-    assert!(text.contains("not valid"), "en message shown: {text}");
+    assert!(text(&browser, "#issues-reporter-phone").contains("电话号码格式不正确"));
+    let aria = browser
+        .eval(&in_widget(
+            "const p = r.querySelector('#f-reporter-phone');
+             return [p.getAttribute('aria-invalid'), p.getAttribute('aria-describedby'), p.type, p.inputMode, p.autocomplete]",
+        ))
+        .expect("reads");
+    assert_eq!(aria, json!(["true", "issues-reporter-phone", "tel", "tel", "tel"]));
 
-    // Correcting the number clears the issue: the check really runs on each keystroke.
-    browser.type_into("#phone", "8000").expect("types");
-    browser
-        .wait_for("return !document.querySelector('#issues-reporter-phone li')", Duration::from_secs(20))
-        .expect("the issue clears once the number is valid");
-
-    // Nothing to submit until the form is valid.
-    assert_eq!(browser.eval("return document.querySelector('#submit').disabled").expect("reads"), true);
-    browser.type_into("#title", "小区垃圾三天没人清运").expect("types");
-    browser.type_into("#description", "望京西园三区3号楼下的垃圾桶满了三天，没有人来清运。").expect("types");
-    browser.type_into("#address", "朝阳区望京街道望京西园三区3号楼").expect("types");
-    browser
-        .eval(
-            "const c = document.querySelector('#category'); c.value = 'urban.sanitation.garbage';
-             c.dispatchEvent(new Event('change', {bubbles: true}));
-             document.querySelector('#consent').click(); return true",
-        )
-        .expect("picks the category and consents");
-    browser
-        .wait_for("return !document.querySelector('#submit').disabled || null", Duration::from_secs(20))
-        .expect("the form becomes valid and submittable");
-    browser.eval("document.querySelector('#submit').click(); return true").expect("submits");
-    let case_id = browser
-        .wait_for("return document.querySelector('#receipt-case-id')?.textContent", Duration::from_secs(30))
-        .expect("the service answers with a case number");
-    let case_id = case_id.as_str().expect("text").to_owned();
-    let token = browser.eval("return document.querySelector('#receipt-token').textContent").expect("reads");
-    let shown = browser.eval("return document.querySelector('#receipt-state').textContent").expect("reads");
-    let shown = shown.as_str().unwrap_or_default();
-    assert!(shown.contains("朝阳区望京街道"), "dispatched to the street named in the address: {shown}");
-
-    // The case is in the store as the browser sent it, dispatched, and the code shown lets its holder follow it.
-    let case = store.get(&case_id).expect("stored");
-    assert_eq!(case.state, minyi_model::CaseState::Dispatched, "{case:?}");
-    assert_eq!(case.form["reporter"]["phone"], "13800138000", "the form as typed: {case:?}");
+    // English: every text switches, the component's messages too.
+    click(&browser, ".lang-switch");
+    wait(&browser, "return r.querySelector('#issues-reporter-phone')?.textContent.includes('not valid')");
     assert!(
-        store.check_token(&case_id, token.as_str().unwrap_or_default()).expect("checks"),
-        "the token shown is the case's"
+        text(&browser, "label[for=f-reporter-phone]").starts_with("Phone"),
+        "{}",
+        text(&browser, "label[for=f-reporter-phone]")
     );
-    // Submitting again needs a change: the button is off once the case is filed.
-    assert_eq!(browser.eval("return document.querySelector('#submit').disabled").expect("reads"), true);
+    type_in(&browser, "#f-reporter-phone", "8000");
+    wait(&browser, "return !r.querySelector('#issues-reporter-phone li')");
+
+    // 室温不达标 needs the room temperature: the field appears with the category.
+    choose(&browser, "#f-category", "utilities.heating.low_temperature");
+    wait(&browser, "return !!r.querySelector('#f-attributes-room_temperature')");
+    assert!(text(&browser, "label[for=f-attributes-room_temperature]").contains("Room temperature"));
+
+    // A submit attempt on an unfinished form shows every issue and moves the focus to the first one.
+    click(&browser, "#submit");
+    wait(&browser, "return r.querySelector('#issues-attributes-room_temperature li')?.getAttribute('data-code')");
+    let status = wait(&browser, "return r.querySelector('#form-status')?.textContent");
+    assert!(status.as_str().unwrap_or_default().contains("to correct"), "{status}");
+    let focused = browser.eval(&in_widget("return r.activeElement?.getAttribute('aria-invalid')")).expect("reads");
+    assert_eq!(focused, "true", "the focus is on a field to correct");
+    browser.resize(360, 1400).expect("resizes");
+    browser.screenshot(&screenshots().join("widget-360.png")).expect("screenshot");
+    let overflow = browser.eval("return document.documentElement.scrollWidth <= window.innerWidth").expect("reads");
+    assert_eq!(overflow, true, "usable at 360 px: nothing wider than the screen");
+    browser.resize(1280, 1400).expect("resizes");
+    accessible(&browser, &axe_source(), "form with its issues shown");
+
+    // Back to Chinese, and the rest of the form.
+    click(&browser, ".lang-switch");
+    type_in(&browser, "#f-title", "暖气不热，室温只有14度");
+    type_in(&browser, "#f-description", "望京西园三区3号楼502室这几天暖气不热，室内温度只有14度，老人孩子受不了。");
+    type_in(&browser, "#f-address", "朝阳区望京街道望京西园三区3号楼");
+    type_in(&browser, "#f-attributes-room_temperature", "14");
+    click(&browser, "#f-consent");
+    wait(&browser, "return r.querySelector('#street-resolved')?.textContent.includes('望京')");
+    wait(&browser, "return r.querySelectorAll('[aria-invalid=true]').length === 0");
+    browser.screenshot(&screenshots().join("widget-1280.png")).expect("screenshot");
+    click(&browser, "#submit");
+    let case_id = wait(&browser, "return r.querySelector('#receipt-case-id')?.textContent");
+    let case_id = case_id.as_str().expect("text").to_owned();
+    let token = text(&browser, "#receipt-token");
+    let link = browser.eval(&in_widget("return r.querySelector('#receipt-track').href")).expect("reads");
+    let link = link.as_str().expect("a link").to_owned();
+    assert_eq!(link, format!("http://{}/track?case={case_id}#token={token}", host.addr));
+
+    // Stored as sent, the extra field with it, dispatched; the token shown is the case's.
+    let case = host.store.get(&case_id).expect("stored");
+    assert_eq!(case.state, minyi_model::CaseState::Dispatched, "{case:?}");
+    assert_eq!(case.form["attributes"]["room_temperature"], "14", "{case:?}");
+    assert_eq!(case.form["reporter"]["phone"], "13800138000");
+    assert!(host.store.check_token(&case_id, &token).expect("checks"), "the token shown is the case's");
+    let lead = case.decision.as_ref().and_then(|d| d["lead"].as_str()).expect("a lead unit").to_owned();
+
+    // The tracking page: where it stands, who holds it, the timeline; nothing personal.
+    browser.goto(&link).expect("the tracking page loads");
+    let state = wait(&browser, "return r.querySelector('#track-state')?.textContent");
+    assert!(state.as_str().unwrap_or_default().contains("已派单"), "{state}");
+    assert!(!text(&browser, "#track-unit").is_empty());
+    let steps = browser
+        .eval(&in_widget("return [...r.querySelectorAll('#track-timeline li')].map(l => l.dataset.type)"))
+        .expect("reads");
+    assert_eq!(steps, json!(["received", "accepted", "dispatched"]));
+    let page = browser.eval(&in_widget("return r.textContent")).expect("reads");
+    assert!(!page.as_str().unwrap_or_default().contains("13800138000"), "no personal data on the tracking page");
+    browser.screenshot(&screenshots().join("tracking.png")).expect("screenshot");
+    accessible(&browser, &axe_source(), "tracking page");
+
+    // The unit replies through the API; the citizen's page offers the callback.
+    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
+    let operator = host
+        .admins
+        .create(Some(&city), &NewToken { role: Some(Role::Operator), unit: Some(&lead), ..NewToken::default() })
+        .expect("an operator of the lead unit")
+        .token;
+    act(&host, &operator, &case_id, json!({"type": "in_progress"}));
+    act(
+        &host,
+        &operator,
+        &case_id,
+        json!({"type": "replied", "resolved": true, "message": "已联系供热公司上门检修，室温恢复到20度。"}),
+    );
+    click(&browser, "#t-lookup");
+    wait(&browser, "return !!r.querySelector('#survey')");
+    assert!(text(&browser, "#track-reply").contains("供热公司"));
+    browser.screenshot(&screenshots().join("callback.png")).expect("screenshot");
+    accessible(&browser, &axe_source(), "callback survey");
+    click(&browser, "#s-resolved-yes");
+    click(&browser, "#s-satisfied");
+    type_in(&browser, "#s-comment", "师傅很快就来了，谢谢");
+    click(&browser, "#s-submit");
+    let rated = wait(&browser, "return r.querySelector('#track-callback')?.textContent");
+    assert_eq!(rated, "满意");
+
+    // The service holds the callback.
+    let case = host.store.get(&case_id).expect("stored");
+    assert_eq!(case.state, minyi_model::CaseState::Callback, "{case:?}");
+    let last = case.events.last().map(|e| serde_json::to_value(&e.event).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(
+        (last["type"].as_str(), last["satisfaction"].as_str(), last["resolved"].as_bool()),
+        (Some("callback"), Some("satisfied"), Some(true)),
+        "{last}"
+    );
+    assert_eq!(last["comment"], "师傅很快就来了，谢谢");
+    for shot in ["widget-1280.png", "widget-360.png", "tracking.png", "callback.png"] {
+        let size = std::fs::metadata(screenshots().join(shot)).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 10_000, "{shot}: {size} bytes");
+    }
+}
+
+/// Copies the built site, with a manifest naming other bytes than the host serves.
+fn tampered_site(into: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("dir");
+        for entry in std::fs::read_dir(from).expect("reads").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                copy(&path, &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(&path, to.join(entry.file_name())).expect("copies");
+            }
+        }
+    }
+    copy(&web_dir(), into);
+    let manifest = into.join("components/validator/manifest.json");
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&manifest).expect("reads")).expect("json");
+    m["sha256"] = json!("0".repeat(64));
+    std::fs::write(&manifest, m.to_string()).expect("writes");
+}
+
+#[test]
+fn bytes_that_do_not_match_are_refused_and_the_iframe_page_takes_the_district_and_language() {
+    let rt = tokio::runtime::Runtime::new().expect("tokio");
+    let site = tempfile::tempdir().expect("temp dir");
+    tampered_site(site.path());
+    let tampered = host(&rt, site.path().to_owned(), Vec::new());
+    let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let browser = Browser::start(&chromium).expect("headless Chromium starts");
+
+    // The manifest names other bytes: the page does not run them, says so, and the server checks.
+    browser.goto(&format!("http://{}/", tampered.addr)).expect("page loads");
+    let notice = wait(&browser, "return r.querySelector('#checker-notice')?.textContent");
+    assert!(notice.as_str().unwrap_or_default().contains("不一致"), "{notice}");
+    assert_eq!(text(&browser, "#component-sha256"), "", "nothing runs unverified");
+    type_in(&browser, "#f-reporter-phone", "1380013");
+    let code = wait(&browser, "return r.querySelector('#issues-reporter-phone li')?.getAttribute('data-code')");
+    assert_eq!(code.as_str(), Some("phone.invalid"), "the server's validation, shown the same way");
+
+    // The iframe page of a portal that allows no scripts: 海淀's own form, in English.
+    let host = host(&rt, web_dir(), Vec::new());
+    browser.goto(&format!("http://{}/embed?district=110108&lang=en", host.addr)).expect("page loads");
+    wait(&browser, "return r.querySelector('#component-sha256')?.textContent");
+    let name = wait(&browser, "return r.querySelector('.schema-name')?.textContent");
+    assert!(name.as_str().unwrap_or_default().contains("海淀"), "{name}");
+    assert_eq!(text(&browser, ".lang-switch"), "中文", "English first");
+    choose(&browser, "#f-category", "housing.property.service");
+    wait(&browser, "return !!r.querySelector('#f-attributes-building_no')");
+    assert_eq!(text(&browser, "label[for=f-attributes-building_no]"), "Building number *", "required in 海淀");
 }

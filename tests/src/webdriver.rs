@@ -118,7 +118,56 @@ impl Browser {
     /// Types text into an element, as a person would (key events, so the page's input handlers run).
     pub fn type_into(&self, css: &str, text: &str) -> Result<()> {
         let id = self.find(css)?;
+        self.type_into_element(&id, text)
+    }
+
+    /// Types text into an element found before.
+    pub fn type_into_element(&self, id: &str, text: &str) -> Result<()> {
         post(&self.url(&format!("element/{id}/value")), json!({ "text": text })).map(drop)
+    }
+
+    /// Clicks an element found before, as a person would.
+    pub fn click_element(&self, id: &str) -> Result<()> {
+        post(&self.url(&format!("element/{id}/click")), json!({})).map(drop)
+    }
+
+    /// The element matching `css` inside the open shadow root of the element matching `host`.
+    pub fn find_in_shadow(&self, host: &str, css: &str) -> Result<String> {
+        let host = self.find(host)?;
+        let root = get(&self.url(&format!("element/{host}/shadow")))?;
+        let root = root
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("no shadow root: {root}"))?
+            .to_owned();
+        let v = post(&self.url(&format!("shadow/{root}/element")), json!({ "using": "css selector", "value": css }))?;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("no element for {css} in the shadow root: {v}"))
+    }
+
+    /// Runs an async script (it calls `arguments[0]` with its result) and returns the result.
+    pub fn eval_async(&self, script: &str) -> Result<Value> {
+        post(&self.url("execute/async"), json!({ "script": script, "args": [] }))
+    }
+
+    /// Resizes the window (CSS pixels).
+    pub fn resize(&self, width: u32, height: u32) -> Result<()> {
+        post(&self.url("window/rect"), json!({ "width": width, "height": height })).map(drop)
+    }
+
+    /// A PNG of the viewport, written to `path`.
+    pub fn screenshot(&self, path: &std::path::Path) -> Result<()> {
+        use base64::Engine as _;
+        let v = get(&self.url("screenshot"))?;
+        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
     }
 
     /// Polls `script` until it returns something other than null/false/"" or the timeout passes.

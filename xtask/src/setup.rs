@@ -32,7 +32,8 @@ pub const AXE_CORE: &str = "4.10.3";
 fn axe_core() -> Result<()> {
     let prefix = crate::target_dir().join("node");
     let package = prefix.join("node_modules/axe-core/package.json");
-    let installed = std::fs::read_to_string(&package).is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE}\"")));
+    let installed =
+        std::fs::read_to_string(&package).is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE}\"")));
     if installed {
         return Ok(());
     }

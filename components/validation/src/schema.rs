@@ -496,7 +496,10 @@ mod tests {
         let building = beijing.attributes.iter().find(|a| a.code == "building_no").expect("beijing has building_no");
         assert!(!building.required, "optional outside haidian");
         let heat = beijing.attributes.iter().find(|a| a.code == "room_temperature").expect("room temperature");
-        assert_eq!((heat.datatype.as_str(), heat.required, heat.min, heat.max), ("number", true, Some(-30.0), Some(40.0)));
+        assert_eq!(
+            (heat.datatype.as_str(), heat.required, heat.min, heat.max),
+            ("number", true, Some(-30.0), Some(40.0))
+        );
         let noise = beijing.attributes.iter().find(|a| a.code == "noise_period").expect("noise period");
         let keys: Vec<&str> = noise.values.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, ["day", "night", "all_day"]);

@@ -327,7 +327,8 @@ async fn portals_on_the_allow_list_may_call_the_api_and_others_may_not() {
     let res = raw(&state, "GET", "/api/form?district=110108", &[("origin", PORTAL)]).await;
     assert_eq!(res.headers().get(allow).and_then(|v| v.to_str().ok()), Some(PORTAL));
     // Any other origin, or a look-alike, gets no CORS header at all: its browser refuses the answer.
-    for stranger in ["https://evil.example.cn", "https://portal.example.cn.evil.cn", "http://portal.example.cn", "null"] {
+    for stranger in ["https://evil.example.cn", "https://portal.example.cn.evil.cn", "http://portal.example.cn", "null"]
+    {
         let res = raw(&state, "GET", "/api/form?district=110108", &[("origin", stranger)]).await;
         assert!(res.headers().get(allow).is_none(), "{stranger} allowed: {:?}", res.headers());
     }
@@ -356,7 +357,11 @@ async fn the_form_of_each_district_comes_from_its_schema() {
     // A district that is not one, or none: the field is named.
     for uri in ["/api/form?district=110199", "/api/form?district=1101", "/api/form?district=110105026"] {
         let (status, v) = send(&state, "GET", uri, None, String::new()).await;
-        assert_eq!((status, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("district.unknown")), "{uri}: {v}");
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("district.unknown")),
+            "{uri}: {v}"
+        );
         assert!(v["message"].as_str().unwrap_or_default().contains("district"), "{v}");
     }
     let (status, v) = send(&state, "GET", "/api/form", None, String::new()).await;
@@ -376,7 +381,12 @@ async fn the_component_bytes_travel_compressed_when_the_browser_accepts_it() {
     for encoding in ["br", "gzip"] {
         let res = raw(&state, "GET", "/components/validator.wasm", &[("accept-encoding", encoding)]).await;
         assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some(encoding));
-        assert!(res.body().len() * 2 < plain.body().len(), "{encoding}: {} of {}", res.body().len(), plain.body().len());
+        assert!(
+            res.body().len() * 2 < plain.body().len(),
+            "{encoding}: {} of {}",
+            res.body().len(),
+            plain.body().len()
+        );
     }
     // Cached by content hash: a browser holding these bytes revalidates and gets no body.
     let etag = format!("\"{sha}\"");

@@ -53,7 +53,13 @@ impl Api {
     }
 
     /// One request: status and body text.
-    async fn send(&self, method: &str, path: &str, body: Option<&str>, token: Option<&str>) -> Result<(u16, String), Failed> {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> Result<(u16, String), Failed> {
         let offline = |e: JsValue| Failed::offline(describe(e));
         let window = web_sys::window().ok_or_else(|| Failed::offline("no window".into()))?;
         let headers = web_sys::Headers::new().map_err(offline)?;

@@ -2,10 +2,10 @@
 //! the case stands, who holds it, the deadline, the unit's reply and the timeline — nothing personal —
 //! and, once the unit has replied, the callback survey (回访).
 
+use crate::Embed;
 use crate::api::Failed;
 use crate::i18n::{self, Lang};
 use crate::widget::{minutes, unit_name};
-use crate::Embed;
 use leptos::prelude::*;
 use minyi_model::{CaseState, Progress};
 use serde_json::json;

@@ -2,12 +2,15 @@
 //! every keystroke by the component, each issue under its field once the citizen has touched it (all of
 //! them on a submit attempt); a valid form is submitted and the receipt links to the tracking page.
 
+use crate::Embed;
 use crate::api::{Failed, Intake};
 use crate::components::{self, LoadError};
 use crate::i18n::{self, Lang};
-use crate::Embed;
 use leptos::prelude::*;
-use minyi_model::{AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity, ValidationResult, categories, divisions};
+use minyi_model::{
+    AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity, ValidationResult,
+    categories, divisions,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_bindgen::JsCast;
 
@@ -437,7 +440,10 @@ pub fn ComplaintWidget() -> impl IntoView {
                 return;
             }
             _ => {
-                notice.set(l.pick("正在检查表单，请稍候再提交。", "Still checking the form; submit again in a moment.").to_owned());
+                notice.set(
+                    l.pick("正在检查表单，请稍候再提交。", "Still checking the form; submit again in a moment.")
+                        .to_owned(),
+                );
                 return;
             }
         }
@@ -461,15 +467,31 @@ pub fn ComplaintWidget() -> impl IntoView {
     let t = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en).to_owned();
     let others = move || {
         let shown: Vec<String> = applicable().iter().map(|a| format!("attributes.{}", a.code)).collect();
-        const DRAWN: &[&str] =
-            &["district", "kind", "category", "title", "description", "address", "street", "reporter.name", "reporter.phone", "consent"];
+        const DRAWN: &[&str] = &[
+            "district",
+            "kind",
+            "category",
+            "title",
+            "description",
+            "address",
+            "street",
+            "reporter.name",
+            "reporter.phone",
+            "consent",
+        ];
         if !attempted.get() {
             return Vec::new();
         }
-        issues.get().into_iter().filter(|i| !DRAWN.contains(&i.field.as_str()) && !shown.contains(&i.field)).collect::<Vec<_>>()
+        issues
+            .get()
+            .into_iter()
+            .filter(|i| !DRAWN.contains(&i.field.as_str()) && !shown.contains(&i.field))
+            .collect::<Vec<_>>()
     };
     let resolved_street = move || match result.get() {
-        Some(Ok(r)) if street.get().is_empty() => r.normalized.street.and_then(|s| divisions::street(&s)).map(|(_, s)| s.name),
+        Some(Ok(r)) if street.get().is_empty() => {
+            r.normalized.street.and_then(|s| divisions::street(&s)).map(|(_, s)| s.name)
+        }
         _ => None,
     };
     let streets = move || divisions::district(&district.get()).map(|d| d.streets).unwrap_or_default();
@@ -648,10 +670,17 @@ fn Receipt(outcome: Result<Intake, Failed>) -> impl IntoView {
             let text = move || {
                 let l = lang.get();
                 match failed.status {
-                    0 => format!("{}{}", l.pick("网络错误，未能提交：", "Network error, not submitted: "), failed.message),
+                    0 => format!(
+                        "{}{}",
+                        l.pick("网络错误，未能提交：", "Network error, not submitted: "),
+                        failed.message
+                    ),
                     503 => format!(
                         "{}{}",
-                        l.pick("服务暂不可用，未保存，请稍后重试：", "Service unavailable, nothing was stored; try again later: "),
+                        l.pick(
+                            "服务暂不可用，未保存，请稍后重试：",
+                            "Service unavailable, nothing was stored; try again later: "
+                        ),
                         failed.message
                     ),
                     s => format!("{} ({s}): {}", l.pick("提交失败", "Submission failed"), failed.message),

@@ -65,7 +65,8 @@ fn citizen_view(case: &minyi_cases::StoredCase) -> Value {
             }
             Event::ExtensionApproved { deadline } => progress.deadline = Some(deadline.clone()),
             Event::Replied { resolved, message } => {
-                progress.reply = Some(ProgressReply { at: e.at.clone(), message: message.clone(), resolved: *resolved });
+                progress.reply =
+                    Some(ProgressReply { at: e.at.clone(), message: message.clone(), resolved: *resolved });
             }
             Event::Callback { resolved, satisfaction, comment, .. } => {
                 progress.callback = Some(ProgressCallback {

@@ -77,7 +77,9 @@ mod tests {
         for ok in ["https://www.bjchy.gov.cn", "http://127.0.0.1:8080", "http://[::1]:3000"] {
             assert_eq!(origin(ok).ok().as_deref(), Some(ok));
         }
-        for bad in ["www.bjchy.gov.cn", "https://a.cn/", "https://a.cn/path", "ftp://a.cn", "https://", "*", "https://a.cn?x"] {
+        for bad in
+            ["www.bjchy.gov.cn", "https://a.cn/", "https://a.cn/path", "ftp://a.cn", "https://", "*", "https://a.cn?x"]
+        {
             assert!(origin(bad).is_err(), "{bad} refused");
         }
     }
