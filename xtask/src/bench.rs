@@ -40,8 +40,9 @@ pub fn run() -> Result<()> {
     // selection of `cargo xtask test`: wasmtime is not compiled a second time. `components`: criterion,
     // every export vs native; `routing`: the 980-rule Beijing set, p50/p99, component vs native vs
     // regorus; `scoring`: 343 units over 2 M cases, component vs native; `plugins`: instantiate p50/p99,
-    // a no-op hook's cost, a hot swap under load. Each writes `<target>/bench/<name>.json`.
-    for bench in ["components", "routing", "scoring", "plugins"] {
+    // a no-op hook's cost, a hot swap under load; `widget`: the embeddable widget's bytes on the wire (br,
+    // gzip) against its 250 KiB budget. Each writes `<target>/bench/<name>.json`.
+    for bench in ["components", "routing", "scoring", "plugins", "widget"] {
         crate::run(
             crate::cargo().args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]),
         )?;
@@ -80,7 +81,7 @@ pub fn run() -> Result<()> {
     }
     let out = crate::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
-    for file in ["routing.json", "scoring.json", "plugins.json"] {
+    for file in ["routing.json", "scoring.json", "plugins.json", "widget.json"] {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
         let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
         println!();
