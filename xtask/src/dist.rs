@@ -42,6 +42,9 @@ pub fn web() -> Result<()> {
         .web(true)?
         .omit_default_module_path(false)
         .typescript(false)
+        // The function-name section is half the module and only serves debuggers: the browser downloads none.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .generate(out.join("pkg"))
         .context("wasm-bindgen")?;
     for entry in std::fs::read_dir(root.join("web/app/static"))? {

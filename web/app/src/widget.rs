@@ -98,7 +98,7 @@ fn Field(
     en: String,
     value: RwSignal<String>,
     input: Input,
-    required: bool,
+    #[prop(into)] required: Signal<bool>,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let ctx = expect_context::<FormCtx>();
@@ -111,12 +111,12 @@ fn Field(
         ctx.touch(&touch_path);
     };
     let invalid = move || if ctx.has_error(&err_path) { "true" } else { "false" };
-    let mark = if required { " *" } else { "" };
-    let label = move || format!("{}{mark}", ctx.lang.get().pick(&zh, &en));
+    let label = move || format!("{}{}", ctx.lang.get().pick(&zh, &en), if required.get() { " *" } else { "" });
+    let required = move || required.get().to_string();
     let control = match input {
         Input::Area => view! {
             <textarea id=id.clone() rows="4" prop:value=move || value.get() on:input=on_input
-                aria-describedby=described.clone() aria-invalid=invalid aria-required=required.to_string()></textarea>
+                aria-describedby=described.clone() aria-invalid=invalid aria-required=required></textarea>
         }
         .into_any(),
         other => {
@@ -129,7 +129,7 @@ fn Field(
             view! {
                 <input id=id.clone() type=kind inputmode=mode autocomplete=autocomplete prop:value=move || value.get()
                     on:input=on_input aria-describedby=described.clone() aria-invalid=invalid
-                    aria-required=required.to_string()/>
+                    aria-required=required/>
             }
             .into_any()
         }
@@ -316,7 +316,9 @@ pub fn ComplaintWidget() -> impl IntoView {
             _ => Vec::new(),
         }
     };
-    let requires = move |path: &str| matches!(spec.get(), Some(Ok(s)) if s.required.iter().any(|r| r == path));
+    let requires = move |path: &'static str| {
+        Signal::derive(move || matches!(spec.get(), Some(Ok(s)) if s.required.iter().any(|r| r == path)))
+    };
 
     // The form as the citizen has filled it, stamped with `now`.
     let form = move |now: String| {
@@ -385,6 +387,8 @@ pub fn ComplaintWidget() -> impl IntoView {
     let submitting = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<Intake, Failed>>);
     let server_issues = RwSignal::new(Vec::<Issue>::new());
+    // What the status line says after a submit attempt, in both languages (the switch may come after).
+    let notice = RwSignal::new((String::new(), String::new()));
     Effect::new(move |_| {
         for text in [district, kind, category, title, description, address, street, name, phone] {
             text.track();
@@ -392,6 +396,7 @@ pub fn ComplaintWidget() -> impl IntoView {
         attrs.track();
         consent.track();
         server_issues.set(Vec::new());
+        notice.set(Default::default());
         outcome.update(|o| {
             if !matches!(o, Some(Ok(_))) {
                 *o = None;
@@ -414,51 +419,52 @@ pub fn ComplaintWidget() -> impl IntoView {
     provide_context(ctx);
 
     let form_ref = NodeRef::<leptos::html::Form>::new();
-    let notice = RwSignal::new(String::new());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         attempted.set(true);
         if submitting.get_untracked() || matches!(outcome.get_untracked(), Some(Ok(_))) {
             return;
         }
-        let l = lang.get_untracked();
         match result.get_untracked() {
             Some(Ok(r)) if r.valid => {}
             Some(Ok(r)) => {
                 let n = r.issues.iter().filter(|i| i.severity == Severity::Error).count();
-                notice.set(match l {
-                    Lang::Zh => format!("还有 {n} 处需要修改，请查看标红的项目。"),
-                    Lang::En => format!("{n} thing(s) to correct: see the fields marked in red."),
-                });
-                // Keyboard users land on the first field to correct.
-                if let Some(form) = form_ref.get_untracked()
-                    && let Ok(Some(first)) = form.query_selector("[aria-invalid=true]")
-                    && let Ok(first) = first.dyn_into::<web_sys::HtmlElement>()
-                {
-                    let _ = first.focus();
-                }
+                notice.set((
+                    format!("还有 {n} 处需要修改，请查看标红的项目。"),
+                    format!("{n} thing(s) to correct: see the fields marked in red."),
+                ));
+                // Keyboard users land on the first field to correct, once the issues are drawn.
+                set_timeout(
+                    move || {
+                        if let Some(form) = form_ref.get_untracked()
+                            && let Ok(Some(first)) = form.query_selector("[aria-invalid=true]")
+                            && let Ok(first) = first.dyn_into::<web_sys::HtmlElement>()
+                        {
+                            let _ = first.focus();
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                );
                 return;
             }
             _ => {
-                notice.set(
-                    l.pick("正在检查表单，请稍候再提交。", "Still checking the form; submit again in a moment.")
-                        .to_owned(),
-                );
+                notice.set((
+                    "正在检查表单，请稍候再提交。".into(),
+                    "Still checking the form; submit again in a moment.".into(),
+                ));
                 return;
             }
         }
         let json = match serde_json::to_string(&form(components::now())) {
             Ok(json) => json,
-            Err(e) => return notice.set(e.to_string()),
+            Err(e) => return notice.set((e.to_string(), e.to_string())),
         };
-        notice.set(l.pick("提交中…", "Submitting…").to_owned());
         submitting.set(true);
         leptos::task::spawn_local(async move {
             let answer = api.get_value().submit(&json).await;
             if let Ok(intake) = &answer {
                 server_issues.set(intake.validation.as_ref().map(|v| v.result.issues.clone()).unwrap_or_default());
             }
-            notice.set(String::new());
             outcome.set(Some(answer));
             submitting.set(false);
         });
@@ -585,9 +591,9 @@ pub fn ComplaintWidget() -> impl IntoView {
             </ul>
             <p id="form-status" class="status" role="status" aria-live="polite">
                 {move || {
-                    let n = notice.get();
-                    if !n.is_empty() {
-                        return n;
+                    let (zh, en) = notice.get();
+                    if !zh.is_empty() {
+                        return lang.get().pick(&zh, &en).to_owned();
                     }
                     match (checker.get(), result.get()) {
                         (Checker::Loading, _) => lang.get().pick("正在加载校验组件…", "Loading the checking component…").to_owned(),
