@@ -396,3 +396,36 @@ async fn the_component_bytes_travel_compressed_when_the_browser_accepts_it() {
     let other = raw(&state, "GET", "/components/validator.wasm", &[("if-none-match", "\"0000\"")]).await;
     assert_eq!(other.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_web_app_is_served_compressed_cached_by_hash_and_nothing_else_is() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let script = "customElements.define('minyi-complaint', class extends HTMLElement {});\n".repeat(50);
+    std::fs::write(dir.path().join("widget.js"), &script).expect("writes");
+    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>x</title>").expect("writes");
+    let res = raw(&state, "GET", "/widget.js", &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("br"));
+    assert!(res.body().len() * 10 < script.len(), "{} of {}", res.body().len(), script.len());
+    let etag = res.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut hasher, script.as_bytes());
+    assert_eq!(
+        etag,
+        format!("\"{}\"", hex::encode(sha2::Digest::finalize(hasher))),
+        "the ETag is the content's SHA-256"
+    );
+    let again = raw(&state, "GET", "/widget.js", &[("if-none-match", &etag)]).await;
+    assert_eq!((again.status(), again.body().len()), (StatusCode::NOT_MODIFIED, 0));
+    let plain = raw(&state, "GET", "/widget.js", &[]).await;
+    assert_eq!(plain.body(), script.as_bytes(), "no coding asked, none given");
+    assert_eq!(raw(&state, "GET", "/", &[]).await.status(), StatusCode::OK, "/ is index.html");
+    // The database next to it, paths out of the folder, hidden files: not found, never read.
+    std::fs::write(dir.path().join(".env"), "SECRET=1").expect("writes");
+    for path in ["/minyi.db", "/../minyi.db", "/%2e%2e/etc/passwd", "/.env", "/pkg/../widget.js", "/nothing.js"] {
+        let res = raw(&state, "GET", path, &[]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(!String::from_utf8_lossy(res.body()).contains("SECRET"), "{path}");
+    }
+}

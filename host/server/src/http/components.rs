@@ -4,14 +4,14 @@
 
 use super::AppState;
 use crate::AppError;
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The component routes.
 pub(super) fn routes() -> Router<AppState> {
@@ -42,29 +42,26 @@ async fn components(State(state): State<AppState>) -> Json<Vec<ComponentEntry>> 
     )
 }
 
-/// The bytes, cached by their hash: the ETag is the SHA-256, so a browser revalidating a copy it holds
-/// gets 304 and no body until the host loads other bytes.
+/// The bytes, compressed once and cached by their hash: the ETag is the SHA-256, so a browser
+/// revalidating a copy it holds gets 304 and no body until the host loads other bytes.
 async fn component_bytes(
     State(state): State<AppState>,
     file: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let Path(file) = file?;
-    let name = file.strip_suffix(".wasm").ok_or_else(|| AppError::NotFound(file.clone()))?;
-    let info = state.runtime.component(name).ok_or_else(|| AppError::NotFound(file.clone()))?;
-    let etag = format!("\"{}\"", info.sha256);
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let headers = [
-        (header::CONTENT_TYPE, "application/wasm".to_owned()),
-        (header::CACHE_CONTROL, "no-cache".to_owned()),
-        (header::ETAG, etag),
-        (header::HeaderName::from_static("x-minyi-sha256"), info.sha256.clone()),
-    ];
-    if cached {
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    let name = file.strip_suffix(".wasm").ok_or_else(|| AppError::NotFound(file.clone()))?.to_owned();
+    let runtime = Arc::clone(&state.runtime);
+    let found = super::blocking(move || {
+        Ok(runtime
+            .component(&name)
+            .map(|info| (super::assets::encoded(&info.bytes, Some(&info.sha256)), info.sha256.clone())))
+    })
+    .await?;
+    let (encoded, sha) = found.ok_or(AppError::NotFound(file))?;
+    let mut response = super::assets::respond(&encoded, "application/wasm", &headers);
+    if let Ok(v) = HeaderValue::from_str(&sha) {
+        response.headers_mut().insert(HeaderName::from_static("x-minyi-sha256"), v);
     }
-    Ok((headers, Bytes::from(info.bytes.to_vec())).into_response())
+    Ok(response)
 }

@@ -2,6 +2,7 @@
 //! socket. One file per resource; here the state, the blocking helper and the extractors that say who
 //! may call a handler (`Bearer`, `StaffAuth`, `Remote`).
 
+mod assets;
 mod cases;
 mod casework;
 mod check;
@@ -26,7 +27,6 @@ use minyi_runtime::{CompiledRules, Runtime};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
 
 /// Shared state of the service.
 #[derive(Debug, Clone)]
@@ -71,7 +71,6 @@ impl AppState {
 
 /// The service's routes.
 pub fn app(state: AppState) -> Router {
-    let web = ServeDir::new(&state.web_dir);
     let cors = widget::cors(&state.allow_origins);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -82,8 +81,8 @@ pub fn app(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(casework::routes())
         .merge(scores::routes())
-        .merge(widget::routes(&state.web_dir))
-        .fallback_service(web)
+        .merge(widget::routes())
+        .fallback(assets::site)
         .layer(CompressionLayer::new())
         .layer(cors)
         .with_state(state)

@@ -4,23 +4,31 @@
 
 use super::AppState;
 use crate::AppError;
-use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use minyi_model::{FormSpec, divisions};
 use serde::Deserialize;
-use std::path::Path;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeFile;
 
 /// The widget's routes; the pages are files of the built web app.
-pub(super) fn routes(web_dir: &Path) -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/form", get(form))
-        .route_service("/embed", ServeFile::new(web_dir.join("embed.html")))
-        .route_service("/track", ServeFile::new(web_dir.join("track.html")))
+        .route(
+            "/embed",
+            get(|State(state): State<AppState>, headers: HeaderMap| {
+                super::assets::page(state, "embed.html".into(), headers)
+            }),
+        )
+        .route(
+            "/track",
+            get(|State(state): State<AppState>, headers: HeaderMap| {
+                super::assets::page(state, "track.html".into(), headers)
+            }),
+        )
 }
 
 #[derive(Deserialize)]
