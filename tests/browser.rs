@@ -246,7 +246,11 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     let token = text(&browser, "#receipt-token");
     let link = browser.eval(&in_widget("return r.querySelector('#receipt-track').href")).expect("reads");
     let link = link.as_str().expect("a link").to_owned();
-    assert_eq!(link, format!("http://{}/track?case={case_id}#token={token}", host.addr));
+    assert_eq!(
+        link,
+        format!("http://{}/track?case={case_id}&lang=zh-CN#token={token}", host.addr),
+        "in the citizen's language"
+    );
 
     // Stored as sent, the extra field with it, dispatched; the token shown is the case's.
     let case = host.store.get(&case_id).expect("stored");

@@ -656,7 +656,10 @@ fn Receipt(outcome: Result<Intake, Failed>) -> impl IntoView {
                     other => i18n::state(l, other).to_owned(),
                 }
             };
-            let link = embed.api.url(&format!("/track?case={}#token={}", intake.case_id, intake.tracking_token));
+            let (id, token) = (intake.case_id.clone(), intake.tracking_token.clone());
+            let link = Signal::derive(move || {
+                embed.api.url(&format!("/track?case={id}&lang={}#token={token}", lang.get().tag()))
+            });
             let tracked = state != CaseState::Rejected;
             view! {
                 <section id="receipt" class="receipt" data-state=state.as_str() role="status">

@@ -64,6 +64,8 @@ pub(super) fn serve(
         clock: crate::clock::Clock::system(),
         allow_origins,
     };
+    let (dir, components) = (state.web_dir.clone(), Arc::clone(&state.runtime));
+    std::thread::spawn(move || crate::http::warm(&dir, &components));
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;

@@ -161,6 +161,32 @@ fn site_file(file: &Path) -> Option<Arc<Encoded>> {
     Some(e)
 }
 
+/// Compresses every file of the web app and every component ahead of the first visitor (brotli at its
+/// best quality takes about a second for the app's wasm); `minyi serve` runs it on a thread of its own.
+pub(crate) fn warm(web_dir: &Path, runtime: &minyi_runtime::Runtime) {
+    fn walk(dir: &Path, depth: usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if hidden {
+                continue;
+            }
+            if path.is_dir() && depth < 4 {
+                walk(&path, depth + 1);
+            } else if content_type(&path).is_some() {
+                let _ = site_file(&path);
+            }
+        }
+    }
+    let started = std::time::Instant::now();
+    for c in runtime.components() {
+        let _ = encoded(&c.bytes, Some(&c.sha256));
+    }
+    walk(web_dir, 0);
+    tracing::info!(elapsed = ?started.elapsed(), "web app and components compressed");
+}
+
 /// A file of the web app by its path (`GET /widget.js`), or 404.
 pub(super) async fn site(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response, AppError> {
     page(state, uri.path().to_owned(), headers).await

@@ -12,6 +12,7 @@ mod plugins;
 mod scores;
 mod widget;
 
+pub(crate) use assets::warm;
 pub(crate) use casework::sweep_every;
 pub(crate) use widget::origin;
 
