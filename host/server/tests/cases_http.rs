@@ -421,6 +421,16 @@ async fn the_web_app_is_served_compressed_cached_by_hash_and_nothing_else_is() {
     let plain = raw(&state, "GET", "/widget.js", &[]).await;
     assert_eq!(plain.body(), script.as_bytes(), "no coding asked, none given");
     assert_eq!(raw(&state, "GET", "/", &[]).await.status(), StatusCode::OK, "/ is index.html");
+    // The iframe page may be framed by the allow-list only; the tracking page by nobody else.
+    std::fs::write(dir.path().join("embed.html"), "<!doctype html><title>embed</title>").expect("writes");
+    std::fs::write(dir.path().join("track.html"), "<!doctype html><title>track</title>").expect("writes");
+    let csp = |res: &axum::http::Response<Vec<u8>>| {
+        res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    let embed = raw(&state, "GET", "/embed?district=110108&lang=en", &[]).await;
+    assert_eq!((embed.status(), csp(&embed)), (StatusCode::OK, format!("frame-ancestors 'self' {PORTAL}")));
+    let track = raw(&state, "GET", "/track?case=BJ-20261129-000001", &[]).await;
+    assert_eq!((track.status(), csp(&track)), (StatusCode::OK, "frame-ancestors 'self'".to_owned()));
     // The database next to it, paths out of the folder, hidden files: not found, never read.
     std::fs::write(dir.path().join(".env"), "SECRET=1").expect("writes");
     for path in ["/minyi.db", "/../minyi.db", "/%2e%2e/etc/passwd", "/.env", "/pkg/../widget.js", "/nothing.js"] {

@@ -105,7 +105,7 @@ impl Api {
 
     /// `GET /api/form?district=`: the district's case form.
     pub async fn form(&self, district: &str) -> Result<FormSpec, Failed> {
-        self.json("GET", &format!("/api/form?district={district}"), None, None, &[200]).await
+        self.json("GET", &format!("/api/form?district={}", encode(district)), None, None, &[200]).await
     }
 
     /// `POST /api/cases`. The service stores the body before anything else runs on it, so a stored

@@ -7,6 +7,7 @@ use crate::AppError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use minyi_model::{FormSpec, divisions};
@@ -15,20 +16,27 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The widget's routes; the pages are files of the built web app.
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/form", get(form))
-        .route(
-            "/embed",
-            get(|State(state): State<AppState>, headers: HeaderMap| {
-                super::assets::page(state, "embed.html".into(), headers)
-            }),
-        )
-        .route(
-            "/track",
-            get(|State(state): State<AppState>, headers: HeaderMap| {
-                super::assets::page(state, "track.html".into(), headers)
-            }),
-        )
+    Router::new().route("/api/form", get(form)).route("/embed", get(embed)).route("/track", get(track))
+}
+
+/// `/embed`: the widget alone, for an iframe — framed only by the host itself and the allow-list's
+/// origins (`frame-ancestors`), so another site cannot dress the citizen form up as its own.
+async fn embed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let ancestors = std::iter::once("'self'").chain(state.allow_origins.iter().map(String::as_str)).collect::<Vec<_>>();
+    let policy = format!("frame-ancestors {}", ancestors.join(" "));
+    let mut response = super::assets::page(state, "embed.html".into(), headers).await?;
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(response)
+}
+
+/// `/track`: a case's progress and its callback survey, never framed by another site (the page holds
+/// the tracking token).
+async fn track(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let mut response = super::assets::page(state, "track.html".into(), headers).await?;
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'self'"));
+    Ok(response)
 }
 
 #[derive(Deserialize)]
