@@ -25,6 +25,12 @@ pub fn leaf(code: &str) -> Option<&'static Category> {
     get(code).filter(|c| c.level == 3)
 }
 
+/// A category is under a prefix at a level boundary: `urban.sanitation` covers `urban.sanitation.garbage`
+/// and itself, not `urban.sanitationx`.
+pub fn under(category: &str, prefix: &str) -> bool {
+    category == prefix || category.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'))
+}
+
 /// Every leaf.
 pub fn leaves() -> impl Iterator<Item = &'static Category> {
     CATEGORIES.iter().filter(|c| c.level == 3)

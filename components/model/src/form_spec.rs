@@ -69,9 +69,7 @@ pub struct AttributeSpec {
 impl AttributeSpec {
     /// Applies to a form of this category (the category itself or one under a listed prefix)?
     pub fn applies_to(&self, category: &str) -> bool {
-        self.categories
-            .iter()
-            .any(|p| category == p || category.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('.')))
+        self.categories.iter().any(|p| crate::categories::under(category, p))
     }
 }
 

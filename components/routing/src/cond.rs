@@ -101,10 +101,7 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// A category is under a prefix at a level boundary: `urban.sanitation` covers `urban.sanitation.garbage`.
-pub(crate) fn category_under(category: &str, prefix: &str) -> bool {
-    category == prefix || category.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'))
-}
+pub(crate) use minyi_model::categories::under as category_under;
 
 fn in_window(value: u16, (from, to): (u16, u16), inclusive_end: bool) -> bool {
     let before_end = if inclusive_end { value <= to } else { value < to };

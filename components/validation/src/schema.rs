@@ -182,9 +182,7 @@ pub struct Attribute {
 impl Attribute {
     /// Applies to a form of this category?
     pub fn applies_to(&self, category: &str) -> bool {
-        self.categories
-            .iter()
-            .any(|p| category == p || category.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('.')))
+        self.categories.iter().any(|p| categories::under(category, p))
     }
 }
 

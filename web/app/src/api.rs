@@ -28,7 +28,8 @@ impl Failed {
     }
 }
 
-fn describe(e: JsValue) -> String {
+/// A JS error as text: its message, or its JSON, or its debug form.
+pub(crate) fn describe(e: JsValue) -> String {
     e.as_string()
         .or_else(|| js_sys::Reflect::get(&e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()))
         .or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()))

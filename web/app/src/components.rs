@@ -2,6 +2,7 @@
 //! fetched from the host, their SHA-256 is computed here (no `crypto.subtle`, so it works without a
 //! secure context) and compared with the served manifest; only matching bytes are instantiated.
 
+use crate::api::describe;
 use minyi_model::ValidationResult;
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
@@ -61,13 +62,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
 pub fn validate(form_json: &str, now: &str) -> Result<ValidationResult, String> {
     let json = validate_json_js(form_json, now).map_err(describe)?;
     serde_json::from_str(&json).map_err(|e| format!("validator returned unexpected JSON: {e}"))
-}
-
-fn describe(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| js_sys::Reflect::get(&e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()))
-        .or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()))
-        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// The current time as RFC 3339 (UTC), the `now` the page passes to the component.
