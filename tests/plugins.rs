@@ -167,12 +167,27 @@ mod haidian_building {
         assert_eq!((issue.field.as_str(), issue.code.as_str()), ("attributes.building_no", "building_no.required"));
         assert!(matches!(issue.severity, wit::Severity::Error));
         assert!(issue.message.zh_cn.contains("楼号") && issue.message.en.contains("building number"));
+        // The directory names the street office; the log line is stamped by the granted clock.
+        let office = minyi_model::divisions::street("110108001").expect("a Haidian street").1.name;
+        assert!(issue.message.zh_cn.contains(office), "{issue:?}");
+        assert!(
+            out.log.iter().any(|l| l.starts_with("info: ") && l.contains("110108: building_no.required")),
+            "{:?}",
+            out.log
+        );
         f.attributes = vec![wit::Attribute { key: "building_no".into(), value: "3号楼".into() }];
         assert_eq!(h.extra_issues("110108", None, &f).value[0].code, "building_no.invalid");
         f.attributes = vec![wit::Attribute { key: "building_no".into(), value: "12-B".into() }];
         assert!(h.extra_issues("110108", None, &f).value.is_empty());
         let heating = form("110108", "110108001", "utilities.heating.outage", "2026-11-29T10:00:00+08:00");
         assert!(h.extra_issues("110108", None, &heating).value.is_empty());
+        // The district's configuration widens the rule to heating complaints.
+        h.activate(
+            h.compile(plugin("haidian_building")).expect("compiles"),
+            spec("haidian-building", "110108", &[("building_no_categories", "housing.property, utilities.heating")]),
+        )
+        .expect("activates");
+        assert_eq!(h.extra_issues("110108", None, &heating).value[0].code, "building_no.required");
         // Another district has no plugin: nothing is added.
         assert!(
             h.extra_issues(
@@ -210,6 +225,11 @@ mod dongcheng_food_py {
         let h = host();
         let compiled = python_plugin(&h);
         assert_eq!(compiled.hooks(), vec![Hook::Validation]);
+        // Its WASI imports keep it on the server: the citizen's page is not given it.
+        assert!(compiled.imports().iter().any(|i| i.starts_with("wasi:")), "{:?}", compiled.imports());
+        assert!(!compiled.runs_in_browser());
+        assert!(h.compile(plugin("haidian_building")).expect("compiles").runs_in_browser());
+        assert!(!h.compile(plugin("chaoyang_heating")).expect("compiles").runs_in_browser(), "no validation hook");
         // The default limits (100 M fuel, 32 MiB) are enough for the interpreter and the hook.
         let s = spec("dongcheng-food", "110101", &[]);
         h.activate(compiled.clone(), s.clone()).expect("activates");

@@ -2,24 +2,8 @@
 //! transpiled to JS by js-component-bindgen, with a manifest locating each core module inside the
 //! component bytes so that the browser instantiates exactly the bytes the server runs.
 
-use anyhow::{Context as _, Result, bail};
-use js_component_bindgen::{InstantiationMode, TranspileOpts};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use anyhow::{Context as _, Result};
 use std::path::Path;
-
-#[derive(Serialize)]
-struct Range {
-    offset: usize,
-    length: usize,
-}
-
-#[derive(Serialize)]
-struct Manifest {
-    component: &'static str,
-    sha256: String,
-    core_modules: BTreeMap<String, Range>,
-}
 
 /// Builds the site (`<target dir>/site`): index.html, style, loader, the Leptos app under `pkg/`, the transpiled component.
 pub fn web() -> Result<()> {
@@ -59,35 +43,13 @@ pub fn web() -> Result<()> {
     Ok(())
 }
 
-/// Transpiles a component to ES-module JS; core modules are not written out but located in the bytes.
+/// Transpiles a component to ES-module JS (the bindings and a manifest; core modules stay in the bytes).
 fn transpile(name: &'static str, component: &[u8], dir: &Path) -> Result<()> {
-    let opts = TranspileOpts {
-        name: name.to_owned(),
-        no_typescript: true,
-        instantiation_mode: Some(InstantiationMode::Async),
-        nodejs_compat_disabled: true,
-        base64_cutoff: 0,
-        ..TranspileOpts::default()
-    };
-    let transpiled = js_component_bindgen::transpile(component, opts).with_context(|| format!("transpiling {name}"))?;
+    let transpiled = minyi_transpile::transpile(name, component)?;
     std::fs::create_dir_all(dir)?;
-    let mut core_modules = BTreeMap::new();
-    for (file, bytes) in transpiled.files {
-        if file.ends_with(".wasm") {
-            let Some(offset) = component.windows(bytes.len()).position(|w| w == bytes.as_slice()) else {
-                bail!("core module {file} of {name} is not a verbatim slice of the component bytes");
-            };
-            core_modules.insert(file, Range { offset, length: bytes.len() });
-        } else {
-            std::fs::write(dir.join(&file), bytes)?;
-        }
+    for (file, bytes) in &transpiled.files {
+        std::fs::write(dir.join(file), bytes)?;
     }
-    let manifest = Manifest { component: name, sha256: sha256(component), core_modules };
-    std::fs::write(dir.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    std::fs::write(dir.join("manifest.json"), serde_json::to_vec_pretty(&transpiled.manifest)?)?;
     Ok(())
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -77,3 +77,20 @@ pub struct ValidationResult {
     /// Repeat-finding key.
     pub fingerprint: String,
 }
+
+impl ValidationResult {
+    /// Whether a district's validation plugin looks at this result: only a valid form is shown to it.
+    pub fn wants_plugin(&self) -> bool {
+        self.valid
+    }
+
+    /// The result with a district plugin's extra issues added after its own: an error among them makes
+    /// the form invalid. The one rule for the server and the citizen's page alike.
+    pub fn with_plugin_issues(mut self, extra: Vec<Issue>) -> Self {
+        if extra.iter().any(|i| i.severity == Severity::Error) {
+            self.valid = false;
+        }
+        self.issues.extend(extra);
+        self
+    }
+}

@@ -57,6 +57,8 @@ pub struct CompiledPlugin {
     pub(crate) validation: Option<ValidationPluginIndices>,
     pub(crate) routing: Option<RoutingPluginIndices>,
     pub(crate) scoring: Option<ScoringPluginIndices>,
+    /// The interfaces it imports, e.g. `minyi:casework/log@0.1.0`.
+    pub(crate) imports: Vec<String>,
 }
 
 impl std::fmt::Debug for CompiledPlugin {
@@ -83,6 +85,17 @@ impl CompiledPlugin {
     /// The hooks it exports.
     pub fn hooks(&self) -> Vec<Hook> {
         Hook::ALL.into_iter().filter(|h| self.has(*h)).collect()
+    }
+
+    /// The interfaces it imports.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    /// Whether its validation hook can also run in a browser: it has one and imports only Minyi's own
+    /// capabilities (which a page can give it), no WASI (a language runtime such as Python's).
+    pub fn runs_in_browser(&self) -> bool {
+        self.validation.is_some() && self.imports.iter().all(|i| GRANTED.contains(&i.as_str()))
     }
 }
 
@@ -138,12 +151,9 @@ impl PluginHost {
     }
 
     fn check(&self, component: Component, sha256: String) -> Result<CompiledPlugin, PluginError> {
-        let refused: Vec<String> = component
-            .component_type()
-            .imports(&self.engine)
-            .map(|(name, _)| name.to_owned())
-            .filter(|name| !granted(name))
-            .collect();
+        let imports: Vec<String> =
+            component.component_type().imports(&self.engine).map(|(name, _)| name.to_owned()).collect();
+        let refused: Vec<&str> = imports.iter().map(String::as_str).filter(|name| !granted(name)).collect();
         if !refused.is_empty() {
             return Err(PluginError::Imports { imports: refused.join(", ") });
         }
@@ -155,6 +165,7 @@ impl PluginHost {
             routing: RoutingPluginIndices::new(&pre).ok(),
             scoring: ScoringPluginIndices::new(&pre).ok(),
             pre,
+            imports,
         };
         if compiled.hooks().is_empty() {
             return Err(PluginError::NoHook);

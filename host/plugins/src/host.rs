@@ -90,6 +90,11 @@ pub struct PluginStatus {
     pub sha256: String,
     /// Hooks it exports.
     pub hooks: Vec<Hook>,
+    /// The interfaces it imports.
+    pub imports: Vec<String>,
+    /// Its validation hook runs in the citizen's browser too (see `CompiledPlugin::runs_in_browser`);
+    /// false for a server-only plugin, e.g. one in Python.
+    pub in_browser: bool,
     /// Why it is disabled, if it is.
     pub disabled: Option<String>,
     /// Calls made.
@@ -206,9 +211,16 @@ impl PluginHost {
             version: a.spec.version.clone(),
             sha256: a.compiled.sha256.clone(),
             hooks: a.compiled.hooks(),
+            imports: a.compiled.imports.clone(),
+            in_browser: a.compiled.runs_in_browser(),
             disabled,
             calls: a.metrics.calls.load(Ordering::Relaxed),
         })
+    }
+
+    /// What the district grants its active plugin.
+    pub fn grants(&self, district: &str) -> Option<Arc<Grants>> {
+        self.get(district).map(|a| Arc::clone(&a.grants))
     }
 
     /// Whether the district's active plugin exports `hook`.

@@ -36,6 +36,9 @@ pub enum RegistryError {
     /// Already there.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database handed back something other than what was stored (bytes that hash otherwise).
+    #[error("tampered: {0}")]
+    Tampered(String),
 }
 
 impl From<minyi_db::DbError> for RegistryError {
@@ -55,6 +58,7 @@ impl RegistryError {
             RegistryError::Component(_) => "component.refused",
             RegistryError::NotFound(_) => "not_found",
             RegistryError::Conflict(_) => "conflict",
+            RegistryError::Tampered(_) => "db.tampered",
         }
     }
 }

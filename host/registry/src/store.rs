@@ -541,15 +541,27 @@ impl Registry {
                 Err(e) => tracing::warn!(sha256, error = %e, "precompiled plugin unusable; compiling again"),
             }
         }
+        let bytes = self.component(sha256)?;
+        let compiled = host.compile(&bytes)?;
+        let cwasm = host.precompile(&bytes)?;
+        self.db.run(|c| put_precompiled(c, sha256, &engine, &cwasm))?;
+        Ok(compiled)
+    }
+}
+
+impl Registry {
+    /// The component bytes stored under `sha256`, checked against it: the shared database is not
+    /// trusted to hand back what was uploaded.
+    pub fn component(&self, sha256: &str) -> Result<Vec<u8>, RegistryError> {
         let bytes = self
             .db
             .run(|c| c.query_opt("SELECT bytes FROM blobs WHERE sha256 = $1", params![sha256]))?
             .ok_or_else(|| RegistryError::NotFound(format!("component {sha256}")))?
             .blob(0)?;
-        let compiled = host.compile(&bytes)?;
-        let cwasm = host.precompile(&bytes)?;
-        self.db.run(|c| put_precompiled(c, sha256, &engine, &cwasm))?;
-        Ok(compiled)
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            return Err(RegistryError::Tampered(format!("component {sha256}: the stored bytes hash otherwise")));
+        }
+        Ok(bytes)
     }
 }
 

@@ -136,7 +136,7 @@ impl AppError {
                     R::Auth(a) => auth_status(a),
                     R::NotFound(_) => StatusCode::NOT_FOUND,
                     R::Conflict(_) => StatusCode::CONFLICT,
-                    R::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                    R::Db(_) | R::Tampered(_) => StatusCode::INTERNAL_SERVER_ERROR,
                     R::Manifest(_) | R::Key(_) | R::Component(_) => StatusCode::BAD_REQUEST,
                 };
                 (status, e.code().to_owned())

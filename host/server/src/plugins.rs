@@ -4,7 +4,7 @@
 //! with a `plugin` note saying what the plugin did. A plugin fault leaves the base result and is stored
 //! with the case. No HTTP here: the handlers, intake and the CLI all call this.
 
-use minyi_model::{CaseForm, Issue, Noted, PluginNote, RoutingDecision, Severity, ValidationResult};
+use minyi_model::{CaseForm, Issue, Noted, PluginNote, RoutingDecision, ValidationResult};
 use minyi_plugins::{Hook, HookOutcome, PluginHost, PluginHostConfig};
 use minyi_registry::Registry;
 use minyi_runtime::convert;
@@ -61,18 +61,13 @@ impl Plugins {
     /// stored with `case_id`.
     pub fn validate(&self, case_id: Option<&str>, result: ValidationResult) -> Noted<ValidationResult> {
         let district = result.normalized.district.clone();
-        if !result.valid || !self.host.has_hook(&district, Hook::Validation) {
+        if !result.wants_plugin() || !self.host.has_hook(&district, Hook::Validation) {
             return Noted::plain(result);
         }
         let out = self.host.extra_issues(&district, case_id, &convert::case_form(&result.normalized));
         let plugin = Some(self.note(&district, &out));
-        let mut result = result;
         let extra: Vec<Issue> = out.value.iter().map(convert::issue_to_model).collect();
-        if extra.iter().any(|i| i.severity == Severity::Error) {
-            result.valid = false;
-        }
-        result.issues.extend(extra);
-        Noted { result, plugin }
+        Noted { result: result.with_plugin_issues(extra), plugin }
     }
 
     /// Lets the district plugin amend a routing decision. A fault leaves the base decision, is noted

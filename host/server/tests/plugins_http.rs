@@ -201,3 +201,99 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
     let city_view = plugins.registry.case_faults(&city, "BJ-20261129-000042").expect("the case's faults");
     assert_eq!(city_view.len(), 1);
 }
+
+/// What the citizen's page gets of a district's plugin: the pointer, then the very bytes (checked by
+/// hash) and the transpiled bindings under it; a district without a validation plugin, a disabled
+/// plugin, another hash or an unknown district give the page nothing. (A Python plugin is server-only:
+/// `CompiledPlugin::runs_in_browser` in `tests/plugins.rs`, where the Python runtime is compiled anyway.)
+#[tokio::test]
+async fn the_page_gets_the_plugin_the_district_runs_and_nothing_else() {
+    use common::{activate, get_raw};
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (plugins, admins, city) = registry(&dir);
+    let mut state = AppState {
+        runtime: Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load")),
+        web_dir: dir.path().to_owned(),
+        rules: None,
+        plugins: Some(Arc::clone(&plugins)),
+        cases: None,
+        admins: Some(Arc::clone(&admins)),
+        clock: Default::default(),
+        allow_origins: Vec::new(),
+    };
+    for (district, name, file, hooks) in [
+        ("110108", "haidian-building", "haidian_building", &[Hook::Validation][..]),
+        ("110105", "chaoyang-heating", "chaoyang_heating", &[Hook::Routing][..]),
+    ] {
+        let (token, key) = district_admin(&plugins, &admins, &city, district);
+        let admin = admins.authenticate(&token).expect("admin");
+        activate(&plugins, &admin, &key, name, district, hooks, plugin(file));
+    }
+
+    let (status, v) = send(&state, "GET", "/api/plugins/110108/browser", None, String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let p = &v["plugin"];
+    let sha = hex::encode(Sha256::digest(plugin("haidian_building")));
+    assert_eq!(
+        (p["name"].as_str(), p["in_browser"].as_bool(), p["sha256"].as_str()),
+        (Some("haidian-building"), Some(true), Some(sha.as_str())),
+        "{v}"
+    );
+    assert_eq!(p["grants"]["district"], "110108", "{v}");
+    assert!(p["core_modules"].as_object().is_some_and(|m| !m.is_empty()), "{v}");
+
+    let component = p["component"].as_str().expect("a component URL");
+    let (status, headers, bytes) = get_raw(&state, component).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, plugin("haidian_building"), "the very bytes the server runs");
+    assert_eq!(headers["content-type"], "application/wasm");
+    assert!(headers["cache-control"].to_str().is_ok_and(|c| c.contains("immutable")));
+    for (file, range) in p["core_modules"].as_object().expect("modules") {
+        let (offset, length) =
+            (range["offset"].as_u64().expect("offset") as usize, range["length"].as_u64().expect("length") as usize);
+        assert_eq!(&bytes[offset..offset + 4], b"\0asm", "{file} is a core module inside the bytes");
+        assert!(offset + length <= bytes.len());
+    }
+    let (status, headers, js) = get_raw(&state, p["bindings"].as_str().expect("a bindings URL")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"].to_str().is_ok_and(|c| c.starts_with("text/javascript")));
+    assert!(String::from_utf8_lossy(&js).contains("export function instantiate"), "ES-module bindings");
+
+    // A routing plugin has nothing for the page; a district without a plugin neither.
+    for district in ["110105", "110102"] {
+        let (status, v) = send(&state, "GET", &format!("/api/plugins/{district}/browser"), None, String::new()).await;
+        assert_eq!((status, &v["plugin"]), (StatusCode::OK, &serde_json::Value::Null), "{district}: {v}");
+    }
+    // Another district's hash, another file, an unknown district.
+    for (uri, want) in [
+        (format!("/api/plugins/110102/browser/{sha}/plugin.wasm"), StatusCode::NOT_FOUND),
+        (
+            format!(
+                "/api/plugins/110105/browser/{}/plugin.wasm",
+                hex::encode(Sha256::digest(plugin("chaoyang_heating")))
+            ),
+            StatusCode::NOT_FOUND,
+        ),
+        (format!("/api/plugins/110108/browser/{sha}/plugin.core.wasm"), StatusCode::NOT_FOUND),
+        (format!("/api/plugins/110108/browser/{sha}/..%2Fsecret"), StatusCode::NOT_FOUND),
+        ("/api/plugins/999999/browser".to_owned(), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, headers, body) = get_raw(&state, &uri).await;
+        assert_eq!(status, want, "{uri}");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("a JSON error");
+        assert!(v["code"].is_string() && v["message"].is_string(), "{uri}: {v}");
+        assert!(headers.get("cache-control").is_none_or(|c| !c.to_str().unwrap_or_default().contains("immutable")));
+    }
+
+    // Disabled: the page runs nothing; the old URL is gone.
+    plugins.host.disable("110108", "review");
+    let (_, v) = send(&state, "GET", "/api/plugins/110108/browser", None, String::new()).await;
+    assert!(v["plugin"].is_null(), "{v}");
+    assert_eq!(get_raw(&state, component).await.0, StatusCode::NOT_FOUND);
+
+    // A service without plugins says so the same way: nothing to run.
+    state.plugins = None;
+    let (status, v) = send(&state, "GET", "/api/plugins/110108/browser", None, String::new()).await;
+    assert_eq!((status, &v["plugin"]), (StatusCode::OK, &serde_json::Value::Null), "{v}");
+}

@@ -1,9 +1,11 @@
 //! The `validator` component in the page, through the `minyi-components.js` loader: the bytes are
 //! fetched from the host, their SHA-256 is computed here (no `crypto.subtle`, so it works without a
-//! secure context) and compared with the served manifest; only matching bytes are instantiated.
+//! secure context) and compared with the served manifest; only matching bytes are instantiated. The
+//! district's validation plugin likewise: its bytes are checked against the hash the host says the
+//! district runs, and its extra issues are added by the model's one rule (`with_plugin_issues`).
 
 use crate::api::describe;
-use minyi_model::ValidationResult;
+use minyi_model::{Issue, ValidationResult};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
@@ -20,6 +22,27 @@ extern "C" {
     /// `minyi:casework/validation.validate-json`, through the transpiled component.
     #[wasm_bindgen(js_name = validateJson, catch)]
     fn validate_json_js(form_json: &str, now: &str) -> Result<String, JsValue>;
+
+    /// `{pointer, bytes}` of the district's plugin when it runs in the browser, else `null`.
+    #[wasm_bindgen(js_name = fetchPlugin, catch)]
+    async fn fetch_plugin_js(api: &str, district: &str) -> Result<JsValue, JsValue>;
+
+    /// Instantiates the plugin's bindings with its granted capabilities, for `district`.
+    #[wasm_bindgen(js_name = instantiatePlugin, catch)]
+    async fn instantiate_plugin_js(
+        api: &str,
+        district: &str,
+        pointer: &JsValue,
+        bytes: &js_sys::Uint8Array,
+    ) -> Result<JsValue, JsValue>;
+
+    /// Forgets the district's plugin.
+    #[wasm_bindgen(js_name = dropPlugin)]
+    fn drop_plugin_js(district: &str);
+
+    /// `minyi:casework/validation-hook.extra-issues` over JSON, through the district's plugin.
+    #[wasm_bindgen(js_name = extraIssues, catch)]
+    fn extra_issues_js(district: &str, form_json: &str) -> Result<String, JsValue>;
 }
 
 /// Why the page does not validate with its own copy of the component.
@@ -42,7 +65,14 @@ pub async fn load_validator() -> Result<String, LoadError> {
     let field = |name: &str| js_sys::Reflect::get(&fetched, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     let bytes: js_sys::Uint8Array = field("bytes").dyn_into().map_err(|_| LoadError::Failed("no bytes".into()))?;
     let manifest = field("manifest");
-    let expected = js_sys::Reflect::get(&manifest, &JsValue::from_str("sha256"))
+    let actual = checked(&bytes, &manifest)?;
+    instantiate_validator_js(&bytes, &manifest).await.map_err(|e| LoadError::Failed(describe(e)))?;
+    Ok(actual)
+}
+
+/// The SHA-256 of `bytes` when it is the one `manifest.sha256` names.
+fn checked(bytes: &js_sys::Uint8Array, manifest: &JsValue) -> Result<String, LoadError> {
+    let expected = js_sys::Reflect::get(manifest, &JsValue::from_str("sha256"))
         .ok()
         .and_then(|v| v.as_string())
         .ok_or_else(|| LoadError::Failed("the manifest names no sha256".into()))?;
@@ -50,8 +80,43 @@ pub async fn load_validator() -> Result<String, LoadError> {
     if actual != expected {
         return Err(LoadError::Mismatch { expected, actual });
     }
-    instantiate_validator_js(&bytes, &manifest).await.map_err(|e| LoadError::Failed(describe(e)))?;
     Ok(actual)
+}
+
+/// Loads the district's validation plugin from the API at `api` when it runs in the browser, checking
+/// its bytes against the hash the host names: `Some(SHA-256)` when loaded, `None` when the page has no
+/// plugin to run (none, disabled, or server-only).
+pub async fn load_plugin(api: &str, district: &str) -> Result<Option<String>, LoadError> {
+    drop_plugin_js(district);
+    let fetched = fetch_plugin_js(api, district).await.map_err(|e| LoadError::Failed(describe(e)))?;
+    if fetched.is_null() || fetched.is_undefined() {
+        return Ok(None);
+    }
+    let field = |name: &str| js_sys::Reflect::get(&fetched, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let bytes: js_sys::Uint8Array = field("bytes").dyn_into().map_err(|_| LoadError::Failed("no bytes".into()))?;
+    let pointer = field("pointer");
+    let actual = checked(&bytes, &pointer)?;
+    instantiate_plugin_js(api, district, &pointer, &bytes).await.map_err(|e| LoadError::Failed(describe(e)))?;
+    Ok(Some(actual))
+}
+
+/// The district's plugin on a result: its extra issues added when the result is one it looks at. A
+/// plugin that fails leaves the result as it was (the server, which runs it again, records the fault).
+pub fn with_plugin(district: &str, result: ValidationResult) -> ValidationResult {
+    if !result.wants_plugin() {
+        return result;
+    }
+    let extra = serde_json::to_string(&result.normalized)
+        .map_err(|e| e.to_string())
+        .and_then(|form| extra_issues_js(district, &form).map_err(describe))
+        .and_then(|json| serde_json::from_str::<Vec<Issue>>(&json).map_err(|e| e.to_string()));
+    match extra {
+        Ok(extra) => result.with_plugin_issues(extra),
+        Err(e) => {
+            web_sys::console::warn_1(&JsValue::from_str(&format!("district plugin failed: {e}")));
+            result
+        }
+    }
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -298,6 +298,22 @@ pub fn ComplaintWidget() -> impl IntoView {
             Err(why) => Checker::Server(why),
         });
     });
+    // The district's validation plugin, when the page can run it: loaded again when the district
+    // changes. A plugin the page cannot load (its bytes differ from the hash the host names) sends the
+    // checking to the server, which runs the plugin itself.
+    let plugin = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let d = district.get();
+        plugin.set(None);
+        leptos::task::spawn_local(async move {
+            let base = api.get_value().url("");
+            match components::load_plugin(&base, &d).await {
+                Ok(Some(_)) if district.get_untracked() == d => plugin.set(Some(d)),
+                Ok(_) => {}
+                Err(why) => checker.set(Checker::Server(why)),
+            }
+        });
+    });
     // The district's own form, fetched again when the district changes.
     Effect::new(move |_| {
         let d = district.get();
@@ -361,8 +377,13 @@ pub fn ComplaintWidget() -> impl IntoView {
             return None;
         }
         let now = components::now();
-        let json = serde_json::to_string(&form(now.clone())).map_err(|e| e.to_string());
-        Some(json.and_then(|json| components::validate(&json, &now)))
+        let filled = form(now.clone());
+        let json = serde_json::to_string(&filled).map_err(|e| e.to_string());
+        let result = json.and_then(|json| components::validate(&json, &now));
+        Some(match plugin.get() {
+            Some(d) if d == filled.district => result.map(|r| components::with_plugin(&d, r)),
+            _ => result,
+        })
     });
     // The server's, when the page's copy could not be used: the latest answer wins.
     let remote = RwSignal::new(None::<Result<ValidationResult, String>>);

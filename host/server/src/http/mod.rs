@@ -3,6 +3,7 @@
 //! may call a handler (`Bearer`, `StaffAuth`, `Remote`).
 
 mod assets;
+mod browser_plugin;
 mod cases;
 mod casework;
 mod check;
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .merge(check::routes())
         .merge(metrics::routes())
         .merge(plugins::routes())
+        .merge(browser_plugin::routes())
         .merge(cases::routes())
         .merge(casework::routes())
         .merge(scores::routes())

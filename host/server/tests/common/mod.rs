@@ -62,3 +62,20 @@ pub fn district_admin(plugins: &Plugins, admins: &Admins, city: &Staff, district
     plugins.registry.trust_key(city, district, &public).expect("trust");
     (token, key)
 }
+
+/// A GET through the router: status, headers and the body as it came (no decoding).
+pub async fn get_raw(state: &AppState, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::builder().method("GET").uri(uri).body(Body::empty()).expect("request");
+    let res = app(state.clone()).oneshot(req).await.expect("infallible");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    (status, headers, bytes.to_vec())
+}
+
+/// Uploads and activates a signed plugin for the district through the registry.
+pub fn activate(plugins: &Plugins, admin: &Staff, key: &str, name: &str, district: &str, hooks: &[Hook], bytes: &[u8]) {
+    let registry = &plugins.registry;
+    registry.upload(admin, &signed(name, "1.0.0", district, hooks, bytes, key), bytes, &plugins.host).expect("uploads");
+    registry.activate(admin, district, name, "1.0.0").expect("activates");
+    registry.sync(&plugins.host).expect("syncs");
+}
