@@ -206,3 +206,41 @@ pub fn generate(n: usize, seed: u64) -> Vec<String> {
         })
         .collect()
 }
+
+/// `n` 海淀 forms for its validation plugin: clean apart from what the plugin looks at — categories in
+/// and around property management, building numbers of every sort (valid, with Chinese or symbols,
+/// blank, missing), attachments, and now and then a street the directory does not know.
+pub fn haidian_property(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    let haidian = divisions::district("110108").expect("海淀 is a district");
+    let near: Vec<&str> = categories::leaves()
+        .map(|c| c.code)
+        .filter(|c| ["housing.property", "utilities.heating", "urban.community"].iter().any(|p| categories::under(c, p)))
+        .collect();
+    (0..n)
+        .map(|_| {
+            let street = if rng.chance(10) { "110108999" } else { rng.pick(haidian.streets).code };
+            let mut form = json!({
+                "district": "110108",
+                "street": street,
+                "channel": rng.pick(&["web", "app", "wechat"]),
+                "kind": rng.pick(&["complaint", "help", "report"]),
+                "category": rng.pick(&near),
+                "title": rng.pick(&["物业不管电梯", "楼道灯坏了", "暖气不热"]),
+                "description": rng.pick(&FRAGMENTS[..3]).repeat(1 + rng.below(3)),
+                "address": format!("海淀区{}某小区{}号楼", rng.pick(haidian.streets).name, 1 + rng.below(30)),
+                "reporter": {"phone": rng.pick(&PHONES[..5]), "anonymous": rng.chance(20)},
+                "consent": true,
+                "received_at": "2026-11-29T10:00:00+08:00",
+            });
+            let building = *rng.pick(&["3", "12-B", "A7", "3号楼", "十二", "12#", " ", "", "12 B", "Ⅻ", "-", "𠀋1"]);
+            if rng.chance(85) {
+                form["attributes"] = json!({ "building_no": building });
+            }
+            if rng.chance(20) {
+                form["attachments"] = json!([{"name": "photo.jpg", "mime": "image/jpeg", "bytes": rng.below(5 << 20)}]);
+            }
+            form.to_string()
+        })
+        .collect()
+}

@@ -297,3 +297,114 @@ async fn the_page_gets_the_plugin_the_district_runs_and_nothing_else() {
     let (status, v) = send(&state, "GET", "/api/plugins/110108/browser", None, String::new()).await;
     assert_eq!((status, &v["plugin"]), (StatusCode::OK, &serde_json::Value::Null), "{v}");
 }
+
+/// Same plugin, same issues: generated 海淀 forms through the server's path (validator, then the active
+/// plugin in wasmtime) and through what the page gets over HTTP (pointer, bytes, bindings) run in Node
+/// by the browser's loader give identical extra issues — with the district's configuration, the
+/// directory, the log and the clock all in use.
+#[tokio::test]
+async fn the_plugin_gives_the_same_issues_in_node_as_on_the_server() {
+    use common::get_raw;
+    const NOW: &str = "2026-11-30T12:00:00+08:00";
+    const FORMS: usize = 400;
+    let site = std::env::var_os("MINYI_WEB_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/site"));
+    assert!(
+        site.join("minyi-components.js").exists(),
+        "no web app in {}: run `cargo xtask test` (or `cargo xtask dist` first)",
+        site.display()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (plugins, admins, city) = registry(&dir);
+    let (token, key) = district_admin(&plugins, &admins, &city, "110108");
+    let admin = admins.authenticate(&token).expect("admin");
+    let bytes = plugin("haidian_building");
+    let mut manifest = signed("haidian-building", "1.0.0", "110108", &[Hook::Validation], bytes, &key);
+    manifest.config.insert("building_no_categories".into(), "housing.property, utilities.heating".into());
+    signing::sign(&mut manifest, &key).expect("signs");
+    plugins.registry.upload(&admin, &manifest, bytes, &plugins.host).expect("uploads");
+    plugins.registry.activate(&admin, "110108", "haidian-building", "1.0.0").expect("activates");
+    plugins.registry.sync(&plugins.host).expect("syncs");
+    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
+    let state = AppState {
+        runtime: Arc::clone(&runtime),
+        web_dir: dir.path().to_owned(),
+        rules: None,
+        plugins: Some(Arc::clone(&plugins)),
+        cases: None,
+        admins: Some(Arc::clone(&admins)),
+        clock: Default::default(),
+        allow_origins: Vec::new(),
+    };
+
+    // The server's way: the validator, then the plugin on a valid result.
+    let forms = minyi_tests::forms::haidian_property(FORMS, 20261204);
+    let server: Vec<serde_json::Value> = forms
+        .iter()
+        .map(|f| {
+            let json = runtime.validate_json(f, NOW).expect("validates");
+            let base: minyi_model::ValidationResult = serde_json::from_str(&json).expect("a result");
+            let seen = base.issues.len();
+            let noted = minyi_server::plugins::validate(Some(&plugins), None, base.clone());
+            assert!(noted.plugin.as_ref().is_none_or(|p| p.fault.is_none()), "{:?}", noted.plugin);
+            let extra = base.wants_plugin().then(|| json!(noted.result.issues[seen..]));
+            // The base verdict and the plugin's issues; the one rule merging them is the model's.
+            json!({ "valid": base.valid, "extra": extra })
+        })
+        .collect();
+
+    // The page's way: what the HTTP API serves, run by the browser's loader in Node.
+    let (_, pointer) = send(&state, "GET", "/api/plugins/110108/browser", None, String::new()).await;
+    let pointer = &pointer["plugin"];
+    let (_, _, wasm) = get_raw(&state, pointer["component"].as_str().expect("bytes URL")).await;
+    let (_, _, js) = get_raw(&state, pointer["bindings"].as_str().expect("bindings URL")).await;
+    let files = dir.path();
+    for (name, content) in [
+        ("pointer.json", serde_json::to_vec(pointer).expect("json")),
+        ("plugin.wasm", wasm),
+        ("plugin.mjs", js),
+        ("forms.json", serde_json::to_vec(&forms).expect("json")),
+        ("validator.wasm", runtime.component("validator").expect("loaded").bytes.to_vec()),
+    ] {
+        std::fs::write(files.join(name), content).expect("write");
+    }
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/node/plugin-differential.mjs");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(&site)
+        .args(["validator.wasm", "pointer.json", "plugin.wasm", "plugin.mjs", "forms.json"].map(|f| files.join(f)))
+        .arg(NOW)
+        .output()
+        .expect("node runs (`cargo xtask setup` installs it)");
+    assert!(out.status.success(), "node failed: {}", String::from_utf8_lossy(&out.stderr));
+    let node: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("node printed JSON");
+    let logged = String::from_utf8_lossy(&out.stderr);
+    assert!(logged.contains("[haidian-building] info: 2026-"), "the log and the clock reached the page: {logged}");
+
+    assert_eq!(node.len(), FORMS);
+    let mut codes = std::collections::BTreeMap::<String, usize>::new();
+    let mut unseen = 0;
+    for (i, (s, n)) in server.iter().zip(&node).enumerate() {
+        assert_eq!(s, n, "form {i} differs: {}", forms[i]);
+        match s["extra"].as_array() {
+            Some(extra) => {
+                for issue in extra {
+                    *codes.entry(issue["code"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
+                }
+            }
+            None => unseen += 1,
+        }
+    }
+    eprintln!("{FORMS} haidian forms identical on the server and in Node: {codes:?}, {unseen} not shown to the plugin");
+    assert!(unseen > 0, "some forms stop at the base validation");
+    for code in ["building_no.required", "building_no.invalid"] {
+        assert!(codes.get(code).is_some_and(|n| *n > 0), "the forms reach {code}: {codes:?}");
+    }
+    let haidian = minyi_model::divisions::district("110108").expect("海淀");
+    let named = node.iter().filter_map(|n| n["extra"].as_array()).flatten().any(|i| {
+        let message = i["message"]["zh-CN"].as_str().unwrap_or_default();
+        haidian.streets.iter().any(|s| message.contains(&format!("物业和{}上门", s.name)))
+    });
+    assert!(named, "the directory named a street office in the page too");
+}
