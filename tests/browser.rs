@@ -5,13 +5,15 @@
 //! the unit replies through the API — answers the callback, which the service then holds. axe-core finds
 //! no serious or critical violation; screenshots go to `<target>/screenshots/`. The bytes the browser
 //! ran are the host's, and a page whose bytes do not match the manifest refuses them and validates on
-//! the server, saying so.
+//! the server, saying so. On 海淀's iframe page a citizen using only the keyboard meets the district's
+//! validation plugin running in the page — its issue live as they type — and files the case.
 
 use minyi_auth::{Admins, NewToken, Role};
 use minyi_cases::{BEIJING, CaseStore};
 use minyi_runtime::{Runtime, RuntimeConfig};
+use minyi_server::plugins::Plugins;
 use minyi_server::{AppState, app};
-use minyi_tests::webdriver::Browser;
+use minyi_tests::webdriver::{ARROW_DOWN, ARROW_UP, BACKSPACE, Browser, ENTER, TAB};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,6 +55,7 @@ struct Host {
     addr: SocketAddr,
     store: Arc<CaseStore>,
     admins: Arc<Admins>,
+    plugins: Arc<Plugins>,
     sha256: String,
     _dir: tempfile::TempDir,
 }
@@ -68,11 +71,12 @@ fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<Strin
     let db = dir.path().join("minyi.db").to_string_lossy().into_owned();
     let store = Arc::new(CaseStore::open_url(&db, BEIJING).expect("store"));
     let admins = Arc::new(Admins::open_url(&db).expect("admins"));
+    let plugins = Plugins::open(&db).expect("plugin registry");
     let state = AppState {
         runtime,
         web_dir,
         rules: Some(Arc::new(rules)),
-        plugins: None,
+        plugins: Some(Arc::clone(&plugins)),
         cases: Some(Arc::clone(&store)),
         admins: Some(Arc::clone(&admins)),
         clock: Default::default(),
@@ -81,7 +85,69 @@ fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<Strin
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");
     rt.spawn(async move { axum::serve(listener, app(state)).await });
-    Host { addr, store, admins, sha256, _dir: dir }
+    Host { addr, store, admins, plugins, sha256, _dir: dir }
+}
+
+/// 海淀's validation plugin uploaded, signed by its district's key, and activated, as the district's
+/// admin does it; its SHA-256.
+fn activate_haidian_plugin(host: &Host) -> String {
+    use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
+    let bytes = minyi_test_artifacts::PLUGINS
+        .iter()
+        .find(|(n, _, _)| *n == "haidian_building")
+        .map(|(_, _, b)| *b)
+        .expect("plugin built");
+    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
+    let admin = host
+        .admins
+        .authenticate(&host.admins.create_admin(Some(&city), Some("110108")).expect("district admin"))
+        .expect("admin");
+    let (key, public) = signing::generate().expect("key");
+    let registry = &host.plugins.registry;
+    registry.trust_key(&city, "110108", &public).expect("trust");
+    let mut manifest = Manifest {
+        name: "haidian-building".into(),
+        version: "1.0.0".into(),
+        district: "110108".into(),
+        hooks: vec![Hook::Validation],
+        wit: WIT_PACKAGE.into(),
+        limits: Limits::default(),
+        config: Default::default(),
+        sha256: minyi_transpile::sha256(bytes),
+        signature: String::new(),
+    };
+    signing::sign(&mut manifest, &key).expect("signs");
+    registry.upload(&admin, &manifest, bytes, &host.plugins.host).expect("uploads");
+    registry.activate(&admin, "110108", "haidian-building", "1.0.0").expect("activates");
+    registry.sync(&host.plugins.host).expect("syncs");
+    manifest.sha256
+}
+
+/// Presses Tab until the widget's element `id` has the focus (it must be reachable by keyboard).
+fn tab_to(browser: &Browser, id: &str) {
+    for _ in 0..80 {
+        let at = browser.eval(&in_widget("return r.activeElement?.id ?? ''")).expect("reads");
+        if at.as_str() == Some(id) {
+            return;
+        }
+        browser.keys(&TAB.to_string()).expect("presses Tab");
+    }
+    panic!("#{id} is not reachable with the Tab key");
+}
+
+/// Picks `value` in the focused `<select>` with the arrow keys, as a keyboard user does.
+fn arrow_to(browser: &Browser, id: &str, value: &str) {
+    let at = browser
+        .eval(&in_widget(&format!(
+            "const s = r.querySelector('#{id}'); return [s.selectedIndex, [...s.options].findIndex(o => o.value === '{value}')]"
+        )))
+        .expect("reads");
+    let (from, to) = (at[0].as_i64().expect("index"), at[1].as_i64().expect("index"));
+    assert!(to >= 0, "#{id} offers {value}");
+    let key = if to > from { ARROW_DOWN } else { ARROW_UP };
+    browser.keys(&key.to_string().repeat(from.abs_diff(to) as usize)).expect("presses arrows");
+    let now = browser.eval(&in_widget(&format!("return r.querySelector('#{id}').value"))).expect("reads");
+    assert_eq!(now.as_str(), Some(value), "the arrow keys chose it");
 }
 
 /// A script run inside the widget's shadow root `r` (the first `<minyi-complaint>` of the page).
@@ -236,6 +302,9 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     type_in(&browser, "#f-description", "望京西园三区3号楼502室这几天暖气不热，室内温度只有14度，老人孩子受不了。");
     type_in(&browser, "#f-address", "朝阳区望京街道望京西园三区3号楼");
     type_in(&browser, "#f-attributes-room_temperature", "14");
+    // A multi-value list: one box per choice, the keys joined in the order ticked.
+    click(&browser, "input[name=f-attributes-affected][value=building]");
+    click(&browser, "input[name=f-attributes-affected][value=community]");
     click(&browser, "#f-consent");
     wait(&browser, "return r.querySelector('#street-resolved')?.textContent.includes('望京')");
     wait(&browser, "return r.querySelectorAll('[aria-invalid=true]').length === 0");
@@ -256,6 +325,7 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     let case = host.store.get(&case_id).expect("stored");
     assert_eq!(case.state, minyi_model::CaseState::Dispatched, "{case:?}");
     assert_eq!(case.form["attributes"]["room_temperature"], "14", "{case:?}");
+    assert_eq!(case.form["attributes"]["affected"], "building,community", "{case:?}");
     assert_eq!(case.form["reporter"]["phone"], "13800138000");
     assert!(host.store.check_token(&case_id, &token).expect("checks"), "the token shown is the case's");
     let lead = case.decision.as_ref().and_then(|d| d["lead"].as_str()).expect("a lead unit").to_owned();
@@ -354,14 +424,60 @@ fn bytes_that_do_not_match_are_refused_and_the_iframe_page_takes_the_district_an
     let code = wait(&browser, "return r.querySelector('#issues-reporter-phone li')?.getAttribute('data-code')");
     assert_eq!(code.as_str(), Some("phone.invalid"), "the server's validation, shown the same way");
 
-    // The iframe page of a portal that allows no scripts: 海淀's own form, in English.
+    // The iframe page of a portal that allows no scripts: 海淀's own form, in English, with the
+    // district's validation plugin running in the page. The citizen uses only the keyboard.
     let host = host(&rt, web_dir(), Vec::new());
+    let plugin_sha = activate_haidian_plugin(&host);
     browser.goto(&format!("http://{}/embed?district=110108&lang=en", host.addr)).expect("page loads");
     wait(&browser, "return r.querySelector('#component-sha256')?.textContent");
     let name = wait(&browser, "return r.querySelector('.schema-name')?.textContent");
     assert!(name.as_str().unwrap_or_default().contains("海淀"), "{name}");
     assert_eq!(text(&browser, ".lang-switch"), "中文", "English first");
-    choose(&browser, "#f-category", "housing.property.service");
+    let loaded = wait(&browser, "return r.querySelector('#plugin-sha256')?.textContent");
+    assert_eq!(loaded.as_str(), Some(plugin_sha.as_str()), "the page runs the plugin the district runs, checked");
+
+    browser.eval("document.activeElement?.blur(); return true").expect("starts from the page");
+    tab_to(&browser, "f-kind");
+    arrow_to(&browser, "f-kind", "report");
+    // A single-value list appears with a noise category, and takes the arrow keys too.
+    tab_to(&browser, "f-category");
+    arrow_to(&browser, "f-category", "environment.noise.neighbours");
+    wait(&browser, "return !!r.querySelector('#f-attributes-noise_period')");
+    tab_to(&browser, "f-attributes-noise_period");
+    arrow_to(&browser, "f-attributes-noise_period", "night");
+    browser.eval(&in_widget("r.querySelector('#f-category').focus(); return true")).expect("back");
+    arrow_to(&browser, "f-category", "housing.property.service");
     wait(&browser, "return !!r.querySelector('#f-attributes-building_no')");
     assert_eq!(text(&browser, "label[for=f-attributes-building_no]"), "Building number *", "required in 海淀");
+    for (id, typed) in [
+        ("f-title", "Lift broken for a week"),
+        ("f-description", "The lift in our building has been broken for a week and the property company does nothing."),
+        ("f-address", "海淀区中关村街道科育小区3号楼"),
+        ("f-reporter-phone", "13800138000"),
+    ] {
+        tab_to(&browser, id);
+        browser.type_into_focused(typed).expect("types");
+    }
+    tab_to(&browser, "f-consent");
+    browser.keys(" ").expect("ticks the box");
+    // The plugin sees a form the base validation passed (as on the server): its own rule, live, under
+    // the field, from the page's copy of the plugin.
+    tab_to(&browser, "f-attributes-building_no");
+    browser.type_into_focused("3号楼").expect("types");
+    let code = wait(&browser, "return r.querySelector('#issues-attributes-building_no li')?.getAttribute('data-code')");
+    assert_eq!(code.as_str(), Some("building_no.invalid"), "the plugin's issue as the citizen types");
+    assert!(text(&browser, "#issues-attributes-building_no").contains("only letters, digits and hyphens"));
+    browser.keys(&BACKSPACE.to_string().repeat(2)).expect("corrects");
+    wait(&browser, "return !r.querySelector('#issues-attributes-building_no li')");
+    wait(&browser, "return r.querySelectorAll('[aria-invalid=true]').length === 0");
+    tab_to(&browser, "submit");
+    browser.keys(&ENTER.to_string()).expect("submits");
+    let case_id = wait(&browser, "return r.querySelector('#receipt-case-id')?.textContent");
+    let case = host.store.get(case_id.as_str().expect("text")).expect("stored");
+    assert_eq!(
+        (case.form["kind"].as_str(), case.form["category"].as_str(), case.form["attributes"]["building_no"].as_str()),
+        (Some("report"), Some("housing.property.service"), Some("3")),
+        "{case:?}"
+    );
+    assert!(case.form["attributes"].get("noise_period").is_none(), "a field of another category is not sent");
 }

@@ -215,7 +215,9 @@ pub fn haidian_property(n: usize, seed: u64) -> Vec<String> {
     let haidian = divisions::district("110108").expect("海淀 is a district");
     let near: Vec<&str> = categories::leaves()
         .map(|c| c.code)
-        .filter(|c| ["housing.property", "utilities.heating", "urban.community"].iter().any(|p| categories::under(c, p)))
+        .filter(|c| {
+            ["housing.property", "utilities.heating", "urban.community"].iter().any(|p| categories::under(c, p))
+        })
         .collect();
     (0..n)
         .map(|_| {

@@ -49,6 +49,27 @@ fn get(url: &str) -> Result<Value> {
     Ok(v["value"].clone())
 }
 
+fn delete(url: &str) -> Result<Value> {
+    let mut res = ureq::delete(url).config().http_status_as_error(false).build().call()?;
+    let status = res.status();
+    let v: Value = res.body_mut().read_json()?;
+    if !status.is_success() {
+        bail!("WebDriver {url} answered {status}: {}", v["value"]["message"]);
+    }
+    Ok(v["value"].clone())
+}
+
+/// The Tab key, for [`Browser::keys`].
+pub const TAB: char = '\u{E004}';
+/// The Down arrow key.
+pub const ARROW_DOWN: char = '\u{E015}';
+/// The Up arrow key.
+pub const ARROW_UP: char = '\u{E013}';
+/// The Enter key.
+pub const ENTER: char = '\u{E007}';
+/// The Backspace key.
+pub const BACKSPACE: char = '\u{E003}';
+
 impl Browser {
     /// Starts ChromeDriver and a headless Chromium session (flags for a closed network, as root).
     pub fn start(chromium: &str) -> Result<Self> {
@@ -147,6 +168,31 @@ impl Browser {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| anyhow!("no element for {css} in the shadow root: {v}"))
+    }
+
+    /// Presses keys as a keyboard does, on whatever has the focus: each `char` is one key (WebDriver's
+    /// codes for the special ones, e.g. [`TAB`], [`ARROW_DOWN`], [`ENTER`]).
+    pub fn keys(&self, keys: &str) -> Result<()> {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})]
+            })
+            .collect();
+        post(&self.url("actions"), json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }))?;
+        delete(&self.url("actions")).map(drop)
+    }
+
+    /// Types text into the element that has the focus (it keeps the focus).
+    pub fn type_into_focused(&self, text: &str) -> Result<()> {
+        let v = get(&self.url("element/active"))?;
+        let id = v
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("nothing has the focus: {v}"))?
+            .to_owned();
+        self.type_into_element(&id, text)
     }
 
     /// Runs an async script (it calls `arguments[0]` with its result) and returns the result.

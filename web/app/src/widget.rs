@@ -301,14 +301,14 @@ pub fn ComplaintWidget() -> impl IntoView {
     // The district's validation plugin, when the page can run it: loaded again when the district
     // changes. A plugin the page cannot load (its bytes differ from the hash the host names) sends the
     // checking to the server, which runs the plugin itself.
-    let plugin = RwSignal::new(None::<String>);
+    let plugin = RwSignal::new(None::<(String, String)>);
     Effect::new(move |_| {
         let d = district.get();
         plugin.set(None);
         leptos::task::spawn_local(async move {
             let base = api.get_value().url("");
             match components::load_plugin(&base, &d).await {
-                Ok(Some(_)) if district.get_untracked() == d => plugin.set(Some(d)),
+                Ok(Some(sha)) if district.get_untracked() == d => plugin.set(Some((d, sha))),
                 Ok(_) => {}
                 Err(why) => checker.set(Checker::Server(why)),
             }
@@ -381,7 +381,7 @@ pub fn ComplaintWidget() -> impl IntoView {
         let json = serde_json::to_string(&filled).map_err(|e| e.to_string());
         let result = json.and_then(|json| components::validate(&json, &now));
         Some(match plugin.get() {
-            Some(d) if d == filled.district => result.map(|r| components::with_plugin(&d, r)),
+            Some((d, _)) if d == filled.district => result.map(|r| components::with_plugin(&d, r)),
             _ => result,
         })
     });
@@ -630,6 +630,9 @@ pub fn ComplaintWidget() -> impl IntoView {
             <footer class="provenance">
                 {t("校验组件 SHA-256：", "Checking component SHA-256: ")}
                 <code id="component-sha256">{move || match checker.get() { Checker::Local(h) => h, _ => String::new() }}</code>
+                {move || plugin.get().filter(|_| matches!(checker.get(), Checker::Local(_))).map(|(_, sha)| view! {
+                    <br/>{t("区县插件 SHA-256：", "District plugin SHA-256: ")}<code id="plugin-sha256">{sha}</code>
+                })}
             </footer>
         </form>
     }
