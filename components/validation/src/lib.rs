@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod content;
 mod form;
 mod id_number;
 pub use minyi_model::matcher;

@@ -4,6 +4,10 @@
 //! [`CaseEvent`]s, from which its state is derived. SQLite embedded, or PostgreSQL for several hosts.
 #![deny(missing_docs)]
 
+mod attachments;
+
+pub use attachments::StoredAttachment;
+
 use chrono::{DateTime, FixedOffset};
 use minyi_db::{Conn, Db, DbError, Row, params};
 use minyi_model::{CaseEvent, CaseState, IllegalTransition, ScoreConfig};
@@ -12,7 +16,7 @@ use minyi_scoring::sla::Clock;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// The tables, in SQL both databases take (`{serial}` is filled per database).
+/// The tables, in SQL both databases take (`{serial}` and `{bytes}` are filled per database).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS case_numbers (
     day TEXT PRIMARY KEY,          -- prefix and Beijing date, e.g. BJ-20261202
@@ -68,6 +72,18 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_by_case ON audit_log (case_id, id);
 {append_only} audit_log
+CREATE TABLE IF NOT EXISTS case_attachments (  -- the files of a case, as the citizen uploaded them
+    case_id TEXT NOT NULL REFERENCES cases(case_id),
+    idx BIGINT NOT NULL,           -- its place in the form's `attachments`
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    data {bytes} NOT NULL,
+    uploaded_ms BIGINT NOT NULL,
+    PRIMARY KEY (case_id, idx)
+);
+{append_only} case_attachments
 ";
 
 /// The case-number prefix of Beijing's 12345 (`BJ-YYYYMMDD-NNNNNN`).
@@ -89,6 +105,14 @@ pub enum CaseError {
         case: String,
         /// The state and the refused event.
         transition: IllegalTransition,
+    },
+    /// The case already has a different file in that place (an upload is never replaced).
+    #[error("case {case}: attachment {index} was uploaded already, with other bytes")]
+    AttachmentExists {
+        /// The case number.
+        case: String,
+        /// The attachment's place in the form.
+        index: u32,
     },
     /// A stored value could not be read back (a bug or a hand-edited database).
     #[error("case {case}: stored {what} unreadable: {message}")]
@@ -115,6 +139,7 @@ impl CaseError {
             CaseError::Db(_) => "case.not_stored",
             CaseError::NotFound(_) => "not_found",
             CaseError::Illegal { .. } => "transition.illegal",
+            CaseError::AttachmentExists { .. } => "attachment.exists",
             CaseError::Corrupt { .. } => "case.corrupt",
         }
     }

@@ -123,7 +123,7 @@ impl AppError {
                 let status = match e {
                     C::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
                     C::NotFound(_) => StatusCode::NOT_FOUND,
-                    C::Illegal { .. } => StatusCode::CONFLICT,
+                    C::Illegal { .. } | C::AttachmentExists { .. } => StatusCode::CONFLICT,
                     C::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 (status, e.code().to_owned())

@@ -439,3 +439,109 @@ async fn the_web_app_is_served_compressed_cached_by_hash_and_nothing_else_is() {
         assert!(!String::from_utf8_lossy(res.body()).contains("SECRET"), "{path}");
     }
 }
+
+/// One upload through the service: status and JSON answer.
+async fn put_file(state: &AppState, uri: &str, token: &str, mime: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    use tower::ServiceExt as _;
+    let req = axum::http::Request::builder()
+        .method("PUT")
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", mime)
+        .body(axum::body::Body::from(bytes))
+        .expect("request");
+    let res = minyi_server::app(state.clone()).oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// The files a form declares: each uploaded once by the citizen's token, as declared — type, size and
+/// the bytes' signature — never replaced; given back to staff who may read the case, as a download.
+#[tokio::test]
+async fn attachments_arrive_as_declared_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, _, admins, city) = service(&dir);
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.resize(3000, 0x42);
+    let pdf = b"%PDF-1.7\n%\xE2\xE3\n1 0 obj\n<<>>\nendobj\n".to_vec();
+    let mut form = garbage_form("110105", "朝阳区望京街道望京西园三区");
+    form["attachments"] = json!([
+        {"name": "垃圾堆.jpg", "mime": "image/jpeg", "bytes": jpeg.len()},
+        {"name": "物业回复.pdf", "mime": "application/pdf", "bytes": pdf.len()},
+    ]);
+    let (status, r) = send(&state, "POST", "/api/cases", None, form.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let (id, token) =
+        (r["case_id"].as_str().expect("id").to_owned(), r["tracking_token"].as_str().expect("token").to_owned());
+    let at = |i: u32| format!("/api/cases/{id}/attachments/{i}");
+
+    // Each way an upload can differ from the declaration is refused, naming what differs.
+    let mut exe = b"MZ\x90\0".to_vec();
+    exe.resize(jpeg.len(), 0);
+    let staff = admins.create_admin(Some(&city), None).expect("a city admin");
+    for (uri, who, mime, bytes, want, code) in [
+        (at(0), "minyi_wrong", "image/jpeg", jpeg.clone(), StatusCode::FORBIDDEN, "auth.forbidden"),
+        (at(0), staff.as_str(), "image/jpeg", jpeg.clone(), StatusCode::FORBIDDEN, "auth.forbidden"),
+        (at(2), token.as_str(), "image/jpeg", jpeg.clone(), StatusCode::UNPROCESSABLE_ENTITY, "attachment.undeclared"),
+        (at(0), token.as_str(), "image/png", jpeg.clone(), StatusCode::UNPROCESSABLE_ENTITY, "attachment.type"),
+        (
+            at(0),
+            token.as_str(),
+            "image/jpeg",
+            jpeg[..100].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment.size",
+        ),
+        (at(0), token.as_str(), "image/jpeg", exe, StatusCode::UNPROCESSABLE_ENTITY, "attachment.content"),
+        (
+            "/api/cases/BJ-20261129-999999/attachments/0".to_owned(),
+            token.as_str(),
+            "image/jpeg",
+            jpeg.clone(),
+            StatusCode::FORBIDDEN,
+            "auth.forbidden",
+        ),
+    ] {
+        let (status, v) = put_file(&state, &uri, who, mime, bytes).await;
+        assert_eq!((status, v["code"].as_str()), (want, Some(code)), "{uri} {mime}: {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.contains("SQL")), "{v}");
+    }
+    let (status, v) = put_file(&state, &at(0), &token, "image/jpeg; charset=binary", jpeg.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!((v["name"].as_str(), v["bytes"].as_u64()), (Some("垃圾堆.jpg"), Some(3000)), "{v}");
+    // The same bytes again (a retry) are stored once; other bytes never replace them.
+    assert_eq!(put_file(&state, &at(0), &token, "image/jpeg", jpeg.clone()).await.0, StatusCode::CREATED);
+    let mut other = jpeg.clone();
+    other[100] = 0;
+    let (status, v) = put_file(&state, &at(0), &token, "image/jpeg", other).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::CONFLICT, Some("attachment.exists")), "{v}");
+    assert_eq!(put_file(&state, &at(1), &token, "application/pdf", pdf.clone()).await.0, StatusCode::CREATED);
+
+    // Staff who may read the case get the files back as downloads; the citizen's token does not.
+    let res = raw(&state, "GET", &at(1), &[("authorization", &format!("Bearer {staff}"))]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.body(), &pdf);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.starts_with("attachment; filename*=UTF-8''%E7%89%A9"))
+    );
+    let res = raw(&state, "GET", &at(1), &[("authorization", &format!("Bearer {token}"))]).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (_, case) = send(&state, "GET", &format!("/api/cases/{id}"), Some(&staff), String::new()).await;
+    assert_eq!(case["attachments"].as_array().map(Vec::len), Some(2), "{case}");
+    assert_eq!(case["attachments"][0]["sha256"].as_str().map(str::len), Some(64));
+
+    // A rejected case takes no files; a file over the schema's limit never gets a case at all.
+    let mut rejected = garbage_form("110105", "朝阳区望京街道");
+    rejected["attachments"] = json!([{"name": "a.jpg", "mime": "image/jpeg", "bytes": 3000}]);
+    rejected["consent"] = json!(false);
+    let (status, r) = send(&state, "POST", "/api/cases", None, rejected.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    let uri = format!("/api/cases/{}/attachments/0", r["case_id"].as_str().expect("stored anyway"));
+    let (status, v) = put_file(&state, &uri, r["tracking_token"].as_str().expect("token"), "image/jpeg", jpeg).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("case.rejected")), "{v}");
+}

@@ -1,7 +1,7 @@
 //! The case API: `POST /api/cases` (intake: stored first, then validated, routed and dispatched),
 //! `GET /api/cases/{id}` (the whole case for staff who may read it, each read written to the audit log;
 //! where it stands — the reply and the callback included, no personal data — for the holder of its
-//! tracking token) and `GET /api/cases` (a unit's queue for its operators; a district's or the city's
+//! tracking token; staff also see the files uploaded, `attachments.rs`) and `GET /api/cases` (a unit's queue for its operators; a district's or the city's
 //! listing for admins and reviewers), each case with its deadline and the time left.
 
 use super::{AppState, Bearer, Remote, StaffAuth, blocking};
@@ -110,6 +110,8 @@ async fn show(
         };
         let mut out = serde_json::to_value(&case).map_err(|e| AppError::Internal(e.to_string()))?;
         out["plugin_faults"] = serde_json::to_value(faults).map_err(|e| AppError::Internal(e.to_string()))?;
+        out["attachments"] =
+            serde_json::to_value(store.attachments(&id)?).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(Json(out))
     })
     .await

@@ -3,6 +3,7 @@
 //! may call a handler (`Bearer`, `StaffAuth`, `Remote`).
 
 mod assets;
+mod attachments;
 mod browser_plugin;
 mod cases;
 mod casework;
@@ -82,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .merge(plugins::routes())
         .merge(browser_plugin::routes())
         .merge(cases::routes())
+        .merge(attachments::routes())
         .merge(casework::routes())
         .merge(scores::routes())
         .merge(widget::routes())
