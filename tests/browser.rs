@@ -2,7 +2,7 @@
 //! on another origin embeds it with one script tag (the host's CORS allow-list lets it in); the
 //! citizen fills it in both languages, sees the component's issues live, fills a category's extra field,
 //! is shown every issue on a submit attempt, files the case, follows it on the tracking page and — after
-//! the unit replies through the API — answers the callback, which the service then holds. axe-core finds
+//! the unit replies through the API — answers the callback (a photo attached on the way arrives as chosen), which the service then holds. axe-core finds
 //! no serious or critical violation; screenshots go to `<target>/screenshots/`. The bytes the browser
 //! ran are the host's, and a page whose bytes do not match the manifest refuses them and validates on
 //! the server, saying so. On 海淀's iframe page a citizen using only the keyboard meets the district's
@@ -302,6 +302,13 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     type_in(&browser, "#f-description", "望京西园三区3号楼502室这几天暖气不热，室内温度只有14度，老人孩子受不了。");
     type_in(&browser, "#f-address", "朝阳区望京街道望京西园三区3号楼");
     type_in(&browser, "#f-attributes-room_temperature", "14");
+    // A photo, declared in the form as it is chosen, uploaded once the case is stored.
+    let photo_dir = tempfile::tempdir().expect("temp dir");
+    let photo = photo_dir.path().join("暖气片.jpg");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F'];
+    jpeg.resize(4096, 0x20);
+    std::fs::write(&photo, &jpeg).expect("writes the photo");
+    type_in(&browser, "#f-attachments", &photo.to_string_lossy());
     // A multi-value list: one box per choice, the keys joined in the order ticked.
     click(&browser, "input[name=f-attributes-affected][value=building]");
     click(&browser, "input[name=f-attributes-affected][value=community]");
@@ -326,6 +333,14 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     assert_eq!(case.state, minyi_model::CaseState::Dispatched, "{case:?}");
     assert_eq!(case.form["attributes"]["room_temperature"], "14", "{case:?}");
     assert_eq!(case.form["attributes"]["affected"], "building,community", "{case:?}");
+    assert_eq!(case.form["attachments"], json!([{"name": "暖气片.jpg", "mime": "image/jpeg", "bytes": 4096}]));
+    let uploads = wait(
+        &browser,
+        "const u = r.querySelector('#uploads'); return u && u.dataset.stored === u.dataset.total && u.textContent",
+    );
+    assert!(uploads.as_str().unwrap_or_default().contains("附件已上传 1/1"), "{uploads}");
+    let (stored, bytes) = host.store.attachment(&case_id, 0).expect("reads").expect("the photo arrived");
+    assert_eq!((stored.name.as_str(), bytes), ("暖气片.jpg", jpeg), "the very bytes chosen");
     assert_eq!(case.form["reporter"]["phone"], "13800138000");
     assert!(host.store.check_token(&case_id, &token).expect("checks"), "the token shown is the case's");
     let lead = case.decision.as_ref().and_then(|d| d["lead"].as_str()).expect("a lead unit").to_owned();

@@ -1,6 +1,6 @@
 //! The service's API as the widget calls it, on the widget's host (the `api` attribute, else the origin
 //! the widget's script came from): the district's form, intake, server-side validation (when the page
-//! cannot run its own copy of the component), a case's progress and the callback survey.
+//! cannot run its own copy of the component), the case's files, a case's progress and the callback survey.
 
 use minyi_model::{FormSpec, Progress, ValidationResult};
 use serde::de::DeserializeOwned;
@@ -53,19 +53,19 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    /// One request: status and body text.
+    /// One request, its body with its content type: status and body text.
     async fn send(
         &self,
         method: &str,
         path: &str,
-        body: Option<&str>,
+        body: Option<(&str, JsValue)>,
         token: Option<&str>,
     ) -> Result<(u16, String), Failed> {
         let offline = |e: JsValue| Failed::offline(describe(e));
         let window = web_sys::window().ok_or_else(|| Failed::offline("no window".into()))?;
         let headers = web_sys::Headers::new().map_err(offline)?;
-        if body.is_some() {
-            headers.set("Content-Type", "application/json").map_err(offline)?;
+        if let Some((content_type, _)) = &body {
+            headers.set("Content-Type", content_type).map_err(offline)?;
         }
         if let Some(token) = token {
             headers.set("Authorization", &format!("Bearer {token}")).map_err(offline)?;
@@ -73,8 +73,8 @@ impl Api {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
         init.set_headers(&headers);
-        if let Some(body) = body {
-            init.set_body(&JsValue::from_str(body));
+        if let Some((_, body)) = &body {
+            init.set_body(body);
         }
         let response = JsFuture::from(window.fetch_with_str_and_init(&self.url(path), &init)).await.map_err(offline)?;
         let response: web_sys::Response = response.dyn_into().map_err(offline)?;
@@ -91,7 +91,12 @@ impl Api {
         token: Option<&str>,
         ok: &[u16],
     ) -> Result<T, Failed> {
-        let (status, text) = self.send(method, path, body, token).await?;
+        let body = body.map(|b| ("application/json", JsValue::from_str(b)));
+        self.answer(self.send(method, path, body, token).await?, ok)
+    }
+
+    /// The answer as `T` when its status is one of `ok`, else the service's `{code, message}`.
+    fn answer<T: DeserializeOwned>(&self, (status, text): (u16, String), ok: &[u16]) -> Result<T, Failed> {
         if ok.contains(&status) {
             return serde_json::from_str(&text).map_err(|e| Failed {
                 status,
@@ -118,6 +123,21 @@ impl Api {
     /// `POST /api/validate`: the server's validation (the same component, with the district's plugin).
     pub async fn validate(&self, form_json: &str) -> Result<ValidationResult, Failed> {
         self.json("POST", "/api/validate", Some(form_json), None, &[200]).await
+    }
+
+    /// `PUT /api/cases/{id}/attachments/{index}` with the tracking token: one of the files the form
+    /// declared, its bytes as chosen.
+    pub async fn upload(
+        &self,
+        case_id: &str,
+        index: usize,
+        token: &str,
+        file: &web_sys::File,
+    ) -> Result<Value, Failed> {
+        let path = format!("/api/cases/{}/attachments/{index}", encode(case_id));
+        let content_type = file.type_();
+        let body = Some((content_type.as_str(), JsValue::from(file.clone())));
+        self.answer(self.send("PUT", &path, body, Some(token)).await?, &[201])
     }
 
     /// `GET /api/cases/{id}` with the tracking token.

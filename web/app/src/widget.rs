@@ -8,8 +8,8 @@ use crate::components::{self, LoadError};
 use crate::i18n::{self, Lang};
 use leptos::prelude::*;
 use minyi_model::{
-    AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity, ValidationResult,
-    categories, divisions,
+    Attachment, AttachmentSpec, AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity,
+    ValidationResult, categories, divisions,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_bindgen::JsCast;
@@ -41,7 +41,8 @@ impl FormCtx {
         if !visible {
             return Vec::new();
         }
-        self.issues.get().into_iter().filter(|i| i.field == path).collect()
+        let item = format!("{path}[");
+        self.issues.get().into_iter().filter(|i| i.field == path || i.field.starts_with(&item)).collect()
     }
 
     fn has_error(self, path: &str) -> bool {
@@ -242,6 +243,81 @@ fn AttributeField(spec: AttributeSpec, attrs: RwSignal<BTreeMap<String, String>>
     }
 }
 
+/// The optional files: what the district's schema takes (types, how many, how large) said beside the
+/// input; each file chosen is declared in the form (name, type, size) so the component checks it as the
+/// citizen picks it, and uploaded once the case is stored.
+#[component]
+fn FilesField(
+    spec: AttachmentSpec,
+    files: StoredValue<Vec<web_sys::File>, LocalStorage>,
+    attachments: RwSignal<Vec<Attachment>>,
+) -> impl IntoView {
+    let ctx = expect_context::<FormCtx>();
+    let invalid = move || if ctx.has_error("attachments") { "true" } else { "false" };
+    let accept = spec.mime.join(",");
+    let (count, mib) = (spec.max_count, spec.max_bytes as f64 / (1 << 20) as f64);
+    let hint = move || match ctx.lang.get() {
+        Lang::Zh => format!("可选：最多 {count} 个文件，每个不超过 {mib:.0} MB（图片、视频、录音或 PDF）。"),
+        Lang::En => format!("Optional: up to {count} files of at most {mib:.0} MB each (photos, video, audio or PDF)."),
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let list = input.files();
+        let chosen: Vec<web_sys::File> =
+            (0..list.as_ref().map_or(0, web_sys::FileList::length)).filter_map(|i| list.as_ref()?.get(i)).collect();
+        attachments.set(
+            chosen
+                .iter()
+                .map(|f| Attachment { name: f.name(), mime: f.type_(), bytes: f.size().max(0.0) as u64 })
+                .collect(),
+        );
+        files.set_value(chosen);
+        ctx.touch("attachments");
+    };
+    view! {
+        <div class="field">
+            <label for="f-attachments">{move || ctx.lang.get().pick("附件", "Attachments")}</label>
+            <p class="hint" id="hint-attachments">{hint}</p>
+            <input id="f-attachments" type="file" multiple=true accept=accept on:change=on_change
+                aria-describedby="hint-attachments issues-attachments" aria-invalid=invalid/>
+            <IssueList path="attachments".to_owned()/>
+        </div>
+    }
+}
+
+/// Where each file's upload stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Upload {
+    Sending,
+    Stored,
+    Failed(String),
+}
+
+/// The uploads after the case is stored: how many arrived, and why any did not.
+#[component]
+fn UploadStatus(uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
+    let lang = expect_context::<RwSignal<Lang>>();
+    move || {
+        let all = uploads.get();
+        if all.is_empty() {
+            return None;
+        }
+        let stored = all.iter().filter(|u| **u == Upload::Stored).count();
+        let failed: Vec<String> =
+            all.iter().filter_map(|u| if let Upload::Failed(m) = u { Some(m.clone()) } else { None }).collect();
+        let line = match lang.get() {
+            Lang::Zh => format!("附件已上传 {stored}/{}", all.len()),
+            Lang::En => format!("Files uploaded: {stored} of {}", all.len()),
+        };
+        Some(view! {
+            <div id="uploads" class="receipt" role="status" data-stored=stored data-total=all.len()>
+                <p>{line}</p>
+                <ul>{failed.into_iter().map(|m| view! { <li class="issue error">{m}</li> }).collect_view()}</ul>
+            </div>
+        })
+    }
+}
+
 /// The category picker: the leaves of the tree, grouped under their level-2 names.
 #[component]
 fn CategorySelect(value: RwSignal<String>) -> impl IntoView {
@@ -287,6 +363,9 @@ pub fn ComplaintWidget() -> impl IntoView {
     let phone = RwSignal::new(String::new());
     let attrs = RwSignal::new(BTreeMap::<String, String>::new());
     let consent = RwSignal::new(false);
+    // The files chosen, and what the form declares of them (name, type, size) for the component to check.
+    let files = StoredValue::new_local(Vec::<web_sys::File>::new());
+    let attachments = RwSignal::new(Vec::<Attachment>::new());
     let touched = RwSignal::new(BTreeSet::<String>::new());
     let attempted = RwSignal::new(false);
     let checker = RwSignal::new(Checker::Loading);
@@ -365,7 +444,7 @@ pub fn ComplaintWidget() -> impl IntoView {
                 ..Reporter::default()
             }),
             attributes,
-            attachments: Vec::new(),
+            attachments: attachments.get(),
             consent: consent.get(),
             received_at: now,
         }
@@ -408,6 +487,7 @@ pub fn ComplaintWidget() -> impl IntoView {
     let submitting = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<Intake, Failed>>);
     let server_issues = RwSignal::new(Vec::<Issue>::new());
+    let uploads = RwSignal::new(Vec::<Upload>::new());
     // What the status line says after a submit attempt, in both languages (the switch may come after).
     let notice = RwSignal::new((String::new(), String::new()));
     Effect::new(move |_| {
@@ -486,7 +566,17 @@ pub fn ComplaintWidget() -> impl IntoView {
             if let Ok(intake) = &answer {
                 server_issues.set(intake.validation.as_ref().map(|v| v.result.issues.clone()).unwrap_or_default());
             }
+            let accepted = answer.as_ref().ok().filter(|i| i.state != CaseState::Rejected).cloned();
             outcome.set(Some(answer));
+            // The case is stored: now its files, one by one, each as declared.
+            if let Some(intake) = accepted {
+                let chosen = files.get_value();
+                uploads.set(vec![Upload::Sending; chosen.len()]);
+                for (i, file) in chosen.iter().enumerate() {
+                    let done = api.get_value().upload(&intake.case_id, i, &intake.tracking_token, file).await;
+                    uploads.update(|u| u[i] = done.map_or_else(|f| Upload::Failed(f.message), |_| Upload::Stored));
+                }
+            }
             submitting.set(false);
         });
     };
@@ -505,6 +595,7 @@ pub fn ComplaintWidget() -> impl IntoView {
             "reporter.name",
             "reporter.phone",
             "consent",
+            "attachments",
         ];
         if !attempted.get() {
             return Vec::new();
@@ -512,7 +603,9 @@ pub fn ComplaintWidget() -> impl IntoView {
         issues
             .get()
             .into_iter()
-            .filter(|i| !DRAWN.contains(&i.field.as_str()) && !shown.contains(&i.field))
+            .filter(|i| {
+                !DRAWN.contains(&i.field.as_str()) && !i.field.starts_with("attachments[") && !shown.contains(&i.field)
+            })
             .collect::<Vec<_>>()
     };
     let resolved_street = move || match result.get() {
@@ -594,6 +687,10 @@ pub fn ComplaintWidget() -> impl IntoView {
                 <Field path="reporter.name".into() zh="称呼".into() en="Your name".into() value=name input=Input::Text required=false autocomplete="name"/>
                 <Field path="reporter.phone".into() zh="联系电话".into() en="Phone".into() value=phone input=Input::Tel required=requires("reporter.phone") autocomplete="tel"/>
             </div>
+            {move || match spec.get() {
+                Some(Ok(s)) => Some(view! { <FilesField spec=s.attachments files=files attachments=attachments/> }),
+                _ => None,
+            }}
             <div class="field">
                 <label class="choice">
                     <input id="f-consent" type="checkbox" aria-describedby="issues-consent"
@@ -627,6 +724,7 @@ pub fn ComplaintWidget() -> impl IntoView {
                 {move || if submitting.get() { lang.get().pick("提交中…", "Submitting…") } else { lang.get().pick("提交", "Submit") }}
             </button>
             {move || outcome.get().map(|o| view! { <Receipt outcome=o/> })}
+            <UploadStatus uploads=uploads/>
             <footer class="provenance">
                 {t("校验组件 SHA-256：", "Checking component SHA-256: ")}
                 <code id="component-sha256">{move || match checker.get() { Checker::Local(h) => h, _ => String::new() }}</code>

@@ -78,7 +78,7 @@ pub(super) fn cors(allowed: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = allowed.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .expose_headers([header::LOCATION, HeaderName::from_static("x-minyi-sha256")])
         .max_age(std::time::Duration::from_secs(600))
