@@ -131,8 +131,16 @@ mod tests {
         let chaoyang = plugin("chaoyang_heating");
         assert_eq!(chaoyang.imports, ["minyi:casework/district-config", "minyi:casework/log"]);
         assert!(chaoyang.files.contains_key("plugin.js"));
-        // Nothing called, nothing imported.
-        assert!(plugin("haidian_building").imports.is_empty());
+        // What it calls is what it imports: 海淀's plugin uses every capability, no WASI.
+        assert_eq!(
+            plugin("haidian_building").imports,
+            [
+                "minyi:casework/clock",
+                "minyi:casework/directory",
+                "minyi:casework/district-config",
+                "minyi:casework/log"
+            ]
+        );
         assert!(plugin("py_probe").imports.iter().any(|i| i.starts_with("wasi:")));
     }
 
