@@ -30,27 +30,20 @@ fn free_port() -> Result<u16> {
 }
 
 fn post(url: &str, body: Value) -> Result<Value> {
-    let mut res = ureq::post(url).config().http_status_as_error(false).build().send_json(&body)?;
-    let status = res.status();
-    let v: Value = res.body_mut().read_json()?;
-    if !status.is_success() {
-        bail!("WebDriver {url} answered {status}: {}", v["value"]["message"]);
-    }
-    Ok(v["value"].clone())
+    value(url, ureq::post(url).config().http_status_as_error(false).build().send_json(&body))
 }
 
 fn get(url: &str) -> Result<Value> {
-    let mut res = ureq::get(url).config().http_status_as_error(false).build().call()?;
-    let status = res.status();
-    let v: Value = res.body_mut().read_json()?;
-    if !status.is_success() {
-        bail!("WebDriver {url} answered {status}: {}", v["value"]["message"]);
-    }
-    Ok(v["value"].clone())
+    value(url, ureq::get(url).config().http_status_as_error(false).build().call())
 }
 
 fn delete(url: &str) -> Result<Value> {
-    let mut res = ureq::delete(url).config().http_status_as_error(false).build().call()?;
+    value(url, ureq::delete(url).config().http_status_as_error(false).build().call())
+}
+
+/// The `value` of a WebDriver answer, or its message when the status is an error.
+fn value(url: &str, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Value> {
+    let mut res = res?;
     let status = res.status();
     let v: Value = res.body_mut().read_json()?;
     if !status.is_success() {

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{district_admin, plugin, registry, send, signed};
+use common::{district_admin, plugin, plugin_service, registry, send, signed};
 use minyi_registry::{Hook, signing};
 use minyi_server::AppState;
 use serde_json::json;
@@ -162,17 +162,7 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (plugins, admins, city) = registry(&dir);
     let (token, key) = district_admin(&plugins, &admins, &city, "110101");
-    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
-    let state = AppState {
-        runtime,
-        web_dir: dir.path().to_owned(),
-        rules: None,
-        plugins: Some(Arc::clone(&plugins)),
-        cases: None,
-        admins: Some(Arc::clone(&admins)),
-        clock: Default::default(),
-        allow_origins: Vec::new(),
-    };
+    let state = plugin_service(&dir, &plugins, &admins);
 
     // A plugin that traps in every hook, uploaded and activated through the API.
     let bytes = plugin("hostile");
@@ -212,16 +202,7 @@ async fn the_page_gets_the_plugin_the_district_runs_and_nothing_else() {
     use sha2::{Digest, Sha256};
     let dir = tempfile::tempdir().expect("temp dir");
     let (plugins, admins, city) = registry(&dir);
-    let mut state = AppState {
-        runtime: Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load")),
-        web_dir: dir.path().to_owned(),
-        rules: None,
-        plugins: Some(Arc::clone(&plugins)),
-        cases: None,
-        admins: Some(Arc::clone(&admins)),
-        clock: Default::default(),
-        allow_origins: Vec::new(),
-    };
+    let mut state = plugin_service(&dir, &plugins, &admins);
     for (district, name, file, hooks) in [
         ("110108", "haidian-building", "haidian_building", &[Hook::Validation][..]),
         ("110105", "chaoyang-heating", "chaoyang_heating", &[Hook::Routing][..]),
@@ -326,17 +307,8 @@ async fn the_plugin_gives_the_same_issues_in_node_as_on_the_server() {
     plugins.registry.upload(&admin, &manifest, bytes, &plugins.host).expect("uploads");
     plugins.registry.activate(&admin, "110108", "haidian-building", "1.0.0").expect("activates");
     plugins.registry.sync(&plugins.host).expect("syncs");
-    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
-    let state = AppState {
-        runtime: Arc::clone(&runtime),
-        web_dir: dir.path().to_owned(),
-        rules: None,
-        plugins: Some(Arc::clone(&plugins)),
-        cases: None,
-        admins: Some(Arc::clone(&admins)),
-        clock: Default::default(),
-        allow_origins: Vec::new(),
-    };
+    let state = plugin_service(&dir, &plugins, &admins);
+    let runtime = Arc::clone(&state.runtime);
 
     // The server's way: the validator, then the plugin on a valid result.
     let forms = minyi_tests::forms::haidian_property(FORMS, 20261204);

@@ -55,6 +55,21 @@ pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, Arc<Admins>, Staff) {
     (plugins, admins, city)
 }
 
+/// A service over `plugins` and `admins` with the built-in components, no rule set, no case store
+/// and no web files but `dir`'s: what the plugin endpoints need.
+pub fn plugin_service(dir: &tempfile::TempDir, plugins: &Arc<Plugins>, admins: &Arc<Admins>) -> AppState {
+    AppState {
+        runtime: Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load")),
+        web_dir: dir.path().to_owned(),
+        rules: None,
+        plugins: Some(Arc::clone(plugins)),
+        cases: None,
+        admins: Some(Arc::clone(admins)),
+        clock: Default::default(),
+        allow_origins: Vec::new(),
+    }
+}
+
 /// A district admin's token and a signing key the city trusts for that district.
 pub fn district_admin(plugins: &Plugins, admins: &Admins, city: &Staff, district: &str) -> (String, String) {
     let token = admins.create_admin(Some(city), Some(district)).expect("token");
