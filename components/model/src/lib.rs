@@ -10,6 +10,7 @@ pub mod categories;
 pub mod divisions;
 mod events;
 mod form_spec;
+pub mod georeport;
 mod intake;
 pub mod json;
 pub mod matcher;

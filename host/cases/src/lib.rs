@@ -37,6 +37,12 @@ CREATE TABLE IF NOT EXISTS cases (
 );
 CREATE INDEX IF NOT EXISTS cases_by_district ON cases (district, received_ms);
 CREATE INDEX IF NOT EXISTS cases_by_fingerprint ON cases (fingerprint, received_ms);
+CREATE INDEX IF NOT EXISTS cases_by_token ON cases (token_sha256);
+CREATE TABLE IF NOT EXISTS case_categories (  -- a case's category leaf, once validation has read it
+    case_id TEXT PRIMARY KEY REFERENCES cases(case_id),
+    category TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_categories_by_category ON case_categories (category, case_id);
 CREATE TABLE IF NOT EXISTS case_events (
     id {serial},
     case_id TEXT NOT NULL REFERENCES cases(case_id),
@@ -163,6 +169,8 @@ pub struct Outcome<'a> {
     pub district: Option<&'a str>,
     /// The validation result's fingerprint.
     pub fingerprint: Option<&'a str>,
+    /// The category leaf, once validation has read it.
+    pub category: Option<&'a str>,
     /// The validation result (JSON).
     pub validation: Option<&'a str>,
     /// The routing decision (JSON).
@@ -207,6 +215,11 @@ pub struct CaseSummary {
     /// Its reply deadline (RFC 3339), once dispatched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// Its category leaf, once validation has read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Its last change (RFC 3339, Beijing time).
+    pub updated_at: String,
     /// The deadline in Unix milliseconds.
     #[serde(skip)]
     pub deadline_ms: Option<i64>,
@@ -303,6 +316,16 @@ pub struct Filter<'a> {
     pub state: Option<CaseState>,
     /// Only cases this unit leads or co-handles now (a unit's queue).
     pub unit: Option<&'a str>,
+    /// Only the case with this number (listings only).
+    pub case_id: Option<&'a str>,
+    /// Only cases of this category leaf (listings only).
+    pub category: Option<&'a str>,
+    /// Only cases received at or after this Unix millisecond (listings only).
+    pub since_ms: Option<i64>,
+    /// Only cases received at or before this Unix millisecond (listings only).
+    pub until_ms: Option<i64>,
+    /// Only cases whose state is (`Some(true)`) or is not (`Some(false)`) one of these (listings only).
+    pub states_in: Option<(bool, &'a [CaseState])>,
     /// At most this many, newest first (listings only; 0: 100).
     pub limit: u32,
 }
@@ -380,6 +403,13 @@ impl CaseStore {
                  validation = COALESCE($4, validation), decision = COALESCE($5, decision) WHERE case_id = $1",
                 params![case_id, outcome.district, outcome.fingerprint, outcome.validation, outcome.decision],
             )?;
+            if let Some(category) = outcome.category {
+                c.execute(
+                    "INSERT INTO case_categories (case_id, category) VALUES ($1, $2) \
+                     ON CONFLICT (case_id) DO UPDATE SET category = excluded.category",
+                    params![case_id, category],
+                )?;
+            }
             derive(c, case_id)?;
             Ok(state)
         })
@@ -530,6 +560,13 @@ impl CaseStore {
         Ok(row.map(|r| r.text(0)).transpose()?.is_some_and(|h| h == token_hash(token)))
     }
 
+    /// The case whose tracking token `token` is, if any.
+    pub fn by_token(&self, token: &str) -> Result<Option<String>, CaseError> {
+        let hash = token_hash(token);
+        let row = self.db.run(|c| c.query_opt("SELECT case_id FROM cases WHERE token_sha256 = $1", params![&hash]))?;
+        row.map(|r| r.text(0)).transpose().map_err(Into::into)
+    }
+
     /// The district a case belongs to, once known (`NotFound` when there is no such case).
     pub fn district_of(&self, case_id: &str) -> Result<Option<String>, CaseError> {
         let row = self.db.run(|c| c.query_opt("SELECT district FROM cases WHERE case_id = $1", params![case_id]))?;
@@ -548,15 +585,41 @@ impl CaseStore {
     /// Cases, newest first.
     pub fn list(&self, filter: &Filter<'_>) -> Result<Vec<CaseSummary>, CaseError> {
         let limit = if filter.limit == 0 { 100 } else { i64::from(filter.limit) };
+        // The state set is the lifecycle's own names, never a caller's text.
+        let states = match filter.states_in {
+            Some((within, states)) => {
+                let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+                let list = if names.is_empty() { "''".to_owned() } else { names.join(", ") };
+                format!("AND k.state {} IN ({list})", if within { "" } else { "NOT" })
+            }
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT k.case_id, k.received_at, k.district, k.state, t.lead, t.deadline_ms, t.running, g.category, \
+             k.updated_ms FROM cases k LEFT JOIN case_clocks t ON t.case_id = k.case_id \
+             LEFT JOIN case_categories g ON g.case_id = k.case_id \
+             WHERE (CAST($1 AS TEXT) IS NULL OR k.district = $1) AND (CAST($2 AS TEXT) IS NULL OR k.state = $2) \
+             AND (CAST($4 AS TEXT) IS NULL OR EXISTS \
+                  (SELECT 1 FROM case_units u WHERE u.case_id = k.case_id AND u.unit = $4)) \
+             AND (CAST($5 AS TEXT) IS NULL OR g.category = $5) \
+             AND (CAST($6 AS BIGINT) IS NULL OR k.received_ms >= $6) \
+             AND (CAST($7 AS BIGINT) IS NULL OR k.received_ms <= $7) \
+             AND (CAST($8 AS TEXT) IS NULL OR k.case_id = $8) {states} \
+             ORDER BY k.received_ms DESC, k.case_id DESC LIMIT $3"
+        );
         let rows = self.db.run(|c| {
             c.query(
-                "SELECT k.case_id, k.received_at, k.district, k.state, t.lead, t.deadline_ms, t.running \
-                 FROM cases k LEFT JOIN case_clocks t ON t.case_id = k.case_id \
-                 WHERE (CAST($1 AS TEXT) IS NULL OR k.district = $1) AND (CAST($2 AS TEXT) IS NULL OR k.state = $2) \
-                 AND (CAST($4 AS TEXT) IS NULL OR EXISTS \
-                      (SELECT 1 FROM case_units u WHERE u.case_id = k.case_id AND u.unit = $4)) \
-                 ORDER BY k.received_ms DESC, k.case_id DESC LIMIT $3",
-                params![filter.district, filter.state.map(CaseState::as_str), limit, filter.unit],
+                &sql,
+                params![
+                    filter.district,
+                    filter.state.map(CaseState::as_str),
+                    limit,
+                    filter.unit,
+                    filter.category,
+                    filter.since_ms,
+                    filter.until_ms,
+                    filter.case_id
+                ],
             )
         })?;
         rows.iter()
@@ -569,6 +632,8 @@ impl CaseStore {
                     state: stored_state(&r.text(0)?, &r.text(3)?)?,
                     lead: r.opt_text(4)?,
                     deadline: deadline_ms.map(|ms| beijing(ms / 1000)),
+                    category: r.opt_text(7)?,
+                    updated_at: beijing(r.int(8)? / 1000),
                     deadline_ms,
                     running: r.opt_int(6)? == Some(1),
                 })

@@ -69,6 +69,8 @@ fn stores_every_body_and_numbers_cases_per_day(backend: Backend) {
 
     assert!(store.check_token(&first.case_id, &first.tracking_token).expect("reads"));
     assert!(!store.check_token(&first.case_id, &garbage.tracking_token).expect("reads"), "another case's token");
+    assert_eq!(store.by_token(&first.tracking_token).expect("reads"), Some(first.case_id.clone()));
+    assert_eq!(store.by_token(&"0".repeat(32)).expect("reads"), None);
     assert!(!store.check_token("BJ-19990101-000001", &first.tracking_token).expect("reads"));
     assert!(matches!(store.get("BJ-19990101-000001"), Err(CaseError::NotFound(_))));
 
@@ -110,6 +112,7 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
             &Outcome {
                 district: Some("110105"),
                 fingerprint: Some("f1"),
+                category: Some("urban.sanitation.garbage"),
                 validation: Some(validation),
                 decision: None,
             },
@@ -185,6 +188,21 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].district.as_deref(), Some("110108"));
     assert_eq!(store.list(&Filter { limit: 1, ..Filter::default() }).expect("lists").len(), 1);
+    // The Open311 listing's filters: category, receipt window, state set, one case.
+    let ids = |f: Filter<'_>| store.list(&f).expect("lists").into_iter().map(|c| c.case_id).collect::<Vec<_>>();
+    assert_eq!(ids(Filter { category: Some("urban.sanitation.garbage"), ..Filter::default() }), [a.as_str()]);
+    assert_eq!(all[1].category.as_deref(), Some("urban.sanitation.garbage"));
+    assert!(all[1].updated_at.starts_with("20") && all[1].updated_at.ends_with("+08:00"), "{}", all[1].updated_at);
+    let ms = |t: &str| at(t).timestamp_millis();
+    let window =
+        |since: &str, until: &str| Filter { since_ms: Some(ms(since)), until_ms: Some(ms(until)), ..Filter::default() };
+    assert_eq!(ids(window("2026-12-02T09:04:00+08:00", "2026-12-02T09:06:00+08:00")), [b.as_str()]);
+    assert_eq!(ids(window("2026-12-02T08:00:00+08:00", "2026-12-02T09:00:00+08:00")), [a.as_str()]);
+    let shut = [CaseState::Rejected, CaseState::Closed];
+    assert_eq!(ids(Filter { states_in: Some((true, &shut)), ..Filter::default() }), [b.as_str()]);
+    assert_eq!(ids(Filter { states_in: Some((false, &shut)), ..Filter::default() }), [a.as_str()]);
+    assert_eq!(ids(Filter { case_id: Some(&a), ..Filter::default() }), [a.as_str()]);
+    assert!(ids(Filter { case_id: Some("BJ-' OR 1=1 --"), ..Filter::default() }).is_empty());
 
     let chaoyang = store.events(&Filter { district: Some("110105"), ..Filter::default() }).expect("exports");
     assert_eq!(chaoyang.len(), 4);

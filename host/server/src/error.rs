@@ -145,13 +145,15 @@ impl AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+impl AppError {
+    /// What a client is told: the status, the stable code and a message without internals (a server
+    /// failure is logged in full here and answered in general words).
+    pub(crate) fn public(&self) -> (StatusCode, String, String) {
         let (status, code) = self.status_and_code();
         let message = if status.is_server_error() {
             // The whole error (SQL, a trap) goes to the log; the client gets what it can act on.
             tracing::error!(error = %self, code, "request failed");
-            match &self {
+            match self {
                 AppError::Off { .. } => self.to_string(),
                 AppError::Case(_) | AppError::Auth(_) => {
                     "the service could not reach its database; nothing was changed, try again".to_owned()
@@ -159,11 +161,18 @@ impl IntoResponse for AppError {
                 _ => "the service failed to answer; the failure is logged".to_owned(),
             }
         } else {
-            match &self {
+            match self {
                 AppError::BadRequest { message, .. } => message.clone(),
                 other => other.to_string(),
             }
         };
+        (status, code, message)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.public();
         let mut body = serde_json::json!({ "code": code, "message": message });
         if let AppError::Invalid { field, .. } = &self {
             body["field"] = serde_json::json!(field);

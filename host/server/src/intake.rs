@@ -93,6 +93,7 @@ fn process(
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
     let form = &validation.result.normalized;
     let district = Some(form.district.clone());
+    let category = form.category.clone();
     let fingerprint = Some(validation.result.fingerprint.clone());
     // The receipt that counts — for deadlines and months — is this service's; the citizen's own time
     // of filing is kept as reported, and never moves a clock.
@@ -111,6 +112,7 @@ fn process(
     let outcome = Outcome {
         district: district.as_deref(),
         fingerprint: fingerprint.as_deref(),
+        category: category.as_deref(),
         validation: Some(&validation_json),
         decision: None,
     };

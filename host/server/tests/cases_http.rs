@@ -5,6 +5,7 @@
 //! whole, with the plugin faults stored with them; and the stored events feed `minyi score`.
 
 mod common;
+mod open311;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, registry, send, signed};

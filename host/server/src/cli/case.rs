@@ -66,7 +66,7 @@ pub(super) fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow
     match command {
         CaseCommand::List { district: d, state, limit } => {
             let d = admin.scope(d)?;
-            for case in store.list(&Filter { district: d.as_deref(), state, unit: None, limit })? {
+            for case in store.list(&Filter { district: d.as_deref(), state, limit, ..Filter::default() })? {
                 writeln!(out, "{}", serde_json::to_string(&case)?)?;
             }
         }
@@ -85,7 +85,7 @@ pub(super) fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow
         }
         CaseCommand::Events { district: d, state } => {
             let d = admin.scope(d)?;
-            for event in store.events(&Filter { district: d.as_deref(), state, unit: None, limit: 0 })? {
+            for event in store.events(&Filter { district: d.as_deref(), state, ..Filter::default() })? {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;
             }
         }

@@ -160,6 +160,7 @@ async fn list(
             state: q.state,
             unit: unit.as_deref(),
             limit: q.limit.unwrap_or(100).min(1_000),
+            ..Filter::default()
         };
         let now = state.clock.now().timestamp_millis();
         let cases: Vec<Value> = store

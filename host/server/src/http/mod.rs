@@ -10,6 +10,7 @@ mod casework;
 mod check;
 mod components;
 mod metrics;
+mod open311;
 mod plugins;
 mod scores;
 mod widget;
@@ -86,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .merge(attachments::routes())
         .merge(casework::routes())
         .merge(scores::routes())
+        .merge(open311::routes())
         .merge(widget::routes())
         .fallback(assets::site)
         .layer(CompressionLayer::new())
