@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 /// Where a demand came in (渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// 12345 operator entry.
@@ -23,6 +24,7 @@ pub enum Channel {
 
 /// What the citizen asks for (诉求类型).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// 咨询.
@@ -41,6 +43,7 @@ pub enum Kind {
 
 /// A WGS-84 point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
     /// Latitude in degrees.
     pub lat: f64,
@@ -50,6 +53,7 @@ pub struct Location {
 
 /// The citizen (诉求人).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reporter {
     /// Name as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +74,7 @@ pub struct Reporter {
 
 /// A file the citizen attached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Attachment {
     /// File name.
     pub name: String,
@@ -81,6 +86,7 @@ pub struct Attachment {
 
 /// The case form: input of validation, intake and routing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseForm {
     /// District code, e.g. `110105` (missing is reported by validation, not a parse error).
     #[serde(default)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One event in a case's history. Nothing is ever deleted; corrections are new events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseEvent {
     /// Case number, e.g. `BJ-20261129-000123`.
     pub case_id: String,
@@ -20,6 +21,7 @@ pub struct CaseEvent {
 
 /// What happened to the case; `type` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Received (受理) and stored; carries the facts scoring and hotspots need.

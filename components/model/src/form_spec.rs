@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 /// A district's case form, described for the pages that draw it. Checking stays the validator's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FormSpec {
     /// The district the form is for (a six-digit code).
     pub district: String,
@@ -24,6 +25,7 @@ pub struct FormSpec {
 
 /// Character bounds of a text field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LengthSpec {
     /// Fewest characters.
     pub min: u32,
@@ -33,6 +35,7 @@ pub struct LengthSpec {
 
 /// Attachment limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttachmentSpec {
     /// Most files.
     pub max_count: u32,
@@ -44,6 +47,7 @@ pub struct AttachmentSpec {
 
 /// An extra attribute of some categories (an Open311 service attribute).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttributeSpec {
     /// The key in the form's `attributes`.
     pub code: String,
@@ -75,6 +79,7 @@ impl AttributeSpec {
 
 /// One choice of a list attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Choice {
     /// The value sent in the form.
     pub key: String,

@@ -39,6 +39,7 @@ impl Locale {
 
 /// One service of `services.json`: a category leaf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Service {
     /// The leaf's code, e.g. `urban.sanitation.garbage`.
     pub service_code: String,
@@ -59,6 +60,7 @@ pub struct Service {
 
 /// `services/{service_code}.json`: the attributes a request of this service carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceDefinition {
     /// The service.
     pub service_code: String,
@@ -68,6 +70,7 @@ pub struct ServiceDefinition {
 
 /// One attribute of a service definition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceAttribute {
     /// Always true: every attribute is the citizen's to give.
     pub variable: bool,
@@ -90,6 +93,7 @@ pub struct ServiceAttribute {
 
 /// One choice of a list attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttributeValue {
     /// What the request sends.
     pub key: String,
@@ -99,6 +103,7 @@ pub struct AttributeValue {
 
 /// The answer to a posted request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Posted {
     /// The case number.
     pub service_request_id: String,
@@ -113,6 +118,7 @@ pub struct Posted {
 
 /// A service request as anyone may read it: where it stands, never who filed it or what they wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ServiceRequest {
     /// The case number.
     pub service_request_id: String,
@@ -138,6 +144,7 @@ pub struct ServiceRequest {
 
 /// One GeoReport error: the HTTP status and what is wrong, naming the parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeoError {
     /// The HTTP status (400, 403, 404 …).
     pub code: u16,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The answer to `POST /api/cases` (201 dispatched or waiting, 422 invalid, 400 not a case form): the
 /// case is stored in every one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IntakeReport {
     /// The case number, e.g. `BJ-20261203-000001`.
     pub case_id: String,
@@ -37,6 +38,7 @@ pub struct IntakeReport {
 /// stands, who holds it, the deadline, the unit's reply and the citizen's callback, and the timeline —
 /// no personal data, no names of staff, no internals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Progress {
     /// The case number.
     pub case_id: String,
@@ -58,6 +60,7 @@ pub struct Progress {
 
 /// The unit's reply as the citizen sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProgressReply {
     /// When.
     pub at: String,
@@ -69,6 +72,7 @@ pub struct ProgressReply {
 
 /// The citizen's latest callback answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProgressCallback {
     /// When.
     pub at: String,
@@ -82,6 +86,7 @@ pub struct ProgressCallback {
 
 /// One step of a case's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Step {
     /// The event type.
     #[serde(rename = "type")]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a plugin call was refused or stopped. The base result stands whenever a fault occurs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PluginFault {
     /// Used up its fuel budget (an endless or too long computation).
@@ -65,6 +66,7 @@ impl PluginFault {
 
 /// Which plugin looked at a result and what came of it: the `plugin` field of an amended result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PluginNote {
     /// The district's active plugin, when it has one.
     pub name: Option<String>,
@@ -78,6 +80,8 @@ pub struct PluginNote {
 
 /// A result with the district plugin's note beside its own fields (`{"valid": …, "plugin": {…}}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Noted{T}"))]
 pub struct Noted<T> {
     /// The result, its fields at the top level.
     #[serde(flatten)]

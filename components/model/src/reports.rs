@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A case the board could not place, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Skipped {
     /// Case number.
     pub case_id: String,
@@ -16,6 +17,7 @@ pub struct Skipped {
 
 /// The ranking of one period (public JSON shape of `minyi score --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ranking {
     /// `2026-11`.
     pub period: String,
@@ -45,6 +47,7 @@ pub struct Ranking {
 
 /// Hotspot statistics; all optional in a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct HotspotParams {
     /// Days before the window that make a cell's baseline.
@@ -82,6 +85,7 @@ impl Default for HotspotParams {
 
 /// An id with a count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Counted {
     /// Street, category or unit id.
     pub id: String,
@@ -91,6 +95,7 @@ pub struct Counted {
 
 /// A category in an area above its own baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hotspot {
     /// Street code (the district when the case had no street).
     pub area: String,
@@ -112,6 +117,7 @@ pub struct Hotspot {
 
 /// Demands with one fingerprint within the repeat window of each other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RepeatGroup {
     /// The fingerprint (validation's, or category and address).
     pub fingerprint: String,
@@ -133,6 +139,7 @@ pub struct RepeatGroup {
 
 /// A 每月一题 candidate: a category with the evidence for taking it up city- or district-wide.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Topic {
     /// Category code.
     pub category: String,
@@ -164,6 +171,7 @@ pub struct Topic {
 
 /// The proactive-governance report of one period (public JSON shape of `minyi hotspots --json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HotspotReport {
     /// Period label.
     pub period: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Time-limit tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SlaTier {
     /// Danger to life or property.
@@ -24,6 +25,7 @@ pub const DEFAULT_RULE: &str = "(default)";
 
 /// A rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FiredRule {
     /// Rule id.
     pub rule: String,
@@ -33,6 +35,7 @@ pub struct FiredRule {
 
 /// A rule that almost fired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NearMiss {
     /// Rule id.
     pub rule: String,
@@ -42,6 +45,7 @@ pub struct NearMiss {
 
 /// Why a decision came out as it did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Explanation {
     /// Rules that fired, in order.
     pub fired: Vec<FiredRule>,
@@ -51,6 +55,7 @@ pub struct Explanation {
 
 /// Where a case goes, by when, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RoutingDecision {
     /// Lead unit (主办).
     pub lead: String,
@@ -74,6 +79,7 @@ pub struct RoutingDecision {
 
 /// A problem in a rule set: an error stops it loading, a warning (a shadowed or overlapping rule) does not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuleError {
     /// 1-based line, 0 when not tied to one.
     pub line: u32,
@@ -109,6 +115,7 @@ impl std::fmt::Display for RuleError {
 
 /// Facts about a case that the form does not carry; the host supplies them from its records.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CaseContext {
     /// Earlier demands of the same reporter or about the same address (重复诉求), this one not counted.
     #[serde(default)]
@@ -117,6 +124,7 @@ pub struct CaseContext {
 
 /// The outcome of one example written inside a rule set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExampleOutcome {
     /// The example's name.
     pub name: String,

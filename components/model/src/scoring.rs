@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Street or department.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum UnitType {
     /// A street or township office.
@@ -14,6 +15,7 @@ pub enum UnitType {
 
 /// The citizen's satisfaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 满意.
@@ -26,6 +28,7 @@ pub enum Satisfaction {
 
 /// Why a callback is reviewed out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ExclusionReason {
     /// 无效.
@@ -36,6 +39,7 @@ pub enum ExclusionReason {
 
 /// A reviewed exclusion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Exclusion {
     /// Invalid (无效) or unreasonable (不合理诉求).
     pub reason: ExclusionReason,
@@ -48,6 +52,7 @@ pub struct Exclusion {
 
 /// One callback's answers for one case and its lead unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Callback {
     /// Case number.
     pub case_id: String,
@@ -68,6 +73,7 @@ pub struct Callback {
 
 /// A time limit in hours for each tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TierHours {
     /// Danger to life or property.
@@ -104,6 +110,7 @@ impl TierHours {
 
 /// Scoring policy; every field may be left out of a config document and takes its default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoreConfig {
     /// Weight of the response rate.
@@ -139,6 +146,7 @@ impl Default for ScoreConfig {
 
 /// The three rates of one unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnitScore {
     /// Unit id.
     pub unit: String,
@@ -187,6 +195,7 @@ pub struct UnitScore {
 
 /// A unit's previous-period figures and the change since.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UnitTrend {
     /// Composite in the previous period.
     pub previous_composite: f64,

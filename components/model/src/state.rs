@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a case stands; derived from its events, never set by hand. `snake_case` in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     /// Stored on arrival (受理), nothing has run on it yet.

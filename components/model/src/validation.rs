@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Severity of an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Blocks the form.
@@ -15,6 +16,7 @@ pub enum Severity {
 
 /// A citizen-facing text in zh-CN and en.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// Simplified Chinese.
     #[serde(rename = "zh-CN")]
@@ -32,6 +34,7 @@ impl Message {
 
 /// One problem found in a form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Issue {
     /// Field path, e.g. `reporter.phone`.
     pub field: String,
@@ -45,6 +48,7 @@ pub struct Issue {
 
 /// The public copy of the free text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Masked {
     /// Masked title.
     pub title: String,
@@ -54,6 +58,7 @@ pub struct Masked {
 
 /// Where the citizen should turn instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Redirect {
     /// E.g. `119`.
     pub to: String,
@@ -63,6 +68,7 @@ pub struct Redirect {
 
 /// The outcome of validating a form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ValidationResult {
     /// No error and no redirect.
     pub valid: bool,

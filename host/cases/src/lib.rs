@@ -178,7 +178,7 @@ pub struct Outcome<'a> {
 }
 
 /// A stored case, whole: for operators and district admins.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredCase {
     /// The case number.
     pub case_id: String,
@@ -199,7 +199,7 @@ pub struct StoredCase {
 }
 
 /// One line of a case listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CaseSummary {
     /// The case number.
     pub case_id: String,
@@ -274,7 +274,7 @@ pub struct Acted {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     /// Its place in the log.
     pub id: i64,

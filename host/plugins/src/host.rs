@@ -78,7 +78,7 @@ pub(crate) struct Active {
 }
 
 /// A district's plugin as the admin sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PluginStatus {
     /// The district code the plugin serves.
     pub district: String,

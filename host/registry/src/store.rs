@@ -81,7 +81,7 @@ CREATE INDEX IF NOT EXISTS faults_by_case ON faults (case_id);
 pub const BREAKER: &str = "circuit-breaker";
 
 /// A stored version as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct VersionRow {
     /// The district code the version belongs to.
     pub district: String,
@@ -102,7 +102,7 @@ pub struct VersionRow {
 }
 
 /// A plugin fault as stored with its case, for the district admin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StoredFault {
     /// The district code whose plugin faulted.
     pub district: String,

@@ -203,7 +203,7 @@ pub fn act(
 }
 
 /// The citizen's answers in the callback (回访).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackAnswers {
     /// "Is the problem solved?"

@@ -4,13 +4,15 @@
 //! file per command group), `intake` (受理: store first, then validate, route, dispatch), `plugins` (the
 //! registry and the plugin host kept in step, and the hooks applied to results), `error` (one error
 //! type, rendered as `{code, message}`), `clock` (the service's one clock: Beijing time), `casework` (who may write which event after dispatch, and the callback),
-//! `scores` (the three rates and hotspots over stored events, for the API and the command line).
+//! `scores` (the three rates and hotspots over stored events, for the API and the command line),
+//! `contract` (the OpenAPI document and the public shapes' JSON Schemas, committed under `api/`).
 #![deny(missing_docs)]
 
 mod access;
 pub mod casework;
 pub mod cli;
 pub mod clock;
+pub mod contract;
 mod error;
 mod http;
 pub mod intake;
@@ -18,4 +20,4 @@ pub mod plugins;
 pub mod scores;
 
 pub use error::AppError;
-pub use http::{AppState, app};
+pub use http::{AppState, app, openapi};

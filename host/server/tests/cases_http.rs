@@ -5,6 +5,7 @@
 //! whole, with the plugin faults stored with them; and the stored events feed `minyi score`.
 
 mod common;
+mod contract;
 mod open311;
 
 use axum::http::StatusCode;

@@ -4,28 +4,57 @@
 //! must all be what was declared. `GET` gives a file back to staff who may read the case, written to
 //! the audit log like any read.
 
+use super::api::{Api, Auth, Op};
 use super::{AppState, Bearer, Remote, blocking};
 use crate::AppError;
 use crate::access::may_read;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::put;
-use axum::{Json, Router};
 use minyi_auth::AuthError;
-use minyi_cases::Actor;
+use minyi_cases::{Actor, StoredAttachment};
 use minyi_model::{Attachment, CaseState};
 
 /// The largest upload taken, whatever a schema allows (Beijing's allows 20 MiB a file).
 pub(crate) const MAX_UPLOAD: usize = 32 << 20;
 
 /// The attachment routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/cases/{id}/attachments/{index}", put(upload).get(download))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+pub(super) fn routes() -> Api {
+    let (id, index) =
+        (("id", "the case number"), ("index", "the attachment's place in the form's `attachments`, from 0"));
+    Api::new()
+        .put(
+            "/api/cases/{id}/attachments/{index}",
+            Op::new("cases", "Uploads a file the validated form declared: its type, size and signature must match.")
+                .auth(Auth::Tracking)
+                .param(id.0, id.1)
+                .param(index.0, index.1)
+                .body_raw("*/*")
+                .answers::<StoredAttachment>(201, "stored (the same bytes again change nothing)")
+                .fails(&[
+                    (401, "no token"),
+                    (403, "not the case's tracking token"),
+                    (404, "no such case"),
+                    (409, "other bytes are already stored at this index"),
+                    (413, "larger than the service takes"),
+                    (422, "undeclared, or not the declared type, size or content (named)"),
+                ]),
+            upload,
+        )
+        .get(
+            "/api/cases/{id}/attachments/{index}",
+            Op::new("cases", "Downloads an uploaded file, for staff who may read the case (audited).")
+                .auth(Auth::Staff)
+                .param(id.0, id.1)
+                .param(index.0, index.1)
+                .answers_raw(200, "the file, as a download", "application/octet-stream")
+                .fails(&[(401, "no token or an unknown one"), (403, "may not read this case"), (404, "no such file")]),
+            download,
+        )
+        .wrap(|r| r.layer(DefaultBodyLimit::max(MAX_UPLOAD)))
 }
 
 fn invalid(field: &str, code: &'static str, message: String) -> AppError {

@@ -5,53 +5,96 @@
 //! Python one) is marked server-only: the page runs nothing and says nothing; the server still runs it.
 
 use super::AppState;
+use super::api::{Api, Op};
 use crate::AppError;
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use minyi_model::divisions;
 use minyi_plugins::{Hook, PluginStatus};
 use minyi_transpile::Range;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/plugins/{district}/browser", get(pointer))
-        .route("/api/plugins/{district}/browser/{sha}/{file}", get(file))
+pub(super) fn routes() -> Api {
+    let district = ("district", "the district code");
+    Api::new()
+        .get(
+            "/api/plugins/{district}/browser",
+            Op::new(
+                "widget",
+                "The district's validation plugin for the browser: version, SHA-256, imports, grants, URLs.",
+            )
+            .param(district.0, district.1)
+            .answers::<BrowserPointer>(200, "the plugin, or `null` when the district runs none in the browser")
+            .fails(&[(422, "not one of Beijing's district codes")]),
+            pointer,
+        )
+        .get(
+            "/api/plugins/{district}/browser/{sha}/{file}",
+            Op::new("widget", "The active plugin's component bytes or JS bindings, only under the hash it runs now.")
+                .param(district.0, district.1)
+                .param("sha", "the SHA-256 the pointer gives")
+                .param("file", "`plugin.wasm` or `plugin.js`")
+                .answers_raw(
+                    200,
+                    "the bytes (`application/wasm`) or the bindings (`text/javascript`)",
+                    "application/wasm",
+                )
+                .fails(&[(404, "not the hash the district runs now, or another file"), (422, "not a district code")]),
+            file,
+        )
+}
+
+/// What the page asks first.
+#[derive(Serialize, JsonSchema)]
+struct BrowserPointer {
+    /// The district code.
+    district: String,
+    /// Its validation plugin as the page runs it; `null` when it runs none.
+    plugin: Option<BrowserPlugin>,
 }
 
 /// The file name the bindings are transpiled under (`plugin.js`, `plugin.core.wasm`, …).
 const NAME: &str = "plugin";
 
 /// A plugin as the page gets it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct BrowserPlugin {
+    /// Plugin name.
     name: String,
+    /// Its version.
     version: String,
+    /// SHA-256 of the component bytes; the page refuses bytes with another hash.
     sha256: String,
     /// False for a plugin only the server runs; then nothing below is set.
     in_browser: bool,
+    /// URL of the component bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     component: Option<String>,
+    /// URL of the JS bindings.
     #[serde(skip_serializing_if = "Option::is_none")]
     bindings: Option<String>,
+    /// Where each core module the bindings load lies inside the component bytes.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     core_modules: BTreeMap<String, Range>,
+    /// The interfaces it imports.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     imports: Vec<String>,
+    /// What the district grants it.
     #[serde(skip_serializing_if = "Option::is_none")]
     grants: Option<BrowserGrants>,
 }
 
 /// Exactly what the district grants the plugin, for the page's implementation of its imports.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct BrowserGrants {
+    /// The district code.
     district: String,
     /// Configuration (`district-config.get`), only when the plugin imports `district-config`.
     config: BTreeMap<String, String>,
@@ -62,12 +105,15 @@ struct BrowserGrants {
 }
 
 /// A unit of the directory, as `directory.lookup` returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 struct BrowserUnit {
+    /// Unit code.
     id: String,
+    /// Its name.
     name: String,
     /// `street` or `department`.
     unit_type: &'static str,
+    /// Its district.
     district: Option<String>,
 }
 
@@ -173,7 +219,7 @@ async fn pointer(
         Ok((district, Some(out)))
     })
     .await?;
-    let mut response = Json(serde_json::json!({ "district": plugin.0, "plugin": plugin.1 })).into_response();
+    let mut response = Json(BrowserPointer { district: plugin.0, plugin: plugin.1 }).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
 }

@@ -4,25 +4,103 @@
 //! tracking token; staff also see the files uploaded, `attachments.rs`) and `GET /api/cases` (a unit's queue for its operators; a district's or the city's
 //! listing for admins and reviewers), each case with its deadline and the time left.
 
+use super::api::{Api, Auth, Op};
 use super::{AppState, Bearer, Remote, StaffAuth, blocking};
 use crate::AppError;
 use crate::access::may_read;
+use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection, StringRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use minyi_auth::{AuthError, Role};
 use minyi_cases::Actor;
-use minyi_cases::Filter;
-use minyi_model::CaseState;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use minyi_cases::{CaseSummary, Filter, StoredAttachment, StoredCase};
+use minyi_model::{CaseForm, CaseState, IntakeReport, Progress};
+use minyi_registry::StoredFault;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The case routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/cases", get(list).post(submit)).route("/api/cases/{id}", get(show))
+pub(super) fn routes() -> Api {
+    let id = ("id", "the case number, e.g. `BJ-20261205-000042`");
+    Api::new()
+        .post(
+            "/api/cases",
+            Op::new("cases", "Files a demand: stored first, then validated, routed and dispatched.")
+                .body::<CaseForm>()
+                .answers::<IntakeReport>(201, "taken: the case number, tracking token, validation and routing")
+                .answers::<IntakeReport>(400, "not a case form at all (stored, rejected)")
+                .answers::<IntakeReport>(422, "an invalid form (stored, rejected, each issue named)")
+                .fails(&[(413, "the body is too large"), (503, "the case could not be stored")]),
+            submit,
+        )
+        .get(
+            "/api/cases",
+            Op::new("cases", "A unit's queue for its operators; a district's or the city's listing, newest first.")
+                .auth(Auth::Staff)
+                .query::<ListQuery>()
+                .answers::<CaseList>(200, "the cases, each with its deadline and time left")
+                .fails(&[
+                    (400, "a bad parameter"),
+                    (401, "no token or an unknown one"),
+                    (403, "outside the caller's unit or district"),
+                ]),
+            list,
+        )
+        .get(
+            "/api/cases/{id}",
+            Op::new("cases", "Where a case stands (tracking token), or the whole case for staff who may read it.")
+                .auth(Auth::Tracking)
+                .param(id.0, id.1)
+                .answers::<CaseView>(200, "the citizen's view, or the staff's (audited)")
+                .fails(&[(401, "no token or an unknown one"), (403, "may not read this case"), (404, "no such case")]),
+            show,
+        )
+}
+
+/// A case as `GET /api/cases/{id}` answers it: where it stands for the holder of its tracking token,
+/// the whole case for staff.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // describes what `show` writes
+enum CaseView {
+    /// For the citizen: the steps, the reply and the latest callback — no personal data.
+    Citizen(Progress),
+    /// For staff who may read it.
+    Staff(StaffCase),
+}
+
+/// The whole case, for staff.
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct StaffCase {
+    #[serde(flatten)]
+    case: StoredCase,
+    /// The plugin faults stored with it (district and city admins; empty for others).
+    plugin_faults: Vec<StoredFault>,
+    /// The files uploaded for it.
+    attachments: Vec<StoredAttachment>,
+}
+
+/// A listing of cases.
+#[derive(Serialize, JsonSchema)]
+struct CaseList {
+    /// Newest first.
+    cases: Vec<ListedCase>,
+}
+
+/// A case in a listing.
+#[derive(Serialize, JsonSchema)]
+struct ListedCase {
+    #[serde(flatten)]
+    case: CaseSummary,
+    /// Seconds to the reply deadline while the reply clock runs; negative when overdue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_left_s: Option<i64>,
+    /// Past the reply deadline with no reply, while the clock runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overdue: Option<bool>,
 }
 
 /// `POST /api/cases`: a case-form document in. 201 with the case number, tracking token, validation
@@ -43,8 +121,8 @@ async fn submit(State(state): State<AppState>, body: Result<String, StringReject
 
 /// Where a case stands, for the citizen: the steps and their times, the unit's reply and the latest
 /// callback — no personal data, no names of staff, no internals.
-fn citizen_view(case: &minyi_cases::StoredCase) -> Value {
-    use minyi_model::{Event, Progress, ProgressCallback, ProgressReply, Step};
+fn citizen_view(case: &StoredCase) -> Progress {
+    use minyi_model::{Event, ProgressCallback, ProgressReply, Step};
     let decision = case.decision.as_ref();
     let text = |key: &str| decision.and_then(|d| d.get(key)).and_then(Value::as_str).map(str::to_owned);
     let mut progress = Progress {
@@ -79,7 +157,7 @@ fn citizen_view(case: &minyi_cases::StoredCase) -> Value {
             _ => {}
         }
     }
-    serde_json::to_value(progress).unwrap_or_default()
+    progress
 }
 
 /// `GET /api/cases/{id}` with `Authorization: Bearer <token>`: the tracking token gets where the case
@@ -90,12 +168,12 @@ async fn show(
     Bearer(token): Bearer,
     Remote(remote): Remote,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let store = state.cases()?;
     let Path(id) = id?;
     blocking(move || {
         if store.check_token(&id, &token)? {
-            return Ok(Json(citizen_view(&store.get(&id)?)));
+            return Ok(Json(citizen_view(&store.get(&id)?)).into_response());
         }
         let admin = state.admins.as_ref().ok_or(AuthError::Unauthenticated)?.authenticate(&token)?;
         may_read(&admin, &store, &id)?;
@@ -108,21 +186,21 @@ async fn show(
             }
             _ => Vec::new(),
         };
-        let mut out = serde_json::to_value(&case).map_err(|e| AppError::Internal(e.to_string()))?;
-        out["plugin_faults"] = serde_json::to_value(faults).map_err(|e| AppError::Internal(e.to_string()))?;
-        out["attachments"] =
-            serde_json::to_value(store.attachments(&id)?).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(Json(out))
+        Ok(Json(StaffCase { case, plugin_faults: faults, attachments: store.attachments(&id)? }).into_response())
     })
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// A district code (district admins: their own; the city: any).
     district: Option<String>,
+    /// One unit's cases (an operator: only its own).
     unit: Option<String>,
+    /// Cases in this state only.
     state: Option<CaseState>,
+    /// At most this many (default 100, at most 1 000).
     limit: Option<u32>,
 }
 
@@ -134,7 +212,7 @@ async fn list(
     State(state): State<AppState>,
     StaffAuth(staff): StaffAuth,
     q: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<CaseList>, AppError> {
     let Query(q) = q?;
     let store = state.cases()?;
     blocking(move || {
@@ -163,20 +241,15 @@ async fn list(
             ..Filter::default()
         };
         let now = state.clock.now().timestamp_millis();
-        let cases: Vec<Value> = store
+        let cases = store
             .list(&filter)?
             .into_iter()
-            .map(|c| {
-                let left = c.time_left_s(now);
-                let mut row = serde_json::to_value(&c).unwrap_or_default();
-                if let Some(left) = left {
-                    row["time_left_s"] = json!(left);
-                    row["overdue"] = json!(left < 0);
-                }
-                row
+            .map(|case| {
+                let left = case.time_left_s(now);
+                ListedCase { time_left_s: left, overdue: left.map(|l| l < 0), case }
             })
             .collect();
-        Ok(Json(json!({ "cases": cases })))
+        Ok(Json(CaseList { cases }))
     })
     .await
 }

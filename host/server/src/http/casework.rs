@@ -4,31 +4,96 @@
 //! staff on the phone), `GET /api/audit?case=ID` (district and city admins), and the time-limit sweep
 //! the service runs every minute.
 
+use super::api::{Api, Auth, Op};
 use super::{AppState, Bearer, Remote, StaffAuth, blocking};
 use crate::AppError;
-use crate::casework::{self, Caller};
+use crate::casework::{self, CallbackAnswers, Caller};
+use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection, StringRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use minyi_auth::{AuthError, Role};
-use minyi_cases::Acted;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use minyi_cases::{Acted, AuditEntry};
+use minyi_model::{CaseEvent, CaseState, Event};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// The casework routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/cases/{id}/events", post(event))
-        .route("/api/cases/{id}/callback", post(callback))
-        .route("/api/audit", get(audit))
+pub(super) fn routes() -> Api {
+    let id = ("id", "the case number");
+    Api::new()
+        .post(
+            "/api/cases/{id}/events",
+            Op::new(
+                "casework",
+                "A staff member's step on a case (accept, 退单, reply, extension, 改派, ruling, close …).",
+            )
+            .auth(Auth::Staff)
+            .param(id.0, id.1)
+            .body::<Event>()
+            .answers::<Written>(201, "the event as stored and the state it left")
+            .fails(&[
+                (400, "not a case event"),
+                (401, "no token or an unknown one"),
+                (403, "the role or unit may not take this step"),
+                (404, "no such case"),
+                (409, "the case's state does not allow it"),
+                (422, "a field is wrong (named); `case_id`, `at`, `by`, `actor`, `reviewer` are filled by the server"),
+            ]),
+            event,
+        )
+        .post(
+            "/api/cases/{id}/callback",
+            Op::new(
+                "casework",
+                "The callback survey (回访): the citizen with the tracking token, or staff on the phone.",
+            )
+            .auth(Auth::Tracking)
+            .param(id.0, id.1)
+            .body::<CallbackAnswers>()
+            .answers::<Written>(201, "the callback as stored and the state it left")
+            .fails(&[
+                (400, "not the callback's answers"),
+                (401, "no token or an unknown one"),
+                (403, "may not record this case's callback"),
+                (404, "no such case"),
+                (409, "the case's state does not allow a callback"),
+            ]),
+            callback,
+        )
+        .get(
+            "/api/audit",
+            Op::new("casework", "A case's audit trail: every read by staff and every change, who, when, from where.")
+                .auth(Auth::Staff)
+                .query::<AuditQuery>()
+                .answers::<AuditLog>(200, "the case's audit log, oldest first")
+                .fails(&[(401, "no token or an unknown one"), (403, "not the case's district's admin or the city's")]),
+            audit,
+        )
+}
+
+/// The answer to a step.
+#[derive(Serialize, JsonSchema)]
+struct Written {
+    /// The event as stored.
+    event: Option<CaseEvent>,
+    /// The state it left the case in.
+    state: CaseState,
+}
+
+/// A case's audit log.
+#[derive(Serialize, JsonSchema)]
+struct AuditLog {
+    /// The case number.
+    case_id: String,
+    /// Oldest first.
+    entries: Vec<AuditEntry>,
 }
 
 /// The answer to a step: the event as stored and the state it left.
-fn written(acted: Acted) -> (StatusCode, Json<Value>) {
+fn written(acted: Acted) -> (StatusCode, Json<Written>) {
     let event = acted.events.into_iter().next();
-    (StatusCode::CREATED, Json(json!({ "event": event, "state": acted.state })))
+    (StatusCode::CREATED, Json(Written { event, state: acted.state }))
 }
 
 /// `POST /api/cases/{id}/events` with a staff token; the body is a case event without `case_id`, `at`,
@@ -39,7 +104,7 @@ async fn event(
     Remote(remote): Remote,
     id: Result<Path<String>, PathRejection>,
     body: Result<String, StringRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Written>), AppError> {
     let store = state.cases()?;
     let Path(id) = id?;
     let body = body?;
@@ -58,7 +123,7 @@ async fn callback(
     Remote(remote): Remote,
     id: Result<Path<String>, PathRejection>,
     body: Result<String, StringRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Written>), AppError> {
     let store = state.cases()?;
     let Path(id) = id?;
     let body = body?;
@@ -75,9 +140,10 @@ async fn callback(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
+    /// The case number.
     case: String,
 }
 
@@ -87,14 +153,15 @@ async fn audit(
     State(state): State<AppState>,
     StaffAuth(staff): StaffAuth,
     q: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AuditLog>, AppError> {
     let Query(q) = q?;
     let store = state.cases()?;
     blocking(move || {
         staff.one_of(&[Role::City, Role::District])?;
         let district = store.district_of(&q.case)?;
         staff.administers(district.as_deref().unwrap_or_default())?;
-        Ok(Json(json!({ "case_id": q.case, "entries": store.audit_log(&q.case)? })))
+        let entries = store.audit_log(&q.case)?;
+        Ok(Json(AuditLog { case_id: q.case, entries }))
     })
     .await
 }

@@ -2,23 +2,45 @@
 //! (with its explanation) of a case-form document, each with the district plugin's note.
 
 use super::AppState;
+use super::api::{Api, Op};
 use crate::AppError;
-use axum::Router;
 use axum::extract::rejection::{QueryRejection, StringRejection};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use minyi_model::{CaseForm, RoutingDecision, ValidationResult};
+use minyi_model::{CaseForm, Noted, RoutingDecision, ValidationResult};
 use minyi_runtime::bindings::types::CaseContext;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// The check routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/validate", post(validate)).route("/api/route", post(route))
+pub(super) fn routes() -> Api {
+    Api::new()
+        .post(
+            "/api/validate",
+            Op::new("check", "Validates a case form: the authoritative result, with the district plugin's note.")
+                .query::<ValidateQuery>()
+                .body::<CaseForm>()
+                .answers::<Noted<ValidationResult>>(200, "the validation result (valid or not)")
+                .fails(&[(400, "not a case form, or a bad parameter"), (500, "the component failed")]),
+            validate,
+        )
+        .post(
+            "/api/route",
+            Op::new("check", "Routes a case form with the served rule set: the decision and its explanation.")
+                .query::<RouteQuery>()
+                .body::<CaseForm>()
+                .answers::<Noted<RoutingDecision>>(200, "the routing decision")
+                .fails(&[
+                    (400, "not a case form, or a bad parameter"),
+                    (500, "the component failed"),
+                    (503, "the service runs without a rule set"),
+                ]),
+            route,
+        )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ValidateQuery {
     /// The validation time (RFC 3339); default: now in Beijing.
     now: Option<String>,
@@ -49,7 +71,7 @@ async fn validate(
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct RouteQuery {
     /// Earlier demands of the same reporter or address.
     #[serde(default)]
@@ -73,7 +95,7 @@ async fn route(
         // The router read the form, so it parses; a plugin sees it only then.
         let noted = match (&state.plugins, serde_json::from_str::<CaseForm>(&body)) {
             (Some(p), Ok(form)) => p.route(q.case.as_deref(), &form, decision),
-            _ => minyi_model::Noted::plain(decision),
+            _ => Noted::plain(decision),
         };
         serde_json::to_string(&noted).map_err(|e| unreadable("routing decision", e))
     })

@@ -3,26 +3,47 @@
 //! server runs.
 
 use super::AppState;
+use super::api::{Api, Op};
 use crate::AppError;
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::sync::Arc;
 
 /// The component routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/components", get(components)).route("/components/{file}", get(component_bytes))
+pub(super) fn routes() -> Api {
+    Api::new()
+        .get(
+            "/api/components",
+            Op::new("components", "The components this host runs: name, SHA-256, size and where to fetch the bytes.")
+                .answers::<Vec<ComponentEntry>>(200, "the loaded components"),
+            components,
+        )
+        .get(
+            "/components/{file}",
+            Op::new("components", "A component's bytes — the same the server runs — with its SHA-256 as ETag.")
+                .param("file", "`validator.wasm`, `router.wasm` or `scorer.wasm`")
+                .answers_raw(200, "the component", "application/wasm")
+                .answers_raw(304, "the copy held (If-None-Match) is current", "application/wasm")
+                .fails(&[(404, "no such component")]),
+            component_bytes,
+        )
 }
 
-#[derive(Serialize)]
+/// A loaded component.
+#[derive(Serialize, JsonSchema)]
 struct ComponentEntry {
+    /// `validator`, `router` or `scorer`.
     name: &'static str,
+    /// SHA-256 of the bytes, hex.
     sha256: String,
+    /// Size in bytes.
     bytes: usize,
+    /// Where to fetch them.
     url: String,
 }
 

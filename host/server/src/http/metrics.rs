@@ -1,15 +1,22 @@
 //! `GET /metrics`: the plugin host's counters in Prometheus text format (empty without plugins).
 
 use super::AppState;
-use axum::Router;
+use super::api::{Api, Op};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 /// The metrics route.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+pub(super) fn routes() -> Api {
+    Api::new().get(
+        "/metrics",
+        Op::new("service", "The plugin host's counters (calls, faults, latency), Prometheus text format.").answers_raw(
+            200,
+            "the metrics",
+            "text/plain",
+        ),
+        metrics,
+    )
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

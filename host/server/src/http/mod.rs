@@ -1,7 +1,9 @@
 //! The HTTP API: `app(state)` builds the router, tested with `tower::ServiceExt::oneshot` without a
-//! socket. One file per resource; here the state, the blocking helper and the extractors that say who
-//! may call a handler (`Bearer`, `StaffAuth`, `Remote`).
+//! socket. One file per resource, each declaring its routes through `api::Api` (so each is in the
+//! OpenAPI document); here the state, the blocking helper and the extractors that say who may call a
+//! handler (`Bearer`, `StaffAuth`, `Remote`).
 
+mod api;
 mod assets;
 mod attachments;
 mod browser_plugin;
@@ -21,11 +23,11 @@ pub(crate) use widget::origin;
 
 use crate::AppError;
 use crate::plugins::Plugins;
+use api::{Api, Op};
 use axum::Router;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::get;
 use minyi_auth::{Admins, AuthError, Staff};
 use minyi_runtime::{CompiledRules, Runtime};
 use std::path::PathBuf;
@@ -73,11 +75,20 @@ impl AppState {
     }
 }
 
-/// The service's routes.
-pub fn app(state: AppState) -> Router {
-    let cors = widget::cors(&state.allow_origins);
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+/// Every route of the service, each with its description.
+pub(crate) fn routes() -> Api {
+    Api::new()
+        .get(
+            "/healthz",
+            Op::new("service", "Liveness: `ok` while the process serves.").answers_raw(200, "ok", "text/plain"),
+            || async { "ok" },
+        )
+        .get(
+            "/api/openapi.json",
+            Op::new("service", "This document: the service's OpenAPI 3.1 description, generated from its routes.")
+                .answers_raw(200, "the OpenAPI document", "application/json"),
+            openapi_json,
+        )
         .merge(components::routes())
         .merge(check::routes())
         .merge(metrics::routes())
@@ -89,10 +100,27 @@ pub fn app(state: AppState) -> Router {
         .merge(scores::routes())
         .merge(open311::routes())
         .merge(widget::routes())
-        .fallback(assets::site)
-        .layer(CompressionLayer::new())
-        .layer(cors)
-        .with_state(state)
+}
+
+/// The OpenAPI 3.1 document of every route the service serves (`GET /api/openapi.json`, committed as
+/// `host/server/api/openapi.json`).
+pub fn openapi() -> serde_json::Value {
+    api::document(&routes().into_parts().1)
+}
+
+/// The document, built once per process.
+async fn openapi_json() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::to_string_pretty(&openapi()).unwrap_or_default());
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str()).into_response()
+}
+
+/// The service's routes.
+pub fn app(state: AppState) -> Router {
+    let cors = widget::cors(&state.allow_origins);
+    let (router, _) = routes().into_parts();
+    router.fallback(assets::site).layer(CompressionLayer::new()).layer(cors).with_state(state)
 }
 
 /// Runs database or component work on a blocking thread, never on the async workers.

@@ -4,29 +4,131 @@
 //! stand, never who filed them or what they wrote) and tokens. Errors are `[{code, description}]`,
 //! each naming the parameter. The shapes and mappings are `minyi_model::georeport`'s.
 
+use super::api::{Api, Op};
 use super::{AppState, blocking};
 use crate::AppError;
+use axum::Json;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Duration};
 use minyi_auth::Role;
 use minyi_cases::{CaseSummary, Filter};
-use minyi_model::georeport::{self, GeoError, Locale, Posted, ServiceRequest};
+use minyi_model::georeport::{self, GeoError, Locale, Posted, Service, ServiceDefinition, ServiceRequest};
 use minyi_model::{CaseState, IntakeReport, Severity, categories, divisions};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The GeoReport routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/open311/v2/services.json", get(services))
-        .route("/open311/v2/services/{file}", get(definition))
-        .route("/open311/v2/requests.json", get(requests).post(post))
-        .route("/open311/v2/requests/{file}", get(request))
-        .route("/open311/v2/tokens/{file}", get(token))
+pub(super) fn routes() -> Api {
+    Api::new()
+        .get(
+            "/open311/v2/services.json",
+            Op::new(
+                "open311",
+                "GeoReport v2: one service per category leaf; `metadata` where the schema adds attributes.",
+            )
+            .query::<Where>()
+            .answers::<Vec<Service>>(200, "the services")
+            .fails_geo(&[(400, "a bad jurisdiction_id")]),
+            services,
+        )
+        .get(
+            "/open311/v2/services/{file}",
+            Op::new("open311", "GeoReport v2: a service's attributes, from the district schema.")
+                .param("file", "`{service_code}.json`")
+                .query::<Where>()
+                .answers::<ServiceDefinition>(200, "the service definition")
+                .fails_geo(&[(400, "a bad jurisdiction_id"), (404, "no such service, or not .json")]),
+            definition,
+        )
+        .post(
+            "/open311/v2/requests.json",
+            Op::new("open311", "GeoReport v2: files a request with a client key, through the same intake as the API.")
+                .form::<PostRequest>()
+                .answers::<Vec<Posted>>(201, "taken: the request id, its token and notice")
+                .fails_geo(&[
+                    (400, "a parameter is missing or refused (named; the request is stored, rejected)"),
+                    (403, "`api_key` is not a client key, or not for this jurisdiction"),
+                    (503, "the request could not be stored"),
+                ]),
+            post,
+        )
+        .get(
+            "/open311/v2/requests.json",
+            Op::new("open311", "GeoReport v2: requests by id, service, window and status — no personal data.")
+                .query::<Listing>()
+                .answers::<Vec<ServiceRequest>>(200, "the requests, newest first")
+                .fails_geo(&[(400, "a bad parameter (named)"), (503, "the service runs without a case store")]),
+            requests,
+        )
+        .get(
+            "/open311/v2/requests/{file}",
+            Op::new("open311", "GeoReport v2: one request — where it stands, never who filed it or what they wrote.")
+                .param("file", "`{service_request_id}.json`")
+                .query::<Where>()
+                .answers::<Vec<ServiceRequest>>(200, "the request (a list of one, as the spec says)")
+                .fails_geo(&[(404, "no such request, or not .json")]),
+            request,
+        )
+        .get(
+            "/open311/v2/tokens/{file}",
+            Op::new("open311", "GeoReport v2: the request a token was given for.")
+                .param("file", "`{token}.json`")
+                .answers::<Vec<TokenAnswer>>(200, "the request id")
+                .fails_geo(&[(404, "no request was given this token")]),
+            token,
+        )
+}
+
+/// The parameters of `POST requests.json`, form-encoded (or a JSON object with the same keys;
+/// `attribute` may then be an object of codes). Read by `params` and `georeport::case_form`.
+#[derive(JsonSchema)]
+#[allow(dead_code)] // describes what `params` reads
+struct PostRequest {
+    /// A `client` token.
+    api_key: String,
+    /// The district code; default: the key's own district.
+    jurisdiction_id: Option<String>,
+    /// A category leaf code (`services.json`).
+    service_code: String,
+    /// Where: WGS-84 latitude (with `long`), or `address_string`.
+    lat: Option<f64>,
+    /// WGS-84 longitude.
+    long: Option<f64>,
+    /// The address as written.
+    address_string: Option<String>,
+    /// The demand in the citizen's words.
+    description: Option<String>,
+    /// A photo's URL, kept with the description.
+    media_url: Option<String>,
+    /// The citizen's given name.
+    first_name: Option<String>,
+    /// The citizen's family name.
+    last_name: Option<String>,
+    /// Phone number.
+    phone: Option<String>,
+    /// E-mail address.
+    email: Option<String>,
+    /// The caller's account, echoed back.
+    account_id: Option<String>,
+    /// `zh-CN` (default) or `en`, for notices.
+    locale: Option<String>,
+    /// `false` when the citizen did not consent to the processing of their personal data.
+    consent: Option<bool>,
+    /// The service's attributes: `attribute[CODE]=value`, `attribute[CODE][]=value` for multi-value lists.
+    #[schemars(rename = "attribute[CODE]")]
+    attribute: Option<String>,
+}
+
+/// A token's request.
+#[derive(Serialize, JsonSchema)]
+struct TokenAnswer {
+    /// The case number.
+    service_request_id: String,
+    /// The token asked about.
+    token: String,
 }
 
 /// Most ids one `service_request_id` list may name.
@@ -70,9 +172,11 @@ fn json_file(file: &str) -> Result<&str, Geo> {
         .ok_or_else(|| Geo::one(StatusCode::NOT_FOUND, "format", "only .json is served (GeoReport v2 JSON)"))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 struct Where {
+    /// A district code; default: Beijing's city-wide form.
     jurisdiction_id: Option<String>,
+    /// `zh-CN` (default) or `en`.
     locale: Option<String>,
 }
 
@@ -232,14 +336,21 @@ fn refusals(report: &IntakeReport) -> Vec<GeoError> {
     errors
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 struct Listing {
+    /// A district code.
     jurisdiction_id: Option<String>,
+    /// Comma-separated request ids (at most 100); the other filters then do not apply.
     service_request_id: Option<String>,
+    /// One service code.
     service_code: Option<String>,
+    /// Received from (W3C datetime); default 90 days before `end_date`.
     start_date: Option<String>,
+    /// Received until (W3C datetime); default now.
     end_date: Option<String>,
+    /// `open`, `closed`, or both comma-separated.
     status: Option<String>,
+    /// `zh-CN` (default) or `en`.
     locale: Option<String>,
 }
 
@@ -366,5 +477,5 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Resul
     let lookup = token.clone();
     let id = blocking(move || Ok(store.by_token(&lookup)?)).await.map_err(Geo::from)?;
     let id = id.ok_or_else(|| Geo::one(StatusCode::NOT_FOUND, "token", "no request was given this token"))?;
-    Ok(Json(serde_json::json!([{ "service_request_id": id, "token": token }])).into_response())
+    Ok(Json(vec![TokenAnswer { service_request_id: id, token }]).into_response())
 }

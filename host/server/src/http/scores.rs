@@ -3,26 +3,54 @@
 //! plugins' reviews — the same JSON `minyi score --json` and `minyi hotspots --json` print. For district
 //! admins and reviewers (their district) and city admins.
 
+use super::api::{Api, Auth, Op};
 use super::{AppState, StaffAuth, blocking};
 use crate::AppError;
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use minyi_auth::Role;
 use minyi_cases::Filter;
+use minyi_model::{HotspotReport, Ranking};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The score routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/scores", get(scores)).route("/api/hotspots", get(hotspots))
+pub(super) fn routes() -> Api {
+    let refused: &[(u16, &str)] = &[
+        (400, "a bad month or parameter"),
+        (401, "no token or an unknown one"),
+        (403, "not an admin or reviewer of the district"),
+        (503, "the service runs without a case store"),
+    ];
+    Api::new()
+        .get(
+            "/api/scores",
+            Op::new("scores", "The month's three rates and composite per unit, ranked (三率).")
+                .auth(Auth::Staff)
+                .query::<PeriodQuery>()
+                .answers::<Ranking>(200, "the ranking")
+                .fails(refused),
+            scores,
+        )
+        .get(
+            "/api/hotspots",
+            Op::new("scores", "The month's hotspots, repeated demands and 每月一题 candidates.")
+                .auth(Auth::Staff)
+                .query::<PeriodQuery>()
+                .answers::<HotspotReport>(200, "the report")
+                .fails(refused),
+            hotspots,
+        )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PeriodQuery {
+    /// The month, `YYYY-MM`.
     month: String,
+    /// A district code (district admins and reviewers: their own; the city: any, or all when absent).
     district: Option<String>,
 }
 

@@ -3,20 +3,47 @@
 //! progress and its callback survey), and the CORS allow-list of `minyi serve --allow-origin`.
 
 use super::AppState;
+use super::api::{Api, Op};
 use crate::AppError;
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
 use minyi_model::{FormSpec, divisions};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The widget's routes; the pages are files of the built web app.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/form", get(form)).route("/embed", get(embed)).route("/track", get(track))
+pub(super) fn routes() -> Api {
+    Api::new()
+        .get(
+            "/api/form",
+            Op::new(
+                "widget",
+                "The district's case form: fields, requirements, categories, attributes, attachment limits.",
+            )
+            .query::<FormQuery>()
+            .answers::<FormSpec>(200, "the form")
+            .fails(&[(400, "no district given"), (422, "not one of Beijing's district codes")]),
+            form,
+        )
+        .get(
+            "/embed",
+            Op::new(
+                "widget",
+                "The complaint widget alone, for an iframe (`?district=&lang=`); framed only by allowed origins.",
+            )
+            .answers_raw(200, "the page", "text/html"),
+            embed,
+        )
+        .get(
+            "/track",
+            Op::new("widget", "A case's progress and its callback survey, for the citizen (`#case=&token=`).")
+                .answers_raw(200, "the page", "text/html"),
+            track,
+        )
 }
 
 /// `/embed`: the widget alone, for an iframe — framed only by the host itself and the allow-list's
@@ -39,8 +66,9 @@ async fn track(State(state): State<AppState>, headers: HeaderMap) -> Result<Resp
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct FormQuery {
+    /// The district code, e.g. `110108`.
     district: String,
 }
 
