@@ -1,6 +1,7 @@
 //! `cargo xtask`: set-up, run, test, bench and dist for Minyi — everything that is not `cargo test` itself.
 
 mod bench;
+mod bundle;
 mod dist;
 mod rulesets;
 mod setup;
@@ -22,7 +23,8 @@ enum Task {
     /// Install what building and testing need: Rust targets, componentize-py (PyPI, in the target dir's
     /// `py`), Node, Chromium (apt) for browser tests, PostgreSQL (apt, started on 127.0.0.1:54329).
     Setup,
-    /// Build the web app and transpile the validator component into `<target dir>/site`.
+    /// Build the web app into `<target dir>/site`, and the release bundle into `<target dir>/dist`
+    /// (components, WIT, ES-module packages with types, examples, docs, SHA256SUMS).
     Dist,
     /// Build the web app and `minyi`, and serve on 127.0.0.1 (default port 8345).
     Run {
@@ -73,7 +75,7 @@ fn main() -> std::process::ExitCode {
 fn task(task: Task) -> Result<()> {
     match task {
         Task::Setup => setup::all().map(drop),
-        Task::Dist => dist::web(),
+        Task::Dist => dist::web().and_then(|()| bundle::bundle().map(drop)),
         Task::Run { args } => {
             setup::targets()?;
             dist::web()?;
@@ -104,11 +106,14 @@ fn test() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     dist::web()?;
+    let bundle = bundle::bundle()?;
     let selection = test_selection()?;
     run(cargo()
         .args(["test", "--release", "--no-fail-fast"])
         .args(&selection)
         .env("MINYI_WEB_DIR", site_dir())
+        .env("MINYI_DIST_DIR", bundle)
+        .env("MINYI_PYTHON", minyi_build_support::python_venv(&root()).join("bin/python"))
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres))?;
     // The benches once each, in test mode (criterion runs every function a single time; the routing

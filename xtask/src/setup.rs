@@ -1,5 +1,6 @@
 //! Set-up on a fresh machine: the wasm target through rustup; componentize-py (PyPI) in a venv under
-//! the target dir for the Python test plugins (python3-venv from apt when missing); Node (apt) for the
+//! the target dir for the Python test plugins (python3-venv from apt when missing), and PyPI `wasmtime`
+//! in it for the bundle's Python example; Node (apt) for the
 //! differential test; Chromium, ChromeDriver and a CJK font (apt) for the browser tests, with axe-core
 //! (npm) for their accessibility check; and a PostgreSQL server (apt) started on loopback for the
 //! multi-node tests.
@@ -18,6 +19,7 @@ const PG_PORT: u16 = 54329;
 pub fn all() -> Result<String> {
     targets()?;
     componentize_py()?;
+    wasmtime_py()?;
     node()?;
     chromium()?;
     cjk_font()?;
@@ -98,6 +100,30 @@ pub fn componentize_py() -> Result<()> {
     )?;
     if !minyi_build_support::is_pinned_componentize_py(&tool) {
         bail!("componentize-py {COMPONENTIZE_PY} did not install into {}", venv.display());
+    }
+    Ok(())
+}
+
+/// PyPI `wasmtime` at the pinned release in the same venv, for the bundle's Python example and its test.
+pub fn wasmtime_py() -> Result<()> {
+    use minyi_build_support::WASMTIME_PY;
+    let python = minyi_build_support::python_venv(&crate::root()).join("bin/python");
+    let pinned = || {
+        Command::new(&python)
+            .args(["-c", "import importlib.metadata as m; print(m.version('wasmtime'))"])
+            .output()
+            .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == WASMTIME_PY)
+    };
+    if pinned() {
+        return Ok(());
+    }
+    crate::run(
+        Command::new(&python)
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+            .arg(format!("wasmtime=={WASMTIME_PY}")),
+    )?;
+    if !pinned() {
+        bail!("wasmtime {WASMTIME_PY} (PyPI) did not install into {}", python.display());
     }
     Ok(())
 }

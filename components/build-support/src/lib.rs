@@ -13,6 +13,10 @@ pub const TARGET: &str = "wasm32-unknown-unknown";
 /// The componentize-py release the Python plugins are built with; `cargo xtask setup` installs this one.
 pub const COMPONENTIZE_PY: &str = "0.25.1";
 
+/// The PyPI `wasmtime` release (its component API) the bundle's Python example runs on; `cargo xtask
+/// setup` installs it in the same venv.
+pub const WASMTIME_PY: &str = "51.0.0";
+
 /// A build step's error: what failed, in words that say what to do.
 pub type Error = Box<dyn std::error::Error>;
 

@@ -77,6 +77,31 @@ pub fn fill<'rt>(
     Ok(board)
 }
 
+/// An events file (JSON lines, any order of cases) grouped by case, in order of first appearance; each
+/// case's lines in file order — what `scoreboard.add-cases-json` takes. Plumbing only: the component
+/// parses and checks every event. `Err((line, why))` names the 1-based line without a `case_id`.
+pub fn by_case(text: &str) -> Result<Vec<String>, (usize, serde_json::Error)> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        case_id: String,
+    }
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut cases: Vec<String> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let id: Id = serde_json::from_str(line).map_err(|e| (n + 1, e))?;
+        let slot = *index.entry(id.case_id).or_insert_with(|| {
+            cases.push(String::new());
+            cases.len() - 1
+        });
+        cases[slot].push_str(line);
+        cases[slot].push('\n');
+    }
+    Ok(cases)
+}
+
 /// Stored events (case by case, as the store exports them) as one string of JSON lines per case.
 pub fn group(events: &[CaseEvent]) -> Result<Vec<String>, serde_json::Error> {
     let mut cases: Vec<String> = Vec::new();

@@ -61,9 +61,19 @@ pub enum TranspileError {
 
 /// Transpiles `component` to ES-module JS (async instantiation, no Node-only code, no TypeScript).
 pub fn transpile(name: &str, component: &[u8]) -> Result<Transpiled, TranspileError> {
+    bindgen(name, component, false)
+}
+
+/// The same bindings with their TypeScript declarations (`<name>.d.ts`, `interfaces/*.d.ts`), for the
+/// release bundle's packages.
+pub fn transpile_typed(name: &str, component: &[u8]) -> Result<Transpiled, TranspileError> {
+    bindgen(name, component, true)
+}
+
+fn bindgen(name: &str, component: &[u8], typescript: bool) -> Result<Transpiled, TranspileError> {
     let opts = TranspileOpts {
         name: name.to_owned(),
-        no_typescript: true,
+        no_typescript: !typescript,
         instantiation_mode: Some(InstantiationMode::Async),
         nodejs_compat_disabled: true,
         base64_cutoff: 0,
@@ -119,6 +129,11 @@ mod tests {
         }
         assert!(t.imports.is_empty(), "the validator imports nothing: {:?}", t.imports);
         assert_eq!(t.manifest.sha256, sha256(minyi_artifacts::VALIDATOR_BYTES));
+        assert!(!t.files.keys().any(|f| f.ends_with(".d.ts")), "no TypeScript for the browser");
+        let typed = transpile_typed("validator", minyi_artifacts::VALIDATOR_BYTES).expect("transpiles");
+        assert!(typed.files.contains_key("validator.d.ts"), "{:?}", typed.files.keys());
+        assert_eq!(typed.files.get("validator.js"), t.files.get("validator.js"), "the same bindings");
+        assert_eq!(typed.manifest, t.manifest);
     }
 
     #[test]

@@ -5,9 +5,7 @@ use crate::plugins::Plugins;
 use anyhow::Context as _;
 use minyi_model::{Counted, HotspotReport, Ranking, open311};
 use minyi_runtime::{CallError, Runtime, Scoreboard};
-use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -126,39 +124,15 @@ fn read(path: &Path) -> anyhow::Result<String> {
     }
 }
 
-/// The events file grouped by case, in order of first appearance; each case's lines in file order.
-/// (Plumbing only: the component parses and checks every event.)
-fn group_by_case(path: &Path, text: &str) -> anyhow::Result<Vec<String>> {
-    #[derive(Deserialize)]
-    struct Id {
-        case_id: String,
-    }
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut cases: Vec<String> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let id: Id = serde_json::from_str(line)
-            .with_context(|| format!("{}:{}: not a case event with a case_id", path.display(), n + 1))?;
-        let slot = *index.entry(id.case_id).or_insert_with(|| {
-            cases.push(String::new());
-            cases.len() - 1
-        });
-        let case = &mut cases[slot];
-        case.push_str(line);
-        case.push('\n');
-    }
-    Ok(cases)
-}
-
 /// Opens a board and feeds it every case of the events file; `Ok(Err(code))` when the input is unusable.
 fn fill<'rt>(
     runtime: &'rt Runtime,
     args: &PeriodArgs,
     request: &str,
 ) -> anyhow::Result<Result<Scoreboard<'rt>, ExitCode>> {
-    let mut cases = group_by_case(&args.events, &read(&args.events)?)?;
+    let mut cases = crate::scores::by_case(&read(&args.events)?).map_err(|(line, e)| {
+        anyhow::anyhow!("{}:{line}: not a case event with a case_id: {e}", args.events.display())
+    })?;
     let plugins = args.plugins.as_deref().map(Plugins::open).transpose()?;
     let started = std::time::Instant::now();
     let board = match crate::scores::fill(runtime, request, &mut cases, plugins.as_deref()) {
