@@ -81,7 +81,7 @@ impl AuthError {
 }
 
 /// What a token's holder is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 市级管理员: everything, city-wide; creates the district admins.
@@ -124,7 +124,7 @@ impl std::fmt::Display for Role {
 }
 
 /// Who is acting: the holder of a live token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Staff {
     /// The first 12 hex digits of the token's hash: names the holder without revealing the token.
     pub id: String,
@@ -207,7 +207,7 @@ pub struct NewToken<'a> {
 }
 
 /// A token just made: the secret, shown once, and what it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Created {
     /// The secret: give it as `Authorization: Bearer <token>` or `MINYI_TOKEN`.
     pub token: String,
@@ -217,7 +217,7 @@ pub struct Created {
 }
 
 /// One token as listed: never the secret, never its hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TokenInfo {
     /// What it is.
     #[serde(flatten)]

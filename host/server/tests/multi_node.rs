@@ -5,8 +5,9 @@
 //! numbered without a gap or a repeat and followed through either. `cargo xtask test` starts the
 //! server and sets `MINYI_TEST_PG`.
 
+use minyi_tests::serve::Node;
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// `minyi plugin …` on the database; stdout as JSON.
@@ -21,38 +22,8 @@ fn plugin_cli(db: &str, token: Option<&str>, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// A `minyi serve` process, killed when dropped.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
-
 fn serve(db: &str) -> Node {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--web", "/nonexistent", "--db", db])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("minyi serve starts");
-    let node = Node { child, base: format!("http://127.0.0.1:{port}") };
-    let started = Instant::now();
-    while ureq::get(&format!("{}/healthz", node.base)).call().is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "{} did not come up", node.base);
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    node
+    Node::start(env!("CARGO_BIN_EXE_minyi"), db)
 }
 
 fn post(url: &str, token: Option<&str>, body: &str) -> (u16, Value) {

@@ -208,3 +208,142 @@ fn a_scoring_plugin_reviews_cases_in_minyi_score() {
         "the ruled case is reviewed out by the plugin"
     );
 }
+
+/// `minyi ARGS` in `cwd` with `MINYI_TOKEN`, never a database path: (exit code, stdout, stderr).
+fn over_http(cwd: &Path, token: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
+    cmd.current_dir(cwd).args(args).env("RUST_LOG", "warn").env_remove("MINYI_TOKEN").env_remove("MINYI_DB");
+    if let Some(t) = token {
+        cmd.env("MINYI_TOKEN", t);
+    }
+    let Output { status, stdout, stderr } = cmd.output().expect("minyi runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_district_admin_works_over_http_with_a_token_and_no_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("minyi.db");
+    let db = db.to_str().expect("utf-8");
+    // The city's first token is made on the database, once; everything after goes through the API.
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["token", "--db", db, "create", "--role", "city"])
+        .env_remove("MINYI_TOKEN")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let city = json(&String::from_utf8_lossy(&out.stdout))["token"].as_str().expect("token").to_owned();
+    let node = minyi_tests::serve::Node::start(env!("CARGO_BIN_EXE_minyi"), db);
+    let elsewhere = tempfile::tempdir().expect("a folder with no database");
+    let cwd = elsewhere.path();
+    let api = |token: &str, args: &[&str]| {
+        let mut all = vec![args[0], "--server", node.base.as_str()];
+        all.extend_from_slice(&args[1..]);
+        over_http(cwd, Some(token), &all)
+    };
+    let ok = |token: &str, args: &[&str]| {
+        let (code, out, err) = api(token, args);
+        assert_eq!(code, 0, "minyi {args:?}: {err}");
+        out
+    };
+
+    // Tokens: the city makes 朝阳's and 海淀's admins; 朝阳's admin makes an operator of 望京.
+    let chaoyang = json(&ok(&city, &["token", "create", "--role", "district", "--district", "110105"]))["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let haidian = json(&ok(&city, &["plugin", "admin-create", "--district", "110108"]))["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let operator = json(&ok(&chaoyang, &["token", "create", "--role", "operator", "--unit", "110105026"]));
+    assert_eq!((operator["role"].as_str(), operator["district"].as_str()), (Some("operator"), Some("110105")));
+    let operator = operator["token"].as_str().expect("token").to_owned();
+    let listed = ok(&chaoyang, &["token", "list"]);
+    assert!(listed.lines().count() >= 2 && !listed.contains(&operator), "ids, never secrets: {listed}");
+    let (code, _, err) = api(&chaoyang, &["token", "create", "--role", "district", "--district", "110108"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("auth.forbidden"), "{err}");
+
+    // A plugin: signed locally, its key trusted by the city, uploaded, activated and rolled back by 朝阳.
+    let component = minyi_test_artifacts::PLUGINS
+        .iter()
+        .find(|(n, _, _)| *n == "chaoyang_heating")
+        .map(|(_, p, _)| *p)
+        .expect("built");
+    let keys = json(&ok(&chaoyang, &["plugin", "keygen"]));
+    let secret = dir.path().join("chaoyang.key");
+    std::fs::write(&secret, keys["secret"].as_str().expect("secret")).expect("write key");
+    ok(&city, &["plugin", "trust", "--district", "110105", keys["public"].as_str().expect("public")]);
+    for version in ["1.0.0", "1.1.0"] {
+        let key = secret.to_str().expect("utf-8");
+        let args = [
+            "plugin",
+            "sign",
+            "--key",
+            key,
+            "--name",
+            "chaoyang-heating",
+            "--version",
+            version,
+            "--district",
+            "110105",
+        ];
+        let mut args = args.to_vec();
+        args.push(component);
+        let manifest = dir.path().join(format!("{version}.json"));
+        std::fs::write(&manifest, ok(&chaoyang, &args)).expect("write manifest");
+        let added = json(&ok(&chaoyang, &["plugin", "add", manifest.to_str().expect("utf-8"), component]));
+        assert_eq!(added["version"], version);
+        ok(&chaoyang, &["plugin", "activate", "chaoyang-heating", version]);
+    }
+    let listed = json(&ok(&chaoyang, &["plugin", "list"]));
+    assert_eq!(listed["running"]["version"], "1.1.0", "{listed}");
+    let (code, _, err) = api(&haidian, &["plugin", "rollback", "--district", "110105"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("auth.forbidden") && err.contains("HTTP 403"), "{err}");
+    assert_eq!(json(&ok(&chaoyang, &["plugin", "rollback"]))["running"]["version"], "1.0.0");
+    assert_eq!(json(&ok(&chaoyang, &["plugin", "faults"])), serde_json::json!([]));
+
+    // Cases: one filed by a citizen, seen, worked and exported by staff through the API.
+    let form = serde_json::json!({"district": "110105", "channel": "web", "kind": "complaint",
+        "category": "urban.sanitation.garbage", "title": "垃圾没人清运", "description": "小区垃圾三天没人清运了",
+        "address": "朝阳区望京西园三区", "reporter": {"phone": "13800138000"}, "consent": true,
+        "received_at": "2026-11-29T10:00:00+08:00"});
+    let mut res = ureq::post(&format!("{}/api/cases", node.base))
+        .header("Content-Type", "application/json")
+        .send(form.to_string())
+        .expect("intake answers");
+    let taken: Value = res.body_mut().read_json().expect("JSON");
+    let id = taken["case_id"].as_str().expect("a case number").to_owned();
+    let listed = ok(&chaoyang, &["case", "list", "--state", "dispatched"]);
+    assert_eq!(json(listed.lines().next().expect("one case"))["case_id"], id.as_str(), "{listed}");
+    assert_eq!(json(&ok(&chaoyang, &["case", "show", &id]))["form"]["reporter"]["phone"], "13800138000");
+    let acted = json(&ok(&operator, &["case", "act", &id, r#"{"type":"first_contact"}"#]));
+    assert_eq!((acted["event"]["type"].as_str(), acted["state"].as_str()), (Some("first_contact"), Some("dispatched")));
+    let events = ok(&chaoyang, &["case", "events"]);
+    let types: Vec<String> = events.lines().map(|l| json(l)["type"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(types, ["received", "accepted", "dispatched", "first_contact"], "{events}");
+    let (code, _, err) = api(&haidian, &["case", "show", &id]);
+    assert_eq!(code, 2);
+    assert!(err.contains("auth.forbidden"), "{err}");
+
+    // No token, a wrong one, or no service: refused, named; and nothing touched a local database.
+    let (code, _, err) = over_http(cwd, None, &["case", "--server", &node.base, "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--token"), "{err}");
+    let (code, _, err) = api("not-a-token", &["case", "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("auth.unknown_token") && err.contains("HTTP 401"), "{err}");
+    let (code, _, err) = over_http(cwd, Some(&chaoyang), &["case", "--server", "ftp://example.cn", "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an http:// or https:// URL"), "{err}");
+    let (code, _, err) = over_http(cwd, Some(&chaoyang), &["case", "--server", "http://127.0.0.1:9", "list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot reach"), "{err}");
+    assert!(std::fs::read_dir(cwd).expect("cwd").next().is_none(), "no database was opened or made here");
+}

@@ -92,3 +92,47 @@ pub(super) fn run(db: &str, token: Option<&str>, command: CaseCommand) -> anyhow
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Runs a `minyi case` command through the service's HTTP API.
+pub(super) fn remote(remote: &super::remote::Remote, command: CaseCommand) -> anyhow::Result<ExitCode> {
+    use super::remote::{Answer, encode, print};
+    let query = |pairs: &[(&str, Option<String>)]| {
+        let set: Vec<String> =
+            pairs.iter().filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v)))).collect();
+        if set.is_empty() { String::new() } else { format!("?{}", set.join("&")) }
+    };
+    match command {
+        CaseCommand::List { district, state, limit } => {
+            let q = query(&[
+                ("district", district),
+                ("state", state.map(|s| s.as_str().to_owned())),
+                ("limit", Some(limit.to_string())),
+            ]);
+            print(remote.get(&format!("/api/cases{q}"))?, Some("cases"))
+        }
+        CaseCommand::Show { case_id } => print(remote.get(&format!("/api/cases/{}", encode(&case_id)))?, None),
+        CaseCommand::Act { case_id, event } => {
+            let body = if event == "-" { std::io::read_to_string(std::io::stdin())? } else { event };
+            let event: serde_json::Value =
+                serde_json::from_str(&body).context("the event is not JSON (e.g. '{\"type\":\"first_contact\"}')")?;
+            match remote.post(&format!("/api/cases/{}/events", encode(&case_id)), &event)? {
+                Answer::Ok(text) => {
+                    let value: serde_json::Value = serde_json::from_str(&text).context("the answer is not JSON")?;
+                    println!("{value}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                refused => print(refused, None),
+            }
+        }
+        CaseCommand::Events { district, state } => {
+            let q = query(&[("district", district), ("state", state.map(|s| s.as_str().to_owned()))]);
+            match remote.get(&format!("/api/events{q}"))? {
+                Answer::Ok(lines) => {
+                    std::io::stdout().lock().write_all(lines.as_bytes())?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                refused => print(refused, None),
+            }
+        }
+    }
+}

@@ -1,9 +1,11 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
 //! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token` and `sla`, all through the wasmtime
-//! runtime. One file per command group; this one parses and dispatches.
+//! runtime; `plugin`, `case` and `token` act on the database or, with `--server URL`, through a
+//! service's HTTP API (`remote`). One file per command group; this one parses and dispatches.
 
 mod case;
 mod plugin;
+mod remote;
 mod rules;
 mod score;
 mod serve;
@@ -123,6 +125,9 @@ enum Command {
         /// The acting admin's token.
         #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
         token: Option<String>,
+        /// Act through this service's HTTP API with the token instead of on the database.
+        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
+        server: Option<String>,
         #[command(subcommand)]
         command: plugin::PluginCommand,
     },
@@ -134,6 +139,9 @@ enum Command {
         /// The acting admin's token.
         #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
         token: Option<String>,
+        /// Act through this service's HTTP API with the token instead of on the database.
+        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
+        server: Option<String>,
         #[command(subcommand)]
         command: case::CaseCommand,
     },
@@ -145,6 +153,10 @@ enum Command {
         /// The acting admin's token (none for the first token of a fresh database).
         #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
         token: Option<String>,
+        /// Act through this service's HTTP API with the token instead of on the database (every
+        /// token but a fresh database's first).
+        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
+        server: Option<String>,
         #[command(subcommand)]
         command: token::TokenCommand,
     },
@@ -228,9 +240,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             score::assess(&runtime()?, &events, &case_id, config.as_deref(), as_of.as_deref())
         }
         Command::Import311 { csv } => score::import_311(&csv),
-        Command::Plugin { db, token, command } => plugin::run(&db, token.as_deref(), command),
-        Command::Case { db, token, command } => case::run(&db, token.as_deref(), command),
-        Command::Token { db, token, command } => token::run(&db, token.as_deref(), command),
+        Command::Plugin { server: Some(url), token, command, .. } => {
+            plugin::remote(&remote::Remote::new(&url, token.as_deref())?, command)
+        }
+        Command::Case { server: Some(url), token, command, .. } => {
+            case::remote(&remote::Remote::new(&url, token.as_deref())?, command)
+        }
+        Command::Token { server: Some(url), token, command, .. } => {
+            token::remote(&remote::Remote::new(&url, token.as_deref())?, command)
+        }
+        Command::Plugin { db, token, command, .. } => plugin::run(&db, token.as_deref(), command),
+        Command::Case { db, token, command, .. } => case::run(&db, token.as_deref(), command),
+        Command::Token { db, token, command, .. } => token::run(&db, token.as_deref(), command),
         Command::Sla { command: SlaCommand::Sweep { db, now } } => sweep(&db, now.as_deref()),
     }
 }

@@ -279,3 +279,71 @@ fn sign(
     println!("{}", serde_json::to_string_pretty(&manifest)?);
     Ok(ExitCode::SUCCESS)
 }
+
+/// Runs a `minyi plugin` command through the service's HTTP API (`keygen` and `sign` are local).
+pub(super) fn remote(remote: &super::remote::Remote, command: PluginCommand) -> anyhow::Result<ExitCode> {
+    use super::remote::{Answer, encode, print};
+    use serde_json::json;
+    // The district a command acts on: the one given, else the caller's own (`GET /api/me`).
+    let district = |given: Option<String>| -> anyhow::Result<Result<String, Answer>> {
+        if let Some(d) = given {
+            return Ok(Ok(d));
+        }
+        match remote.get("/api/me")? {
+            Answer::Ok(text) => {
+                let me: serde_json::Value = serde_json::from_str(&text).context("the answer is not JSON")?;
+                let own = me["district"].as_str().map(str::to_owned);
+                Ok(Ok(own.context("give --district (a city admin has no district of its own)")?))
+            }
+            refused => Ok(Err(refused)),
+        }
+    };
+    macro_rules! district {
+        ($given:expr) => {
+            match district($given)? {
+                Ok(d) => encode(&d),
+                Err(refused) => return print(refused, None),
+            }
+        };
+    }
+    match command {
+        PluginCommand::Keygen | PluginCommand::Sign { .. } => run("", None, command),
+        PluginCommand::AdminCreate { district } => {
+            let role = if district.is_some() { "district" } else { "city" };
+            print(remote.post("/api/admin/tokens", &json!({ "role": role, "district": district }))?, None)
+        }
+        PluginCommand::Trust { district, public_key } => {
+            print(remote.post("/api/admin/keys", &json!({ "district": district, "public_key": public_key }))?, None)
+        }
+        PluginCommand::Add { manifest, component } => {
+            let text = std::fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+            let manifest: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{}: not JSON", manifest.display()))?;
+            let bytes = std::fs::read(&component).with_context(|| format!("reading {}", component.display()))?;
+            let body = json!({ "manifest": manifest, "component_hex": hex::encode(bytes) });
+            print(remote.post("/api/admin/plugins", &body)?, None)
+        }
+        PluginCommand::Activate { district, name, version } => {
+            let d = district!(district);
+            let body = json!({ "name": name, "version": version });
+            print(remote.post(&format!("/api/admin/plugins/{d}/activate"), &body)?, None)
+        }
+        PluginCommand::Rollback { district } => {
+            let d = district!(district);
+            print(remote.post(&format!("/api/admin/plugins/{d}/rollback"), &json!({}))?, None)
+        }
+        PluginCommand::List { district } => {
+            let d = district!(district);
+            print(remote.get(&format!("/api/admin/plugins/{d}"))?, None)
+        }
+        PluginCommand::Faults { district, case_id, limit } => {
+            let d = district!(district);
+            let case = case_id.map(|c| format!("&case={}", encode(&c))).unwrap_or_default();
+            print(remote.get(&format!("/api/admin/plugins/{d}/faults?limit={}{case}", limit.clamp(1, 1_000)))?, None)
+        }
+        PluginCommand::Disable { district, reason } => {
+            let d = district!(district);
+            print(remote.post(&format!("/api/admin/plugins/{d}/disable"), &json!({ "reason": reason }))?, None)
+        }
+    }
+}

@@ -67,3 +67,18 @@ pub(super) fn run(db: &str, token: Option<&str>, command: TokenCommand) -> anyho
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Runs a `minyi token` command through the service's HTTP API.
+pub(super) fn remote(remote: &super::remote::Remote, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    use super::remote::{encode, print};
+    match command {
+        TokenCommand::Create { role, district, unit, name } => {
+            let body = serde_json::json!({ "role": role, "district": district, "unit": unit, "name": name });
+            print(remote.post("/api/admin/tokens", &body)?, None)
+        }
+        TokenCommand::List => print(remote.get("/api/admin/tokens")?, Some("tokens")),
+        TokenCommand::Revoke { id } => {
+            print(remote.post(&format!("/api/admin/tokens/{}/revoke", encode(&id)), &serde_json::json!({}))?, None)
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! OpenAPI document); here the state, the blocking helper and the extractors that say who may call a
 //! handler (`Bearer`, `StaffAuth`, `Remote`).
 
+mod admin;
 mod api;
 mod assets;
 mod attachments;
@@ -90,6 +91,7 @@ pub(crate) fn routes() -> Api {
             openapi_json,
         )
         .merge(components::routes())
+        .merge(admin::routes())
         .merge(check::routes())
         .merge(metrics::routes())
         .merge(plugins::routes())
