@@ -6,9 +6,10 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn minyi(db: &Path, token: Option<&str>, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
-    cmd.arg("plugin").arg("--db").arg(db).args(args).env("RUST_LOG", "warn").env_remove("MINYI_TOKEN");
+/// Runs `cmd` with `MINYI_TOKEN` set to `token` (and no other token from the environment):
+/// (exit code, stdout, stderr).
+fn run(mut cmd: Command, token: Option<&str>) -> (i32, String, String) {
+    cmd.env("RUST_LOG", "warn").env_remove("MINYI_TOKEN");
     if let Some(t) = token {
         cmd.env("MINYI_TOKEN", t);
     }
@@ -18,6 +19,12 @@ fn minyi(db: &Path, token: Option<&str>, args: &[&str]) -> (i32, String, String)
         String::from_utf8_lossy(&stdout).into_owned(),
         String::from_utf8_lossy(&stderr).into_owned(),
     )
+}
+
+fn minyi(db: &Path, token: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
+    cmd.arg("plugin").arg("--db").arg(db).args(args);
+    run(cmd, token)
 }
 
 fn json(out: &str) -> Value {
@@ -212,16 +219,8 @@ fn a_scoring_plugin_reviews_cases_in_minyi_score() {
 /// `minyi ARGS` in `cwd` with `MINYI_TOKEN`, never a database path: (exit code, stdout, stderr).
 fn over_http(cwd: &Path, token: Option<&str>, args: &[&str]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
-    cmd.current_dir(cwd).args(args).env("RUST_LOG", "warn").env_remove("MINYI_TOKEN").env_remove("MINYI_DB");
-    if let Some(t) = token {
-        cmd.env("MINYI_TOKEN", t);
-    }
-    let Output { status, stdout, stderr } = cmd.output().expect("minyi runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
+    cmd.current_dir(cwd).args(args).env_remove("MINYI_DB");
+    run(cmd, token)
 }
 
 #[test]
