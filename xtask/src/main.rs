@@ -3,6 +3,7 @@
 mod bench;
 mod bundle;
 mod dist;
+mod new_plugin;
 mod rulesets;
 mod setup;
 
@@ -51,6 +52,23 @@ enum Task {
         #[arg(long, default_value = "components/routing/rulesets/beijing.toml")]
         out: PathBuf,
     },
+    /// Make a district plugin project that `minyi plugin build` and `minyi plugin test` take as made.
+    NewPlugin {
+        /// The plugin's name, e.g. `noise-hours` (lower-case letters, digits, `-`).
+        name: String,
+        /// The district it is for, e.g. `110105`.
+        #[arg(long, value_name = "CODE")]
+        district: String,
+        /// `validation`, `routing` or `scoring`.
+        #[arg(long, default_value = "validation")]
+        hook: String,
+        /// `rust` or `python`.
+        #[arg(long, default_value = "rust")]
+        lang: String,
+        /// Where to make it (default: `./NAME`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Fuzz a core with cargo-fuzz (nightly; installs cargo-fuzz when missing).
     Fuzz {
         /// `validate` (the validation core) or `rules` (the rule-set parser, checker and router).
@@ -95,6 +113,9 @@ fn task(task: Task) -> Result<()> {
         Task::Test => test(),
         Task::Bench => bench::run(),
         Task::Fuzz { target, runs } => fuzz(&target, runs),
+        Task::NewPlugin { name, district, hook, lang, out } => {
+            new_plugin::create(&new_plugin::NewPlugin { name, district, hook, lang, out }).map(drop)
+        }
         Task::BeijingRules { out } => rulesets::beijing(&root().join(out)),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
@@ -114,6 +135,8 @@ fn test() -> Result<()> {
         .env("MINYI_WEB_DIR", site_dir())
         .env("MINYI_DIST_DIR", bundle)
         .env("MINYI_PYTHON", minyi_build_support::python_venv(&root()).join("bin/python"))
+        .env("MINYI_COMPONENTIZE_PY", minyi_build_support::python_venv(&root()).join("bin/componentize-py"))
+        .env("MINYI_XTASK", std::env::current_exe()?)
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres))?;
     // The benches once each, in test mode (criterion runs every function a single time; the routing
