@@ -62,7 +62,7 @@ enum Task {
         /// `validation`, `routing` or `scoring`.
         #[arg(long, default_value = "validation")]
         hook: String,
-        /// `rust` or `python`.
+        /// `rust`, `python` or `js`.
         #[arg(long, default_value = "rust")]
         lang: String,
         /// Where to make it (default: `./NAME`).
@@ -136,6 +136,7 @@ fn test() -> Result<()> {
         .env("MINYI_DIST_DIR", bundle)
         .env("MINYI_PYTHON", minyi_build_support::python_venv(&root()).join("bin/python"))
         .env("MINYI_COMPONENTIZE_PY", minyi_build_support::python_venv(&root()).join("bin/componentize-py"))
+        .env("MINYI_COMPONENTIZE_JS", minyi_build_support::componentize_js_bin(&root()))
         .env("MINYI_XTASK", std::env::current_exe()?)
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres))?;

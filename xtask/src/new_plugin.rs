@@ -13,7 +13,7 @@ pub struct NewPlugin {
     pub district: String,
     /// `validation`, `routing` or `scoring`.
     pub hook: String,
-    /// `rust` or `python`.
+    /// `rust`, `python` or `js`.
     pub lang: String,
     /// Where (default: `./NAME`).
     pub out: Option<PathBuf>,
@@ -54,7 +54,8 @@ pub fn create(spec: &NewPlugin) -> Result<PathBuf> {
     let language = match lang.as_str() {
         "rust" => "Rust",
         "python" => "Python (componentize-py)",
-        other => bail!("--lang {other:?}: one of rust, python"),
+        "js" => "JavaScript (componentize-js)",
+        other => bail!("--lang {other:?}: one of rust, python, js"),
     };
     let dir = out.clone().unwrap_or_else(|| PathBuf::from(name));
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
@@ -65,7 +66,11 @@ pub fn create(spec: &NewPlugin) -> Result<PathBuf> {
         .filter_map(|l| l.split_once(" = "))
         .map(|(k, v)| format!("--config {k}={}", v.trim_matches('"')))
         .collect();
-    let limits = "# fuel = 100000000\n# memory_mib = 32\n# output_bytes = 262144";
+    // A language runtime (CPython, SpiderMonkey) needs more memory than the host's 32 MiB default.
+    let limits = match lang.as_str() {
+        "rust" => "# fuel = 100000000\n# memory_mib = 32\n# output_bytes = 262144",
+        _ => "# fuel = 100000000\nmemory_mib = 64\n# output_bytes = 262144",
+    };
     let fill = |text: String| {
         text.replace("{{name}}", name)
             .replace("{{district}}", district)
@@ -96,9 +101,13 @@ pub fn create(spec: &NewPlugin) -> Result<PathBuf> {
             files.push(("src/lib.rs".into(), read(&format!("rust/src/{hook}.rs"))?));
             files.push((".gitignore".into(), "/target\n/plugin.wasm\nCargo.lock\n".into()));
         }
-        _ => {
+        "python" => {
             files.push(("app.py".into(), read(&format!("python/{hook}.py"))?));
-            files.push((".gitignore".into(), "/plugin.wasm\n__pycache__/\n/wit_world/\n".into()));
+            files.push((".gitignore".into(), "/target\n/plugin.wasm\n__pycache__/\n".into()));
+        }
+        _ => {
+            files.push(("app.js".into(), read(&format!("js/{hook}.js"))?));
+            files.push((".gitignore".into(), "/target\n/plugin.wasm\n".into()));
         }
     }
     for (rel, text) in files {

@@ -2,7 +2,7 @@
 //! the target dir for the Python test plugins (python3-venv from apt when missing), and PyPI `wasmtime`
 //! in it for the bundle's Python example; Node (apt) for the
 //! differential test; Chromium, ChromeDriver and a CJK font (apt) for the browser tests, with axe-core
-//! (npm) for their accessibility check; and a PostgreSQL server (apt) started on loopback for the
+//! (npm) for their accessibility check; componentize-js (npm) for JS plugins; and a PostgreSQL server (apt) started on loopback for the
 //! multi-node tests.
 
 use anyhow::{Result, bail};
@@ -24,33 +24,49 @@ pub fn all() -> Result<String> {
     chromium()?;
     cjk_font()?;
     axe_core()?;
+    componentize_js()?;
     postgres()
 }
 
 /// The axe-core release the browser tests inject (npm, into `<target>/node`).
 pub const AXE_CORE: &str = "4.10.3";
 
-/// axe-core from npm into `<target>/node/node_modules/axe-core` (npm from apt when missing).
+/// axe-core from npm into `<target>/node/node_modules/axe-core`.
 fn axe_core() -> Result<()> {
-    let prefix = crate::target_dir().join("node");
-    let package = prefix.join("node_modules/axe-core/package.json");
+    npm_install(&crate::target_dir().join("node"), "axe-core", AXE_CORE, "the browser tests")
+}
+
+/// componentize-js from npm into `<target>/js-tools`, for JS plugins (`minyi plugin build`, the example).
+pub fn componentize_js() -> Result<()> {
+    npm_install(
+        &minyi_build_support::js_tools(&crate::root()),
+        "@bytecodealliance/componentize-js",
+        minyi_build_support::COMPONENTIZE_JS,
+        "JS plugins",
+    )
+}
+
+/// `package@version` from npm into `prefix/node_modules` unless that version is there (npm from apt
+/// when missing).
+fn npm_install(prefix: &Path, package: &str, version: &str, what: &str) -> Result<()> {
+    let manifest = prefix.join("node_modules").join(package).join("package.json");
     let installed =
-        std::fs::read_to_string(&package).is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE}\"")));
+        std::fs::read_to_string(&manifest).is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")));
     if installed {
         return Ok(());
     }
     if !Command::new("npm").arg("--version").output().is_ok_and(|o| o.status.success()) {
         if !is_root() {
-            bail!("npm is needed to install axe-core for the browser tests: run `sudo apt-get install -y npm`");
+            bail!("npm is needed to install {package} for {what}: run `sudo apt-get install -y npm`");
         }
         apt_install(&["npm"])?;
     }
-    std::fs::create_dir_all(&prefix)?;
+    std::fs::create_dir_all(prefix)?;
     crate::run(
         Command::new("npm")
             .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("axe-core@{AXE_CORE}")),
+            .arg(prefix)
+            .arg(format!("{package}@{version}")),
     )
 }
 

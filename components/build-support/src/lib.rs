@@ -13,6 +13,10 @@ pub const TARGET: &str = "wasm32-unknown-unknown";
 /// The componentize-py release the Python plugins are built with; `cargo xtask setup` installs this one.
 pub const COMPONENTIZE_PY: &str = "0.25.1";
 
+/// The componentize-js release (npm `@bytecodealliance/componentize-js`) the JS plugins are built with;
+/// `cargo xtask setup` installs this one under the target dir ([`js_tools`]).
+pub const COMPONENTIZE_JS: &str = "0.23.0";
+
 /// The PyPI `wasmtime` release (its component API) the bundle's Python example runs on; `cargo xtask
 /// setup` installs it in the same venv.
 pub const WASMTIME_PY: &str = "51.0.0";
@@ -33,6 +37,16 @@ pub fn target_dir(root: &Path) -> PathBuf {
 /// The venv `cargo xtask setup` makes for componentize-py.
 pub fn python_venv(root: &Path) -> PathBuf {
     target_dir(root).join("py")
+}
+
+/// The npm folder `cargo xtask setup` installs componentize-js into, under the target dir.
+pub fn js_tools(root: &Path) -> PathBuf {
+    target_dir(root).join("js-tools")
+}
+
+/// componentize-js as `cargo xtask setup` installs it.
+pub fn componentize_js_bin(root: &Path) -> PathBuf {
+    js_tools(root).join("node_modules/.bin/componentize-js")
 }
 
 /// Where the built-in components are copied for `cargo xtask` (which does not depend on the guest

@@ -58,15 +58,15 @@ pub use bindings::export_plugin;
 #[cfg(any(feature = "validation", feature = "routing", feature = "scoring"))]
 pub use bindings::minyi::casework::types;
 
-/// The validation hook: `extra_issues(form) -> Vec<Issue>`, for a form that passed the base validation.
-#[cfg(feature = "validation")]
-pub use bindings::exports::minyi::casework::validation_hook::Guest as Validation;
 /// The routing hook: `amend_route(form, base) -> Option<RoutingDecision>`.
 #[cfg(feature = "routing")]
 pub use bindings::exports::minyi::casework::routing_hook::Guest as Routing;
 /// The scoring hook: `review_case(case_events) -> Option<Exclusion>`.
 #[cfg(feature = "scoring")]
 pub use bindings::exports::minyi::casework::scoring_hook::Guest as Scoring;
+/// The validation hook: `extra_issues(form) -> Vec<Issue>`, for a form that passed the base validation.
+#[cfg(feature = "validation")]
+pub use bindings::exports::minyi::casework::validation_hook::Guest as Validation;
 
 #[cfg(any(feature = "validation", feature = "routing", feature = "scoring"))]
 mod helpers {

@@ -46,41 +46,55 @@ impl Plugins {
         });
     }
 
-    fn note<T>(&self, district: &str, out: &HookOutcome<T>) -> PluginNote {
-        let status = self.host.status(district);
-        PluginNote {
-            name: status.as_ref().map(|s| s.name.clone()),
-            version: status.map(|s| s.version),
-            applied: out.applied,
-            fault: out.fault.clone(),
-        }
-    }
-
-    /// Adds the district plugin's extra issues to a validation result (a valid form only): an error
-    /// issue makes the form invalid. A fault leaves the base result, is noted under `plugin` and is
-    /// stored with `case_id`.
+    /// [`validate_with`] this registry's host.
     pub fn validate(&self, case_id: Option<&str>, result: ValidationResult) -> Noted<ValidationResult> {
-        let district = result.normalized.district.clone();
-        if !result.wants_plugin() || !self.host.has_hook(&district, Hook::Validation) {
-            return Noted::plain(result);
-        }
-        let out = self.host.extra_issues(&district, case_id, &convert::case_form(&result.normalized));
-        let plugin = Some(self.note(&district, &out));
-        let extra: Vec<Issue> = out.value.iter().map(convert::issue_to_model).collect();
-        Noted { result: result.with_plugin_issues(extra), plugin }
+        validate_with(&self.host, case_id, result)
     }
 
-    /// Lets the district plugin amend a routing decision. A fault leaves the base decision, is noted
-    /// under `plugin` and is stored with `case_id`.
+    /// [`route_with`] this registry's host.
     pub fn route(&self, case_id: Option<&str>, form: &CaseForm, base: RoutingDecision) -> Noted<RoutingDecision> {
-        if !self.host.has_hook(&form.district, Hook::Routing) {
-            return Noted::plain(base);
-        }
-        let out =
-            self.host.amend_route(&form.district, case_id, &convert::case_form(form), convert::decision_to_wit(&base));
-        let plugin = Some(self.note(&form.district, &out));
-        Noted { result: convert::decision_to_model(&out.value), plugin }
+        route_with(&self.host, case_id, form, base)
     }
+}
+
+fn note<T>(host: &PluginHost, district: &str, out: &HookOutcome<T>) -> PluginNote {
+    let status = host.status(district);
+    PluginNote {
+        name: status.as_ref().map(|s| s.name.clone()),
+        version: status.map(|s| s.version),
+        applied: out.applied,
+        fault: out.fault.clone(),
+    }
+}
+
+/// Adds the district plugin's extra issues to a validation result (a valid form only): an error issue
+/// makes the form invalid. A fault leaves the base result, is noted under `plugin` and is stored with
+/// `case_id`. The service and `minyi plugin test` both go through here.
+pub fn validate_with(host: &PluginHost, case_id: Option<&str>, result: ValidationResult) -> Noted<ValidationResult> {
+    let district = result.normalized.district.clone();
+    if !result.wants_plugin() || !host.has_hook(&district, Hook::Validation) {
+        return Noted::plain(result);
+    }
+    let out = host.extra_issues(&district, case_id, &convert::case_form(&result.normalized));
+    let plugin = Some(note(host, &district, &out));
+    let extra: Vec<Issue> = out.value.iter().map(convert::issue_to_model).collect();
+    Noted { result: result.with_plugin_issues(extra), plugin }
+}
+
+/// Lets the district plugin amend a routing decision. A fault leaves the base decision, is noted under
+/// `plugin` and is stored with `case_id`.
+pub fn route_with(
+    host: &PluginHost,
+    case_id: Option<&str>,
+    form: &CaseForm,
+    base: RoutingDecision,
+) -> Noted<RoutingDecision> {
+    if !host.has_hook(&form.district, Hook::Routing) {
+        return Noted::plain(base);
+    }
+    let out = host.amend_route(&form.district, case_id, &convert::case_form(form), convert::decision_to_wit(&base));
+    let plugin = Some(note(host, &form.district, &out));
+    Noted { result: convert::decision_to_model(&out.value), plugin }
 }
 
 /// [`Plugins::validate`] when the service has plugins, else the result as it is.

@@ -4,7 +4,7 @@
 
 use crate::plugins::Plugins;
 use minyi_model::CaseEvent;
-use minyi_plugins::Hook;
+use minyi_plugins::{Hook, PluginHost};
 use minyi_runtime::{CallError, Runtime, Scoreboard};
 
 /// Cases handed to the component per call: bounds the memory a call needs.
@@ -13,7 +13,7 @@ const BATCH: usize = 2_000;
 /// Lets each case's district scoring plugin review it: an exclusion it returns becomes an `excluded`
 /// event, reviewed by the plugin, stamped with the case's latest event time (so `--as-of` treats it like
 /// any review). A plugin fault leaves the case as it is. Returns how many cases were excluded.
-pub fn review_cases(plugins: &Plugins, cases: &mut [String]) -> usize {
+pub fn review_cases(host: &PluginHost, cases: &mut [String]) -> usize {
     let mut excluded = 0;
     for case in cases.iter_mut() {
         let events: Vec<CaseEvent> = case.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
@@ -22,10 +22,10 @@ pub fn review_cases(plugins: &Plugins, cases: &mut [String]) -> usize {
             _ => None,
         });
         let (Some(district), Some(first)) = (district, events.first()) else { continue };
-        if !plugins.host.has_hook(&district, Hook::Scoring) {
+        if !host.has_hook(&district, Hook::Scoring) {
             continue;
         }
-        let out = plugins.host.review_case(&district, Some(&first.case_id), case);
+        let out = host.review_case(&district, Some(&first.case_id), case);
         let Some(exclusion) = out.value else { continue };
         let latest = events
             .iter()
@@ -36,7 +36,7 @@ pub fn review_cases(plugins: &Plugins, cases: &mut [String]) -> usize {
         let event = CaseEvent {
             case_id: first.case_id.clone(),
             at: latest,
-            by: plugins.host.status(&district).map(|s| format!("plugin:{}@{}", s.name, s.version)),
+            by: host.status(&district).map(|s| format!("plugin:{}@{}", s.name, s.version)),
             event: minyi_model::Event::Excluded {
                 reason: match exclusion.reason {
                     minyi_runtime::bindings::types::ExclusionReason::Invalid => minyi_model::ExclusionReason::Invalid,
@@ -68,7 +68,7 @@ pub fn fill<'rt>(
 ) -> Result<Scoreboard<'rt>, CallError> {
     let board = runtime.open_scoreboard(request)?;
     if let Some(plugins) = plugins {
-        let reviewed = review_cases(plugins, cases);
+        let reviewed = review_cases(&plugins.host, cases);
         tracing::info!(reviewed, "cases excluded by district scoring plugins");
     }
     for batch in cases.chunks(BATCH) {

@@ -346,3 +346,157 @@ fn a_district_admin_works_over_http_with_a_token_and_no_database() {
     assert!(err.contains("cannot reach"), "{err}");
     assert!(std::fs::read_dir(cwd).expect("cwd").next().is_none(), "no database was opened or made here");
 }
+
+/// The plugin kit: `cargo xtask new-plugin` makes a project in each language and for each hook that
+/// `minyi plugin build` builds and `minyi plugin test` passes, as made, through the real plugin host.
+mod kit {
+    use super::run;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    const HOOKS: [&str; 3] = ["validation", "routing", "scoring"];
+
+    fn repo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// The target dir this test binary was built in (`…/release/deps/…` → `…`).
+    fn target_dir() -> PathBuf {
+        let bin = Path::new(env!("CARGO_BIN_EXE_minyi"));
+        bin.parent().and_then(Path::parent).expect("the minyi binary is in a profile dir").to_path_buf()
+    }
+
+    /// `cargo xtask` as the user runs it: the binary `cargo xtask test` runs (`MINYI_XTASK`), else
+    /// through cargo.
+    fn xtask() -> Command {
+        match std::env::var_os("MINYI_XTASK") {
+            Some(bin) => Command::new(bin),
+            None => {
+                let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+                c.current_dir(repo()).args(["run", "--quiet", "--package", "xtask", "--"]);
+                c
+            }
+        }
+    }
+
+    /// A language's tool, from its variable or where `cargo xtask setup` installs it.
+    fn tool(var: &str, installed: &str) -> PathBuf {
+        let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| target_dir().join(installed));
+        assert!(path.exists(), "no {}: run `cargo xtask setup` (or set {var})", path.display());
+        path
+    }
+
+    fn minyi(args: &[&str], dir: &Path) -> (i32, String, String) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
+        cmd.arg("plugin").args(args).arg(dir);
+        cmd.env("MINYI_COMPONENTIZE_PY", tool("MINYI_COMPONENTIZE_PY", "py/bin/componentize-py"));
+        cmd.env("MINYI_COMPONENTIZE_JS", tool("MINYI_COMPONENTIZE_JS", "js-tools/node_modules/.bin/componentize-js"));
+        run(cmd, None)
+    }
+
+    /// Makes `lang`/`hook` in `root`, builds and tests it as made; the project folder.
+    fn made_built_tested(root: &Path, lang: &str, hook: &str) -> PathBuf {
+        let dir = root.join(format!("{lang}-{hook}"));
+        let name = format!("noise-{hook}");
+        let out = xtask()
+            .args(["new-plugin", &name, "--district", "110105", "--hook", hook, "--lang", lang, "--out"])
+            .arg(&dir)
+            .output()
+            .expect("xtask runs");
+        assert!(out.status.success(), "new-plugin: {}", String::from_utf8_lossy(&out.stderr));
+        let rust_target = target_dir().join("plugin-kit");
+        let (code, built, err) = minyi(&["build", "--target-dir", rust_target.to_str().expect("UTF-8")], &dir);
+        assert_eq!(code, 0, "{lang} {hook}: build: {err}");
+        let built: serde_json::Value = serde_json::from_str(&built).expect("a JSON summary");
+        assert_eq!(built["hooks"], serde_json::json!([hook]), "{built}");
+        assert_eq!(built["plugin"], name.as_str());
+        // Rust and JS plugins import only the Minyi capabilities (every WASI feature of componentize-js
+        // off); CPython needs the empty WASI surface.
+        let imports = built["imports"].as_array().expect("imports");
+        let own = imports.iter().all(|i| i.as_str().is_some_and(|i| i.starts_with("minyi:casework/")));
+        assert_eq!(own, lang != "python", "{built}");
+        let (code, tested, err) = minyi(&["test"], &dir);
+        assert_eq!(code, 0, "{lang} {hook}: test: {tested}\n{err}");
+        assert!(tested.contains(" passed, 0 failed") && !tested.contains("FAIL"), "{tested}");
+        eprintln!(
+            "{lang} {hook}: {} bytes, imports {}; {}",
+            built["bytes"],
+            built["imports"],
+            tested.lines().last().unwrap_or_default()
+        );
+        dir
+    }
+
+    /// Rewrites the JSON file at `path` with `edit`.
+    fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+        edit(&mut value);
+        std::fs::write(path, value.to_string()).expect("write");
+    }
+
+    #[test]
+    fn a_new_rust_plugin_builds_and_passes_its_own_test_for_each_hook() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let dirs: Vec<PathBuf> = HOOKS.iter().map(|hook| made_built_tested(root.path(), "rust", hook)).collect();
+
+        // A wrong expectation fails the run, naming the case and what came out.
+        let validation = &dirs[0];
+        edit_json(&validation.join("tests/cases.json"), |c| c["cases"][0]["issues"] = serde_json::json!([]));
+        let (code, out, _) = minyi(&["test"], validation);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("FAIL  a noise complaint in a few words is asked for more: the plugin added issues [\"description.too_short\"], expected []"),
+            "{out}"
+        );
+        let scoring = &dirs[2];
+        edit_json(&scoring.join("tests/cases.json"), |c| c["cases"][1]["excluded"] = "invalid".into());
+        let (code, out, _) = minyi(&["test"], scoring);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("FAIL  a real demand counts: excluded is null, expected \"invalid\""), "{out}");
+
+        // The limits of plugin.toml are the host's: a plugin out of fuel is a fault, not a pass.
+        let toml = std::fs::read_to_string(dirs[1].join("plugin.toml")).expect("read");
+        std::fs::write(dirs[1].join("plugin.toml"), toml.replace("# fuel = 100000000", "fuel = 1000")).expect("write");
+        let (code, out, _) = minyi(&["test"], &dirs[1]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("the plugin faulted") && out.contains("fuel"), "{out}");
+
+        // A project whose plugin.toml names another hook than its component exports is refused.
+        let toml = std::fs::read_to_string(validation.join("plugin.toml")).expect("read");
+        std::fs::write(validation.join("plugin.toml"), toml.replace("hook = \"validation\"", "hook = \"scoring\""))
+            .expect("write");
+        let rust_target = target_dir().join("plugin-kit");
+        let (code, _, err) = minyi(&["build", "--target-dir", rust_target.to_str().expect("UTF-8")], validation);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("plugin.toml says hook scoring"), "{err}");
+        let unknown = "name = \"x\"\nversion = \"1\"\ndistrict = \"110105\"\nhook = \"validation\"\nlanguage = \"rust\"\nfule = 1\n";
+        std::fs::write(validation.join("plugin.toml"), unknown).expect("write");
+        let (code, _, err) = minyi(&["test"], validation);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("plugin.toml") && err.contains("fule"), "{err}");
+
+        // new-plugin refuses what it cannot make.
+        let out =
+            xtask().args(["new-plugin", "x", "--district", "999999", "--out"]).arg(root.path().join("x")).output();
+        let out = out.expect("xtask runs");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--district \"999999\""));
+    }
+
+    #[test]
+    fn a_new_python_plugin_builds_and_passes_its_own_test_for_each_hook() {
+        let root = tempfile::tempdir().expect("temp dir");
+        for hook in HOOKS {
+            made_built_tested(root.path(), "python", hook);
+        }
+    }
+
+    #[test]
+    fn a_new_js_plugin_builds_and_passes_its_own_test_for_each_hook() {
+        let root = tempfile::tempdir().expect("temp dir");
+        for hook in HOOKS {
+            made_built_tested(root.path(), "js", hook);
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! service's HTTP API (`remote`). One file per command group; this one parses and dispatches.
 
 mod case;
+mod kit;
 mod plugin;
 mod remote;
 mod rules;
@@ -117,7 +118,8 @@ enum Command {
         /// The case events, one JSON object per line.
         events: PathBuf,
     },
-    /// District plugins: upload, activate, roll back, list, disable; keys and admin tokens.
+    /// District plugins: build and test a plugin project; upload, activate, roll back, list, disable;
+    /// keys and admin tokens.
     Plugin {
         /// The registry: an SQLite file, or a `postgres://` URL.
         #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
@@ -240,6 +242,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             score::assess(&runtime()?, &events, &case_id, config.as_deref(), as_of.as_deref())
         }
         Command::Import311 { csv } => score::import_311(&csv),
+        Command::Plugin { command: plugin::PluginCommand::Build { dir, tools }, .. } => kit::build(&dir, &tools),
+        Command::Plugin { command: plugin::PluginCommand::Test { dir, component }, .. } => {
+            kit::test(&runtime()?, &dir, component.as_deref())
+        }
         Command::Plugin { server: Some(url), token, command, .. } => {
             plugin::remote(&remote::Remote::new(&url, token.as_deref())?, command)
         }

@@ -14,6 +14,23 @@ use std::process::ExitCode;
 /// `minyi plugin` subcommands.
 #[derive(Debug, Subcommand)]
 pub(super) enum PluginCommand {
+    /// Build a plugin project (made by `cargo xtask new-plugin`) into DIR/plugin.wasm, checked as the
+    /// host checks an upload; prints its hooks, imports and digest.
+    Build {
+        /// The project folder (with plugin.toml).
+        dir: PathBuf,
+        #[command(flatten)]
+        tools: super::kit::Tools,
+    },
+    /// Run a plugin project's tests/cases.json through the real plugin host, with the grants and limits
+    /// of its plugin.toml. Exit code: 0 every case passed, 1 one failed, 2 unusable project.
+    Test {
+        /// The project folder (with plugin.toml and tests/cases.json).
+        dir: PathBuf,
+        /// The component to test (default: DIR/plugin.wasm).
+        #[arg(long, value_name = "FILE")]
+        component: Option<PathBuf>,
+    },
     /// Create an admin token (printed once). The first token of a new registry is the city admin's and
     /// needs no token; after that a city admin's token is required.
     AdminCreate {
@@ -217,9 +234,11 @@ pub(super) fn run(db: &str, token: Option<&str>, command: PluginCommand) -> anyh
             registry.disable(&admin, &district, &reason)?;
             Ok(serde_json::json!({ "district": district, "disabled": reason }))
         }
-        PluginCommand::Keygen | PluginCommand::Sign { .. } | PluginCommand::AdminCreate { .. } => {
-            Err(RegistryError::NotFound("handled above".into()))
-        }
+        PluginCommand::Keygen
+        | PluginCommand::Sign { .. }
+        | PluginCommand::AdminCreate { .. }
+        | PluginCommand::Build { .. }
+        | PluginCommand::Test { .. } => Err(RegistryError::NotFound("handled above".into())),
     })();
     match result {
         Ok(value) => {
@@ -307,7 +326,10 @@ pub(super) fn remote(remote: &super::remote::Remote, command: PluginCommand) -> 
         };
     }
     match command {
-        PluginCommand::Keygen | PluginCommand::Sign { .. } => run("", None, command),
+        PluginCommand::Keygen
+        | PluginCommand::Sign { .. }
+        | PluginCommand::Build { .. }
+        | PluginCommand::Test { .. } => run("", None, command),
         PluginCommand::AdminCreate { district } => {
             let role = if district.is_some() { "district" } else { "city" };
             print(remote.post("/api/admin/tokens", &json!({ "role": role, "district": district }))?, None)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// The shipped Beijing rule set (`components/routing/rulesets/beijing.toml`), built in so `minyi serve`
 /// routes wherever it is started.
-const BEIJING_RULES: &str = include_str!("../../../../components/routing/rulesets/beijing.toml");
+pub(super) const BEIJING_RULES: &str = include_str!("../../../../components/routing/rulesets/beijing.toml");
 
 pub(super) fn serve(
     runtime: Runtime,
