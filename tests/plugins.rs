@@ -289,6 +289,65 @@ mod dongcheng_food_py {
     }
 }
 
+mod xicheng_hutong_js {
+    use super::*;
+
+    fn hutong(category: &str, address: &str) -> wit::CaseForm {
+        let mut f = form("110102", "110102003", category, "2026-11-29T10:00:00+08:00");
+        f.title = "夜间施工扰民".into();
+        f.description = "院里有人夜里十一点还在翻建房屋，电锯声很大。".into();
+        f.address = address.into();
+        f
+    }
+
+    #[test]
+    fn construction_in_a_hutong_gets_the_street_as_co_handler_in_javascript() {
+        let h = host();
+        let t = Instant::now();
+        let compiled = h.compile(plugin("xicheng_hutong_js")).expect("the JS plugin compiles");
+        eprintln!(
+            "xicheng_hutong_js: {:.1} MB, compiled in {:.1} s",
+            plugin("xicheng_hutong_js").len() as f64 / 1e6,
+            t.elapsed().as_secs_f64()
+        );
+        assert_eq!(compiled.hooks(), vec![Hook::Routing]);
+        // componentize-js with every WASI feature off: only the Minyi capabilities are imported.
+        assert!(compiled.imports().iter().all(|i| i.starts_with("minyi:casework/")), "{:?}", compiled.imports());
+        h.activate(compiled.clone(), spec("xicheng-hutong", "110102", &[])).expect("activates");
+
+        let f = hutong("urban.construction.night_work", "新街口东街八道湾胡同11号");
+        let base = base_route(&f);
+        let t = Instant::now();
+        let out = h.amend_route("110102", Some("BJ-X1"), &f, base.clone());
+        eprintln!("first call: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        assert!(out.applied && out.fault.is_none(), "{out:?}");
+        assert_eq!(out.value.lead, base.lead, "the lead stays the city's");
+        assert!(out.value.co_handlers.contains(&"110102003".to_owned()), "{:?}", out.value);
+        assert!(out.value.tags.contains(&"hutong-heritage".to_owned()));
+        let last = out.value.explanation.fired.last().expect("explains itself");
+        assert_eq!(last.rule, "plugin:xicheng-hutong");
+        // The street's name comes from the host's unit directory.
+        assert!(last.why.contains("胡同") && last.why.contains("新街口街道"), "{}", last.why);
+        assert!(out.log.iter().any(|l| l == "info: hutong construction (胡同): 110102003 co-handles"), "{:?}", out.log);
+
+        // Not a hutong, or not construction: the base decision stands.
+        let tower = hutong("urban.construction.night_work", "新街口外大街28号");
+        assert!(!h.amend_route("110102", None, &tower, base_route(&tower)).applied);
+        let garbage = hutong("urban.sanitation.garbage", "新街口东街八道湾胡同11号");
+        assert!(!h.amend_route("110102", None, &garbage, base_route(&garbage)).applied);
+
+        // The district configures its own words; too little fuel is a typed fault, the base stands.
+        h.activate(compiled.clone(), spec("xicheng-hutong", "110102", &[("keywords", "外大街")])).expect("activates");
+        assert!(h.amend_route("110102", None, &tower, base_route(&tower)).applied);
+        let mut starved = spec("xicheng-hutong", "110102", &[]);
+        starved.limits.fuel = 10_000;
+        h.activate(compiled, starved).expect("activates");
+        let out = h.amend_route("110102", Some("BJ-X2"), &f, base.clone());
+        assert_eq!(out.fault.as_ref().map(PluginFault::kind), Some("out_of_fuel"), "{out:?}");
+        assert_eq!((&out.value.co_handlers, &out.value.tags), (&base.co_handlers, &base.tags), "the base stands");
+    }
+}
+
 mod py_probe {
     use super::*;
 

@@ -1,6 +1,6 @@
 //! Builds the test component (`test-trap`) and the example district plugins: the Rust ones through the
-//! nested guest build, the Python ones with componentize-py (skipped when their inputs hash as last
-//! time).
+//! nested guest build, the Python ones with componentize-py, the JS ones with componentize-js (each
+//! skipped when its inputs hash as last time).
 
 use minyi_build_support as build;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,9 @@ const PY_PLUGINS: &[(&str, &str, &str, &str, &str)] = &[
     ("dongcheng_food_py", "dongcheng-food-py", "app", "validation-plugin", "PLUGIN_DONGCHENG_FOOD_PY"),
     ("py_probe", "py-probe", "app", "validation-plugin", "PLUGIN_PY_PROBE"),
 ];
+/// District plugins in JavaScript: (name, folder, world, const name).
+const JS_PLUGINS: &[(&str, &str, &str, &str)] =
+    &[("xicheng_hutong_js", "xicheng-hutong-js", "routing-plugin", "PLUGIN_XICHENG_HUTONG_JS")];
 
 fn main() -> Result<(), build::Error> {
     let build::Paths { root, out_dir } = build::start()?;
@@ -45,11 +48,22 @@ fn main() -> Result<(), build::Error> {
         let what = format!("plugin (Python, componentize-py {})", build::COMPONENTIZE_PY);
         generated.push_str(&build::artifact_consts(name, &what, konst, &path));
     }
+    for (name, folder, world, konst) in JS_PLUGINS {
+        let path = build_js_plugin(&root, &out_dir, name, folder, world)?;
+        let what = format!("plugin (JavaScript, componentize-js {})", build::COMPONENTIZE_JS);
+        generated.push_str(&build::artifact_consts(name, &what, konst, &path));
+    }
     generated.push_str(
         "\n/// Every district plugin: (name, path, bytes).\npub static PLUGINS: &[(&str, &str, &[u8])] = &[\n",
     );
-    let names: Vec<&str> = PLUGINS.iter().map(|p| p.0).chain(PY_PLUGINS.iter().map(|p| p.0)).collect();
-    let konsts = PLUGINS.iter().map(|p| p.2).chain(PY_PLUGINS.iter().map(|p| p.4));
+    let names: Vec<&str> = PLUGINS
+        .iter()
+        .map(|p| p.0)
+        .chain(PY_PLUGINS.iter().map(|p| p.0))
+        .chain(JS_PLUGINS.iter().map(|p| p.0))
+        .collect();
+    let konsts =
+        PLUGINS.iter().map(|p| p.2).chain(PY_PLUGINS.iter().map(|p| p.4)).chain(JS_PLUGINS.iter().map(|p| p.3));
     for (name, konst) in names.iter().zip(konsts) {
         generated.push_str(&format!("    ({name:?}, {konst}, {konst}_BYTES),\n"));
     }
@@ -90,6 +104,41 @@ fn build_python_plugin(
         .map_err(|e| format!("running {}: {e}", tool.display()))?;
     if !status.success() {
         return Err(format!("componentize-py failed on components/plugins/{folder} ({status})").into());
+    }
+    std::fs::write(&stamp, inputs)?;
+    Ok(out)
+}
+
+/// Builds one JS plugin into `out_dir` unless its inputs (its files, the WIT, the pinned componentize-js)
+/// hash as last time; its path. Every WASI feature is off: the component imports only the Minyi
+/// capabilities, as `minyi plugin build` makes it.
+fn build_js_plugin(
+    root: &Path,
+    out_dir: &Path,
+    name: &str,
+    folder: &str,
+    world: &str,
+) -> Result<PathBuf, build::Error> {
+    let dir = root.join("components/plugins").join(folder);
+    let out = out_dir.join(format!("{name}.wasm"));
+    let stamp = out_dir.join(format!("{name}.inputs"));
+    let inputs = build::inputs_digest(&[&dir, &root.join("wit")], build::COMPONENTIZE_JS)?;
+    if out.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == inputs) {
+        return Ok(out);
+    }
+    let tool = build::componentize_js(root)?;
+    let status = std::process::Command::new(&tool)
+        .arg(dir.join("app.js"))
+        .arg("--wit")
+        .arg(root.join("wit"))
+        .args(["--world-name", world])
+        .args(build::COMPONENTIZE_JS_NO_WASI)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .map_err(|e| format!("running {}: {e}", tool.display()))?;
+    if !status.success() {
+        return Err(format!("componentize-js failed on components/plugins/{folder} ({status})").into());
     }
     std::fs::write(&stamp, inputs)?;
     Ok(out)

@@ -17,6 +17,10 @@ pub const COMPONENTIZE_PY: &str = "0.25.1";
 /// `cargo xtask setup` installs this one under the target dir ([`js_tools`]).
 pub const COMPONENTIZE_JS: &str = "0.23.0";
 
+/// componentize-js arguments that turn every WASI feature off, so a JS plugin imports only the Minyi
+/// capabilities (and runs in the browser as the Rust ones do).
+pub const COMPONENTIZE_JS_NO_WASI: &[&str] = &["--disable", "stdio", "random", "clocks", "http", "fetch-event"];
+
 /// The PyPI `wasmtime` release (its component API) the bundle's Python example runs on; `cargo xtask
 /// setup` installs it in the same venv.
 pub const WASMTIME_PY: &str = "51.0.0";
@@ -55,11 +59,16 @@ pub fn components_dir(root: &Path) -> PathBuf {
     target_dir(root).join("components")
 }
 
+/// Whether `tool --version` names `version`.
+pub fn is_pinned(tool: &Path, version: &str) -> bool {
+    Command::new(tool).arg("--version").output().is_ok_and(|o| {
+        o.status.success() && String::from_utf8_lossy(&o.stdout).split_whitespace().any(|w| w == version)
+    })
+}
+
 /// Whether `tool --version` names the pinned componentize-py.
 pub fn is_pinned_componentize_py(tool: &Path) -> bool {
-    Command::new(tool).arg("--version").output().is_ok_and(|o| {
-        o.status.success() && String::from_utf8_lossy(&o.stdout).split_whitespace().any(|w| w == COMPONENTIZE_PY)
-    })
+    is_pinned(tool, COMPONENTIZE_PY)
 }
 
 /// Where a build script of a crate two folders below the workspace root works.
@@ -213,23 +222,38 @@ pub fn foreach_macro(what: &str, names: &[&str]) -> String {
 /// componentize-py at the pinned release: `$MINYI_COMPONENTIZE_PY`, else the venv under the target
 /// dir, else on PATH.
 pub fn componentize_py(root: &Path) -> Result<PathBuf, Error> {
-    println!("cargo::rerun-if-env-changed=MINYI_COMPONENTIZE_PY");
-    let candidates: Vec<PathBuf> = std::env::var_os("MINYI_COMPONENTIZE_PY")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([python_venv(root).join("bin/componentize-py"), PathBuf::from("componentize-py")])
-        .collect();
-    for tool in candidates {
-        if is_pinned_componentize_py(&tool) {
-            return Ok(tool);
-        }
-    }
     let venv = python_venv(root);
-    Err(format!(
-        "componentize-py {COMPONENTIZE_PY} is needed for the Python test plugins: run `cargo xtask setup` (it makes \
-         {venv}), or `python3 -m venv {venv} && {venv}/bin/pip install componentize-py=={COMPONENTIZE_PY}`, \
-         or point MINYI_COMPONENTIZE_PY at one",
-        venv = venv.display()
+    find_pinned(
+        "MINYI_COMPONENTIZE_PY",
+        &[venv.join("bin/componentize-py"), PathBuf::from("componentize-py")],
+        COMPONENTIZE_PY,
+        &format!(
+            "componentize-py {COMPONENTIZE_PY} is needed for the Python test plugins: run `cargo xtask setup` (it \
+             makes {venv}), or `python3 -m venv {venv} && {venv}/bin/pip install componentize-py=={COMPONENTIZE_PY}`, \
+             or point MINYI_COMPONENTIZE_PY at one",
+            venv = venv.display()
+        ),
     )
-    .into())
+}
+
+/// componentize-js at the pinned release: `$MINYI_COMPONENTIZE_JS`, else where `cargo xtask setup`
+/// installs it, else on PATH.
+pub fn componentize_js(root: &Path) -> Result<PathBuf, Error> {
+    find_pinned(
+        "MINYI_COMPONENTIZE_JS",
+        &[componentize_js_bin(root), PathBuf::from("componentize-js")],
+        COMPONENTIZE_JS,
+        &format!(
+            "componentize-js {COMPONENTIZE_JS} is needed for the JS example plugin: run `cargo xtask setup` (it \
+             installs it in {}), or point MINYI_COMPONENTIZE_JS at one",
+            js_tools(root).display()
+        ),
+    )
+}
+
+/// The first of `$var` and `candidates` whose `--version` is `version`; `missing` when none is.
+fn find_pinned(var: &str, candidates: &[PathBuf], version: &str, missing: &str) -> Result<PathBuf, Error> {
+    println!("cargo::rerun-if-env-changed={var}");
+    let given = std::env::var_os(var).map(PathBuf::from);
+    given.iter().chain(candidates).find(|tool| is_pinned(tool, version)).cloned().ok_or_else(|| missing.into())
 }

@@ -124,7 +124,7 @@ pub(super) fn build(dir: &Path, tools: &Tools) -> anyhow::Result<ExitCode> {
                 let mut c = Command::new(tool);
                 // Every WASI feature off: the component imports only the Minyi capabilities.
                 c.arg(dir.join("app.js")).arg("--wit").arg(&wit).args(["--world-name", &world]);
-                c.args(["--disable", "stdio", "random", "clocks", "http", "fetch-event"]);
+                c.args(minyi_build_support::COMPONENTIZE_JS_NO_WASI);
                 c
             };
             tool.arg("-o").arg(&out);
@@ -169,20 +169,14 @@ fn summary(project: &Project, out: &Path, bytes: &[u8], compiled: &CompiledPlugi
 /// The tool given, else the one on `PATH`, refused unless it is the pinned release.
 fn pinned(given: Option<&Path>, name: &str, version: &str) -> anyhow::Result<PathBuf> {
     let tool = given.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
-    let said = Command::new(&tool).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    match said {
-        Ok(text) if text.contains(version) => Ok(tool),
-        Ok(text) => bail!("{} is {}; Minyi plugins are built with {name} {version}", tool.display(), text.trim()),
-        Err(e) => bail!(
-            "{name} {version} is needed ({}: {e}): give --{name} PATH, or install it ({})",
-            tool.display(),
-            if name == "componentize-py" {
-                format!("pip install componentize-py=={version}")
-            } else {
-                format!("npm install @bytecodealliance/componentize-js@{version}")
-            }
-        ),
+    if minyi_build_support::is_pinned(&tool, version) {
+        return Ok(tool);
     }
+    let install = match name {
+        "componentize-py" => format!("pip install componentize-py=={version}"),
+        _ => format!("npm install @bytecodealliance/componentize-js@{version}"),
+    };
+    bail!("{name} {version} is needed, and {} is not it: give --{name} PATH, or install it ({install})", tool.display())
 }
 
 fn run(cmd: &mut Command, what: &str) -> anyhow::Result<()> {
