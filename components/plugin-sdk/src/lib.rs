@@ -11,7 +11,9 @@
 //! minyi_plugin_sdk::export_plugin!(Plugin);
 //! ```
 //!
-//! `cargo xtask new-plugin` makes a project with this crate, a test and a build that works as made.
+//! `cargo xtask new-plugin` makes a project with this crate and its test cases; `minyi plugin build`
+//! builds it into a component and `minyi plugin test` — the test harness — runs the cases through the
+//! real plugin host with the grants and limits of the project's `plugin.toml`.
 #![allow(unsafe_code)] // the generated bindings
 #![cfg_attr(not(any(feature = "validation", feature = "routing", feature = "scoring")), allow(unused))]
 
