@@ -144,6 +144,9 @@ fn node_and_python_give_the_rust_host_s_answers_from_the_release_bundle() {
     present.retain(|f| f != "SHA256SUMS");
     present.sort();
     assert_eq!(listed, present, "SHA256SUMS lists every file, sorted");
+    for doc in ["README.md", "embed-widget.md", "write-a-plugin.md", "node-and-python.md", "open311.md", "operate.md"] {
+        assert!(present.contains(&format!("docs/{doc}")), "the bundle carries docs/{doc}");
+    }
     let wit = std::fs::read_to_string(dist.join("wit/casework.wit")).expect("the WIT package");
     let version = wit
         .lines()

@@ -27,6 +27,7 @@ pub fn bundle() -> Result<PathBuf> {
     copy(&root.join("components/routing/rulesets/beijing.toml"), &out.join("rulesets/beijing.toml"))?;
     copy_tree(&root.join("host/server/api"), &out.join("api"))?;
     copy_tree(&root.join("components/examples"), &out.join("examples"))?;
+    copy_tree(&root.join("host/server/docs"), &out.join("docs"))?;
     // The month the examples score: the hand-checked one `minyi score`'s tests use.
     copy(&root.join("host/server/tests/data/month-2026-11.jsonl"), &out.join("examples/inputs/month-2026-11.jsonl"))?;
     std::fs::rename(out.join("examples/README.md"), out.join("README.md"))?;

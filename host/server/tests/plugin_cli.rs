@@ -404,7 +404,7 @@ mod kit {
             .output()
             .expect("xtask runs");
         assert!(out.status.success(), "new-plugin: {}", String::from_utf8_lossy(&out.stderr));
-        let rust_target = target_dir().join("plugin-kit");
+        let rust_target = target_dir().join("plugins");
         let (code, built, err) = minyi(&["build", "--target-dir", rust_target.to_str().expect("UTF-8")], &dir);
         assert_eq!(code, 0, "{lang} {hook}: build: {err}");
         let built: serde_json::Value = serde_json::from_str(&built).expect("a JSON summary");
@@ -466,7 +466,7 @@ mod kit {
         let toml = std::fs::read_to_string(validation.join("plugin.toml")).expect("read");
         std::fs::write(validation.join("plugin.toml"), toml.replace("hook = \"validation\"", "hook = \"scoring\""))
             .expect("write");
-        let rust_target = target_dir().join("plugin-kit");
+        let rust_target = target_dir().join("plugins");
         let (code, _, err) = minyi(&["build", "--target-dir", rust_target.to_str().expect("UTF-8")], validation);
         assert_eq!(code, 2, "{err}");
         assert!(err.contains("plugin.toml says hook scoring"), "{err}");
@@ -475,6 +475,11 @@ mod kit {
         let (code, _, err) = minyi(&["test"], validation);
         assert_eq!(code, 2, "{err}");
         assert!(err.contains("plugin.toml") && err.contains("fule"), "{err}");
+        let escaping = unknown.replace("name = \"x\"", "name = \"../../x\"").replace("fule = 1\n", "");
+        std::fs::write(validation.join("plugin.toml"), escaping).expect("write");
+        let (code, _, err) = minyi(&["build"], validation);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("name \"../../x\": lower-case letters"), "{err}");
 
         // new-plugin refuses what it cannot make.
         let out =

@@ -53,6 +53,16 @@ impl Project {
         let Some(hook) = Hook::parse(&project.hook) else {
             bail!("{}: hook {:?}: one of validation, routing, scoring", path.display(), project.hook);
         };
+        let name_ok = project.name.len() <= 64
+            && project.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && project.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !name_ok {
+            bail!(
+                "{}: name {:?}: lower-case letters, digits and `-`, starting with a letter",
+                path.display(),
+                project.name
+            );
+        }
         if !["rust", "python", "js"].contains(&project.language.as_str()) {
             bail!("{}: language {:?}: one of rust, python, js", path.display(), project.language);
         }

@@ -242,10 +242,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             score::assess(&runtime()?, &events, &case_id, config.as_deref(), as_of.as_deref())
         }
         Command::Import311 { csv } => score::import_311(&csv),
+        // Local whatever `--server` says: they touch no database and no service.
         Command::Plugin { command: plugin::PluginCommand::Build { dir, tools }, .. } => kit::build(&dir, &tools),
         Command::Plugin { command: plugin::PluginCommand::Test { dir, component }, .. } => {
             kit::test(&runtime()?, &dir, component.as_deref())
         }
+        Command::Plugin {
+            command: command @ (plugin::PluginCommand::Keygen | plugin::PluginCommand::Sign { .. }),
+            ..
+        } => plugin::run("", None, command),
         Command::Plugin { server: Some(url), token, command, .. } => {
             plugin::remote(&remote::Remote::new(&url, token.as_deref())?, command)
         }
