@@ -543,6 +543,50 @@ mod hostile {
         assert_eq!(h.extra_issues("110108", None, &f).fault, None);
     }
 
+    /// A host whose pool fits one call of the hostile plugin at a time: the smallest instance count
+    /// with which a call runs (a component may hold several core instances).
+    fn one_call_at_a_time(f: &wit::CaseForm) -> PluginHost {
+        for slots in 1..=16 {
+            // Each slot given back at once (no decommit batch), so the pool is exactly `slots` wide.
+            let config = PluginHostConfig { max_instances: slots, decommit_batch: 1, ..PluginHostConfig::default() };
+            let h = PluginHost::new(config).expect("plugin host");
+            h.activate(h.compile(plugin("hostile")).expect("compiles"), spec("hostile", "110108", &[("mode", "slow")]))
+                .expect("activates");
+            if h.extra_issues("110108", None, f).fault.is_none() {
+                return h;
+            }
+        }
+        panic!("the hostile plugin runs in no pool of up to 16 instances");
+    }
+
+    #[test]
+    fn a_busy_host_is_not_the_plugin_s_fault() {
+        let f = form("110108", "110108001", "urban.sanitation.garbage", "2026-11-29T10:00:00+08:00");
+        let h = Arc::new(one_call_at_a_time(&f));
+        // Two callers on a pool that fits one call: one finds every slot taken, again and again.
+        let callers: Vec<_> = (0..2)
+            .map(|_| {
+                let (h, f) = (Arc::clone(&h), f.clone());
+                std::thread::spawn(move || {
+                    let outcomes: Vec<_> =
+                        (0..150).map(|_| h.extra_issues("110108", Some("BJ-BUSY"), &f).fault).collect();
+                    let busy = outcomes.iter().filter(|o| matches!(o, Some(PluginFault::NotRun { .. }))).count();
+                    let ran = outcomes.iter().filter(|o| o.is_none()).count();
+                    assert_eq!(busy + ran, outcomes.len(), "nothing else happens: {outcomes:?}");
+                    (busy, ran)
+                })
+            })
+            .collect();
+        let (busy, ran) =
+            callers.into_iter().map(|c| c.join().expect("joins")).fold((0, 0), |(b, r), (b2, r2)| (b + b2, r + r2));
+        eprintln!("one slot, two callers, 300 calls: {ran} ran, {busy} found the host busy");
+        assert!(busy > 0 && ran > 0, "{busy} busy, {ran} ran");
+        // Not the plugin's doing: nothing recorded against it, its breaker (5 faults a minute) never opened.
+        assert!(h.faults("110108").is_empty(), "{:?}", h.faults("110108"));
+        assert_eq!(h.status("110108").expect("active").disabled, None);
+        assert!(!PluginFault::NotRun { reason: String::new() }.is_the_plugin_s());
+    }
+
     #[test]
     fn limits_over_the_hosts_maximum_are_refused() {
         let h = host();

@@ -42,6 +42,13 @@ pub enum PluginFault {
         /// The trap, as text.
         trap: String,
     },
+    /// Not run for a reason of the host's, not the plugin's: every instance slot busy under load, or
+    /// the host's own error. Neither recorded against the plugin nor counted by its breaker.
+    #[error("was not run: {reason}")]
+    NotRun {
+        /// What stopped the host.
+        reason: String,
+    },
     /// Disabled by the circuit breaker; not called.
     #[error("is disabled: {reason}")]
     Disabled {
@@ -51,6 +58,12 @@ pub enum PluginFault {
 }
 
 impl PluginFault {
+    /// Whether the plugin itself caused it (a trap, its fuel, memory or output, a bad result) — what
+    /// is recorded against the plugin and counted by its breaker.
+    pub fn is_the_plugin_s(&self) -> bool {
+        !matches!(self, PluginFault::NotRun { .. } | PluginFault::Disabled { .. })
+    }
+
     /// Stable short name of the kind, for metrics and logs.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -60,6 +73,7 @@ impl PluginFault {
             PluginFault::BadOutput { .. } => "bad_output",
             PluginFault::Trap { .. } => "trap",
             PluginFault::Disabled { .. } => "disabled",
+            PluginFault::NotRun { .. } => "not_run",
         }
     }
 }

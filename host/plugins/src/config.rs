@@ -22,6 +22,23 @@ impl Default for PluginLimits {
     }
 }
 
+impl PluginLimits {
+    /// Whether limits `requested` fit within these (a host's maximum); else the first that does not:
+    /// (what, requested, allowed).
+    pub fn admit(&self, requested: &PluginLimits) -> Result<(), (&'static str, u64, u64)> {
+        for (what, asked, allowed) in [
+            ("fuel", requested.fuel, self.fuel),
+            ("memory_bytes", requested.memory_bytes as u64, self.memory_bytes as u64),
+            ("output_bytes", requested.output_bytes as u64, self.output_bytes as u64),
+        ] {
+            if asked > allowed {
+                return Err((what, asked, allowed));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The plugin host's own configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct PluginHostConfig {

@@ -65,6 +65,15 @@ impl PluginHost {
         let limits = active.spec.limits;
         let started = Instant::now();
         let (mut store, instance) = self.fresh_instance(&active);
+        // Every slot of the pool taken is the host's load, not the plugin's doing.
+        let instance = match instance {
+            Err(e) if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() => {
+                tracing::warn!(district, plugin = active.spec.name, %hook, error = %e, "plugin not run: host busy");
+                let reason = format!("every plugin instance slot of this host is busy ({e})");
+                return Some((Err(PluginFault::NotRun { reason }), Vec::new()));
+            }
+            other => other,
+        };
         let outcome = match instance.and_then(|instance| call(&mut store, &active.compiled, &instance)) {
             Ok(r) => match size(&r) {
                 bytes if bytes > limits.output_bytes => {

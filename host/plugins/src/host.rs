@@ -152,16 +152,11 @@ impl PluginHost {
         if !Engine::same(compiled.pre.component().engine(), &self.engine) {
             return Err(PluginError::OtherHost);
         }
-        let max = self.config.max_limits;
-        for (what, requested, allowed) in [
-            ("fuel", spec.limits.fuel, max.fuel),
-            ("memory_bytes", spec.limits.memory_bytes as u64, max.memory_bytes as u64),
-            ("output_bytes", spec.limits.output_bytes as u64, max.output_bytes as u64),
-        ] {
-            if requested > allowed {
-                return Err(PluginError::Limits { what, requested, max: allowed });
-            }
-        }
+        self.config.max_limits.admit(&spec.limits).map_err(|(what, requested, max)| PluginError::Limits {
+            what,
+            requested,
+            max,
+        })?;
         let district = spec.grants.district.clone();
         let active = Arc::new(Active {
             grants: Arc::new(spec.grants.clone()),

@@ -6,7 +6,9 @@ use crate::manifest::{Hook, Manifest};
 use crate::{RegistryError, signing};
 use minyi_auth::Staff;
 use minyi_db::{Conn, Db, params};
-use minyi_plugins::{BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginSpec};
+use minyi_plugins::{
+    BreakerTrip, CompiledPlugin, FaultRecord, Grants, PluginHost, PluginHostConfig, PluginLimits, PluginSpec,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -212,6 +214,8 @@ impl Registry {
                 manifest.district
             )));
         }
+        // Limits no host would grant are refused here, not discovered when every host fails to load it.
+        admit_limits(&host.config().max_limits, manifest)?;
         let compiled = host.compile(bytes)?;
         let mut declared: Vec<Hook> = manifest.hooks.clone();
         declared.sort_unstable();
@@ -286,14 +290,18 @@ impl Registry {
         self.db.transaction(|tx| {
             tx.lock_key(district)?;
             let found = tx.query_opt(
-                "SELECT sha256 FROM versions WHERE district = $1 AND name = $2 AND version = $3",
+                "SELECT manifest FROM versions WHERE district = $1 AND name = $2 AND version = $3",
                 params![district, name, version],
             )?;
-            if found.is_none() {
+            let Some(row) = found else {
                 return Err(RegistryError::NotFound(format!(
                     "{name} {version} is not uploaded for district {district}"
                 )));
-            }
+            };
+            // Checked again: a version stored before the check, or by another host's maximum.
+            let manifest: Manifest =
+                serde_json::from_str(&row.text(0)?).map_err(|e| RegistryError::Manifest(e.to_string()))?;
+            admit_limits(&PluginHostConfig::default().max_limits, &manifest)?;
             set_active(tx, district, name, version, &admin.id)?;
             tx.execute(
                 "INSERT INTO history (district, action, name, version, at, by) VALUES ($1, 'activate', $2, $3, $4, $5)",
@@ -491,23 +499,15 @@ impl Registry {
             }
             let same_bytes = loaded.get(district).is_some_and(|(s, _, _)| s == sha256);
             if !same_bytes || host.status(district).is_none() || disabled.is_none() {
-                let manifest: Manifest =
-                    serde_json::from_str(manifest).map_err(|e| RegistryError::Manifest(e.to_string()))?;
-                let compiled = self.compiled(host, sha256)?;
-                host.activate(
-                    compiled,
-                    PluginSpec {
-                        name: manifest.name.clone(),
-                        version: manifest.version.clone(),
-                        grants: Grants {
-                            district: district.clone(),
-                            config: manifest.config.clone(),
-                            now: None,
-                            units: Default::default(),
-                        },
-                        limits: manifest.limits.to_plugin_limits(),
-                    },
-                )?;
+                // One district's version that cannot run never stops the others: it runs no plugin
+                // (the base results stand) until the district activates another; the log says why.
+                if let Err(e) = self.load(host, district, sha256, manifest) {
+                    tracing::error!(district, sha256, error = %e, "the district's active plugin cannot run here; it runs none");
+                    host.deactivate(district);
+                    loaded.insert(district.clone(), now_state);
+                    changed.push(district.clone());
+                    continue;
+                }
             }
             if let Some(reason) = disabled {
                 host.disable(district, reason);
@@ -522,6 +522,27 @@ impl Registry {
             changed.push(district);
         }
         Ok(changed)
+    }
+
+    /// Compiles (or takes from the cache) and activates one district's version on `host`.
+    fn load(&self, host: &PluginHost, district: &str, sha256: &str, manifest: &str) -> Result<(), RegistryError> {
+        let manifest: Manifest = serde_json::from_str(manifest).map_err(|e| RegistryError::Manifest(e.to_string()))?;
+        let compiled = self.compiled(host, sha256)?;
+        host.activate(
+            compiled,
+            PluginSpec {
+                name: manifest.name.clone(),
+                version: manifest.version.clone(),
+                grants: Grants {
+                    district: district.to_owned(),
+                    config: manifest.config.clone(),
+                    now: None,
+                    units: Default::default(),
+                },
+                limits: manifest.limits.to_plugin_limits(),
+            },
+        )?;
+        Ok(())
     }
 
     /// A compiled plugin from the precompiled cache, or compiled now (and cached).
@@ -640,5 +661,12 @@ fn stored_fault(r: &minyi_db::Row) -> Result<StoredFault, RegistryError> {
         kind: r.text(5)?,
         message: r.text(6)?,
         at_ms: r.int(7)?,
+    })
+}
+
+/// The manifest's limits within a host's maximum, or the manifest refused naming the limit.
+fn admit_limits(max: &PluginLimits, manifest: &Manifest) -> Result<(), RegistryError> {
+    max.admit(&manifest.limits.to_plugin_limits()).map_err(|(what, requested, allowed)| {
+        RegistryError::Manifest(format!("limits.{what}: {requested} is over the host's maximum of {allowed}"))
     })
 }

@@ -1,11 +1,12 @@
 //! The registry end to end on real plugin components, every test twice: on a real SQLite file and on a
 //! real PostgreSQL server (a fresh database per test; `cargo xtask test` starts the server and sets
 //! `MINYI_TEST_PG`): signed upload, refusals naming what is wrong, atomic activation, rollback,
-//! disable, district isolation, two hosts on one database, the precompiled cache, and faults and
-//! breaker trips written down for every host.
+//! disable, district isolation, two hosts on one database, the precompiled cache, faults and
+//! breaker trips written down for every host, and a district whose version cannot run on a host
+//! stopping no other.
 
 use minyi_auth::{Admins, AuthError};
-use minyi_plugins::{PluginFault, PluginHost, PluginHostConfig};
+use minyi_plugins::{PluginFault, PluginHost, PluginHostConfig, PluginLimits};
 use minyi_registry::{Hook, Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
 use minyi_runtime::bindings::types as wit;
 use minyi_tests::postgres::Backend;
@@ -70,6 +71,7 @@ minyi_tests::on_both!(
     refusals_name_what_is_wrong,
     two_hosts_on_one_database_and_the_precompiled_cache,
     faults_and_breaker_trips_are_written_down_for_every_host,
+    a_district_that_cannot_run_here_stops_no_other,
 );
 
 struct World {
@@ -330,4 +332,44 @@ fn faults_and_breaker_trips_are_written_down_for_every_host(backend: Backend) {
     w.registry.activate(&w.haidian, "110108", "hostile", "1.0.0").expect("activates");
     other_registry.sync(&other).expect("syncs");
     assert!(other.status("110108").and_then(|s| s.disabled).is_none());
+}
+
+fn a_district_that_cannot_run_here_stops_no_other(backend: Backend) {
+    let Some(w) = world(backend) else { return };
+    let heating = plugin("chaoyang_heating");
+    let signed = |version: &str, fuel: u64| {
+        let mut m = manifest("chaoyang-heating", version, "110105", &[Hook::Routing], heating, &w.chaoyang_key);
+        m.limits.fuel = fuel;
+        signing::sign(&mut m, &w.chaoyang_key).expect("signs");
+        m
+    };
+    // Limits no host grants are refused at upload, naming the limit.
+    let greedy = signed("1.0.0", 1_000_000_000_000);
+    match w.registry.upload(&w.chaoyang, &greedy, heating, &w.host) {
+        Err(RegistryError::Manifest(m)) => assert!(m.starts_with("limits.fuel: 1000000000000 is over"), "{m}"),
+        other => panic!("expected the limits refused, got {other:?}"),
+    }
+    // Within the default maximum, but not within a smaller host's.
+    w.registry.upload(&w.chaoyang, &signed("1.1.0", 1_500_000_000), heating, &w.host).expect("uploads");
+    w.registry.activate(&w.chaoyang, "110105", "chaoyang-heating", "1.1.0").expect("activates");
+    let building = plugin("haidian_building");
+    let m = manifest("haidian-building", "1.0.0", "110108", &[Hook::Validation], building, &w.haidian_key);
+    w.registry.upload(&w.haidian, &m, building, &w.host).expect("uploads");
+    w.registry.activate(&w.haidian, "110108", "haidian-building", "1.0.0").expect("activates");
+
+    let defaults = PluginHostConfig::default();
+    let small = PluginHost::new(PluginHostConfig {
+        max_limits: PluginLimits { fuel: 1_000_000_000, ..defaults.max_limits },
+        ..defaults
+    })
+    .expect("host");
+    let registry = Registry::open_url(&w.db).expect("opens");
+    let changed = registry.sync(&small).expect("one district's version that cannot run is not the sync's failure");
+    assert!(changed.contains(&"110108".to_owned()) && changed.contains(&"110105".to_owned()), "{changed:?}");
+    assert!(small.status("110108").is_some(), "the other district runs its plugin");
+    assert!(small.status("110105").is_none(), "the district whose version cannot run here runs none");
+    assert!(registry.sync(&small).expect("syncs").is_empty(), "not retried until the district changes");
+    // A host that can run it runs both.
+    w.registry.sync(&w.host).expect("syncs");
+    assert!(w.host.status("110105").is_some() && w.host.status("110108").is_some());
 }

@@ -26,8 +26,13 @@ impl Plugins {
     pub fn open(db: &str) -> anyhow::Result<Arc<Plugins>> {
         let registry = Registry::open_url(db)?;
         let plugins = Arc::new(Plugins { registry, host: PluginHost::new(PluginHostConfig::default())? });
-        let loaded = plugins.registry.sync(&plugins.host)?;
-        tracing::info!(backend = plugins.registry.backend(), districts = ?loaded, "plugin registry loaded");
+        // The service starts whatever the registry holds: `watch` retries a sync that failed.
+        match plugins.registry.sync(&plugins.host) {
+            Ok(loaded) => {
+                tracing::info!(backend = plugins.registry.backend(), districts = ?loaded, "plugin registry loaded")
+            }
+            Err(e) => tracing::error!(error = %e, "the plugin registry could not be loaded; retrying every sync"),
+        }
         Ok(plugins)
     }
 

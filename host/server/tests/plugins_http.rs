@@ -6,6 +6,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, plugin_service, registry, send, signed};
+use minyi_auth::Role;
 use minyi_registry::{Hook, signing};
 use minyi_server::AppState;
 use serde_json::json;
@@ -179,7 +180,26 @@ async fn a_plugin_fault_is_stored_with_the_case_the_caller_names() {
 
     let form = json!({"district":"110101","street":"110101001","channel":"web","kind":"complaint","category":"urban.sanitation.garbage",
         "title":"垃圾没人清运","description":"小区垃圾三天没人清运","address":"东城区东华门街道","reporter":{"phone":"138 0013 8000"},"consent":true,"received_at":"2026-11-29T10:00:00+08:00"});
-    let (status, r) = send(&state, "POST", "/api/validate?case=BJ-20261129-000042", None, form.to_string()).await;
+    // Only staff may file a check under a case number: anyone else could litter any case's record.
+    let at = "/api/validate?case=BJ-20261129-000042";
+    let (status, r) = send(&state, "POST", at, None, form.to_string()).await;
+    assert_eq!((status, r["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unknown_token")), "{r}");
+    let app = admins
+        .create(
+            Some(&city),
+            &minyi_auth::NewToken { role: Some(Role::Client), district: Some("110101"), unit: None, name: None },
+        )
+        .expect("a client token")
+        .token;
+    let (status, r) = send(&state, "POST", at, Some(&app), form.to_string()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{r}");
+    assert!(r["message"].as_str().is_some_and(|m| m.contains("case: only staff")), "{r}");
+    let (status, r) = send(&state, "POST", "/api/route?case=BJ-20261129-000042", None, form.to_string()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{r}");
+    // Without `case` the check stays public: the fault is noted, filed under no case.
+    let (status, r) = send(&state, "POST", "/api/validate", None, form.to_string()).await;
+    assert_eq!((status, r["plugin"]["fault"]["kind"].as_str()), (StatusCode::OK, Some("trap")), "{r}");
+    let (status, r) = send(&state, "POST", at, Some(&token), form.to_string()).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!((r["valid"].as_bool(), r["plugin"]["fault"]["kind"].as_str()), (Some(true), Some("trap")), "{r}");
 

@@ -1,13 +1,14 @@
 //! `POST /api/validate` and `POST /api/route`: the authoritative validation and the routing decision
 //! (with its explanation) of a case-form document, each with the district plugin's note.
 
-use super::AppState;
 use super::api::{Api, Op};
+use super::{AppState, StaffAuth};
 use crate::AppError;
 use axum::extract::rejection::{QueryRejection, StringRejection};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use minyi_auth::{AuthError, Role};
 use minyi_model::{CaseForm, Noted, RoutingDecision, ValidationResult};
 use minyi_runtime::bindings::types::CaseContext;
 use schemars::JsonSchema;
@@ -22,7 +23,12 @@ pub(super) fn routes() -> Api {
                 .query::<ValidateQuery>()
                 .body::<CaseForm>()
                 .answers::<Noted<ValidationResult>>(200, "the validation result (valid or not)")
-                .fails(&[(400, "not a case form, or a bad parameter"), (500, "the component failed")]),
+                .fails(&[
+                    (400, "not a case form, or a bad parameter"),
+                    (401, "`case` without a staff token, or an unknown token"),
+                    (403, "`case` with a client's token"),
+                    (500, "the component failed"),
+                ]),
             validate,
         )
         .post(
@@ -33,6 +39,8 @@ pub(super) fn routes() -> Api {
                 .answers::<Noted<RoutingDecision>>(200, "the routing decision")
                 .fails(&[
                     (400, "not a case form, or a bad parameter"),
+                    (401, "`case` without a staff token, or an unknown token"),
+                    (403, "`case` with a client's token"),
                     (500, "the component failed"),
                     (503, "the service runs without a rule set"),
                 ]),
@@ -44,8 +52,22 @@ pub(super) fn routes() -> Api {
 struct ValidateQuery {
     /// The validation time (RFC 3339); default: now in Beijing.
     now: Option<String>,
-    /// The case number, when the caller has stored the case: a plugin fault is stored with it.
+    /// The case number, when the caller has stored the case: a plugin fault is stored with it (staff
+    /// only: `Authorization: Bearer <staff token>`).
     case: Option<String>,
+}
+
+/// `?case=` files plugin faults under a case number, so only staff may give one: anyone else could
+/// litter any case's record.
+fn staff_case(staff: Option<&StaffAuth>, case: Option<String>) -> Result<Option<String>, AppError> {
+    match (case, staff) {
+        (None, _) => Ok(None),
+        (Some(_), None) => Err(AuthError::Unauthenticated.into()),
+        (Some(_), Some(StaffAuth(s))) if s.role == Role::Client => {
+            Err(AuthError::Forbidden("case: only staff may file a check under a case number".into()).into())
+        }
+        (Some(case), Some(_)) => Ok(Some(case)),
+    }
 }
 
 fn unreadable(what: &str, e: serde_json::Error) -> AppError {
@@ -55,10 +77,12 @@ fn unreadable(what: &str, e: serde_json::Error) -> AppError {
 /// `POST /api/validate[?now=&case=ID]`: a case-form document in, a validation-result document out.
 async fn validate(
     State(state): State<AppState>,
+    staff: Option<StaffAuth>,
     q: Result<Query<ValidateQuery>, QueryRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Response, AppError> {
-    let Query(q) = q?;
+    let Query(mut q) = q?;
+    q.case = staff_case(staff.as_ref(), q.case)?;
     let body = body?;
     let now = q.now.unwrap_or_else(|| state.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
     let json = super::blocking(move || {
@@ -76,17 +100,20 @@ struct RouteQuery {
     /// Earlier demands of the same reporter or address.
     #[serde(default)]
     repeat: u32,
-    /// The case number, when the caller has stored the case: a plugin fault is stored with it.
+    /// The case number, when the caller has stored the case: a plugin fault is stored with it (staff
+    /// only).
     case: Option<String>,
 }
 
 /// `POST /api/route?repeat=N[&case=ID]`: a case-form document in, a routing-decision document out.
 async fn route(
     State(state): State<AppState>,
+    staff: Option<StaffAuth>,
     q: Result<Query<RouteQuery>, QueryRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Response, AppError> {
-    let Query(q) = q?;
+    let Query(mut q) = q?;
+    q.case = staff_case(staff.as_ref(), q.case)?;
     let body = body?;
     let rules = state.rules()?;
     let json = super::blocking(move || {

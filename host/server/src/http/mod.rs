@@ -26,7 +26,7 @@ use crate::AppError;
 use crate::plugins::Plugins;
 use api::{Api, Op};
 use axum::Router;
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use minyi_auth::{Admins, AuthError, Staff};
@@ -166,6 +166,21 @@ where
         let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
         let admins = AppState::from_ref(state).admins.ok_or(AuthError::Unauthenticated)?;
         blocking(move || Ok(StaffAuth(admins.authenticate(&token)?))).await
+    }
+}
+
+/// No `Authorization` header: `None`; a header: the token must be live (401 otherwise).
+impl<S: Send + Sync> OptionalFromRequestParts<S> for StaffAuth
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, AppError> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <StaffAuth as FromRequestParts<S>>::from_request_parts(parts, state).await.map(Some)
     }
 }
 
