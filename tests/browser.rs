@@ -81,6 +81,7 @@ fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<Strin
         admins: Some(Arc::clone(&admins)),
         clock: Default::default(),
         allow_origins,
+        guard: minyi_server::Guard::default(),
     };
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");

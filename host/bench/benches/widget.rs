@@ -51,6 +51,7 @@ fn main() {
         admins: None,
         clock: Default::default(),
         allow_origins: Vec::new(),
+        guard: minyi_server::Guard::default(),
     };
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     let mut rows = Vec::new();

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS cases (
     case_id TEXT PRIMARY KEY,
     received_ms BIGINT NOT NULL,
     received_at TEXT NOT NULL,     -- RFC 3339, Beijing time: when this service stored it
-    form TEXT NOT NULL,            -- the body exactly as received, readable or not
+    form TEXT NOT NULL,            -- the body as text (bytes that are not UTF-8 shown as U+FFFD)
     token_sha256 TEXT NOT NULL,    -- the citizen's tracking token, hashed
     district TEXT,                 -- once validation has read it
     fingerprint TEXT,              -- the validation result's repeat-finding key
@@ -78,6 +78,12 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_by_case ON audit_log (case_id, id);
 {append_only} audit_log
+CREATE TABLE IF NOT EXISTS case_bodies (  -- the body exactly as received, byte for byte
+    case_id TEXT PRIMARY KEY REFERENCES cases(case_id),
+    body {bytes} NOT NULL,
+    sha256 TEXT NOT NULL
+);
+{append_only} case_bodies
 CREATE TABLE IF NOT EXISTS case_attachments (  -- the files of a case, as the citizen uploaded them
     case_id TEXT NOT NULL REFERENCES cases(case_id),
     idx BIGINT NOT NULL,           -- its place in the form's `attachments`
@@ -361,9 +367,10 @@ impl CaseStore {
         self.db.backend()
     }
 
-    /// Stores a demand exactly as received, before anything reads it; its number and tracking token.
-    /// `at` is the receipt time in the city's offset (it names the day of the number).
-    pub fn receive(&self, body: &str, at: DateTime<FixedOffset>) -> Result<Receipt, CaseError> {
+    /// Stores a demand exactly as received — any bytes, UTF-8 or not — before anything reads it; its
+    /// number and tracking token. `at` is the receipt time in the city's offset (it names the day of
+    /// the number).
+    pub fn receive(&self, body: &[u8], at: DateTime<FixedOffset>) -> Result<Receipt, CaseError> {
         let mut secret = [0u8; 16];
         getrandom::fill(&mut secret).map_err(|e| CaseError::Db(format!("no randomness for a token: {e}")))?;
         let tracking_token = hex::encode(secret);
@@ -378,10 +385,15 @@ impl CaseStore {
                 )?
                 .ok_or_else(|| CaseError::Db("the case number was not returned".into()))?;
             let case_id = format!("{day}-{:06}", row.int(0)?);
+            let text = String::from_utf8_lossy(body);
             c.execute(
                 "INSERT INTO cases (case_id, received_ms, received_at, form, token_sha256, state, updated_ms) \
                  VALUES ($1, $2, $3, $4, $5, 'received', $6)",
-                params![&case_id, millis(&at), &received_at, body, token_hash(&tracking_token), now_ms()],
+                params![&case_id, millis(&at), &received_at, text.as_ref(), token_hash(&tracking_token), now_ms()],
+            )?;
+            c.execute(
+                "INSERT INTO case_bodies (case_id, body, sha256) VALUES ($1, $2, $3)",
+                params![&case_id, body, hex::encode(Sha256::digest(body))],
             )?;
             Ok(case_id)
         })?;
@@ -520,6 +532,24 @@ impl CaseStore {
             tracing::info!(warnings = swept.warnings, overdue = swept.overdue, "time-limit sweep");
         }
         Ok(swept)
+    }
+
+    /// The body of a case byte for byte as it arrived, and its SHA-256 (hex). Cases stored before the
+    /// bytes were kept apart give their text.
+    pub fn body(&self, case_id: &str) -> Result<(Vec<u8>, String), CaseError> {
+        self.db.run(|c| -> Result<(Vec<u8>, String), CaseError> {
+            if let Some(row) =
+                c.query_opt("SELECT body, sha256 FROM case_bodies WHERE case_id = $1", params![case_id])?
+            {
+                return Ok((row.blob(0)?, row.text(1)?));
+            }
+            let row = c
+                .query_opt("SELECT form FROM cases WHERE case_id = $1", params![case_id])?
+                .ok_or_else(|| CaseError::NotFound(case_id.to_owned()))?;
+            let body = row.text(0)?.into_bytes();
+            let sha = hex::encode(Sha256::digest(&body));
+            Ok((body, sha))
+        })
     }
 
     /// The case, whole.

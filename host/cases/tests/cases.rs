@@ -52,9 +52,9 @@ fn received(case_id: &str, district: &str, fingerprint: &str) -> CaseEvent {
 fn stores_every_body_and_numbers_cases_per_day(backend: Backend) {
     let Some((_dir, db)) = database(backend) else { return };
     let store = CaseStore::open_url(&db, BEIJING).expect("opens");
-    let first = store.receive(r#"{"district":"110105"}"#, at("2026-12-02T09:00:00+08:00")).expect("stored");
-    let garbage = store.receive("{not json at all", at("2026-12-02T23:59:59+08:00")).expect("stored too");
-    let next_day = store.receive("", at("2026-12-03T00:00:00+08:00")).expect("even an empty body");
+    let first = store.receive(br#"{"district":"110105"}"#, at("2026-12-02T09:00:00+08:00")).expect("stored");
+    let garbage = store.receive(b"{not json at all", at("2026-12-02T23:59:59+08:00")).expect("stored too");
+    let next_day = store.receive(b"", at("2026-12-03T00:00:00+08:00")).expect("even an empty body");
     assert_eq!(first.case_id, "BJ-20261202-000001");
     assert_eq!(garbage.case_id, "BJ-20261202-000002");
     assert_eq!(next_day.case_id, "BJ-20261203-000001", "numbers restart each day (Beijing time)");
@@ -66,6 +66,15 @@ fn stores_every_body_and_numbers_cases_per_day(backend: Backend) {
     assert_eq!(stored.form, serde_json::Value::String("{not json at all".into()), "kept byte for byte");
     assert_eq!((stored.state, stored.events.len()), (CaseState::Received, 0));
     assert_eq!(store.get(&first.case_id).expect("found").form, serde_json::json!({"district": "110105"}));
+    // Bytes that are not UTF-8 are kept exactly, with their digest; the text view marks them U+FFFD.
+    let raw: &[u8] = b"{\"title\":\"\xe4\xbd\xa0\xff\xfe\"}";
+    let odd = store.receive(raw, at("2026-12-02T23:59:59+08:00")).expect("stored whatever the bytes");
+    let (bytes, sha) = store.body(&odd.case_id).expect("kept");
+    assert_eq!((bytes.as_slice(), sha.len()), (raw, 64));
+    assert_eq!(
+        store.get(&odd.case_id).expect("found").form,
+        serde_json::Value::String(String::from_utf8_lossy(raw).into())
+    );
 
     assert!(store.check_token(&first.case_id, &first.tracking_token).expect("reads"));
     assert!(!store.check_token(&first.case_id, &garbage.tracking_token).expect("reads"), "another case's token");
@@ -77,8 +86,8 @@ fn stores_every_body_and_numbers_cases_per_day(backend: Backend) {
     // Reopened: the numbers go on where they stopped.
     drop(store);
     let store = CaseStore::open_url(&db, BEIJING).expect("reopens");
-    let third = store.receive("{}", at("2026-12-02T12:00:00+08:00")).expect("stored");
-    assert_eq!(third.case_id, "BJ-20261202-000003");
+    let third = store.receive(b"{}", at("2026-12-02T12:00:00+08:00")).expect("stored");
+    assert_eq!(third.case_id, "BJ-20261202-000004");
 }
 
 fn two_stores_on_one_database_never_share_a_number(backend: Backend) {
@@ -86,7 +95,9 @@ fn two_stores_on_one_database_never_share_a_number(backend: Backend) {
     let a = CaseStore::open_url(&db, BEIJING).expect("opens");
     let b = CaseStore::open_url(&db, BEIJING).expect("opens a second connection");
     fn take(store: &str, st: &CaseStore) -> Result<Vec<minyi_cases::Receipt>, CaseError> {
-        (0..40).map(|i| st.receive(&format!("{{\"n\":\"{store}{i}\"}}"), at("2026-12-02T10:00:00+08:00"))).collect()
+        (0..40)
+            .map(|i| st.receive(format!("{{\"n\":\"{store}{i}\"}}").as_bytes(), at("2026-12-02T10:00:00+08:00")))
+            .collect()
     }
     let ids = std::thread::scope(|s| {
         let ha = s.spawn(|| take("a", &a));
@@ -103,8 +114,8 @@ fn two_stores_on_one_database_never_share_a_number(backend: Backend) {
 fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
     let Some((_dir, db)) = database(backend) else { return };
     let store = CaseStore::open_url(&db, BEIJING).expect("opens");
-    let a = store.receive("{}", at("2026-12-02T09:00:00+08:00")).expect("stored").case_id;
-    let b = store.receive("{}", at("2026-12-02T09:05:00+08:00")).expect("stored").case_id;
+    let a = store.receive(b"{}", at("2026-12-02T09:00:00+08:00")).expect("stored").case_id;
+    let b = store.receive(b"{}", at("2026-12-02T09:05:00+08:00")).expect("stored").case_id;
     let validation = r#"{"valid":true}"#;
     let state = store
         .record(
@@ -222,7 +233,7 @@ fn repeats_count_earlier_cases_of_the_same_fingerprint(backend: Backend) {
         ("2026-11-28T09:00:00+08:00", "other", false),
         ("2026-12-01T09:00:00+08:00", "same", false),
     ] {
-        let id = store.receive("{}", at(when)).expect("stored").case_id;
+        let id = store.receive(b"{}", at(when)).expect("stored").case_id;
         let events = if rejected {
             vec![event(&id, when, Event::Rejected { reason: "prank".into() })]
         } else {
@@ -232,7 +243,7 @@ fn repeats_count_earlier_cases_of_the_same_fingerprint(backend: Backend) {
         ids.push(id);
     }
     let now = at("2026-12-02T09:00:00+08:00");
-    let new = store.receive("{}", now).expect("stored").case_id;
+    let new = store.receive(b"{}", now).expect("stored").case_id;
     store.record(&new, &Outcome { fingerprint: Some("same"), ..Outcome::default() }, &[]).expect("ok");
     assert_eq!(store.repeats("same", now, 30, &new).expect("counts"), 2, "11-20 and 12-01; not itself");
     assert_eq!(store.repeats("same", now, 90, &new).expect("counts"), 3);
@@ -256,7 +267,7 @@ fn dispatched(case_id: &str, when: &str, unit: &str, deadline: &str, co: &[&str]
 
 /// A case received, accepted and dispatched to `unit` on 2 December with a 5-day deadline.
 fn dispatched_case(store: &CaseStore, unit: &str, co: &[&str]) -> String {
-    let id = store.receive("{}", at("2026-12-02T09:00:00+08:00")).expect("stored").case_id;
+    let id = store.receive(b"{}", at("2026-12-02T09:00:00+08:00")).expect("stored").case_id;
     let events = [
         received(&id, "110105", "f"),
         event(&id, "2026-12-02T09:00:00+08:00", Event::Accepted {}),

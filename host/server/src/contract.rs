@@ -146,6 +146,7 @@ mod tests {
             admins: None,
             clock: crate::clock::Clock::default(),
             allow_origins: Vec::new(),
+            guard: crate::http::Guard::default(),
         };
         let unrouted = StatusCode::from_u16(599).expect("a status");
         let router = crate::http::routes().into_parts().0.fallback(move || async move { unrouted }).with_state(state);

@@ -33,6 +33,15 @@ pub enum AppError {
     /// The body is larger than the service takes: 413.
     #[error("the body is larger than the service takes: {0}")]
     TooLarge(String),
+    /// This client address made too many anonymous calls: 429, with `Retry-After`.
+    #[error("too many requests from this address; try again in {retry_after} s")]
+    RateLimited {
+        /// Seconds until the next call is taken.
+        retry_after: u64,
+    },
+    /// The request took longer than the service allows: 408.
+    #[error("the request took longer than {0} s; if it stored something, look it up before sending it again")]
+    Timeout(u64),
     /// Nothing at this path: 404.
     #[error("not found: {0}")]
     NotFound(String),
@@ -77,7 +86,7 @@ impl From<PathRejection> for AppError {
 impl From<StringRejection> for AppError {
     fn from(e: StringRejection) -> Self {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return AppError::TooLarge(e.body_text());
+            return AppError::TooLarge("see `minyi serve --body-limit`".into());
         }
         AppError::BadRequest { code: "body.invalid".into(), message: e.body_text() }
     }
@@ -115,6 +124,8 @@ impl AppError {
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
             AppError::Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, (*code).to_owned()),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body.too_large".to_owned()),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate.limited".to_owned()),
+            AppError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request.timeout".to_owned()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),
             AppError::Off { feature, .. } => (StatusCode::SERVICE_UNAVAILABLE, format!("{feature}.none")),
             AppError::Auth(e) => (auth_status(e), e.code().to_owned()),

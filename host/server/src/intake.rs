@@ -16,12 +16,13 @@ pub const REPEAT_WINDOW_DAYS: u32 = 30;
 /// Who writes the events intake writes.
 const BY: &str = "minyi-intake";
 
-/// Stores `body` (a case-form document) and takes it as far as it goes. Fails only when the case
-/// could not be stored; every later failure is written down and leaves the case `pending_manual`.
+/// Stores `body` (a case-form document — or any bytes at all) and takes it as far as it goes. Fails
+/// only when the case could not be stored; every later failure is written down and leaves the case
+/// `pending_manual`.
 pub fn intake(
     state: &AppState,
     store: &CaseStore,
-    body: &str,
+    body: &[u8],
     at: DateTime<FixedOffset>,
 ) -> Result<IntakeReport, CaseError> {
     let receipt = store.receive(body, at)?;
@@ -69,13 +70,23 @@ fn process(
     state: &AppState,
     store: &CaseStore,
     receipt: &Receipt,
-    body: &str,
+    body: &[u8],
     at: DateTime<FixedOffset>,
     report: &mut IntakeReport,
 ) -> Result<(), Stop> {
     let id = receipt.case_id.as_str();
     let now = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let json = match state.runtime.validate_json(body, &now) {
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => Ok(text),
+        Err(e) => Err(CallError::Input {
+            code: "body.not_utf8".to_owned(),
+            message: format!(
+                "the body is not UTF-8 text (the bytes at {} are not); 请以 UTF-8 编码提交",
+                e.valid_up_to()
+            ),
+        }),
+    };
+    let json = match text.and_then(|text| state.runtime.validate_json(text, &now)) {
         Ok(json) => json,
         Err(CallError::Input { code, message }) => {
             let rejected = event(id, &receipt.received_at, Event::Rejected { reason: format!("{code}: {message}") });

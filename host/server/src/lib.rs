@@ -20,4 +20,4 @@ pub mod plugins;
 pub mod scores;
 
 pub use error::AppError;
-pub use http::{AppState, app, openapi};
+pub use http::{AppState, Buckets, Guard, Rate, app, openapi};

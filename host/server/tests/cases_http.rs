@@ -6,6 +6,7 @@
 
 mod common;
 mod contract;
+mod hygiene;
 mod open311;
 
 use axum::http::StatusCode;
@@ -43,6 +44,7 @@ fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Sta
             chrono::DateTime::parse_from_rfc3339("2026-11-29T10:05:00+08:00").expect("a fixed instant"),
         ),
         allow_origins: vec![PORTAL.to_owned()],
+        guard: minyi_server::Guard::default(),
     };
     (state, plugins, admins, city)
 }
@@ -188,6 +190,7 @@ async fn plugin_issues_and_faults_land_with_the_case() {
     let (state, plugins, admins, city) = service(&dir);
     let (dongcheng, dongcheng_key) = district_admin(&plugins, &admins, &city, "110101");
     let (haidian, haidian_key) = district_admin(&plugins, &admins, &city, "110108");
+    let city_token = admins.create_admin(Some(&city), None).expect("token");
 
     // 东城区 runs a plugin that traps in every hook; 海淀区 its building-number check.
     let bytes = plugin("hostile");
@@ -238,7 +241,7 @@ async fn plugin_issues_and_faults_land_with_the_case() {
     assert_eq!(hooks, ["routing", "validation"], "{v}");
     assert!(faults.iter().all(|f| f["case_id"] == id && f["kind"] == "trap"), "{v}");
     // …and `/metrics` counts them by kind for that plugin.
-    let (status, metrics) = send(&state, "GET", "/metrics", None, String::new()).await;
+    let (status, metrics) = send(&state, "GET", "/metrics", Some(&city_token), String::new()).await;
     assert_eq!(status, StatusCode::OK);
     let text = metrics.as_str().expect("text");
     assert!(

@@ -71,6 +71,7 @@ fn world(backend: Backend) -> Option<World> {
         admins: Some(Arc::clone(&admins)),
         clock: clock.clone(),
         allow_origins: Vec::new(),
+        guard: minyi_server::Guard::default(),
     };
     Some(World {
         district: make(Some(&by), Role::District, Some("110105"), None),

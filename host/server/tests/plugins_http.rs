@@ -18,6 +18,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
     let (plugins, admins, city) = registry(&dir);
     let (chaoyang_token, chaoyang_key) = district_admin(&plugins, &admins, &city, "110105");
     let (haidian_token, haidian_key) = district_admin(&plugins, &admins, &city, "110108");
+    let city_token = admins.create_admin(Some(&city), None).expect("token");
     let registry = &plugins.registry;
 
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
@@ -34,6 +35,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
         admins: Some(Arc::clone(&admins)),
         clock: Default::default(),
         allow_origins: Vec::new(),
+        guard: minyi_server::Guard::default(),
     };
 
     // Chaoyang uploads through the API and activates; Haidian may not touch it.
@@ -148,7 +150,11 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
     assert_eq!(v["running"]["name"], "haidian-building");
     assert_eq!(v["versions"][0]["active"], true);
 
-    let (status, metrics) = send(&state, "GET", "/metrics", None, String::new()).await;
+    let (status, v) = send(&state, "GET", "/metrics", None, String::new()).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unknown_token")), "{v}");
+    let (status, v) = send(&state, "GET", "/metrics", Some(&haidian_token), String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a district admin does not read the city's metrics: {v}");
+    let (status, metrics) = send(&state, "GET", "/metrics", Some(&city_token), String::new()).await;
     assert_eq!(status, StatusCode::OK);
     let text = metrics.as_str().expect("text");
     assert!(

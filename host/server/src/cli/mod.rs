@@ -48,6 +48,8 @@ enum Command {
         /// `https://www.bjchy.gov.cn`; repeatable. None is allowed by default.
         #[arg(long = "allow-origin", value_name = "URL", value_parser = crate::http::origin)]
         allow_origin: Vec<String>,
+        #[command(flatten)]
+        limits: serve::Limits,
     },
     /// Validate a case-form JSON file and print the validation result.
     /// Exit code: 0 valid, 1 invalid, 2 unusable input.
@@ -226,8 +228,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that run no built-in component do not load them.
     let runtime = || Runtime::new(RuntimeConfig::default()).context("loading the components");
     match cli.command {
-        Command::Serve { listen, web, rules, db, allow_origin } => {
-            serve::serve(runtime()?, &listen, web, rules, &db, allow_origin)
+        Command::Serve { listen, web, rules, db, allow_origin, limits } => {
+            serve::serve(runtime()?, &listen, web, rules, &db, allow_origin, limits.guard())
         }
         Command::Validate { form, district, schema, now } => {
             validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)

@@ -1,6 +1,7 @@
 //! `minyi serve`: the rule set (the Beijing one built in, or `--rules FILE`) compiled once into the
 //! router component, the case store, the admins and the plugin registry opened on one database, and the
-//! HTTP API and web app served until Ctrl-C.
+//! HTTP API and web app served until Ctrl-C or SIGTERM, which stop taking connections and let the
+//! requests in flight finish.
 
 use crate::plugins::Plugins;
 use crate::{AppState, app};
@@ -21,6 +22,7 @@ pub(super) fn serve(
     rules: Option<PathBuf>,
     db: &str,
     allow_origins: Vec<String>,
+    guard: crate::http::Guard,
 ) -> anyhow::Result<ExitCode> {
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
@@ -63,6 +65,7 @@ pub(super) fn serve(
         admins: Some(Arc::new(admins)),
         clock: crate::clock::Clock::system(),
         allow_origins,
+        guard,
     };
     let (dir, components) = (state.web_dir.clone(), Arc::clone(&state.runtime));
     std::thread::spawn(move || crate::http::warm(&dir, &components));
@@ -72,12 +75,74 @@ pub(super) fn serve(
         tracing::info!("serving on http://{}", listener.local_addr()?);
         crate::http::sweep_every(state.clone(), sla_interval());
         axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(stopped())
             .await?;
+        tracing::info!("stopped; every request in flight was answered");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Resolves at Ctrl-C or SIGTERM (what a service manager sends): the server then takes no new
+/// connection and finishes the requests it has.
+async fn stopped() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler; stop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("stopping: finishing the requests in flight");
+}
+
+/// The limits on callers, as `minyi serve` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Limits {
+    /// The largest request body taken, a demand on intake included, in bytes; beyond it a 413.
+    #[arg(long, value_name = "BYTES", env = "MINYI_BODY_LIMIT", default_value_t = 1 << 20)]
+    body_limit: usize,
+    /// The largest plugin component uploaded over HTTP, in bytes.
+    #[arg(long, value_name = "BYTES", env = "MINYI_UPLOAD_LIMIT", default_value_t = 64 << 20)]
+    upload_limit: usize,
+    /// Anonymous API calls per second from one client address (twice as many at once); 0: unlimited.
+    #[arg(long, value_name = "N", env = "MINYI_RATE_LIMIT", default_value_t = 50.0)]
+    rate_limit: f64,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, value_name = "SECS", env = "MINYI_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+    /// A token that may read `/metrics` (for a scraper), besides a city admin's.
+    #[arg(long, value_name = "TOKEN", env = "MINYI_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+}
+
+impl Limits {
+    /// The guard these flags describe.
+    pub(crate) fn guard(&self) -> crate::http::Guard {
+        let rate = (self.rate_limit > 0.0)
+            .then_some(crate::http::Rate { per_second: self.rate_limit, burst: 2.0 * self.rate_limit });
+        crate::http::Guard {
+            body_limit: self.body_limit,
+            upload_limit: self.upload_limit,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+            ..crate::http::Guard::default()
+        }
+        .with_rate(rate)
+    }
 }
 
 /// How often the time-limit sweep runs: every minute, or `MINYI_SLA_INTERVAL_SECS`.

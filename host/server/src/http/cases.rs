@@ -9,7 +9,8 @@ use super::{AppState, Bearer, Remote, StaffAuth, blocking};
 use crate::AppError;
 use crate::access::may_read;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection, StringRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -106,9 +107,15 @@ struct ListedCase {
 /// `POST /api/cases`: a case-form document in. 201 with the case number, tracking token, validation
 /// result and routing decision; 422 when the form is invalid (stored, `rejected`, issues named); 400
 /// when it is not a case form at all (stored too); 503 when it could not be stored.
-async fn submit(State(state): State<AppState>, body: Result<String, StringRejection>) -> Result<Response, AppError> {
+async fn submit(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, AppError> {
     let store = state.cases()?;
-    let body = body?;
+    let limit = state.guard.body_limit;
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(format!(
+            "a demand may have at most {limit} bytes (`minyi serve --body-limit`); 诉求内容过大，请删减后重新提交"
+        )),
+        _ => AppError::BadRequest { code: "body.invalid".into(), message: e.body_text() },
+    })?;
     let report = blocking(move || Ok(crate::intake::intake(&state, &store, &body, state.clock.now())?)).await?;
     let status = match (report.state, report.code.is_some()) {
         (CaseState::Rejected, true) => StatusCode::BAD_REQUEST,

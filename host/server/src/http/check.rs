@@ -154,6 +154,7 @@ mod tests {
             admins: None,
             clock: Default::default(),
             allow_origins: Vec::new(),
+            guard: crate::http::Guard::default(),
         }
     }
 

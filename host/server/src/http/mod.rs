@@ -12,6 +12,7 @@ mod cases;
 mod casework;
 mod check;
 mod components;
+mod guard;
 mod metrics;
 mod open311;
 mod plugins;
@@ -20,6 +21,7 @@ mod widget;
 
 pub(crate) use assets::warm;
 pub(crate) use casework::sweep_every;
+pub use guard::{Buckets, Guard, Rate};
 pub(crate) use widget::origin;
 
 use crate::AppError;
@@ -55,6 +57,8 @@ pub struct AppState {
     /// Origins whose pages may embed the widget and call the API (`minyi serve --allow-origin`); none
     /// by default.
     pub allow_origins: Vec<String>,
+    /// The limits on callers: body sizes, the anonymous rate, the request deadline, `/metrics`.
+    pub guard: Guard,
 }
 
 impl AppState {
@@ -122,7 +126,13 @@ async fn openapi_json() -> axum::response::Response {
 pub fn app(state: AppState) -> Router {
     let cors = widget::cors(&state.allow_origins);
     let (router, _) = routes().into_parts();
-    router.fallback(assets::site).layer(CompressionLayer::new()).layer(cors).with_state(state)
+    router
+        .fallback(assets::site)
+        .layer(axum::extract::DefaultBodyLimit::max(state.guard.body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .with_state(state)
 }
 
 /// Runs database or component work on a blocking thread, never on the async workers.

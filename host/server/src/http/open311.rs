@@ -294,8 +294,9 @@ async fn post(
     };
     let now = state.clock.now();
     let document = georeport::case_form(&params, &district, &now.to_rfc3339()).to_string();
-    let report =
-        blocking(move || Ok(crate::intake::intake(&state, &store, &document, now)?)).await.map_err(Geo::from)?;
+    let report = blocking(move || Ok(crate::intake::intake(&state, &store, document.as_bytes(), now)?))
+        .await
+        .map_err(Geo::from)?;
     if report.state == CaseState::Rejected {
         return Err(Geo(StatusCode::BAD_REQUEST, refusals(&report)));
     }

@@ -67,6 +67,7 @@ pub fn plugin_service(dir: &tempfile::TempDir, plugins: &Arc<Plugins>, admins: &
         admins: Some(Arc::clone(admins)),
         clock: Default::default(),
         allow_origins: Vec::new(),
+        guard: minyi_server::Guard::default(),
     }
 }
 
