@@ -395,6 +395,16 @@ mod py_probe {
         assert!(out.log.iter().any(|l| l.contains("the probe was told to raise")), "{:?}", out.log);
         // The next call runs in a fresh instance and works.
         assert!(h.extra_issues("110102", None, &f).fault.is_none());
+
+        // `time.sleep(3600)` would block in `wasi:io/poll` past the call deadline: the call stops at
+        // once, the plugin's fault.
+        let mut sleeping = f.clone();
+        sleeping.title = "sleep".into();
+        let t = Instant::now();
+        let out = h.extra_issues("110102", Some("BJ-S"), &sleeping);
+        eprintln!("a Python plugin sleeping for an hour was stopped after {:.2} s", t.elapsed().as_secs_f64());
+        assert_eq!(out.fault, Some(PluginFault::Deadline { ms: 2_000 }), "{out:?}");
+        assert!(h.extra_issues("110102", None, &f).fault.is_none(), "and the next call works");
     }
 }
 
@@ -445,6 +455,25 @@ fn steady_load(h: Arc<PluginHost>, stop: Arc<AtomicBool>) -> std::thread::JoinHa
 
 mod hostile {
     use super::*;
+
+    #[test]
+    fn a_call_past_its_wall_clock_deadline_stops_before_its_fuel_does() {
+        let h = PluginHost::new(PluginHostConfig {
+            call_deadline: Duration::from_millis(50),
+            ..PluginHostConfig::default()
+        })
+        .expect("plugin host");
+        let mut endless = spec("hostile", "110101", &[("mode", "loop")]);
+        endless.limits.fuel = PluginHostConfig::default().max_limits.fuel;
+        h.activate(h.compile(plugin("hostile")).expect("compiles"), endless).expect("activates");
+        let f = form("110101", "110101001", "urban.sanitation.garbage", "2026-11-29T10:00:00+08:00");
+        let t = Instant::now();
+        let out = h.extra_issues("110101", Some("BJ-D"), &f);
+        eprintln!("an endless loop with 2 G fuel stopped by a 50 ms deadline after {:?}", t.elapsed());
+        assert_eq!(out.fault, Some(PluginFault::Deadline { ms: 50 }), "{out:?}");
+        assert!(out.value.is_empty(), "the base result stands");
+        assert_eq!(h.faults("110101").len(), 1, "the plugin's own fault, recorded");
+    }
 
     #[test]
     fn every_hostile_plugin_is_stopped_and_the_others_keep_working() {

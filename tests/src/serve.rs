@@ -26,9 +26,15 @@ fn free_port() -> u16 {
 impl Node {
     /// Starts `minyi` (the binary at `bin`) serving the database `db`, and waits until it answers.
     pub fn start(bin: &str, db: &str) -> Node {
+        Node::start_with(bin, db, &[])
+    }
+
+    /// [`Node::start`] with more `minyi serve` flags.
+    pub fn start_with(bin: &str, db: &str, flags: &[&str]) -> Node {
         let port = free_port();
         let child = Command::new(bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--web", "/nonexistent", "--db", db])
+            .args(flags)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
@@ -40,5 +46,20 @@ impl Node {
             std::thread::sleep(Duration::from_millis(50));
         }
         node
+    }
+
+    /// Kills the process at once (SIGKILL: no chance to finish anything), as a crash or an OOM kill
+    /// would.
+    pub fn crash(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM, as a service manager stopping it does, and waits for it to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success(), "kill -TERM {pid}");
+        self.child.wait().expect("it exits")
     }
 }

@@ -30,6 +30,13 @@ pub enum PluginFault {
         /// The cap.
         cap: usize,
     },
+    /// Ran past the host's wall-clock deadline per call — computing, or blocked in a host or WASI call
+    /// (a sleep).
+    #[error("ran past its deadline of {ms} ms")]
+    Deadline {
+        /// The deadline, milliseconds.
+        ms: u64,
+    },
     /// Returned something the host refuses (e.g. a routing decision that does not explain itself).
     #[error("returned an unusable result: {reason}")]
     BadOutput {
@@ -68,6 +75,7 @@ impl PluginFault {
     pub fn kind(&self) -> &'static str {
         match self {
             PluginFault::OutOfFuel { .. } => "out_of_fuel",
+            PluginFault::Deadline { .. } => "deadline",
             PluginFault::MemoryCap { .. } => "memory_cap",
             PluginFault::OutputTooLarge { .. } => "output_too_large",
             PluginFault::BadOutput { .. } => "bad_output",

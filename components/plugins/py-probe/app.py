@@ -4,7 +4,8 @@ A `validation-plugin` component built with componentize-py. For every form it re
 probe — environment, arguments, the filesystem, a TCP connection, a name lookup, the clock — with
 `code` "probe.allowed" or "probe.denied" and what it saw in `message.en`. It prints to stdout and
 stderr (which the host captures into the call's log). A form titled "raise" makes it raise, which
-the host sees as a trap.
+the host sees as a trap; one titled "sleep" makes it sleep for an hour, which the host's call deadline
+ends.
 """
 
 import os
@@ -49,6 +50,9 @@ class ValidationHook(exports.ValidationHook):
     def extra_issues(self, form: CaseForm) -> List[Issue]:
         if form.title == "raise":
             raise ValueError("the probe was told to raise")
+        if form.title == "sleep":
+            # An hour in wasi:io/poll: the host's call deadline must end it.
+            time.sleep(3600)
         print("probe: stdout line")
         print("probe: stderr line", file=sys.stderr)
         env = dict(os.environ)

@@ -33,11 +33,19 @@ pub(crate) struct PluginState {
     pub(crate) log: Vec<String>,
     /// Made on the plugin's first WASI call, never for a plugin that imports no WASI.
     pub(crate) wasi: Option<crate::wasi::EmptyWasi>,
+    /// When the call must end; a WASI sleep wakes by then at the latest.
+    pub(crate) deadline: std::time::Instant,
+    /// Log lines past the cap, dropped.
+    pub(crate) log_dropped: u64,
 }
 
 impl PluginState {
     /// The call's log: what it wrote through `log`, then what it printed to stdout and stderr.
     pub(crate) fn take_log(&mut self) -> Vec<String> {
+        if self.log_dropped > 0 {
+            let (district, plugin, dropped) = (&self.grants.district, &self.plugin, self.log_dropped);
+            tracing::warn!(district, plugin, dropped, "plugin log lines over the cap of {LOG_LINES} per call dropped");
+        }
         let mut log = std::mem::take(&mut self.log);
         if let Some(wasi) = &self.wasi {
             let room = LOG_LINES.saturating_sub(log.len());
@@ -69,7 +77,14 @@ impl clock::Host for PluginState {
 }
 
 impl log::Host for PluginState {
+    /// A line for the call's log and the server's, cut to `LOG_LINE_BYTES`; past `LOG_LINES` lines a
+    /// call's lines are counted and dropped before they reach either (a plugin logging in a loop costs
+    /// the server's log one warning).
     fn write(&mut self, level: log::Level, message: String) {
+        if self.log.len() >= LOG_LINES {
+            self.log_dropped += 1;
+            return;
+        }
         let mut line = message;
         if line.len() > LOG_LINE_BYTES {
             let mut cut = LOG_LINE_BYTES;
@@ -86,15 +101,13 @@ impl log::Host for PluginState {
             log::Level::Warn => tracing::warn!(district, plugin, "{line}"),
             log::Level::Error => tracing::error!(district, plugin, "{line}"),
         }
-        if self.log.len() < LOG_LINES {
-            let level = match level {
-                log::Level::Debug => "debug",
-                log::Level::Info => "info",
-                log::Level::Warn => "warn",
-                log::Level::Error => "error",
-            };
-            self.log.push(format!("{level}: {line}"));
-        }
+        let level = match level {
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warn => "warn",
+            log::Level::Error => "error",
+        };
+        self.log.push(format!("{level}: {line}"));
     }
 }
 

@@ -52,16 +52,20 @@ pub struct PluginHostConfig {
     /// fresh instance per call frees a slot per call; batching takes the `madvise` off most calls
     /// (measured in the plugins bench: instantiate p50 7.7 → 3.7 µs, p99 13.7 → 8.6 µs at 16).
     pub decommit_batch: usize,
+    /// Wall-clock time a call may take, computing or blocked in a host or WASI call (a sleep); past
+    /// it the call stops with a `deadline` fault.
+    pub call_deadline: std::time::Duration,
 }
 
 impl Default for PluginHostConfig {
-    /// 2 G fuel, 256 MiB of memory and 4 MiB of output at most; 64 instances at once.
+    /// 2 G fuel, 256 MiB of memory and 4 MiB of output at most; 64 instances at once; 2 s per call.
     fn default() -> Self {
         Self {
             max_limits: PluginLimits { fuel: 2_000_000_000, memory_bytes: 256 << 20, output_bytes: 4 << 20 },
             max_instances: 64,
             breaker: BreakerPolicy::default(),
             decommit_batch: 16,
+            call_deadline: std::time::Duration::from_secs(2),
         }
     }
 }

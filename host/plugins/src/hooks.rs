@@ -81,7 +81,7 @@ impl PluginHost {
                 }
                 _ => Ok(r),
             },
-            Err(e) => Err(classify(&e, &store, limits)),
+            Err(e) => Err(classify(&e, &store, limits, self.config.call_deadline)),
         };
         active.metrics.observe(started.elapsed());
         let log = store.data_mut().take_log();

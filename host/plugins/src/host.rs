@@ -14,6 +14,7 @@ use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
@@ -125,12 +126,15 @@ impl PluginHost {
             max_instances: config.max_instances,
             max_memory_bytes: config.max_limits.memory_bytes,
             decommit_batch: config.decommit_batch,
+            deadlines: true,
         })
         .map_err(PluginError::Engine)?;
+        tick(&engine);
         let mut linker = Linker::new(&engine);
         DistrictPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(PluginError::Engine)?;
         // Defined for every plugin, reachable only through the interfaces `check` lets a plugin import.
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(PluginError::Engine)?;
+        crate::wasi::bound_sleeps(&mut linker).map_err(PluginError::Engine)?;
         Ok(Self {
             engine,
             linker,
@@ -228,7 +232,7 @@ impl PluginHost {
     pub fn instantiate(&self, district: &str) -> Option<Result<(), PluginFault>> {
         let active = self.get(district)?;
         let (store, instance) = self.fresh_instance(&active);
-        Some(instance.map(drop).map_err(|e| classify(&e, &store, active.spec.limits)))
+        Some(instance.map(drop).map_err(|e| classify(&e, &store, active.spec.limits, self.config.call_deadline)))
     }
 
     /// A fresh store under the plugin's memory cap and fuel, and the plugin instantiated in it.
@@ -243,17 +247,54 @@ impl PluginHost {
             plugin: active.spec.name.clone(),
             log: Vec::new(),
             wasi: None,
+            deadline: Instant::now() + self.config.call_deadline,
+            log_dropped: 0,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        // The epoch ticks every `TICK`: the call stops at the first check past its deadline (one more
+        // tick, as the current one may be nearly over).
+        let ticks = self.config.call_deadline.as_micros().div_ceil(TICK.as_micros().max(1)) as u64 + 1;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
         let instance = store.set_fuel(limits.fuel).and_then(|()| active.compiled.pre.instantiate(&mut store));
         (store, instance)
     }
 }
 
+/// How often a host's epoch advances: the granularity of the call deadline.
+const TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Advances `engine`'s epoch every [`TICK`] for as long as the engine lives (the thread holds it weakly
+/// and ends with it).
+fn tick(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new().name("minyi-plugin-epoch".into()).spawn(move || {
+        loop {
+            std::thread::sleep(TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "no epoch thread: plugin calls stop at their fuel, not at their deadline");
+    }
+}
+
 /// The fault a failed call amounts to, by the shared classifier.
-pub(crate) fn classify(e: &wasmtime::Error, store: &Store<PluginState>, limits: PluginLimits) -> PluginFault {
+pub(crate) fn classify(
+    e: &wasmtime::Error,
+    store: &Store<PluginState>,
+    limits: PluginLimits,
+    deadline: std::time::Duration,
+) -> PluginFault {
+    if e.downcast_ref::<crate::wasi::PastDeadline>().is_some() {
+        return PluginFault::Deadline { ms: deadline.as_millis() as u64 };
+    }
     match sandbox::classify(e, &store.data().limits) {
+        Stopped::Deadline => PluginFault::Deadline { ms: deadline.as_millis() as u64 },
         Stopped::OutOfFuel => PluginFault::OutOfFuel { fuel: limits.fuel },
         Stopped::MemoryCap { requested, cap } => PluginFault::MemoryCap { requested, cap },
         Stopped::Trap(trap) => PluginFault::Trap { trap },

@@ -4,12 +4,13 @@
 //! clock the district grants, and no network: the socket interfaces are linked (the Python runtime
 //! imports them) but every socket, connection and name lookup is refused with `access-denied`.
 
-use crate::capabilities::Grants;
+use crate::capabilities::{Grants, PluginState};
 use std::sync::Arc;
-use std::time::Duration;
-use wasmtime::component::ResourceTable;
+use std::time::{Duration, Instant};
+use wasmtime::component::{Linker, Resource, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxBuilder};
+use wasmtime_wasi::p2::{DynPollable, Pollable};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiView as _};
 
 /// WASI interfaces a plugin may import, without their `@0.2.x` version. Anything else (`wasi:http`,
 /// WASI 0.3, proposals) is refused at upload. The sockets are here because componentize-py's runtime
@@ -60,6 +61,81 @@ pub(crate) struct EmptyWasi {
     pub(crate) table: ResourceTable,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    /// Time zero of the monotonic clock the plugin reads.
+    started: Instant,
+}
+
+/// The monotonic clock: nanoseconds since the call's WASI state was made.
+struct CallClock(Instant);
+
+impl HostMonotonicClock for CallClock {
+    fn resolution(&self) -> u64 {
+        1_000
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A sleep that ends at `until`: what `subscribe-duration` and `subscribe-instant` hand out here.
+struct Sleep(tokio::time::Instant);
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Sleep {
+    async fn ready(&mut self) {
+        tokio::time::sleep_until(self.0).await;
+    }
+}
+
+/// A sleep asked for that would end past the call's deadline: the call stops at once, a `deadline`
+/// fault (it could not have finished in time).
+#[derive(Debug, thiserror::Error)]
+#[error("asked to sleep {wait:?} with {left:?} left before its deadline")]
+pub(crate) struct PastDeadline {
+    wait: Duration,
+    left: Duration,
+}
+
+/// The monotonic clock's two sleeps, redefined over wasmtime-wasi's own so that no plugin blocks in
+/// `wasi:io/poll` past the call's deadline: a sleep that ends in time sleeps, one that would not
+/// stops the call at once. Everything else of WASI is wasmtime-wasi's.
+pub(crate) fn bound_sleeps(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
+    fn sleep(state: &mut PluginState, wait: Duration) -> wasmtime::Result<Resource<DynPollable>> {
+        let left = state.deadline.saturating_duration_since(Instant::now());
+        if wait > left {
+            return Err(PastDeadline { wait, left }.into());
+        }
+        let until = tokio::time::Instant::now() + wait;
+        let table = state.ctx().table;
+        let sleep = table.push(Sleep(until))?;
+        wasmtime_wasi::p2::subscribe(table, sleep)
+    }
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    clock.func_wrap("subscribe-duration", |mut store, (nanos,): (u64,)| {
+        Ok((sleep(store.data_mut(), Duration::from_nanos(nanos))?,))
+    })?;
+    clock.func_wrap("subscribe-instant", |mut store, (when,): (u64,)| {
+        let state: &mut PluginState = store.data_mut();
+        let started = state.ctx_started();
+        let now = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        Ok((sleep(state, Duration::from_nanos(when.saturating_sub(now)))?,))
+    })?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// The monotonic-clock interface as wasmtime-wasi defines it (a plugin's `@0.2.x` import resolves to
+/// it by semver).
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+impl PluginState {
+    /// Time zero of the plugin's monotonic clock (its WASI state made now when it has none yet).
+    fn ctx_started(&mut self) -> Instant {
+        let _ = self.ctx();
+        self.wasi.as_ref().map_or_else(Instant::now, |w| w.started)
+    }
 }
 
 /// The wall clock the district grants: its fixed time when set (tests, replays), else the real one.
@@ -87,16 +163,18 @@ impl EmptyWasi {
             .map(Duration::from_millis);
         let stdout = MemoryOutputPipe::new(CAPTURED_BYTES);
         let stderr = MemoryOutputPipe::new(CAPTURED_BYTES);
+        let started = Instant::now();
         let ctx = WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
             .wall_clock(GrantedClock(fixed))
+            .monotonic_clock(CallClock(started))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
-        Self { ctx, table: ResourceTable::new(), stdout, stderr }
+        Self { ctx, table: ResourceTable::new(), stdout, stderr, started }
     }
 
     /// What the call wrote to stdout and stderr, as log lines.

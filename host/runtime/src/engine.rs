@@ -124,6 +124,7 @@ impl Runtime {
             max_instances: config.max_instances,
             max_memory_bytes: config.memory_cap,
             decommit_batch: 1,
+            deadlines: false,
         };
         let engine = sandbox::engine(settings).map_err(RuntimeError::Engine)?;
         Ok(Self {
@@ -198,6 +199,7 @@ impl Runtime {
             Stopped::OutOfFuel => RuntimeError::OutOfFuel { component, fuel: self.config.fuel },
             Stopped::MemoryCap { requested, cap } => RuntimeError::MemoryCap { component, requested, cap },
             Stopped::Trap(trap) => RuntimeError::Trap { component, trap },
+            Stopped::Deadline => RuntimeError::Trap { component, trap: "interrupted at its deadline".into() },
         };
         tracing::warn!(component, error = %err, "component call failed");
         err

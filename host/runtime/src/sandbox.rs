@@ -14,6 +14,9 @@ pub struct EngineSettings {
     pub max_memory_bytes: usize,
     /// Freed slots whose memory is given back in one `madvise` batch (1: each at once).
     pub decommit_batch: usize,
+    /// Whether calls may be given a wall-clock deadline (epoch interruption): every store of such an
+    /// engine must then set one.
+    pub deadlines: bool,
 }
 
 /// An engine with fuel metering and the pooling allocator sized by `settings`. Every engine in the
@@ -27,15 +30,22 @@ pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
         .max_memory_size(settings.max_memory_bytes)
         .decommit_batch_size(settings.decommit_batch.max(1));
     let mut config = Config::new();
-    config.consume_fuel(true).allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+        .consume_fuel(true)
+        .epoch_interruption(settings.deadlines)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
 }
 
-/// Store data every call carries: the memory cap and what the guest asked for when it broke it.
+/// Store data every call carries: the memory cap, the memory in use, and what the guest asked for
+/// when it broke the cap.
 #[derive(Debug)]
 pub struct CallLimits {
-    /// Linear-memory cap, bytes.
+    /// Linear-memory cap, bytes: of all the memories of the call's instances together (a component
+    /// may have several).
     pub memory_cap: usize,
+    /// Bytes of linear memory the call's instances hold now, all memories together.
+    pub memory_used: usize,
     /// Set when a `memory.grow` asked for more than the cap.
     pub refused_memory: Option<usize>,
 }
@@ -43,7 +53,7 @@ pub struct CallLimits {
 impl CallLimits {
     /// Limits with `memory_cap` bytes of memory and nothing refused yet.
     pub fn new(memory_cap: usize) -> Self {
-        Self { memory_cap, refused_memory: None }
+        Self { memory_cap, memory_used: 0, refused_memory: None }
     }
 }
 
@@ -58,11 +68,14 @@ pub struct MemoryCapExceeded {
 }
 
 impl wasmtime::ResourceLimiter for CallLimits {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.memory_cap {
-            self.refused_memory = Some(desired);
-            return Err(MemoryCapExceeded { cap: self.memory_cap, requested: desired }.into());
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // Every memory counts against one cap: a component with three memories gets no three caps.
+        let total = (self.memory_used.saturating_sub(current)).saturating_add(desired);
+        if total > self.memory_cap {
+            self.refused_memory = Some(total);
+            return Err(MemoryCapExceeded { cap: self.memory_cap, requested: total }.into());
         }
+        self.memory_used = total;
         Ok(true)
     }
 
@@ -83,6 +96,8 @@ pub enum Stopped {
         /// The cap.
         cap: usize,
     },
+    /// It ran past its wall-clock deadline (an epoch interruption).
+    Deadline,
     /// It trapped (or its instance could not be made): the error, as text.
     Trap(String),
 }
@@ -91,6 +106,8 @@ pub enum Stopped {
 pub fn classify(e: &wasmtime::Error, limits: &CallLimits) -> Stopped {
     if matches!(e.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) {
         Stopped::OutOfFuel
+    } else if matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+        Stopped::Deadline
     } else if let Some(m) = e.downcast_ref::<MemoryCapExceeded>() {
         Stopped::MemoryCap { requested: m.requested, cap: m.cap }
     } else if let Some(requested) = limits.refused_memory {

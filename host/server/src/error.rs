@@ -33,6 +33,9 @@ pub enum AppError {
     /// The body is larger than the service takes: 413.
     #[error("the body is larger than the service takes: {0}")]
     TooLarge(String),
+    /// The body is of a type the endpoint does not take: 415.
+    #[error("unsupported body: {0}")]
+    Unsupported(String),
     /// This client address made too many anonymous calls: 429, with `Retry-After`.
     #[error("too many requests from this address; try again in {retry_after} s")]
     RateLimited {
@@ -124,6 +127,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code.clone()),
             AppError::Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, (*code).to_owned()),
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body.too_large".to_owned()),
+            AppError::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "body.unsupported_type".to_owned()),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate.limited".to_owned()),
             AppError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request.timeout".to_owned()),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found".to_owned()),

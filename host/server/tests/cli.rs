@@ -1,6 +1,7 @@
 //! `minyi validate` end to end: the real binary, real component bytes, the public JSON shapes and exit codes;
 //! and the docs of `host/server/docs/`, every command run as written (`docs`).
 
+mod crash;
 mod docs;
 
 use std::process::Command;

@@ -308,6 +308,44 @@ fn a_district_admin_works_over_http_with_a_token_and_no_database() {
     assert_eq!(json(&ok(&chaoyang, &["plugin", "rollback"]))["running"]["version"], "1.0.0");
     assert_eq!(json(&ok(&chaoyang, &["plugin", "faults"])), serde_json::json!([]));
 
+    // The Python plugin (componentize-py, ~18 MB) goes up over HTTP too: the raw component, its
+    // manifest in a header, over the JSON body limit and under the upload limit.
+    let python = minyi_test_artifacts::PLUGIN_DONGCHENG_FOOD_PY;
+    let size = std::fs::metadata(python).expect("built").len();
+    assert!(size > 1 << 20, "bigger than the body limit: {size} bytes");
+    let key = secret.to_str().expect("utf-8");
+    let signed = ok(
+        &chaoyang,
+        &[
+            "plugin",
+            "sign",
+            "--key",
+            key,
+            "--name",
+            "chaoyang-food",
+            "--version",
+            "1.0.0",
+            "--district",
+            "110105",
+            python,
+        ],
+    );
+    let manifest = dir.path().join("food.json");
+    std::fs::write(&manifest, &signed).expect("write manifest");
+    let added = json(&ok(&chaoyang, &["plugin", "add", manifest.to_str().expect("utf-8"), python]));
+    assert_eq!((added["name"].as_str(), added["active"].as_bool()), (Some("chaoyang-food"), Some(false)), "{added}");
+    // As hex in JSON it is over the body limit, and refused as such, in JSON.
+    let mut res = ureq::post(&format!("{}/api/admin/plugins", node.base))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("Authorization", &format!("Bearer {chaoyang}"))
+        .header("Content-Type", "application/json")
+        .send(format!(r#"{{"manifest": {signed}, "component_hex": "{}"}}"#, "00".repeat(size as usize)))
+        .expect("answers");
+    let refused: Value = res.body_mut().read_json().expect("JSON");
+    assert_eq!((res.status().as_u16(), refused["code"].as_str()), (413, Some("body.too_large")), "{refused}");
+
     // Cases: one filed by a citizen, seen, worked and exported by staff through the API.
     let form = serde_json::json!({"district": "110105", "channel": "web", "kind": "complaint",
         "category": "urban.sanitation.garbage", "title": "垃圾没人清运", "description": "小区垃圾三天没人清运了",

@@ -342,8 +342,7 @@ pub(super) fn remote(remote: &super::remote::Remote, command: PluginCommand) -> 
             let manifest: serde_json::Value =
                 serde_json::from_str(&text).with_context(|| format!("{}: not JSON", manifest.display()))?;
             let bytes = std::fs::read(&component).with_context(|| format!("reading {}", component.display()))?;
-            let body = json!({ "manifest": manifest, "component_hex": hex::encode(bytes) });
-            print(remote.post("/api/admin/plugins", &body)?, None)
+            print(remote.post_component("/api/admin/plugins", &manifest, &bytes)?, None)
         }
         PluginCommand::Activate { district, name, version } => {
             let d = district!(district);

@@ -47,6 +47,20 @@ impl Remote {
     }
 }
 
+impl Remote {
+    /// `POST path` with a plugin component as the body and its signed manifest in `Minyi-Manifest`.
+    pub(super) fn post_component(&self, path: &str, manifest: &Value, component: &[u8]) -> anyhow::Result<Answer> {
+        use base64::Engine as _;
+        let manifest = base64::engine::general_purpose::STANDARD.encode(manifest.to_string());
+        let request = ureq::post(&format!("{}{path}", self.base)).config().http_status_as_error(false).build();
+        let request = request
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .header("Content-Type", "application/wasm")
+            .header(crate::http::MANIFEST_HEADER, &manifest);
+        answer(&self.base, request.send(component))
+    }
+}
+
 fn answer(base: &str, res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> anyhow::Result<Answer> {
     let mut res = res.with_context(|| format!("cannot reach {base}"))?;
     let status = res.status().as_u16();

@@ -23,6 +23,8 @@ pub(crate) enum Content {
     Raw(&'static str),
     /// Form-encoded fields of a Rust type, or the same as JSON (Open311's `POST requests.json`).
     FormOrJson(Describe),
+    /// Bytes of a media type, or JSON of a Rust type (a plugin upload).
+    RawOrJson(&'static str, Describe),
 }
 
 /// Who may call an endpoint.
@@ -81,6 +83,12 @@ impl Op {
     /// A body of another media type.
     pub(crate) fn body_raw(mut self, media: &'static str) -> Self {
         self.body = Some(Content::Raw(media));
+        self
+    }
+
+    /// Bytes of `media`, or `T` as JSON.
+    pub(crate) fn body_raw_or<T: JsonSchema>(mut self, media: &'static str) -> Self {
+        self.body = Some(Content::RawOrJson(media, |g| g.subschema_for::<T>()));
         self
     }
 
@@ -381,6 +389,10 @@ fn content(body: Content, generator: &mut SchemaGenerator) -> Value {
             let schema = describe(generator);
             json!({"application/x-www-form-urlencoded": {"schema": schema}, "application/json": {"schema": schema}})
         }
+        Content::RawOrJson(media, describe) => json!({
+            media: {"schema": {"type": "string", "contentMediaType": media}},
+            "application/json": {"schema": describe(generator)},
+        }),
     }
 }
 

@@ -22,6 +22,7 @@ mod widget;
 pub(crate) use assets::warm;
 pub(crate) use casework::sweep_every;
 pub use guard::{Buckets, Guard, Rate};
+pub(crate) use plugins::MANIFEST_HEADER;
 pub(crate) use widget::origin;
 
 use crate::AppError;

@@ -7,10 +7,12 @@ use crate::AppError;
 use crate::error::json_body;
 use crate::plugins::Plugins;
 use axum::Json;
+use axum::body::Body;
 use axum::extract::rejection::{PathRejection, StringRejection};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use minyi_plugins::PluginStatus;
 use minyi_registry::{Manifest, StoredFault, VersionRow};
 use schemars::JsonSchema;
@@ -32,14 +34,19 @@ pub(super) fn routes() -> Api {
             "/api/admin/plugins",
             Op::new(
                 "plugins",
-                "Uploads a signed plugin version (manifest and component); it does not run until activated.",
+                "Uploads a signed plugin version; it does not run until activated. The component as the body \
+                 (`Content-Type: application/wasm`, the signed manifest's JSON in base64 in `Minyi-Manifest`, \
+                 up to `minyi serve --upload-limit`), or both in JSON (the component in hex).",
             )
             .auth(Auth::Staff)
-            .body::<UploadBody>()
+            .body_raw_or::<UploadBody>("application/wasm")
             .answers::<VersionRow>(201, "the stored version")
+            .fails(&[(413, "the component is over the upload limit"), (415, "neither wasm nor JSON")])
             .fails(refused),
             upload,
         )
+        // The one body larger than `--body-limit`: the handler reads it up to `--upload-limit`.
+        .wrap(|r| r.layer(axum::extract::DefaultBodyLimit::disable()))
         .get(
             "/api/admin/plugins/{district}",
             Op::new("plugins", "A district's plugin versions, what runs on this node, and the newest faults.")
@@ -110,20 +117,58 @@ struct UploadBody {
     component_hex: String,
 }
 
-/// `POST /api/admin/plugins`: a signed manifest and the component (hex) in; the stored version out.
+/// The header carrying the signed manifest of a raw upload: its JSON, in base64.
+pub(crate) const MANIFEST_HEADER: &str = "minyi-manifest";
+
+/// `POST /api/admin/plugins`: the component (`application/wasm`, the manifest in `Minyi-Manifest`) or
+/// a JSON body with both; the stored version out. The bytes are read only for a staff token, and only
+/// up to the upload limit.
 async fn upload(
     State(state): State<AppState>,
     StaffAuth(admin): StaffAuth,
-    body: Result<String, StringRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
     let p = state.plugins()?;
-    let body: UploadBody = json_body(&body?)?;
-    let bytes = hex::decode(body.component_hex.trim()).map_err(|_| AppError::BadRequest {
-        code: "component.invalid".into(),
-        message: "component_hex: not hex".into(),
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    // The raw component has its own limit; a JSON body is a JSON body.
+    let (limit, flag) = match media.as_str() {
+        "application/wasm" => (state.guard.upload_limit, "--upload-limit"),
+        _ => (state.guard.body_limit, "--body-limit"),
+    };
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        AppError::TooLarge(format!("this upload may have at most {limit} bytes (`minyi serve {flag}`); send a large component as application/wasm"))
     })?;
-    let row = blocking(move || Ok(p.registry.upload(&admin, &body.manifest, &bytes, &p.host)?)).await?;
+    let (manifest, bytes) = match media.as_str() {
+        "application/wasm" => {
+            let manifest = headers.get(MANIFEST_HEADER).ok_or_else(|| {
+                bad("the signed manifest is missing: send its JSON, base64, in the Minyi-Manifest header")
+            })?;
+            let json = base64::engine::general_purpose::STANDARD
+                .decode(manifest.as_bytes().trim_ascii())
+                .map_err(|_| bad("Minyi-Manifest: not base64"))?;
+            let json = std::str::from_utf8(&json).map_err(|_| bad("Minyi-Manifest: not UTF-8 JSON"))?;
+            (json_body::<Manifest>(json)?, bytes.to_vec())
+        }
+        "application/json" => {
+            let text = std::str::from_utf8(&bytes).map_err(|_| bad("the body is not UTF-8"))?;
+            let body: UploadBody = json_body(text)?;
+            let component = hex::decode(body.component_hex.trim()).map_err(|_| bad("component_hex: not hex"))?;
+            (body.manifest, component)
+        }
+        other => {
+            return Err(AppError::Unsupported(format!(
+                "{other:?}: send the component as application/wasm (or both as application/json)"
+            )));
+        }
+    };
+    let row = blocking(move || Ok(p.registry.upload(&admin, &manifest, &bytes, &p.host)?)).await?;
     Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+fn bad(message: &str) -> AppError {
+    AppError::BadRequest { code: "component.invalid".into(), message: message.to_owned() }
 }
 
 /// `GET /api/admin/plugins/{district}`: versions, the running plugin's status on this node, and the
