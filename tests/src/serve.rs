@@ -4,6 +4,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The precompiled-cache key the test nodes share (`MINYI_PRECOMPILED_KEY`).
+pub const PRECOMPILED_KEY: &str = "minyi-test-nodes-share-this";
+
 /// A running `minyi serve`.
 #[derive(Debug)]
 pub struct Node {
@@ -36,6 +39,8 @@ impl Node {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--web", "/nonexistent", "--db", db])
             .args(flags)
             .env("RUST_LOG", "warn")
+            // The nodes of one test share precompiled plugins, as a deployment's nodes do.
+            .env("MINYI_PRECOMPILED_KEY", PRECOMPILED_KEY)
             .stdout(Stdio::null())
             .spawn()
             .expect("minyi serve starts");

@@ -38,10 +38,11 @@ CREATE TABLE IF NOT EXISTS versions (
     uploaded_by TEXT NOT NULL,
     PRIMARY KEY (district, name, version)
 );
-CREATE TABLE IF NOT EXISTS precompiled (
+CREATE TABLE IF NOT EXISTS precompiled_macs (  -- native code: read only when its MAC checks out
     sha256 TEXT NOT NULL,
     engine TEXT NOT NULL,
     cwasm {bytes} NOT NULL,
+    mac TEXT NOT NULL,             -- HMAC-SHA256 of sha256, engine and cwasm under the nodes' shared key
     PRIMARY KEY (sha256, engine)
 );
 CREATE TABLE IF NOT EXISTS active (
@@ -128,6 +129,9 @@ pub struct StoredFault {
 #[derive(Debug)]
 pub struct Registry {
     db: Db,
+    /// The key the nodes share to authenticate the precompiled cache (`MINYI_PRECOMPILED_KEY`); none:
+    /// the cache is neither written nor read, and each node compiles for itself.
+    precompiled_key: Option<[u8; 32]>,
     /// What `sync` last loaded into a host, by district.
     loaded: Mutex<HashMap<String, Loaded>>,
 }
@@ -157,7 +161,20 @@ impl Registry {
     /// [`Registry::connect`] for a `postgres://` or `postgresql://` URL, else [`Registry::open`] of
     /// the SQLite file at that path.
     pub fn open_url(db: &str) -> Result<Registry, RegistryError> {
-        Ok(Registry { db: Db::open_url(db, SCHEMA)?, loaded: Mutex::new(HashMap::new()) })
+        Ok(Registry { db: Db::open_url(db, SCHEMA)?, precompiled_key: None, loaded: Mutex::new(HashMap::new()) })
+    }
+
+    /// Shares precompiled native code through the database, authenticated with `secret` (every node
+    /// of a deployment is given the same one, which the database never holds). Precompiled code is
+    /// native code run outside the sandbox's checks: without a key, or with a MAC that does not check
+    /// out, a node compiles the component itself.
+    pub fn with_precompiled_key(mut self, secret: &str) -> Result<Self, RegistryError> {
+        let secret = secret.trim();
+        if secret.len() < 16 {
+            return Err(RegistryError::Key("the precompiled-cache key needs at least 16 characters".into()));
+        }
+        self.precompiled_key = Some(Sha256::digest(secret.as_bytes()).into());
+        Ok(self)
     }
 
     /// Which database: `sqlite` or `postgresql`.
@@ -249,7 +266,7 @@ impl Registry {
                 "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 params![sha256.as_str(), bytes],
             )?;
-            put_precompiled(tx, &sha256, &host.engine_key(), &cwasm)?;
+            self.put_precompiled(tx, &sha256, &host.engine_key(), &cwasm)?;
             tx.execute(
                 "INSERT INTO versions (district, name, version, sha256, manifest, uploaded_at, uploaded_by)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -548,24 +565,36 @@ impl Registry {
     /// A compiled plugin from the precompiled cache, or compiled now (and cached).
     fn compiled(&self, host: &PluginHost, sha256: &str) -> Result<CompiledPlugin, RegistryError> {
         let engine = host.engine_key();
-        let cached = self.db.run(|c| {
-            c.query_opt("SELECT cwasm FROM precompiled WHERE sha256 = $1 AND engine = $2", params![sha256, &engine])
-        })?;
-        if let Some(row) = cached {
-            let cwasm = row.blob(0)?;
-            // SAFETY: the `precompiled` table is written only by this registry, with `host.precompile`
-            // output stored under the engine key it was made for; the key matched.
-            #[allow(unsafe_code)]
-            let compiled = unsafe { host.compile_precompiled(sha256, &cwasm) };
-            match compiled {
-                Ok(c) => return Ok(c),
-                Err(e) => tracing::warn!(sha256, error = %e, "precompiled plugin unusable; compiling again"),
+        if let Some(key) = &self.precompiled_key {
+            let cached = self.db.run(|c| {
+                c.query_opt(
+                    "SELECT cwasm, mac FROM precompiled_macs WHERE sha256 = $1 AND engine = $2",
+                    params![sha256, &engine],
+                )
+            })?;
+            if let Some(row) = cached {
+                let (cwasm, stored) = (row.blob(0)?, row.text(1)?);
+                let want = mac(key, &[sha256.as_bytes(), engine.as_bytes(), &cwasm]);
+                if constant_time_eq(hex::encode(want).as_bytes(), stored.as_bytes()) {
+                    // SAFETY: the bytes carry a MAC under the key only this deployment's nodes hold,
+                    // made by `put_precompiled` over `host.precompile` output for this engine key.
+                    #[allow(unsafe_code)]
+                    let compiled = unsafe { host.compile_precompiled(sha256, &cwasm) };
+                    match compiled {
+                        Ok(c) => return Ok(c),
+                        Err(e) => tracing::warn!(sha256, error = %e, "precompiled plugin unusable; compiling again"),
+                    }
+                } else {
+                    tracing::error!(sha256, "precompiled plugin in the database fails its MAC; not loaded, compiling");
+                }
             }
         }
         let bytes = self.component(sha256)?;
         let compiled = host.compile(&bytes)?;
-        let cwasm = host.precompile(&bytes)?;
-        self.db.run(|c| put_precompiled(c, sha256, &engine, &cwasm))?;
+        if self.precompiled_key.is_some() {
+            let cwasm = host.precompile(&bytes)?;
+            self.db.run(|c| self.put_precompiled(c, sha256, &engine, &cwasm))?;
+        }
         Ok(compiled)
     }
 }
@@ -586,13 +615,39 @@ impl Registry {
     }
 }
 
-fn put_precompiled(c: &mut dyn Conn, sha256: &str, engine: &str, cwasm: &[u8]) -> Result<(), RegistryError> {
-    c.execute(
-        "INSERT INTO precompiled (sha256, engine, cwasm) VALUES ($1, $2, $3)
-         ON CONFLICT (sha256, engine) DO UPDATE SET cwasm = excluded.cwasm",
-        params![sha256, engine, cwasm],
-    )?;
-    Ok(())
+impl Registry {
+    /// Stores precompiled code with its MAC; nothing without a key.
+    fn put_precompiled(&self, c: &mut dyn Conn, sha256: &str, engine: &str, cwasm: &[u8]) -> Result<(), RegistryError> {
+        let Some(key) = &self.precompiled_key else { return Ok(()) };
+        let tag = hex::encode(mac(key, &[sha256.as_bytes(), engine.as_bytes(), cwasm]));
+        c.execute(
+            "INSERT INTO precompiled_macs (sha256, engine, cwasm, mac) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sha256, engine) DO UPDATE SET cwasm = excluded.cwasm, mac = excluded.mac",
+            params![sha256, engine, cwasm, tag],
+        )?;
+        Ok(())
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) under `key` of `parts`, each length-prefixed so no two splits collide.
+fn mac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let (mut inner, mut outer) = ([0x36u8; 64], [0x5cu8; 64]);
+    for (i, k) in key.iter().enumerate() {
+        inner[i] ^= k;
+        outer[i] ^= k;
+    }
+    let mut h = Sha256::new();
+    h.update(inner);
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let inner_hash = h.finalize();
+    Sha256::new().chain_update(outer).chain_update(inner_hash).finalize().into()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 fn set_active(tx: &mut dyn Conn, district: &str, name: &str, version: &str, by: &str) -> Result<(), RegistryError> {

@@ -74,6 +74,9 @@ minyi_tests::on_both!(
     a_district_that_cannot_run_here_stops_no_other,
 );
 
+/// The key this deployment's nodes share for the precompiled cache.
+const CACHE_KEY: &str = "test-nodes-share-this-key";
+
 struct World {
     _dir: tempfile::TempDir,
     /// Where a second host connects: the SQLite file's path or the PostgreSQL URL.
@@ -92,7 +95,7 @@ struct World {
 fn world(backend: Backend) -> Option<World> {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = backend.database(dir.path(), "minyi_registry")?;
-    let registry = Registry::open_url(&db).expect("opens");
+    let registry = Registry::open_url(&db).expect("opens").with_precompiled_key(CACHE_KEY).expect("a key");
     assert_eq!(registry.backend(), backend.name());
     // The admins live in the same database, beside the registry (their own crate, minyi-auth).
     let admins = Admins::open_url(&db).expect("opens");
@@ -249,7 +252,7 @@ fn two_hosts_on_one_database_and_the_precompiled_cache(backend: Backend) {
 
     // A second host process: its own engine, its own connection to the same database file.
     let other = PluginHost::new(PluginHostConfig::default()).expect("host");
-    let other_registry = Registry::open_url(&w.db).expect("opens");
+    let other_registry = Registry::open_url(&w.db).expect("opens").with_precompiled_key(CACHE_KEY).expect("a key");
     assert_eq!(other.engine_key(), w.host.engine_key(), "same configuration, same cache key");
     let started = Instant::now();
     other_registry.sync(&other).expect("syncs");
@@ -269,6 +272,36 @@ fn two_hosts_on_one_database_and_the_precompiled_cache(backend: Backend) {
     assert_eq!(other.extra_issues("110108", None, &f).value[0].code, "building_no.required");
     w.registry.sync(&w.host).expect("syncs");
     assert_eq!(w.host.extra_issues("110108", None, &f).value[0].code, "building_no.required");
+
+    // Whoever can write the database cannot make a node run native code of their choice: the cached
+    // code of 海淀's plugin swapped for 朝阳's fails its MAC, and a new node compiles 海淀's component.
+    let heating = plugin("chaoyang_heating");
+    let m = manifest("chaoyang-heating", "1.0.0", "110105", &[Hook::Routing], heating, &w.chaoyang_key);
+    w.registry.upload(&w.chaoyang, &m, heating, &w.host).expect("uploads");
+    let raw = minyi_db::Db::open_url(&w.db, "").expect("a raw connection");
+    let swapped = raw
+        .run(|c| {
+            c.execute(
+                "UPDATE precompiled_macs SET cwasm = (SELECT cwasm FROM precompiled_macs WHERE sha256 = $1) \
+                 WHERE sha256 = $2",
+                minyi_db::params![hex::encode(Sha256::digest(heating)), compiled.sha256()],
+            )
+        })
+        .expect("tampers");
+    assert_eq!(swapped, 1);
+    let third = PluginHost::new(PluginHostConfig::default()).expect("host");
+    let third_registry = Registry::open_url(&w.db).expect("opens").with_precompiled_key(CACHE_KEY).expect("a key");
+    third_registry.sync(&third).expect("syncs");
+    assert_eq!(third.status("110108").expect("loaded").sha256, compiled.sha256());
+    assert_eq!(third.extra_issues("110108", None, &f).value[0].code, "building_no.required", "海淀's own code runs");
+    // A node without the key never reads the cache, and compiles for itself.
+    let keyless = PluginHost::new(PluginHostConfig::default()).expect("host");
+    Registry::open_url(&w.db).expect("opens").sync(&keyless).expect("syncs");
+    assert_eq!(keyless.extra_issues("110108", None, &f).value[0].code, "building_no.required");
+    assert!(
+        Registry::open_url(&w.db).expect("opens").with_precompiled_key("short").is_err(),
+        "a key of 16+ characters"
+    );
 
     // A change made through one host's registry reaches the other on its next sync.
     w.registry.disable(&w.haidian, "110108", "maintenance").expect("disables");

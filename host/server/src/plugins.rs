@@ -24,7 +24,7 @@ impl Plugins {
     /// Opens the registry at `db` (an SQLite file, or a `postgres://` URL), builds the host and loads
     /// the active versions.
     pub fn open(db: &str) -> anyhow::Result<Arc<Plugins>> {
-        let registry = Registry::open_url(db)?;
+        let registry = open_registry(db)?;
         let plugins = Arc::new(Plugins { registry, host: PluginHost::new(PluginHostConfig::default())? });
         // The service starts whatever the registry holds: `watch` retries a sync that failed.
         match plugins.registry.sync(&plugins.host) {
@@ -121,4 +121,15 @@ pub fn route(
         Some(p) => p.route(case_id, form, decision),
         None => Noted::plain(decision),
     }
+}
+
+/// The registry on `db`, sharing precompiled code with the other nodes when they share a key
+/// (`MINYI_PRECOMPILED_KEY`, 16+ characters, the same on every node and never in the database);
+/// without one each node compiles what it runs.
+pub fn open_registry(db: &str) -> anyhow::Result<Registry> {
+    let registry = Registry::open_url(db)?;
+    Ok(match std::env::var("MINYI_PRECOMPILED_KEY") {
+        Ok(key) if !key.trim().is_empty() => registry.with_precompiled_key(&key)?,
+        _ => registry,
+    })
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 fn plugin_cli(db: &str, token: Option<&str>, args: &[&str]) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_minyi"));
     cmd.arg("plugin").arg("--db").arg(db).args(args).env("RUST_LOG", "warn").env_remove("MINYI_TOKEN");
+    cmd.env("MINYI_PRECOMPILED_KEY", minyi_tests::serve::PRECOMPILED_KEY);
     if let Some(t) = token {
         cmd.env("MINYI_TOKEN", t);
     }

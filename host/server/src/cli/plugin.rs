@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use minyi_auth::{Admins, AuthError, Staff};
 use minyi_plugins::{PluginHost, PluginHostConfig};
-use minyi_registry::{Limits, Manifest, Registry, RegistryError, WIT_PACKAGE, signing};
+use minyi_registry::{Limits, Manifest, RegistryError, WIT_PACKAGE, signing};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -173,7 +173,7 @@ pub(super) fn run(db: &str, token: Option<&str>, command: PluginCommand) -> anyh
             Err(e) => refused(&e.into()),
         });
     }
-    let registry = Registry::open_url(db).with_context(|| format!("opening the registry {db}"))?;
+    let registry = crate::plugins::open_registry(db).with_context(|| format!("opening the registry {db}"))?;
     let need = |admin: &Option<Staff>| -> Result<Staff, RegistryError> {
         admin.clone().ok_or(RegistryError::Auth(AuthError::Unauthenticated))
     };

@@ -265,8 +265,13 @@ async fn post(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Geo> {
+    let limit = state.guard.body_limit;
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Geo::one(e.status(), "body", format!("larger than the {limit} bytes taken")),
+        status => Geo::one(status, "body", e.body_text()),
+    })?;
     let mut params = params(&headers, &body)?;
     // The key and the jurisdiction may come in the query string too.
     let query = query.unwrap_or_default();

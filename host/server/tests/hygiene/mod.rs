@@ -155,3 +155,217 @@ async fn a_failing_database_is_logged_not_shown() {
     }
     assert!(r["code"].is_string() && headers.contains_key("x-request-id"), "{r}");
 }
+
+/// What the corpus sends in a request: a body, and headers.
+struct Bad {
+    what: &'static str,
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
+}
+
+fn bad(what: &'static str, body: impl Into<Vec<u8>>) -> Bad {
+    Bad { what, body: body.into(), headers: vec![("content-type", "application/json".into())] }
+}
+
+/// The bodies every endpoint is sent: malformed and deep JSON, wrong types, a huge body, bad UTF-8,
+/// injection strings, nothing at all.
+fn bodies() -> Vec<Bad> {
+    let injection = r#"{"district":"110105' OR '1'='1","title":"<script>alert(1)</script>","description":"'; DROP TABLE cases; --","address":"../../../etc/passwd\u0000","category":"${jndi:ldap://x}","channel":"web","kind":"complaint","consent":true,"received_at":"2026-11-29T10:00:00+08:00"}"#;
+    vec![
+        bad("malformed JSON", r#"{"district": "110105", "title": "#),
+        bad("deep JSON", format!("{}{}", "[".repeat(20_000), "]".repeat(20_000))),
+        bad("deep objects", format!("{}1{}", r#"{"a":"#.repeat(5_000), "}".repeat(5_000))),
+        bad("wrong types", r#"{"district": 110105, "title": ["not", "text"], "consent": "yes", "reporter": 7}"#),
+        bad("a list, not an object", "[1, 2, 3]"),
+        bad("null", "null"),
+        bad("huge", format!(r#"{{"district":"110105","title":"{}"}}"#, "诉".repeat(400_000))),
+        bad("bad UTF-8", b"{\"district\":\"110105\",\"title\":\"\xff\xfe\xfd\"}".to_vec()),
+        bad("injection", injection),
+        bad("empty", ""),
+        Bad {
+            what: "form-encoded",
+            body: b"district=110105&title=%FF%FE".to_vec(),
+            headers: vec![("content-type", "application/x-www-form-urlencoded".into())],
+        },
+    ]
+}
+
+/// The credentials every endpoint is tried with: none, malformed, foreign, huge.
+fn tokens() -> Vec<Bad> {
+    ["", "Bearer ", "Bearer not-a-token", "Basic dXNlcjpwYXNz", "Bearer ' OR 1=1 --", "Bearer 令牌"]
+        .into_iter()
+        .map(|t| Bad { what: "a bad token", body: Vec::new(), headers: vec![("authorization", t.to_owned())] })
+        .chain([Bad {
+            what: "a huge token",
+            body: Vec::new(),
+            headers: vec![("authorization", format!("Bearer {}", "a".repeat(16_000)))],
+        }])
+        .collect()
+}
+
+/// Every path of the OpenAPI document with its parameters filled, and path tricks on top.
+fn targets() -> Vec<(String, String)> {
+    let doc = minyi_server::openapi();
+    let mut out = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        let filled = path
+            .replace("{id}", "BJ-20261129-000001")
+            .replace("{district}", "110105")
+            .replace("{file}", "validator.wasm")
+            .replace("{index}", "0");
+        let filled = regex_free_fill(&filled);
+        for method in ops.as_object().expect("operations").keys() {
+            out.push((method.to_uppercase(), filled.clone()));
+        }
+    }
+    for trick in [
+        "/api/cases/..%2F..%2Fetc%2Fpasswd",
+        "/api/cases/BJ-20261129-000001%00",
+        "/components/..%2F..%2FCargo.toml",
+        "/components/%2e%2e/%2e%2e/etc/passwd",
+        "/api/admin/plugins/110105%2F..%2F110108",
+        "/open311/v2/requests/%27%20OR%201%3D1.json",
+        "/api/cases/BJ-20261129-000001/attachments/99999999999999999999",
+        "/api/cases?limit=-1&state=%00",
+        "/api/validate?now=not-a-time&case=%27",
+        "/api/route?repeat=-5",
+        "/open311/v2/requests.json?start_date=yesterday&status=maybe",
+    ] {
+        out.push(("GET".into(), trick.into()));
+        out.push(("POST".into(), trick.into()));
+    }
+    out
+}
+
+/// Any `{name}` left in a path becomes `x`.
+fn regex_free_fill(path: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for c in path.chars() {
+        match (c, skipping) {
+            ('{', _) => skipping = true,
+            ('}', true) => {
+                skipping = false;
+                out.push('x');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_corpus_of_bad_input_gets_no_5xx_and_every_error_is_code_and_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let mut histogram = std::collections::BTreeMap::<u16, usize>::new();
+    let mut sent = 0;
+    let mut failures = Vec::new();
+    for (method, path) in targets() {
+        let writes = method != "GET";
+        let corpus = if writes { bodies().into_iter().chain(tokens()).collect::<Vec<_>>() } else { tokens() };
+        for b in corpus {
+            let mut req = Request::builder().method(method.as_str()).uri(path.as_str());
+            for (name, value) in &b.headers {
+                req = req.header(*name, value.as_str());
+            }
+            let Ok(req) = req.body(Body::from(b.body)) else { continue };
+            let res = app(state.clone()).oneshot(req).await.expect("infallible");
+            sent += 1;
+            let status = res.status();
+            *histogram.entry(status.as_u16()).or_default() += 1;
+            let media =
+                res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let text = String::from_utf8_lossy(&bytes).to_lowercase();
+            let plain = body["code"].is_string() && body["message"].is_string();
+            let named = if path.starts_with("/open311/") {
+                // GeoReport's own error shape, a list of {code, description}; the router's refusals
+                // (405) are the service's.
+                plain
+                    || body
+                        .as_array()
+                        .and_then(|a| a.first())
+                        .is_some_and(|e| e["code"].is_number() && e["description"].is_string())
+            } else if path.split('?').next() == Some("/api/cases") && method == "POST" {
+                // Intake's refusal is the report of a stored case: its number, and the code and reason
+                // (400) or each issue named (422).
+                plain
+                    || body["case_id"].is_string()
+                        && (body["code"].is_string() && body["reason"].is_string()
+                            || body["validation"]["issues"].is_array())
+            } else {
+                plain
+            };
+            let leaked =
+                ["sqlite", "postgres", "wasm trap", "panicked", "stack backtrace"].iter().find(|l| text.contains(*l));
+            if status.is_server_error() || (status.is_client_error() && !named) || leaked.is_some() {
+                failures.push(format!(
+                    "{method} {path} ({}): {status} {media} {leaked:?} {}",
+                    b.what,
+                    &text.chars().take(200).collect::<String>()
+                ));
+            }
+        }
+    }
+    println!("bad-input corpus: {sent} requests; status histogram {histogram:?}");
+    assert!(sent >= 300, "{sent} requests");
+    assert!(failures.is_empty(), "{} of {sent}:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_wrong_type_is_named_by_its_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let mut form = garbage_form("110105", "朝阳区望京西园三区");
+    form["consent"] = Value::String("yes".into());
+    for path in ["/api/validate", "/api/cases", "/api/route"] {
+        let (status, _, r) = call(&state, "POST", path, &[JSON], None, form.to_string().into_bytes()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {r}");
+        let message = r["message"].as_str().or(r["reason"].as_str()).unwrap_or_default();
+        assert!(message.contains("consent"), "{path} names the field: {r}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_concurrent_public_calls_never_disable_a_district_s_plugin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, plugins, admins, city) = service(&dir);
+    let (token, key) = crate::common::district_admin(&plugins, &admins, &city, "110108");
+    let haidian = admins.authenticate(&token).expect("admin");
+    let bytes = crate::common::plugin("haidian_building");
+    crate::common::activate(
+        &plugins,
+        &haidian,
+        &key,
+        "haidian-building",
+        "110108",
+        &[minyi_registry::Hook::Validation],
+        bytes,
+    );
+    let form = serde_json::json!({"district":"110108","channel":"web","kind":"complaint","category":"housing.property.fees",
+        "title":"物业乱收费","description":"物业多收了停车费","address":"海淀区中关村街道","reporter":{"phone":"13800138000"},
+        "consent":true,"received_at":"2026-11-29T10:00:00+08:00"})
+    .to_string();
+    for round in 0..4 {
+        let mut calls = tokio::task::JoinSet::new();
+        for i in 0..64 {
+            let (state, form) = (state.clone(), form.clone());
+            let peer = format!("10.0.{round}.{i}:4000");
+            calls.spawn(
+                async move { call(&state, "POST", "/api/validate", &[JSON], Some(&peer), form.into_bytes()).await },
+            );
+        }
+        while let Some(done) = calls.join_next().await {
+            let (status, _, r) = done.expect("a call");
+            assert_eq!(status, StatusCode::OK, "{r}");
+            let fault = r["plugin"]["fault"]["kind"].as_str();
+            assert!(fault.is_none() || fault == Some("not_run"), "only the host's load, never the plugin's fault: {r}");
+        }
+    }
+    let status = plugins.host.status("110108").expect("still loaded");
+    assert_eq!(status.disabled, None, "256 calls, 64 at a time: the plugin still runs");
+    assert!(plugins.host.faults("110108").is_empty(), "{:?}", plugins.host.faults("110108"));
+}
