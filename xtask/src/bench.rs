@@ -42,10 +42,16 @@ pub fn run() -> Result<()> {
     // regorus; `scoring`: 343 units over 2 M cases, component vs native; `plugins`: instantiate p50/p99,
     // a no-op hook's cost, a hot swap under load; `widget`: the embeddable widget's bytes on the wire (br,
     // gzip) against its 250 KiB budget. Each writes `<target>/bench/<name>.json`.
-    for bench in ["components", "routing", "scoring", "plugins", "widget"] {
-        crate::run(
-            crate::cargo().args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]),
-        )?;
+    // `intake`: the whole pipeline over a socket from a load generator in another process, SQLite and
+    // PostgreSQL side by side: cases/s at saturation, p50/p99 at fixed rates.
+    let postgres = crate::setup::postgres().map_err(|e| eprintln!("intake on PostgreSQL skipped: {e:#}")).ok();
+    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake"] {
+        let mut cmd = crate::cargo();
+        cmd.args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]);
+        if let Some(url) = &postgres {
+            cmd.env("MINYI_TEST_PG", url);
+        }
+        crate::run(&mut cmd)?;
     }
     let criterion = crate::target_dir().join("criterion");
     let mut rows = Vec::new();
@@ -81,7 +87,7 @@ pub fn run() -> Result<()> {
     }
     let out = crate::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
-    for file in ["routing.json", "scoring.json", "plugins.json", "widget.json"] {
+    for file in ["routing.json", "scoring.json", "plugins.json", "widget.json", "intake.json"] {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
         let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
         println!();
@@ -94,6 +100,7 @@ pub fn run() -> Result<()> {
             let shown = match unit {
                 "ratio" => "×",
                 "us" => "µs",
+                "cases/s" => "cases/s",
                 other => other,
             };
             println!("{name:<44} {value:>10.2} {shown}");

@@ -334,6 +334,9 @@ pub struct Filter<'a> {
     pub states_in: Option<(bool, &'a [CaseState])>,
     /// At most this many, newest first (listings only; 0: 100).
     pub limit: u32,
+    /// Only cases listed after this one, newest first: the next page after a page that ended with it
+    /// (listings only).
+    pub after: Option<&'a str>,
 }
 
 /// The case store.
@@ -634,7 +637,9 @@ impl CaseStore {
              AND (CAST($5 AS TEXT) IS NULL OR g.category = $5) \
              AND (CAST($6 AS BIGINT) IS NULL OR k.received_ms >= $6) \
              AND (CAST($7 AS BIGINT) IS NULL OR k.received_ms <= $7) \
-             AND (CAST($8 AS TEXT) IS NULL OR k.case_id = $8) {states} \
+             AND (CAST($8 AS TEXT) IS NULL OR k.case_id = $8) \
+             AND (CAST($9 AS TEXT) IS NULL OR k.received_ms < (SELECT received_ms FROM cases WHERE case_id = $9) \
+                  OR (k.received_ms = (SELECT received_ms FROM cases WHERE case_id = $9) AND k.case_id < $9)) {states} \
              ORDER BY k.received_ms DESC, k.case_id DESC LIMIT $3"
         );
         let rows = self.db.run(|c| {
@@ -648,7 +653,8 @@ impl CaseStore {
                     filter.category,
                     filter.since_ms,
                     filter.until_ms,
-                    filter.case_id
+                    filter.case_id,
+                    filter.after
                 ],
             )
         })?;

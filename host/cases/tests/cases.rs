@@ -196,6 +196,10 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].district.as_deref(), Some("110108"));
     assert_eq!(store.list(&Filter { limit: 1, ..Filter::default() }).expect("lists").len(), 1);
+    // Page by page: the next page starts after the case the last one ended with.
+    let after_b = store.list(&Filter { limit: 1, after: Some(&b), ..Filter::default() }).expect("lists");
+    assert_eq!(after_b.iter().map(|c| c.case_id.as_str()).collect::<Vec<_>>(), [a.as_str()]);
+    assert!(store.list(&Filter { after: Some(&a), ..Filter::default() }).expect("lists").is_empty());
     // The Open311 listing's filters: category, receipt window, state set, one case.
     let ids = |f: Filter<'_>| store.list(&f).expect("lists").into_iter().map(|c| c.case_id).collect::<Vec<_>>();
     assert_eq!(ids(Filter { category: Some("urban.sanitation.garbage"), ..Filter::default() }), [a.as_str()]);

@@ -89,6 +89,9 @@ pub(crate) struct StaffCase {
 struct CaseList {
     /// Newest first.
     cases: Vec<ListedCase>,
+    /// When the page is full: pass it as `after` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
 }
 
 /// A case in a listing.
@@ -209,9 +212,11 @@ struct ListQuery {
     state: Option<CaseState>,
     /// At most this many (default 100, at most 1 000).
     limit: Option<u32>,
+    /// The next page: the `next` of the page before (the case number it ended with).
+    after: Option<String>,
 }
 
-/// `GET /api/cases[?unit=&district=&state=&limit=]`, newest first, each case with its lead, deadline
+/// `GET /api/cases[?unit=&district=&state=&limit=&after=]`, newest first, a page at a time, each case with its lead, deadline
 /// and time left (`time_left_s`, negative when overdue, while the reply clock runs). An operator gets
 /// its unit's queue (`unit` may only name its own); district admins and reviewers their district's
 /// cases, the city any — narrowed to one unit with `unit`.
@@ -244,11 +249,12 @@ async fn list(
             district: district.as_deref(),
             state: q.state,
             unit: unit.as_deref(),
-            limit: q.limit.unwrap_or(100).min(1_000),
+            limit: q.limit.unwrap_or(100).clamp(1, 1_000),
+            after: q.after.as_deref(),
             ..Filter::default()
         };
         let now = state.clock.now().timestamp_millis();
-        let cases = store
+        let cases: Vec<ListedCase> = store
             .list(&filter)?
             .into_iter()
             .map(|case| {
@@ -256,7 +262,9 @@ async fn list(
                 ListedCase { time_left_s: left, overdue: left.map(|l| l < 0), case }
             })
             .collect();
-        Ok(Json(CaseList { cases }))
+        let full = cases.len() == filter.limit as usize;
+        let next = if full { cases.last().map(|c| c.case.case_id.clone()) } else { None };
+        Ok(Json(CaseList { cases, next }))
     })
     .await
 }

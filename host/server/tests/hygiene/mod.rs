@@ -369,3 +369,34 @@ async fn sixty_four_concurrent_public_calls_never_disable_a_district_s_plugin() 
     assert_eq!(status.disabled, None, "256 calls, 64 at a time: the plugin still runs");
     assert!(plugins.host.faults("110108").is_empty(), "{:?}", plugins.host.faults("110108"));
 }
+
+#[tokio::test]
+async fn listings_come_a_capped_page_at_a_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, _, admins, city) = service(&dir);
+    let mut filed = Vec::new();
+    for _ in 0..5 {
+        let form = garbage_form("110105", "朝阳区望京西园三区").to_string().into_bytes();
+        let (status, _, r) = call(&state, "POST", "/api/cases", &[JSON], None, form).await;
+        assert_eq!(status, StatusCode::CREATED, "{r}");
+        filed.push(r["case_id"].as_str().expect("a number").to_owned());
+    }
+    let auth = format!("Bearer {}", admins.create_admin(Some(&city), None).expect("token"));
+    let (mut seen, mut after) = (Vec::new(), String::new());
+    loop {
+        let uri = format!("/api/cases?limit=2{after}");
+        let (status, _, page) = call(&state, "GET", &uri, &[("authorization", &auth)], None, Vec::new()).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let cases = page["cases"].as_array().expect("cases");
+        assert!(cases.len() <= 2, "{page}");
+        seen.extend(cases.iter().filter_map(|c| c["case_id"].as_str().map(str::to_owned)));
+        match page["next"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => break,
+        }
+    }
+    filed.reverse();
+    assert_eq!(seen, filed, "every case once, newest first");
+    let (status, _, r) = call(&state, "GET", "/api/cases?limit=0", &[("authorization", &auth)], None, Vec::new()).await;
+    assert_eq!((status, r["cases"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "a page has 1 to 1 000");
+}
