@@ -400,3 +400,20 @@ async fn listings_come_a_capped_page_at_a_time() {
     let (status, _, r) = call(&state, "GET", "/api/cases?limit=0", &[("authorization", &auth)], None, Vec::new()).await;
     assert_eq!((status, r["cases"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "a page has 1 to 1 000");
 }
+
+#[tokio::test]
+async fn the_metrics_token_reads_the_metrics_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let state =
+        AppState { guard: Guard { metrics_token: Some("scraper-secret-0123".into()), ..Guard::default() }, ..state };
+    let scraper = [("authorization", "Bearer scraper-secret-0123")];
+    let req = Request::builder().uri("/metrics").header("authorization", "Bearer scraper-secret-0123");
+    let res = app(state.clone()).oneshot(req.body(Body::empty()).expect("request")).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::OK);
+    let (status, _, r) =
+        call(&state, "GET", "/metrics", &[("authorization", "Bearer scraper-secret-0124")], None, Vec::new()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{r}");
+    let (status, _, r) = call(&state, "GET", "/api/cases", &scraper, None, Vec::new()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the scraper's token is not a staff token: {r}");
+}
