@@ -35,6 +35,7 @@ fn spec(name: &str, district: &str, config: &[(&str, &str)]) -> PluginSpec {
             config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>(),
             now: Some("2026-11-29T10:00:00+08:00".to_owned()),
             units: BTreeMap::new(),
+            clock_tape: Vec::new(),
         },
         limits: PluginLimits::default(),
     }

@@ -5,8 +5,10 @@
 #![deny(missing_docs)]
 
 mod attachments;
+mod decisions;
 
 pub use attachments::StoredAttachment;
+pub use decisions::{Decider, Decision, StoredDecision};
 
 use chrono::{DateTime, FixedOffset};
 use minyi_db::{Conn, Db, DbError, Row, params};
@@ -96,6 +98,23 @@ CREATE TABLE IF NOT EXISTS case_attachments (  -- the files of a case, as the ci
     PRIMARY KEY (case_id, idx)
 );
 {append_only} case_attachments
+CREATE TABLE IF NOT EXISTS case_decisions (  -- each decision with its exact inputs and what decided
+    id {serial},
+    case_id TEXT NOT NULL REFERENCES cases(case_id),
+    at_ms BIGINT NOT NULL,
+    step TEXT NOT NULL,            -- validate | plugin.validate | route | plugin.route
+    input TEXT NOT NULL,           -- JSON
+    output TEXT NOT NULL,          -- JSON
+    deciders TEXT NOT NULL         -- JSON: the SHA-256 of each component, rule set or plugin that decided
+);
+CREATE INDEX IF NOT EXISTS case_decisions_by_case ON case_decisions (case_id, id);
+{append_only} case_decisions
+CREATE TABLE IF NOT EXISTS decider_bytes (  -- components and rule sets that decided, by content
+    sha256 TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,            -- validator | router | scorer | rules
+    bytes {bytes} NOT NULL
+);
+{append_only} decider_bytes
 ";
 
 /// The case-number prefix of Beijing's 12345 (`BJ-YYYYMMDD-NNNNNN`).
@@ -181,6 +200,8 @@ pub struct Outcome<'a> {
     pub validation: Option<&'a str>,
     /// The routing decision (JSON).
     pub decision: Option<&'a str>,
+    /// The decisions made in this step, kept as evidence for replay.
+    pub decisions: &'a [Decision],
 }
 
 /// A stored case, whole: for operators and district admins.
@@ -344,6 +365,8 @@ pub struct Filter<'a> {
 pub struct CaseStore {
     db: Db,
     prefix: String,
+    /// The deciders this store has kept already (`CaseStore::keep`).
+    kept: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 fn millis(at: &DateTime<FixedOffset>) -> i64 {
@@ -362,7 +385,7 @@ impl CaseStore {
     /// Opens (creating the tables when new) the store in an SQLite file, or on a `postgres://` URL;
     /// case numbers start with `prefix` (e.g. [`BEIJING`]).
     pub fn open_url(db: &str, prefix: &str) -> Result<CaseStore, CaseError> {
-        Ok(CaseStore { db: Db::open_url(db, SCHEMA)?, prefix: prefix.to_owned() })
+        Ok(CaseStore { db: Db::open_url(db, SCHEMA)?, prefix: prefix.to_owned(), kept: Default::default() })
     }
 
     /// Which database: `sqlite` or `postgresql`.
@@ -425,6 +448,7 @@ impl CaseStore {
                     params![case_id, category],
                 )?;
             }
+            decisions::write(c, case_id, outcome.decisions)?;
             derive(c, case_id)?;
             Ok(state)
         })

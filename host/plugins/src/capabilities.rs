@@ -23,6 +23,9 @@ pub struct Grants {
     pub now: Option<String>,
     /// Units beyond the streets (departments), by id.
     pub units: BTreeMap<String, Unit>,
+    /// Clock readings to hand back in order, one per `clock.now` (a replay of a recorded call); past
+    /// its end the last one repeats. Empty: `now`, or the wall clock.
+    pub clock_tape: Vec<String>,
 }
 
 /// Store data of one plugin call.
@@ -37,6 +40,8 @@ pub(crate) struct PluginState {
     pub(crate) deadline: std::time::Instant,
     /// Log lines past the cap, dropped.
     pub(crate) log_dropped: u64,
+    /// What `clock.now` answered during the call, in order: recorded with the decision for replay.
+    pub(crate) clock_reads: Vec<String>,
 }
 
 impl PluginState {
@@ -67,12 +72,19 @@ impl types::Host for PluginState {}
 
 impl clock::Host for PluginState {
     fn now(&mut self) -> String {
-        if let Some(now) = &self.grants.now {
-            return now.clone();
+        let tape = &self.grants.clock_tape;
+        let now = match tape.get(self.clock_reads.len()).or(tape.last()).or(self.grants.now.as_ref()) {
+            Some(now) => now.clone(),
+            None => {
+                let beijing = chrono::FixedOffset::east_opt(8 * 3600)
+                    .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+                chrono::Utc::now().with_timezone(&beijing).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+            }
+        };
+        if self.clock_reads.len() < LOG_LINES {
+            self.clock_reads.push(now.clone());
         }
-        let beijing =
-            chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
-        chrono::Utc::now().with_timezone(&beijing).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        now
     }
 }
 

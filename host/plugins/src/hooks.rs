@@ -24,22 +24,43 @@ pub struct HookOutcome<T> {
     pub fault: Option<PluginFault>,
     /// What the plugin logged during the call.
     pub log: Vec<String>,
+    /// Which version ran and what it read, when the district's plugin was called (or refused by its
+    /// breaker): what a replay needs besides the arguments.
+    pub call: Option<PluginCall>,
 }
 
-/// What `run` gives back when the district's plugin has the hook: its result or fault, and its log.
-type Ran<R> = Option<(Result<R, PluginFault>, Vec<String>)>;
+/// The plugin a hook call went to, and the inputs it took from the host rather than its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PluginCall {
+    /// Plugin name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// SHA-256 of its component bytes.
+    pub sha256: String,
+    /// The district configuration it was granted.
+    pub config: std::collections::BTreeMap<String, String>,
+    /// What `clock.now` answered, in order.
+    pub clock: Vec<String>,
+}
+
+/// What `run` gives back when the district's plugin has the hook: its result or fault, its log, and
+/// the call's record.
+type Ran<R> = Option<(Result<R, PluginFault>, Vec<String>, PluginCall)>;
 
 impl<T> HookOutcome<T> {
     /// The outcome of `ran`: the base value when nothing ran or the plugin faulted; else `apply` makes
     /// the value from the plugin's result (and says whether it changed anything).
     fn of<R>(ran: Ran<R>, base: T, apply: impl FnOnce(R, T) -> (T, bool)) -> Self {
         match ran {
-            None => Self { value: base, applied: false, fault: None, log: Vec::new() },
-            Some((Ok(r), log)) => {
+            None => Self { value: base, applied: false, fault: None, log: Vec::new(), call: None },
+            Some((Ok(r), log, call)) => {
                 let (value, applied) = apply(r, base);
-                Self { value, applied, fault: None, log }
+                Self { value, applied, fault: None, log, call: Some(call) }
             }
-            Some((Err(fault), log)) => Self { value: base, applied: false, fault: Some(fault), log },
+            Some((Err(fault), log, call)) => {
+                Self { value: base, applied: false, fault: Some(fault), log, call: Some(call) }
+            }
         }
     }
 }
@@ -59,8 +80,15 @@ impl PluginHost {
         if !active.compiled.has(hook) {
             return None;
         }
+        let mut record = PluginCall {
+            name: active.spec.name.clone(),
+            version: active.spec.version.clone(),
+            sha256: active.compiled.sha256.clone(),
+            config: active.grants.config.clone(),
+            clock: Vec::new(),
+        };
         if let Some(reason) = lock(&active.breaker).disabled() {
-            return Some((Err(PluginFault::Disabled { reason: reason.to_owned() }), Vec::new()));
+            return Some((Err(PluginFault::Disabled { reason: reason.to_owned() }), Vec::new(), record));
         }
         let limits = active.spec.limits;
         let started = Instant::now();
@@ -70,7 +98,7 @@ impl PluginHost {
             Err(e) if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() => {
                 tracing::warn!(district, plugin = active.spec.name, %hook, error = %e, "plugin not run: host busy");
                 let reason = format!("every plugin instance slot of this host is busy ({e})");
-                return Some((Err(PluginFault::NotRun { reason }), Vec::new()));
+                return Some((Err(PluginFault::NotRun { reason }), Vec::new(), record));
             }
             other => other,
         };
@@ -85,10 +113,11 @@ impl PluginHost {
         };
         active.metrics.observe(started.elapsed());
         let log = store.data_mut().take_log();
+        record.clock = std::mem::take(&mut store.data_mut().clock_reads);
         if let Err(fault) = &outcome {
             self.record(&active, hook, case_id, fault.clone());
         }
-        Some((outcome, log))
+        Some((outcome, log, record))
     }
 
     /// The validation hook: extra issues for a form that passed the base validation.
@@ -135,7 +164,7 @@ impl PluginHost {
             |d| d.as_ref().map_or(0, decision_bytes),
         );
         // An amendment that does not explain itself is the plugin's fault: the base stands.
-        let ran = ran.map(|(result, log)| {
+        let ran = ran.map(|(result, log, call)| {
             let result = result.and_then(|amended| match amended {
                 Some(d) if !explains_itself(&d, &base) => Err(PluginFault::BadOutput {
                     reason: "the amended decision names no new fired rule with a reason (a plugin must explain itself)"
@@ -146,7 +175,7 @@ impl PluginHost {
             if let (Err(fault @ PluginFault::BadOutput { .. }), Some(active)) = (&result, self.get(district)) {
                 self.record(&active, Hook::Routing, case_id, fault.clone());
             }
-            (result, log)
+            (result, log, call)
         });
         HookOutcome::of(ran, base, |amended, base| match amended {
             Some(d) => (d, true),

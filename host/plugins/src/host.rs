@@ -249,6 +249,7 @@ impl PluginHost {
             wasi: None,
             deadline: Instant::now() + self.config.call_deadline,
             log_dropped: 0,
+            clock_reads: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

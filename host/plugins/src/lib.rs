@@ -28,6 +28,6 @@ pub use capabilities::Grants;
 pub use compile::{CompiledPlugin, Hook};
 pub use config::{PluginHostConfig, PluginLimits};
 pub use faults::{BreakerTrip, FaultRecord, PluginFault};
-pub use hooks::HookOutcome;
+pub use hooks::{HookOutcome, PluginCall};
 pub use host::{PluginError, PluginHost, PluginSpec, PluginStatus};
 pub use metrics::{LATENCY_BUCKETS_US, PluginMetrics};

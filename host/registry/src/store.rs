@@ -555,6 +555,7 @@ impl Registry {
                     config: manifest.config.clone(),
                     now: None,
                     units: Default::default(),
+                    clock_tape: Vec::new(),
                 },
                 limits: manifest.limits.to_plugin_limits(),
             },
@@ -600,6 +601,24 @@ impl Registry {
 }
 
 impl Registry {
+    /// A stored version's manifest and its component bytes (checked against the manifest's SHA-256):
+    /// what a replay runs again. For the operator with the database; no admin check.
+    pub fn version(&self, district: &str, name: &str, version: &str) -> Result<(Manifest, Vec<u8>), RegistryError> {
+        let row = self
+            .db
+            .run(|c| {
+                c.query_opt(
+                    "SELECT sha256, manifest FROM versions WHERE district = $1 AND name = $2 AND version = $3",
+                    params![district, name, version],
+                )
+            })?
+            .ok_or_else(|| RegistryError::NotFound(format!("{district} {name} {version}")))?;
+        let manifest: Manifest =
+            serde_json::from_str(&row.text(1)?).map_err(|e| RegistryError::Manifest(e.to_string()))?;
+        let bytes = self.component(&row.text(0)?)?;
+        Ok((manifest, bytes))
+    }
+
     /// The component bytes stored under `sha256`, checked against it: the shared database is not
     /// trusted to hand back what was uploaded.
     pub fn component(&self, sha256: &str) -> Result<Vec<u8>, RegistryError> {

@@ -396,6 +396,7 @@ fn compile_rules_with<'rt>(
             Ok(Ok(CompiledRules {
                 runtime,
                 source: source.to_owned(),
+                sha256: hex::encode(Sha256::digest(source.as_bytes())),
                 name,
                 rule_count,
                 warnings,
@@ -412,6 +413,7 @@ fn compile_rules_with<'rt>(
 pub struct CompiledRules<'rt> {
     runtime: RuntimeRef<'rt>,
     source: String,
+    sha256: String,
     name: String,
     rule_count: u32,
     warnings: Vec<RuleError>,
@@ -425,6 +427,21 @@ impl std::fmt::Debug for CompiledRules<'_> {
 }
 
 impl CompiledRules<'_> {
+    /// The rule set's source, as compiled.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Lower-case hex SHA-256 of the source: what a recorded routing decision names.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The router component the rule set runs in.
+    pub fn router(&self) -> &ComponentInfo {
+        &self.runtime.router.info
+    }
+
     /// The rule set's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -5,10 +5,11 @@
 
 use crate::AppState;
 use chrono::{DateTime, FixedOffset};
-use minyi_cases::{CaseError, CaseStore, Outcome, Receipt};
-use minyi_model::{CaseEvent, CaseState, Event, IntakeReport, RoutingDecision, Severity, ValidationResult};
+use minyi_cases::{CaseError, CaseStore, Decider, Decision, Outcome, Receipt};
+use minyi_model::{CaseEvent, CaseState, Event, IntakeReport, Noted, RoutingDecision, Severity, ValidationResult};
 use minyi_runtime::CallError;
 use minyi_runtime::bindings::types::CaseContext;
+use sha2::{Digest, Sha256};
 
 /// How far back earlier demands of the same reporter, street and category count as repeats (重复诉求).
 pub const REPEAT_WINDOW_DAYS: u32 = 30;
@@ -60,10 +61,43 @@ enum Stop {
     Unroutable { code: String, message: String },
     #[error("this server has no rule set (`minyi serve --rules FILE`)")]
     NoRules,
+    #[error("this server has no {0} component")]
+    NoComponent(&'static str),
 }
 
 fn event(case_id: &str, at: &str, event: Event) -> CaseEvent {
     CaseEvent { case_id: case_id.to_owned(), at: at.to_owned(), by: Some(BY.to_owned()), event }
+}
+
+/// The base validation of a body: the validator component's result (JSON), or why it could not
+/// read it. Intake and replay both decide through here.
+pub fn validate_body(runtime: &minyi_runtime::Runtime, body: &[u8], now: &str) -> Result<String, CallError> {
+    let text = std::str::from_utf8(body).map_err(|e| CallError::Input {
+        code: "body.not_utf8".to_owned(),
+        message: format!("the body is not UTF-8 text (the bytes at {} are not); 请以 UTF-8 编码提交", e.valid_up_to()),
+    })?;
+    runtime.validate_json(text, now)
+}
+
+/// A decision's output as kept: the result's JSON, or `{"error": {code, message}}` (a component that
+/// failed is `runtime`: intake never keeps one, a replay reports it).
+pub fn output_of(result: &Result<String, CallError>) -> String {
+    let error = |code: &str, message: String| serde_json::json!({ "error": { "code": code, "message": message } });
+    match result {
+        Ok(json) => json.clone(),
+        Err(CallError::Input { code, message }) => error(code, message.clone()).to_string(),
+        Err(CallError::Runtime(e)) => error("runtime", e.to_string()).to_string(),
+    }
+}
+
+/// What decided a plugin step, as kept with the decision.
+pub fn plugin_deciders(district: &str, call: &minyi_plugins::PluginCall) -> String {
+    serde_json::json!({ "district": district, "name": call.name, "version": call.version, "sha256": call.sha256 })
+        .to_string()
+}
+
+fn decision(step: &str, input: serde_json::Value, output: String, deciders: String) -> Decision {
+    Decision { step: step.to_owned(), input: input.to_string(), output, deciders }
 }
 
 fn process(
@@ -76,32 +110,50 @@ fn process(
 ) -> Result<(), Stop> {
     let id = receipt.case_id.as_str();
     let now = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => Ok(text),
-        Err(e) => Err(CallError::Input {
-            code: "body.not_utf8".to_owned(),
-            message: format!(
-                "the body is not UTF-8 text (the bytes at {} are not); 请以 UTF-8 编码提交",
-                e.valid_up_to()
-            ),
-        }),
-    };
-    let json = match text.and_then(|text| state.runtime.validate_json(text, &now)) {
+    let validator = state.runtime.component("validator").ok_or(Stop::NoComponent("validator"))?;
+    let mut kept = vec![Decider { kind: "validator", sha256: &validator.sha256, bytes: &validator.bytes }];
+    if let Some(rules) = &state.rules {
+        let router = rules.router();
+        kept.push(Decider { kind: "router", sha256: &router.sha256, bytes: &router.bytes });
+        kept.push(Decider { kind: "rules", sha256: rules.sha256(), bytes: rules.source().as_bytes() });
+    }
+    store.keep(&kept)?;
+    let validated = validate_body(&state.runtime, body, &now);
+    let validate_decision = decision(
+        "validate",
+        serde_json::json!({ "body_sha256": hex::encode(Sha256::digest(body)), "now": now }),
+        output_of(&validated),
+        serde_json::json!({ "validator": validator.sha256 }).to_string(),
+    );
+    let json = match validated {
         Ok(json) => json,
         Err(CallError::Input { code, message }) => {
             let rejected = event(id, &receipt.received_at, Event::Rejected { reason: format!("{code}: {message}") });
-            report.state = store.record(id, &Outcome::default(), &[rejected])?;
+            let outcome = Outcome { decisions: std::slice::from_ref(&validate_decision), ..Outcome::default() };
+            report.state = store.record(id, &outcome, &[rejected])?;
             report.reason = Some(message);
             report.code = Some(code);
             return Ok(());
         }
         Err(CallError::Runtime(e)) => return Err(e.into()),
     };
+    let mut decisions = vec![validate_decision];
     let result: ValidationResult = serde_json::from_str(&json)
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
-    let validation = crate::plugins::validate(state.plugins.as_deref(), Some(id), result);
+    let district_code = result.normalized.district.clone();
+    let base = serde_json::to_value(&result)
+        .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
+    let (validation, call) = match state.plugins.as_deref() {
+        Some(p) => crate::plugins::validate_traced(&p.host, Some(id), result),
+        None => (Noted::plain(result), None),
+    };
     let validation_json = serde_json::to_string(&validation)
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
+    if let Some(call) = &call {
+        let input = serde_json::json!({ "result": base, "config": call.config, "clock": call.clock });
+        let deciders = plugin_deciders(&district_code, call);
+        decisions.push(decision("plugin.validate", input, validation_json.clone(), deciders));
+    }
     let form = &validation.result.normalized;
     let district = Some(form.district.clone());
     let category = form.category.clone();
@@ -126,6 +178,7 @@ fn process(
         category: category.as_deref(),
         validation: Some(&validation_json),
         decision: None,
+        decisions: &decisions,
     };
     let valid = validation.result.valid;
     let reason = rejection_reason(&validation.result);
@@ -149,16 +202,35 @@ fn process(
     report.repeat_count = Some(repeats);
     let form_json = serde_json::to_string(&form)
         .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
-    let decision = match rules.route_json(&form_json, CaseContext { repeat_count: repeats }) {
+    let routed = rules.route_json(&form_json, CaseContext { repeat_count: repeats });
+    let form_value = serde_json::to_value(&form)
+        .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
+    let mut decisions = vec![decision(
+        "route",
+        serde_json::json!({ "form": form_value, "repeat_count": repeats }),
+        output_of(&routed),
+        serde_json::json!({ "router": rules.router().sha256, "rules": rules.sha256() }).to_string(),
+    )];
+    let decision_json = match routed {
         Ok(d) => d,
         Err(CallError::Input { code, message }) => return Err(Stop::Unroutable { code, message }),
         Err(CallError::Runtime(e)) => return Err(e.into()),
     };
-    let decision: RoutingDecision = serde_json::from_str(&decision)
+    let base: RoutingDecision = serde_json::from_str(&decision_json)
         .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
-    let routing = crate::plugins::route(state.plugins.as_deref(), Some(id), &form, decision);
+    let base_value = serde_json::to_value(&base)
+        .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
+    let (routing, call) = match state.plugins.as_deref() {
+        Some(p) => crate::plugins::route_traced(&p.host, Some(id), &form, base),
+        None => (Noted::plain(base), None),
+    };
     let routing_json = serde_json::to_string(&routing)
         .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
+    if let Some(call) = &call {
+        let input =
+            serde_json::json!({ "form": form_value, "base": base_value, "config": call.config, "clock": call.clock });
+        decisions.push(decision("plugin.route", input, routing_json.clone(), plugin_deciders(&form.district, call)));
+    }
     let typed = &routing.result;
     let next = if typed.manual {
         let why = typed.explanation.fired.iter().map(|f| format!("{}: {}", f.rule, f.why)).collect::<Vec<_>>();
@@ -175,7 +247,7 @@ fn process(
     if let Event::PendingManual { reason } = &next {
         report.reason = Some(reason.clone());
     }
-    let outcome = Outcome { decision: Some(&routing_json), ..Outcome::default() };
+    let outcome = Outcome { decision: Some(&routing_json), decisions: &decisions, ..Outcome::default() };
     report.state = store.record(id, &outcome, &[event(id, &receipt.received_at, next)])?;
     report.routing = Some(routing);
     Ok(())

@@ -17,6 +17,7 @@ mod error;
 mod http;
 pub mod intake;
 pub mod plugins;
+pub mod replay;
 pub mod scores;
 
 pub use error::AppError;

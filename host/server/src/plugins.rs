@@ -5,7 +5,7 @@
 //! with the case. No HTTP here: the handlers, intake and the CLI all call this.
 
 use minyi_model::{CaseForm, Issue, Noted, PluginNote, RoutingDecision, ValidationResult};
-use minyi_plugins::{Hook, HookOutcome, PluginHost, PluginHostConfig};
+use minyi_plugins::{Hook, HookOutcome, PluginCall, PluginHost, PluginHostConfig};
 use minyi_registry::Registry;
 use minyi_runtime::convert;
 use std::sync::Arc;
@@ -62,28 +62,37 @@ impl Plugins {
     }
 }
 
+/// The note on a hook's result: the version that ran (the active one, when the call never started).
 fn note<T>(host: &PluginHost, district: &str, out: &HookOutcome<T>) -> PluginNote {
-    let status = host.status(district);
-    PluginNote {
-        name: status.as_ref().map(|s| s.name.clone()),
-        version: status.map(|s| s.version),
-        applied: out.applied,
-        fault: out.fault.clone(),
-    }
+    let (name, version) = match &out.call {
+        Some(call) => (Some(call.name.clone()), Some(call.version.clone())),
+        None => host.status(district).map(|s| (Some(s.name), Some(s.version))).unwrap_or_default(),
+    };
+    PluginNote { name, version, applied: out.applied, fault: out.fault.clone() }
 }
 
 /// Adds the district plugin's extra issues to a validation result (a valid form only): an error issue
 /// makes the form invalid. A fault leaves the base result, is noted under `plugin` and is stored with
 /// `case_id`. The service and `minyi plugin test` both go through here.
 pub fn validate_with(host: &PluginHost, case_id: Option<&str>, result: ValidationResult) -> Noted<ValidationResult> {
+    validate_traced(host, case_id, result).0
+}
+
+/// [`validate_with`], and the record of the plugin call when there was one (which version ran, what
+/// its clock read): what intake keeps for replay.
+pub fn validate_traced(
+    host: &PluginHost,
+    case_id: Option<&str>,
+    result: ValidationResult,
+) -> (Noted<ValidationResult>, Option<PluginCall>) {
     let district = result.normalized.district.clone();
     if !result.wants_plugin() || !host.has_hook(&district, Hook::Validation) {
-        return Noted::plain(result);
+        return (Noted::plain(result), None);
     }
     let out = host.extra_issues(&district, case_id, &convert::case_form(&result.normalized));
     let plugin = Some(note(host, &district, &out));
     let extra: Vec<Issue> = out.value.iter().map(convert::issue_to_model).collect();
-    Noted { result: result.with_plugin_issues(extra), plugin }
+    (Noted { result: result.with_plugin_issues(extra), plugin }, out.call)
 }
 
 /// Lets the district plugin amend a routing decision. A fault leaves the base decision, is noted under
@@ -94,12 +103,22 @@ pub fn route_with(
     form: &CaseForm,
     base: RoutingDecision,
 ) -> Noted<RoutingDecision> {
+    route_traced(host, case_id, form, base).0
+}
+
+/// [`route_with`], and the record of the plugin call when there was one.
+pub fn route_traced(
+    host: &PluginHost,
+    case_id: Option<&str>,
+    form: &CaseForm,
+    base: RoutingDecision,
+) -> (Noted<RoutingDecision>, Option<PluginCall>) {
     if !host.has_hook(&form.district, Hook::Routing) {
-        return Noted::plain(base);
+        return (Noted::plain(base), None);
     }
     let out = host.amend_route(&form.district, case_id, &convert::case_form(form), convert::decision_to_wit(&base));
     let plugin = Some(note(host, &form.district, &out));
-    Noted { result: convert::decision_to_model(&out.value), plugin }
+    (Noted { result: convert::decision_to_model(&out.value), plugin }, out.call)
 }
 
 /// [`Plugins::validate`] when the service has plugins, else the result as it is.

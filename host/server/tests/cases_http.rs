@@ -8,6 +8,7 @@ mod common;
 mod contract;
 mod hygiene;
 mod open311;
+mod replay;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, registry, send, signed};

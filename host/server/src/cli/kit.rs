@@ -252,6 +252,7 @@ pub(super) fn test(runtime: &Runtime, dir: &Path, component: Option<&Path>) -> a
         config: project.config.clone(),
         now: Some(cases.now.clone()),
         units: BTreeMap::new(),
+        clock_tape: Vec::new(),
     };
     let spec =
         PluginSpec { name: project.name.clone(), version: project.version.clone(), grants, limits: project.limits() };

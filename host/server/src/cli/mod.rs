@@ -1,5 +1,5 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
-//! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token` and `sla`, all through the wasmtime
+//! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token`, `replay` and `sla`, all through the wasmtime
 //! runtime; `plugin`, `case` and `token` act on the database or, with `--server URL`, through a
 //! service's HTTP API (`remote`). One file per command group; this one parses and dispatches.
 
@@ -7,6 +7,7 @@ mod case;
 mod kit;
 mod plugin;
 mod remote;
+mod replay;
 mod rules;
 mod score;
 mod serve;
@@ -164,6 +165,30 @@ enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
+    /// Run a case's decisions again (`--case ID`), or a month's (`--month YYYY-MM`), on the recorded
+    /// component bytes, rule set, plugin version, configuration and clock readings, and on today's;
+    /// print `identical` or the first field that differs and what changed. Exit 1 when a decision does
+    /// not replay identical on its recorded deciders.
+    Replay {
+        /// The database `minyi serve --db` stores in: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db")]
+        db: String,
+        /// The case number.
+        #[arg(long, value_name = "ID", conflicts_with = "month", required_unless_present = "month")]
+        case: Option<String>,
+        /// A month of Beijing time: every case received in it.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// With `--month`: only this district's cases.
+        #[arg(long, value_name = "CODE", requires = "month")]
+        district: Option<String>,
+        /// Today's rule set to compare with (TOML); default: the Beijing set built into `minyi`.
+        #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
+        rules: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Time limits: run the sweep that writes the 80 % warnings and the overdue events (督办).
     Sla {
         #[command(subcommand)]
@@ -266,6 +291,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case { db, token, command, .. } => case::run(&db, token.as_deref(), command),
         Command::Token { db, token, command, .. } => token::run(&db, token.as_deref(), command),
         Command::Sla { command: SlaCommand::Sweep { db, now } } => sweep(&db, now.as_deref()),
+        Command::Replay { db, case, month, district, rules, json } => {
+            let scope = match (case, month) {
+                (Some(case), _) => replay::Scope::Case(case),
+                (None, Some(month)) => replay::Scope::Month { month, district },
+                (None, None) => anyhow::bail!("give --case ID or --month YYYY-MM"),
+            };
+            replay::replay(runtime()?, &db, rules.as_deref(), scope, json)
+        }
     }
 }
 

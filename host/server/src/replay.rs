@@ -1,0 +1,430 @@
+//! Replay (`minyi replay`): every decision kept with a case is run again, once with the recorded
+//! deciders (the component bytes and rule set kept by SHA-256, the plugin version from the registry,
+//! its granted configuration and clock readings) and once with today's (this binary's components, the
+//! rule set given, the district's active plugin), and each result is compared with the one kept. The
+//! first field that differs is named, with the inputs and deciders that changed. No HTTP here.
+
+use crate::intake::{output_of, validate_body};
+use minyi_cases::{CaseError, CaseStore, StoredDecision};
+use minyi_model::{CaseForm, RoutingDecision, ValidationResult};
+use minyi_plugins::{Grants, PluginHost, PluginHostConfig, PluginSpec};
+use minyi_registry::Registry;
+use minyi_runtime::bindings::types::CaseContext;
+use minyi_runtime::{CompiledRules, Runtime, RuntimeConfig};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Why a replay could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The case store failed or the case does not exist.
+    #[error(transparent)]
+    Cases(#[from] CaseError),
+    /// A component, a rule set or the plugin host could not be loaded.
+    #[error("{0}")]
+    Load(String),
+}
+
+/// What one run of a decision gave, against the output kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The same output, field for field.
+    Identical,
+    /// Another output.
+    Differs {
+        /// The first field that differs (`lead`, `explanation.fired[1].why`; empty: the whole value).
+        field: String,
+        /// Its value as kept.
+        recorded: Value,
+        /// Its value now.
+        replayed: Value,
+        /// What changed between the recorded run and this one (inputs and deciders), if anything.
+        changed: Vec<String>,
+    },
+    /// The decision could not be run again (a decider or an input is missing or does not hash to
+    /// what was recorded).
+    Unavailable {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// Whether the run gave what was kept.
+    pub fn identical(&self) -> bool {
+        matches!(self, Verdict::Identical)
+    }
+}
+
+/// One decision, run again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepReplay {
+    /// `validate`, `plugin.validate`, `route` or `plugin.route`.
+    pub step: String,
+    /// What decided, as recorded (JSON).
+    pub deciders: Value,
+    /// With the recorded deciders and inputs.
+    pub recorded: Verdict,
+    /// With today's deciders, on the recorded inputs.
+    pub today: Verdict,
+}
+
+/// A case's decisions, run again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseReplay {
+    /// The case number.
+    pub case_id: String,
+    /// Its decisions in the order they were made.
+    pub steps: Vec<StepReplay>,
+}
+
+impl CaseReplay {
+    /// Every decision came out as kept when run on the recorded deciders.
+    pub fn identical(&self) -> bool {
+        self.steps.iter().all(|s| s.recorded.identical())
+    }
+}
+
+/// Today's deciders: the components and rule set given, and the registry's active plugins.
+#[derive(Debug)]
+pub struct Today {
+    /// This binary's components.
+    pub runtime: Arc<Runtime>,
+    /// The rule set routing uses today.
+    pub rules: CompiledRules<'static>,
+    /// The districts' active plugins, when there is a registry.
+    pub plugins: Option<PluginHost>,
+}
+
+/// Runs decisions again; keeps what it loaded (components, rule sets, plugins) for the next case.
+pub struct Replayer<'a> {
+    store: &'a CaseStore,
+    registry: Option<&'a Registry>,
+    today: Today,
+    runtimes: HashMap<(String, String), Arc<Runtime>>,
+    rules: HashMap<(String, String), Arc<CompiledRules<'static>>>,
+    host: Option<PluginHost>,
+    compiled: HashMap<String, minyi_plugins::CompiledPlugin>,
+}
+
+impl std::fmt::Debug for Replayer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replayer").field("today", &self.today).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Replayer<'a> {
+    /// A replayer over the case store, with the plugin registry on the same database when there is one.
+    pub fn new(store: &'a CaseStore, registry: Option<&'a Registry>, today: Today) -> Self {
+        Self {
+            store,
+            registry,
+            today,
+            runtimes: HashMap::new(),
+            rules: HashMap::new(),
+            host: None,
+            compiled: HashMap::new(),
+        }
+    }
+
+    /// Runs every decision of the case again.
+    pub fn case(&mut self, case_id: &str) -> Result<CaseReplay, ReplayError> {
+        // A case that does not exist is an error; one with no decisions replays to nothing.
+        self.store.get(case_id)?;
+        let decisions = self.store.decisions(case_id)?;
+        let mut steps = Vec::with_capacity(decisions.len());
+        for d in &decisions {
+            steps.push(self.step(case_id, d));
+        }
+        Ok(CaseReplay { case_id: case_id.to_owned(), steps })
+    }
+
+    fn step(&mut self, case_id: &str, d: &StoredDecision) -> StepReplay {
+        let d = &d.decision;
+        let deciders: Value = serde_json::from_str(&d.deciders).unwrap_or(Value::Null);
+        let input: Value = serde_json::from_str(&d.input).unwrap_or(Value::Null);
+        let (recorded, today) = match d.step.as_str() {
+            "validate" => self.validate(case_id, &input, &deciders),
+            "route" => self.route(&input, &deciders),
+            "plugin.validate" | "plugin.route" => self.plugin(&d.step, &input, &deciders),
+            other => {
+                let reason = format!("unknown step {other:?}");
+                (Err(reason.clone()), Err(reason))
+            }
+        };
+        let verdict = |run: Result<(String, Vec<String>), String>| match run {
+            Ok((output, changed)) => compare(&d.output, &output, changed),
+            Err(reason) => Verdict::Unavailable { reason },
+        };
+        StepReplay { step: d.step.clone(), deciders, recorded: verdict(recorded), today: verdict(today) }
+    }
+
+    /// A runtime with the given validator and router bytes (this binary's when the SHA-256 is its own).
+    fn runtime(&mut self, validator: &str, router: &str) -> Result<Arc<Runtime>, String> {
+        let [v, r, s] = self.today.runtime.components();
+        if v.sha256 == validator && r.sha256 == router {
+            return Ok(Arc::clone(&self.today.runtime));
+        }
+        let key = (validator.to_owned(), router.to_owned());
+        if let Some(rt) = self.runtimes.get(&key) {
+            return Ok(Arc::clone(rt));
+        }
+        let bytes = |sha: &str, own: &minyi_runtime::ComponentInfo| -> Result<Vec<u8>, String> {
+            if sha == own.sha256 {
+                return Ok(own.bytes.to_vec());
+            }
+            self.store.decider(sha).map(|(_, b)| b).map_err(|e| format!("{} {sha}: {e}", own.name))
+        };
+        let (vb, rb) = (bytes(validator, v)?, bytes(router, r)?);
+        let rt = Runtime::with_components(RuntimeConfig::default(), &vb, &rb, &s.bytes)
+            .map_err(|e| format!("the recorded components do not load: {e}"))?;
+        let rt = Arc::new(rt);
+        self.runtimes.insert(key, Arc::clone(&rt));
+        Ok(rt)
+    }
+
+    fn validate(&mut self, case_id: &str, input: &Value, deciders: &Value) -> (Run, Run) {
+        let body = match self.store.body(case_id) {
+            Ok((body, _)) => body,
+            Err(e) => return both_unavailable(format!("the body: {e}")),
+        };
+        let (want, now) = (text(input, "body_sha256"), text(input, "now"));
+        let have = hex::encode(Sha256::digest(&body));
+        if have != want {
+            return both_unavailable(format!(
+                "the body kept hashes to {have}, the decision recorded {want}: the evidence was changed"
+            ));
+        }
+        let validator = text(deciders, "validator");
+        let [own, router, _] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let recorded =
+            self.runtime(&validator, &router).map(|rt| (output_of(&validate_body(&rt, &body, &now)), Vec::new()));
+        let changed = if own == validator {
+            Vec::new()
+        } else {
+            vec![format!("validator: {} → {}", short(&validator), short(&own))]
+        };
+        let today = Ok((output_of(&validate_body(&self.today.runtime, &body, &now)), changed));
+        (recorded, today)
+    }
+
+    fn route(&mut self, input: &Value, deciders: &Value) -> (Run, Run) {
+        let form = input.get("form").map(Value::to_string).unwrap_or_default();
+        let context =
+            CaseContext { repeat_count: input.get("repeat_count").and_then(Value::as_u64).unwrap_or(0) as u32 };
+        let (router, rules_sha) = (text(deciders, "router"), text(deciders, "rules"));
+        let recorded =
+            self.rules(&router, &rules_sha).map(|rules| (output_of(&rules.route_json(&form, context)), Vec::new()));
+        let today = &self.today.rules;
+        let mut changed = Vec::new();
+        if today.sha256() != rules_sha {
+            changed.push(format!("rule set: {} → {}", short(&rules_sha), short(today.sha256())));
+        }
+        if today.router().sha256 != router {
+            changed.push(format!("router: {} → {}", short(&router), short(&today.router().sha256)));
+        }
+        let today = Ok((output_of(&today.route_json(&form, context)), changed));
+        (recorded, today)
+    }
+
+    /// The recorded rule set, compiled in the recorded router.
+    fn rules(&mut self, router: &str, sha: &str) -> Result<Arc<CompiledRules<'static>>, String> {
+        let key = (router.to_owned(), sha.to_owned());
+        if let Some(r) = self.rules.get(&key) {
+            return Ok(Arc::clone(r));
+        }
+        let validator = self.today.runtime.components()[0].sha256.clone();
+        let runtime = self.runtime(&validator, router)?;
+        let (_, source) = self.store.decider(sha).map_err(|e| format!("rule set {sha}: {e}"))?;
+        let source = String::from_utf8(source).map_err(|_| format!("rule set {sha}: not UTF-8"))?;
+        let compiled = runtime
+            .compile_rules_shared(&source)
+            .map_err(|e| format!("rule set {sha}: {e}"))?
+            .map_err(|errors| format!("rule set {sha}: {} errors", errors.len()))?;
+        let compiled = Arc::new(compiled);
+        self.rules.insert(key, Arc::clone(&compiled));
+        Ok(compiled)
+    }
+
+    fn plugin(&mut self, step: &str, input: &Value, deciders: &Value) -> (Run, Run) {
+        let district = text(deciders, "district");
+        let recorded = self.recorded_plugin(input, deciders).and_then(|host| call(step, host, input));
+        let today = match &self.today.plugins {
+            None => Err("no plugin registry".to_owned()),
+            Some(host) => call(step, host, input).map(|(output, _)| {
+                let mut changed = Vec::new();
+                let was = format!("{} {}", text(deciders, "name"), text(deciders, "version"));
+                match host.status(&district) {
+                    Some(s) if s.sha256 == text(deciders, "sha256") && format!("{} {}", s.name, s.version) == was => {}
+                    Some(s) => changed.push(format!("plugin {district}: {was} → {} {}", s.name, s.version)),
+                    None => changed.push(format!("plugin {district}: {was} → none")),
+                }
+                if let Some(g) = host.grants(&district) {
+                    let config = serde_json::to_value(&g.config).unwrap_or(Value::Null);
+                    if input.get("config") != Some(&config) {
+                        changed.push(format!("plugin {district} config: {} → {config}", input["config"]));
+                    }
+                }
+                (output, changed)
+            }),
+        };
+        (recorded, today)
+    }
+
+    /// A host running the recorded version of the district's plugin, granted the recorded
+    /// configuration and clock readings.
+    fn recorded_plugin(&mut self, input: &Value, deciders: &Value) -> Result<&PluginHost, String> {
+        let registry = self.registry.ok_or("no plugin registry")?;
+        let (district, name, version, sha) =
+            (text(deciders, "district"), text(deciders, "name"), text(deciders, "version"), text(deciders, "sha256"));
+        if self.host.is_none() {
+            self.host = Some(PluginHost::new(PluginHostConfig::default()).map_err(|e| e.to_string())?);
+        }
+        let host = self.host.as_ref().ok_or("no plugin host")?;
+        let (manifest, bytes) = registry.version(&district, &name, &version).map_err(|e| e.to_string())?;
+        if manifest.sha256 != sha {
+            return Err(format!(
+                "plugin {name} {version}: recorded sha256 {sha}, the registry holds {}",
+                manifest.sha256
+            ));
+        }
+        let compiled = match self.compiled.get(&sha) {
+            Some(c) => c.clone(),
+            None => {
+                let c = host.compile(&bytes).map_err(|e| e.to_string())?;
+                self.compiled.insert(sha.clone(), c.clone());
+                c
+            }
+        };
+        let clock: Vec<String> = input
+            .get("clock")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let config = input.get("config").and_then(|c| serde_json::from_value(c.clone()).ok()).unwrap_or_default();
+        let grants =
+            Grants { district, config, now: clock.first().cloned(), units: Default::default(), clock_tape: clock };
+        host.activate(compiled, PluginSpec { name, version, grants, limits: manifest.limits.to_plugin_limits() })
+            .map_err(|e| e.to_string())?;
+        Ok(host)
+    }
+}
+
+type Run = Result<(String, Vec<String>), String>;
+
+fn both_unavailable(reason: String) -> (Run, Run) {
+    (Err(reason.clone()), Err(reason))
+}
+
+/// Calls the plugin step on `host` with the recorded arguments.
+fn call(step: &str, host: &PluginHost, input: &Value) -> Run {
+    let output = if step == "plugin.validate" {
+        let base: ValidationResult =
+            serde_json::from_value(input["result"].clone()).map_err(|e| format!("recorded result unreadable: {e}"))?;
+        serde_json::to_string(&crate::plugins::validate_with(host, None, base))
+    } else {
+        let form: CaseForm =
+            serde_json::from_value(input["form"].clone()).map_err(|e| format!("recorded form unreadable: {e}"))?;
+        let base: RoutingDecision =
+            serde_json::from_value(input["base"].clone()).map_err(|e| format!("recorded decision unreadable: {e}"))?;
+        serde_json::to_string(&crate::plugins::route_with(host, None, &form, base))
+    };
+    output.map(|o| (o, Vec::new())).map_err(|e| e.to_string())
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The verdict on `replayed` against `recorded` (both JSON).
+fn compare(recorded: &str, replayed: &str, changed: Vec<String>) -> Verdict {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.to_owned()));
+    match first_difference(&parse(recorded), &parse(replayed), String::new()) {
+        None => Verdict::Identical,
+        Some((field, recorded, replayed)) => Verdict::Differs { field, recorded, replayed, changed },
+    }
+}
+
+/// The path of the first field where `a` and `b` differ, with both values.
+pub fn first_difference(a: &Value, b: &Value, path: String) -> Option<(String, Value, Value)> {
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                let (l, r) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                first_difference(l, r, join(k))
+            })
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            let at = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i))?;
+            match (x.get(at), y.get(at)) {
+                (Some(l), Some(r)) => first_difference(l, r, format!("{path}[{at}]")),
+                (l, r) => Some((
+                    format!("{path}[{at}]"),
+                    l.cloned().unwrap_or(Value::Null),
+                    r.cloned().unwrap_or(Value::Null),
+                )),
+            }
+        }
+        _ if a == b => None,
+        _ => Some((path, a.clone(), b.clone())),
+    }
+}
+
+/// The bounds of a month of Beijing time (`YYYY-MM`), in Unix milliseconds: `[from, until)`.
+pub fn month_bounds(month: &str) -> Option<(i64, i64)> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600)?;
+    let start = |y: i32, m: u32| {
+        chrono::NaiveDate::from_ymd_opt(y, m, 1)?.and_hms_opt(0, 0, 0)?.and_local_timezone(beijing).single()
+    };
+    let from = start(y, m)?;
+    let until = if m == 12 { start(y + 1, 1)? } else { start(y, m + 1)? };
+    Some((from.timestamp_millis(), until.timestamp_millis()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_first_differing_field_is_named_by_path() {
+        let a = json!({"lead": "x", "explanation": {"fired": [{"rule": "a", "why": "1"}, {"rule": "b", "why": "2"}]}});
+        let b = json!({"lead": "x", "explanation": {"fired": [{"rule": "a", "why": "1"}, {"rule": "b", "why": "3"}]}});
+        let (field, l, r) = first_difference(&a, &b, String::new()).expect("differs");
+        assert_eq!((field.as_str(), l, r), ("explanation.fired[1].why", json!("2"), json!("3")));
+        assert_eq!(first_difference(&a, &a, String::new()), None);
+        let (field, _, r) = first_difference(&json!({"t": [1]}), &json!({"t": [1, 2]}), String::new()).expect("longer");
+        assert_eq!((field.as_str(), r), ("t[1]", json!(2)));
+    }
+
+    #[test]
+    fn months_are_beijing_months() {
+        let (from, until) = month_bounds("2026-12").expect("a month");
+        assert_eq!(
+            from,
+            chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00+08:00").expect("t").timestamp_millis()
+        );
+        assert_eq!(
+            until,
+            chrono::DateTime::parse_from_rfc3339("2027-01-01T00:00:00+08:00").expect("t").timestamp_millis()
+        );
+        assert_eq!(month_bounds("2026-13"), None);
+        assert_eq!(month_bounds("december"), None);
+    }
+}
