@@ -4,7 +4,7 @@
 //! derive, listings, the export `minyi score` reads, and the repeat count.
 
 use chrono::{DateTime, FixedOffset};
-use minyi_cases::{Actor, BEIJING, CaseError, CaseStore, Filter, Outcome};
+use minyi_cases::{Actor, BEIJING, CaseError, CaseStore, Decider, Decision, Filter, Outcome};
 use minyi_model::{CaseEvent, CaseState, Event, SlaTier};
 use minyi_tests::postgres::Backend;
 use std::collections::BTreeSet;
@@ -17,6 +17,7 @@ minyi_tests::on_both!(
     two_stores_sweeping_at_once_write_each_alarm_once,
     a_queue_follows_the_units_that_hold_a_case,
     the_history_and_the_audit_log_refuse_updates_and_deletes,
+    decisions_are_kept_with_their_deciders_and_never_changed,
 );
 
 /// A fresh database on `backend`: its URL or path, and the folder that holds it.
@@ -123,6 +124,7 @@ fn events_move_the_state_and_are_exported_in_order(backend: Backend) {
                 category: Some("urban.sanitation.garbage"),
                 validation: Some(validation),
                 decision: None,
+                decisions: &[],
             },
             &[received(&a, "110105", "f1"), event(&a, "2026-12-02T09:00:00+08:00", Event::Accepted {})],
         )
@@ -363,4 +365,40 @@ fn the_history_and_the_audit_log_refuse_updates_and_deletes(backend: Backend) {
         assert!(message.contains("append-only"), "{sql}: {message}");
     }
     assert_eq!(store.audit_log(&id).expect("log").len(), 4, "nothing changed");
+}
+
+fn decisions_are_kept_with_their_deciders_and_never_changed(backend: Backend) {
+    let Some((_dir, db)) = database(backend) else { return };
+    let store = CaseStore::open_url(&db, BEIJING).expect("opens");
+    let id = store.receive(b"{}", at("2026-12-02T09:00:00+08:00")).expect("stored").case_id;
+    let rules = b"[ruleset]\nname = \"t\"\n";
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(rules));
+    let decider = Decider { kind: "rules", sha256: &sha, bytes: rules };
+    store.keep(&[decider]).expect("kept");
+    store.keep(&[decider]).expect("kept once, the second time a no-op");
+    // A fresh store on the same database keeps them again without a conflict.
+    CaseStore::open_url(&db, BEIJING).expect("opens").keep(&[decider]).expect("already there");
+    assert_eq!(store.decider(&sha).expect("found"), ("rules".to_owned(), rules.to_vec()));
+    let wrong = Decider { kind: "rules", sha256: &"0".repeat(64), bytes: rules };
+    assert!(store.keep(&[wrong]).is_err(), "bytes that do not hash to their name are refused");
+    assert!(matches!(store.decider(&"0".repeat(64)), Err(CaseError::NotFound(_))));
+
+    let decision = Decision {
+        step: "route".into(),
+        input: r#"{"repeat_count":0}"#.into(),
+        output: r#"{"lead":"110105026"}"#.into(),
+        deciders: format!(r#"{{"rules":"{sha}"}}"#),
+    };
+    let outcome =
+        Outcome { district: Some("110105"), decisions: std::slice::from_ref(&decision), ..Outcome::default() };
+    store.record(&id, &outcome, &[received(&id, "110105", "f")]).expect("recorded");
+    let kept = store.decisions(&id).expect("read");
+    assert_eq!(kept.iter().map(|d| &d.decision).collect::<Vec<_>>(), [&decision]);
+    assert_eq!(store.received_between(0, i64::MAX, Some("110105")).expect("listed"), [id]);
+    assert!(store.received_between(0, i64::MAX, Some("110108")).expect("listed").is_empty());
+    let raw = minyi_db::Db::open_url(&db, "").expect("opens");
+    for sql in ["UPDATE case_decisions SET output = '{}'", "DELETE FROM decider_bytes"] {
+        let message = raw.run(|c| c.execute(sql, &[])).expect_err(sql).0;
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
 }
