@@ -18,7 +18,6 @@ use minyi_model::georeport::{self, GeoError, Locale, Posted, Service, ServiceDef
 use minyi_model::{CaseState, IntakeReport, Severity, categories, divisions};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The GeoReport routes.
 pub(super) fn routes() -> Api {
@@ -226,35 +225,7 @@ fn params(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, Geo
     if !json {
         return Ok(form_urlencoded::parse(body).into_owned().collect());
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| Geo::bad("body", format!("not JSON: {e}")))?;
-    let Value::Object(map) = value else { return Err(Geo::bad("body", "a JSON object of parameters is expected")) };
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for (key, value) in &map {
-        match (key.as_str(), value) {
-            ("attribute", Value::Object(attrs)) => {
-                for (code, v) in attrs {
-                    match v {
-                        Value::Array(items) => {
-                            out.extend(items.iter().filter_map(text).map(|t| (format!("attribute[{code}][]"), t)));
-                        }
-                        v => out.extend(text(v).map(|t| (format!("attribute[{code}]"), t))),
-                    }
-                }
-            }
-            (_, Value::Null) => {}
-            (key, v) => {
-                let t = text(v).ok_or_else(|| Geo::bad(key, "a string, number or boolean is expected"))?;
-                out.push((key.to_owned(), t));
-            }
-        }
-    }
-    Ok(out)
+    georeport::json_params(body).map_err(|(field, message)| Geo::bad(&field, message))
 }
 
 /// `POST requests.json`: files a demand for the `client` token of `api_key`, in the district of
