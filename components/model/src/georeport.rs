@@ -364,6 +364,45 @@ pub fn unit_name(unit: &str) -> String {
     }
 }
 
+/// The parameters of a request posted as a JSON object (GeoReport allows it besides form encoding):
+/// each key once per value, an `attribute` object flattened to `attribute[code]` (`[]` for a list);
+/// nulls dropped. Refused: a body that is not a JSON object, or a value that is not a string, number
+/// or boolean — as `(field, message)`.
+pub fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, (String, String)> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| ("body".to_owned(), format!("not JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(("body".to_owned(), "a JSON object of parameters is expected".to_owned()));
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (key, value) in &map {
+        match (key.as_str(), value) {
+            ("attribute", Value::Object(attrs)) => {
+                for (code, v) in attrs {
+                    match v {
+                        Value::Array(items) => {
+                            out.extend(items.iter().filter_map(text).map(|t| (format!("attribute[{code}][]"), t)));
+                        }
+                        v => out.extend(text(v).map(|t| (format!("attribute[{code}]"), t))),
+                    }
+                }
+            }
+            (_, Value::Null) => {}
+            (key, v) => {
+                let t =
+                    text(v).ok_or_else(|| (key.to_owned(), "a string, number or boolean is expected".to_owned()))?;
+                out.push((key.to_owned(), t));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,43 +461,4 @@ mod tests {
         assert_eq!(unit_name("110105026"), "望京街道");
         assert_eq!(unit_name("bj.heating"), "bj.heating");
     }
-}
-
-/// The parameters of a request posted as a JSON object (GeoReport allows it besides form encoding):
-/// each key once per value, an `attribute` object flattened to `attribute[code]` (`[]` for a list);
-/// nulls dropped. Refused: a body that is not a JSON object, or a value that is not a string, number
-/// or boolean — as `(field, message)`.
-pub fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, (String, String)> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| ("body".to_owned(), format!("not JSON: {e}")))?;
-    let Value::Object(map) = value else {
-        return Err(("body".to_owned(), "a JSON object of parameters is expected".to_owned()));
-    };
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for (key, value) in &map {
-        match (key.as_str(), value) {
-            ("attribute", Value::Object(attrs)) => {
-                for (code, v) in attrs {
-                    match v {
-                        Value::Array(items) => {
-                            out.extend(items.iter().filter_map(text).map(|t| (format!("attribute[{code}][]"), t)));
-                        }
-                        v => out.extend(text(v).map(|t| (format!("attribute[{code}]"), t))),
-                    }
-                }
-            }
-            (_, Value::Null) => {}
-            (key, v) => {
-                let t =
-                    text(v).ok_or_else(|| (key.to_owned(), "a string, number or boolean is expected".to_owned()))?;
-                out.push((key.to_owned(), t));
-            }
-        }
-    }
-    Ok(out)
 }
