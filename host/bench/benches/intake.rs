@@ -15,10 +15,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A heating outage in 望京: routed by the rule set, amended by 朝阳区's heating plugin.
+/// A heating outage in 望京: routed by the rule set, amended by 朝阳区's heating plugin. Each demand
+/// comes from its own phone (`{phone}`), as a day's intake does: the same reporter over and over would
+/// make every case a repeat of all the ones before.
 const FORM: &str = r#"{"district":"110105","street":"110105026","channel":"web","kind":"complaint",
   "category":"utilities.heating.outage","title":"暖气不热","description":"家里暖气从昨天开始不热，室温只有十二度。",
-  "address":"朝阳区望京西园三区3号楼","reporter":{"phone":"138 0013 8000"},"consent":true,
+  "address":"朝阳区望京西园三区3号楼","reporter":{"phone":"{phone}"},"consent":true,
   "received_at":"2026-11-29T10:00:00+08:00"}"#;
 
 /// What the load generator is told (environment `MINYI_LOADGEN`, JSON).
@@ -72,7 +74,8 @@ fn generate(load: &Load) {
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
-                    let answer = agent.post(&url).header("Content-Type", "application/json").send(FORM);
+                    let form = FORM.replace("{phone}", &format!("138{:04}{:04}", i, k % 10_000));
+                    let answer = agent.post(&url).header("Content-Type", "application/json").send(&form);
                     match answer {
                         Ok(mut res) if res.status().as_u16() == 201 => {
                             let _ = res.body_mut().read_to_vec();

@@ -63,7 +63,7 @@ impl CaseStore {
 
     /// The case's uploaded files, in form order.
     pub fn attachments(&self, case_id: &str) -> Result<Vec<StoredAttachment>, CaseError> {
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 "SELECT idx, name, mime, bytes, sha256 FROM case_attachments WHERE case_id = $1 ORDER BY idx",
                 params![case_id],
@@ -84,7 +84,7 @@ impl CaseStore {
 
     /// One uploaded file and its bytes, checked against the SHA-256 stored with them.
     pub fn attachment(&self, case_id: &str, index: u32) -> Result<Option<(StoredAttachment, Vec<u8>)>, CaseError> {
-        let row = self.db.run(|c| {
+        let row = self.db.read(|c| {
             c.query_opt(
                 "SELECT name, mime, sha256, data FROM case_attachments WHERE case_id = $1 AND idx = $2",
                 params![case_id, i64::from(index)],

@@ -80,7 +80,7 @@ impl CaseStore {
     pub fn decider(&self, sha256: &str) -> Result<(String, Vec<u8>), CaseError> {
         let row = self
             .db
-            .run(|c| c.query_opt("SELECT kind, bytes FROM decider_bytes WHERE sha256 = $1", params![sha256]))?
+            .read(|c| c.query_opt("SELECT kind, bytes FROM decider_bytes WHERE sha256 = $1", params![sha256]))?
             .ok_or_else(|| CaseError::NotFound(format!("decider {sha256}")))?;
         let (kind, bytes) = (row.text(0)?, row.blob(1)?);
         let actual = hex::encode(Sha256::digest(&bytes));
@@ -96,7 +96,7 @@ impl CaseStore {
 
     /// The case's decisions, in the order they were made.
     pub fn decisions(&self, case_id: &str) -> Result<Vec<StoredDecision>, CaseError> {
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 "SELECT id, at_ms, step, input, output, deciders FROM case_decisions WHERE case_id = $1 ORDER BY id",
                 params![case_id],
@@ -126,7 +126,7 @@ impl CaseStore {
         until_ms: i64,
         district: Option<&str>,
     ) -> Result<Vec<String>, CaseError> {
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 "SELECT case_id FROM cases WHERE received_ms >= $1 AND received_ms < $2 \
                  AND (CAST($3 AS TEXT) IS NULL OR district = $3) ORDER BY received_ms, case_id",

@@ -487,7 +487,7 @@ impl CaseStore {
 
     /// The audit log of one case, oldest first.
     pub fn audit_log(&self, case_id: &str) -> Result<Vec<AuditEntry>, CaseError> {
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 "SELECT id, at, actor, role, action, case_id, detail, remote FROM audit_log WHERE case_id = $1 ORDER BY id",
                 params![case_id],
@@ -515,7 +515,7 @@ impl CaseStore {
     pub fn sweep(&self, now: DateTime<FixedOffset>) -> Result<Swept, CaseError> {
         let now_ms = millis(&now);
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 "SELECT case_id FROM case_clocks WHERE next_alarm_ms IS NOT NULL AND next_alarm_ms <= $1 ORDER BY next_alarm_ms",
                 params![now_ms],
@@ -564,7 +564,7 @@ impl CaseStore {
     /// The body of a case byte for byte as it arrived, and its SHA-256 (hex). Cases stored before the
     /// bytes were kept apart give their text.
     pub fn body(&self, case_id: &str) -> Result<(Vec<u8>, String), CaseError> {
-        self.db.run(|c| -> Result<(Vec<u8>, String), CaseError> {
+        self.db.read(|c| -> Result<(Vec<u8>, String), CaseError> {
             if let Some(row) =
                 c.query_opt("SELECT body, sha256 FROM case_bodies WHERE case_id = $1", params![case_id])?
             {
@@ -581,7 +581,7 @@ impl CaseStore {
 
     /// The case, whole.
     pub fn get(&self, case_id: &str) -> Result<StoredCase, CaseError> {
-        self.db.run(|c| -> Result<StoredCase, CaseError> {
+        self.db.read(|c| -> Result<StoredCase, CaseError> {
             let row = c
                 .query_opt(
                     "SELECT case_id, received_at, state, district, form, validation, decision FROM cases \
@@ -613,27 +613,27 @@ impl CaseStore {
     /// Whether `token` is the case's tracking token.
     pub fn check_token(&self, case_id: &str, token: &str) -> Result<bool, CaseError> {
         let row =
-            self.db.run(|c| c.query_opt("SELECT token_sha256 FROM cases WHERE case_id = $1", params![case_id]))?;
+            self.db.read(|c| c.query_opt("SELECT token_sha256 FROM cases WHERE case_id = $1", params![case_id]))?;
         Ok(row.map(|r| r.text(0)).transpose()?.is_some_and(|h| h == token_hash(token)))
     }
 
     /// The case whose tracking token `token` is, if any.
     pub fn by_token(&self, token: &str) -> Result<Option<String>, CaseError> {
         let hash = token_hash(token);
-        let row = self.db.run(|c| c.query_opt("SELECT case_id FROM cases WHERE token_sha256 = $1", params![&hash]))?;
+        let row = self.db.read(|c| c.query_opt("SELECT case_id FROM cases WHERE token_sha256 = $1", params![&hash]))?;
         row.map(|r| r.text(0)).transpose().map_err(Into::into)
     }
 
     /// The district a case belongs to, once known (`NotFound` when there is no such case).
     pub fn district_of(&self, case_id: &str) -> Result<Option<String>, CaseError> {
-        let row = self.db.run(|c| c.query_opt("SELECT district FROM cases WHERE case_id = $1", params![case_id]))?;
+        let row = self.db.read(|c| c.query_opt("SELECT district FROM cases WHERE case_id = $1", params![case_id]))?;
         row.ok_or_else(|| CaseError::NotFound(case_id.to_owned()))?.opt_text(0).map_err(Into::into)
     }
 
     /// Whether `unit` holds the case now (leads or co-handles it); `NotFound` when there is no such case.
     pub fn held_by(&self, case_id: &str, unit: &str) -> Result<bool, CaseError> {
         self.district_of(case_id)?;
-        let row = self.db.run(|c| {
+        let row = self.db.read(|c| {
             c.query_opt("SELECT 1 FROM case_units WHERE case_id = $1 AND unit = $2", params![case_id, unit])
         })?;
         Ok(row.is_some())
@@ -666,7 +666,7 @@ impl CaseStore {
                   OR (k.received_ms = (SELECT received_ms FROM cases WHERE case_id = $9) AND k.case_id < $9)) {states} \
              ORDER BY k.received_ms DESC, k.case_id DESC LIMIT $3"
         );
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 &sql,
                 params![
@@ -704,7 +704,7 @@ impl CaseStore {
     /// Every event of the cases `filter` selects (its limit ignored), case by case in order of
     /// receipt: the input of `minyi score` and `minyi hotspots`.
     pub fn events(&self, filter: &Filter<'_>) -> Result<Vec<CaseEvent>, CaseError> {
-        let rows = self.db.run(|c| {
+        let rows = self.db.read(|c| {
             c.query(
                 "SELECT e.case_id, e.event FROM case_events e JOIN cases k ON k.case_id = e.case_id \
                  WHERE (CAST($1 AS TEXT) IS NULL OR k.district = $1) AND (CAST($2 AS TEXT) IS NULL OR k.state = $2) \
@@ -726,7 +726,7 @@ impl CaseStore {
     ) -> Result<u32, CaseError> {
         let until = millis(&before);
         let since = until - i64::from(days) * 86_400_000;
-        let row = self.db.run(|c| {
+        let row = self.db.read(|c| {
             c.query_opt(
                 "SELECT COUNT(*) FROM cases WHERE fingerprint = $1 AND received_ms >= $2 AND received_ms <= $3 \
                  AND case_id <> $4 AND state <> 'rejected'",

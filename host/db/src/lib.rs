@@ -3,6 +3,8 @@
 //! plain values, and transactions that serialise changes to one key (a district, a day's case numbers).
 #![deny(missing_docs)]
 
+mod sqlite;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// A database failure, with the backend named.
@@ -148,8 +150,8 @@ pub trait Conn {
 
 /// Which database, and the connection to it.
 pub enum Db {
-    /// An SQLite file.
-    Sqlite(Mutex<rusqlite::Connection>),
+    /// An SQLite file: transactions group-committed, reads on their own connection.
+    Sqlite(sqlite::Sqlite),
     /// A PostgreSQL server.
     Postgres(Mutex<postgres::Client>),
 }
@@ -192,13 +194,10 @@ impl Db {
     /// Opens an SQLite file (creating it), with WAL so several processes can share it, and
     /// `synchronous=FULL`: a transaction that returned is on disk (WAL's default, `NORMAL`, may lose the
     /// last ones at a power cut, and an answered case must never be lost).
+    /// Concurrent transactions are committed together (group commit): each returns only when its
+    /// batch is on disk, and a batch costs one sync however many it holds.
     pub fn sqlite(path: &std::path::Path, schema: &str) -> Result<Db, DbError> {
-        let conn = rusqlite::Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(schema)?;
-        Ok(Db::Sqlite(Mutex::new(conn)))
+        Ok(Db::Sqlite(sqlite::Sqlite::open(path, schema)?))
     }
 
     /// Connects to a PostgreSQL server (`postgres://user@host:port/db` or `host=… user=…`) and
@@ -242,25 +241,31 @@ impl Db {
         }
     }
 
-    /// Runs `f` on the connection, each statement committed on its own.
+    /// Runs `f` on the connection, its changes committed when it returns (on SQLite: as one
+    /// transaction, committed with whatever runs at the same moment; on PostgreSQL: each statement on
+    /// its own).
     pub fn run<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
-            Db::Sqlite(c) => f(&mut SqliteConn(&lock(c))),
+            Db::Sqlite(db) => db.transaction(f),
             Db::Postgres(c) => f(&mut *lock(c)),
         }
     }
 
-    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+    /// Runs `f`, which only reads, on a consistent view of what was committed when it began. On
+    /// SQLite it has a connection of its own and never waits behind a commit's sync.
+    pub fn read<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
+        match self {
+            Db::Sqlite(db) => db.read(f),
+            Db::Postgres(c) => f(&mut *lock(c)),
+        }
+    }
+
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise. It returns
+    /// once the commit is durable. On SQLite, transactions running at the same moment share one
+    /// commit (group commit), each in its own savepoint.
     pub fn transaction<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
-            Db::Sqlite(c) => {
-                let mut conn = lock(c);
-                let tx =
-                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(DbError::from)?;
-                let out = f(&mut SqliteConn(&tx))?;
-                tx.commit().map_err(DbError::from)?;
-                Ok(out)
-            }
+            Db::Sqlite(db) => db.transaction(f),
             Db::Postgres(c) => {
                 let mut client = lock(c);
                 let mut tx = client.transaction().map_err(DbError::from)?;
@@ -303,7 +308,7 @@ struct SqliteConn<'a>(&'a rusqlite::Connection);
 
 impl Conn for SqliteConn<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let n = self.0.execute(&sqlite_sql(sql), rusqlite::params_from_iter(sqlite_params(params)))?;
+        let n = self.0.prepare_cached(&sqlite_sql(sql))?.execute(rusqlite::params_from_iter(sqlite_params(params)))?;
         Ok(n as u64)
     }
 
@@ -438,13 +443,13 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let db = super::Db::open_url(&dir.join("t.db").display().to_string(), "CREATE TABLE IF NOT EXISTS t (x INT);")
             .expect("opens");
-        let super::Db::Sqlite(conn) = &db else { panic!("an SQLite path opens SQLite") };
-        let conn = super::lock(conn);
-        let read = |name: &str| conn.pragma_query_value(None, name, |r| r.get::<_, String>(0)).expect("pragma");
-        assert_eq!(read("journal_mode"), "wal");
-        // 2 is FULL: every commit is synced before it returns.
-        assert_eq!(conn.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0)).expect("pragma"), 2);
-        drop(conn);
+        let super::Db::Sqlite(sqlite) = &db else { panic!("an SQLite path opens SQLite") };
+        sqlite.with_writer(|conn| {
+            let read = |name: &str| conn.pragma_query_value(None, name, |r| r.get::<_, String>(0)).expect("pragma");
+            assert_eq!(read("journal_mode"), "wal");
+            // 2 is FULL: every commit is synced before it returns.
+            assert_eq!(conn.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0)).expect("pragma"), 2);
+        });
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -19,7 +19,8 @@ const BY: &str = "minyi-intake";
 
 /// Stores `body` (a case-form document — or any bytes at all) and takes it as far as it goes. Fails
 /// only when the case could not be stored; every later failure is written down and leaves the case
-/// `pending_manual`.
+/// `pending_manual`. Two commits per case: the receipt, durable before anything reads the body, and
+/// everything intake then learned (its events and decisions) in one transaction.
 pub fn intake(
     state: &AppState,
     store: &CaseStore,
@@ -27,6 +28,7 @@ pub fn intake(
     at: DateTime<FixedOffset>,
 ) -> Result<IntakeReport, CaseError> {
     let receipt = store.receive(body, at)?;
+    let id = receipt.case_id.as_str();
     let mut report = IntakeReport {
         case_id: receipt.case_id.clone(),
         tracking_token: receipt.tracking_token.clone(),
@@ -38,14 +40,53 @@ pub fn intake(
         reason: None,
         code: None,
     };
-    if let Err(failure) = process(state, store, &receipt, body, at, &mut report) {
-        let reason = failure.to_string();
-        tracing::warn!(case = %receipt.case_id, %reason, "intake stopped; the case waits for an operator");
-        let event = event(&receipt.case_id, &receipt.received_at, Event::PendingManual { reason: reason.clone() });
-        report.state = store.record(&receipt.case_id, &Outcome::default(), &[event])?;
-        report.reason = Some(reason);
-    }
+    let mut learned = Learned::default();
+    let stopped = process(state, store, &receipt, body, at, &mut report, &mut learned).err();
+    let stopped = match stopped {
+        None => match store.record(id, &learned.outcome(), &learned.events) {
+            Ok(written) => {
+                report.state = written;
+                return Ok(report);
+            }
+            Err(e) => Stop::Store(e),
+        },
+        Some(stop) => stop,
+    };
+    let reason = stopped.to_string();
+    tracing::warn!(case = %id, %reason, "intake stopped; the case waits for an operator");
+    learned.events.push(event(id, &receipt.received_at, Event::PendingManual { reason: reason.clone() }));
+    // What was learned before the stop is kept with it, if it still can be; else the stop alone.
+    report.state = match store.record(id, &learned.outcome(), &learned.events) {
+        Ok(written) => written,
+        Err(_) => store.record(id, &Outcome::default(), &learned.events[learned.events.len() - 1..])?,
+    };
+    report.reason = Some(reason);
     Ok(report)
+}
+
+/// What intake learned about a case, written in one transaction when it ends.
+#[derive(Default)]
+struct Learned {
+    events: Vec<CaseEvent>,
+    decisions: Vec<Decision>,
+    district: Option<String>,
+    fingerprint: Option<String>,
+    category: Option<String>,
+    validation: Option<String>,
+    decision: Option<String>,
+}
+
+impl Learned {
+    fn outcome(&self) -> Outcome<'_> {
+        Outcome {
+            district: self.district.as_deref(),
+            fingerprint: self.fingerprint.as_deref(),
+            category: self.category.as_deref(),
+            validation: self.validation.as_deref(),
+            decision: self.decision.as_deref(),
+            decisions: &self.decisions,
+        }
+    }
 }
 
 /// Why intake could not finish on its own.
@@ -107,6 +148,7 @@ fn process(
     body: &[u8],
     at: DateTime<FixedOffset>,
     report: &mut IntakeReport,
+    learned: &mut Learned,
 ) -> Result<(), Stop> {
     let id = receipt.case_id.as_str();
     let now = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
@@ -129,15 +171,15 @@ fn process(
         Ok(json) => json,
         Err(CallError::Input { code, message }) => {
             let rejected = event(id, &receipt.received_at, Event::Rejected { reason: format!("{code}: {message}") });
-            let outcome = Outcome { decisions: std::slice::from_ref(&validate_decision), ..Outcome::default() };
-            report.state = store.record(id, &outcome, &[rejected])?;
+            learned.decisions.push(validate_decision);
+            learned.events.push(rejected);
             report.reason = Some(message);
             report.code = Some(code);
             return Ok(());
         }
         Err(CallError::Runtime(e)) => return Err(e.into()),
     };
-    let mut decisions = vec![validate_decision];
+    learned.decisions.push(validate_decision);
     let result: ValidationResult = serde_json::from_str(&json)
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
     let district_code = result.normalized.district.clone();
@@ -152,7 +194,7 @@ fn process(
     if let Some(call) = &call {
         let input = serde_json::json!({ "result": base, "config": call.config, "clock": call.clock });
         let deciders = plugin_deciders(&district_code, call);
-        decisions.push(decision("plugin.validate", input, validation_json.clone(), deciders));
+        learned.decisions.push(decision("plugin.validate", input, validation_json.clone(), deciders));
     }
     let form = &validation.result.normalized;
     let district = Some(form.district.clone());
@@ -172,27 +214,23 @@ fn process(
             reported_at: Some(form.received_at.clone()),
         },
     );
-    let outcome = Outcome {
-        district: district.as_deref(),
-        fingerprint: fingerprint.as_deref(),
-        category: category.as_deref(),
-        validation: Some(&validation_json),
-        decision: None,
-        decisions: &decisions,
-    };
+    learned.district = district;
+    learned.fingerprint = fingerprint.clone();
+    learned.category = category;
+    learned.validation = Some(validation_json);
     let valid = validation.result.valid;
     let reason = rejection_reason(&validation.result);
     let mut form = validation.result.normalized.clone();
     report.validation = Some(validation);
     // Routing's deadline runs from the service's receipt, not from a time the form claims.
     form.received_at = now.clone();
+    learned.events.push(received);
     if !valid {
-        let rejected = event(id, &receipt.received_at, Event::Rejected { reason: reason.clone() });
-        report.state = store.record(id, &outcome, &[received, rejected])?;
+        learned.events.push(event(id, &receipt.received_at, Event::Rejected { reason: reason.clone() }));
         report.reason = Some(reason);
         return Ok(());
     }
-    report.state = store.record(id, &outcome, &[received, event(id, &receipt.received_at, Event::Accepted {})])?;
+    learned.events.push(event(id, &receipt.received_at, Event::Accepted {}));
 
     let rules = state.rules.as_ref().ok_or(Stop::NoRules)?;
     let repeats = match &fingerprint {
@@ -205,12 +243,12 @@ fn process(
     let routed = rules.route_json(&form_json, CaseContext { repeat_count: repeats });
     let form_value = serde_json::to_value(&form)
         .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
-    let mut decisions = vec![decision(
+    learned.decisions.push(decision(
         "route",
         serde_json::json!({ "form": form_value, "repeat_count": repeats }),
         output_of(&routed),
         serde_json::json!({ "router": rules.router().sha256, "rules": rules.sha256() }).to_string(),
-    )];
+    ));
     let decision_json = match routed {
         Ok(d) => d,
         Err(CallError::Input { code, message }) => return Err(Stop::Unroutable { code, message }),
@@ -229,7 +267,8 @@ fn process(
     if let Some(call) = &call {
         let input =
             serde_json::json!({ "form": form_value, "base": base_value, "config": call.config, "clock": call.clock });
-        decisions.push(decision("plugin.route", input, routing_json.clone(), plugin_deciders(&form.district, call)));
+        let deciders = plugin_deciders(&form.district, call);
+        learned.decisions.push(decision("plugin.route", input, routing_json.clone(), deciders));
     }
     let typed = &routing.result;
     let next = if typed.manual {
@@ -247,8 +286,8 @@ fn process(
     if let Event::PendingManual { reason } = &next {
         report.reason = Some(reason.clone());
     }
-    let outcome = Outcome { decision: Some(&routing_json), decisions: &decisions, ..Outcome::default() };
-    report.state = store.record(id, &outcome, &[event(id, &receipt.received_at, next)])?;
+    learned.decision = Some(routing_json);
+    learned.events.push(event(id, &receipt.received_at, next));
     report.routing = Some(routing);
     Ok(())
 }

@@ -1,0 +1,254 @@
+//! SQLite with group commit: transactions that arrive together share one `COMMIT` (one WAL sync),
+//! each in its own savepoint, and each returns only once that commit is on disk; reads go to a
+//! second connection and never wait behind a sync.
+
+use crate::{DbError, SqliteConn, lock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// The oldest a batch gets while members keep arriving: past it, the next member to finish commits
+/// it even though others are at the door (they open the next one).
+const GATHER: Duration = Duration::from_millis(2);
+
+/// One SQLite file: a writing connection that batches transactions, and a reading one.
+pub struct Sqlite {
+    writer: Mutex<Writer>,
+    reader: Mutex<rusqlite::Connection>,
+    /// Transactions waiting for the writer right now: the members a batch may still take in.
+    arriving: AtomicUsize,
+    /// Batches committed: what the syncs cost, against the transactions they held.
+    commits: AtomicU64,
+}
+
+impl std::fmt::Debug for Sqlite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sqlite").field("commits", &self.commits.load(Ordering::Relaxed)).finish_non_exhaustive()
+    }
+}
+
+struct Writer {
+    conn: rusqlite::Connection,
+    /// The batch open on `conn` (a `BEGIN IMMEDIATE` not yet committed), if any.
+    open: Option<Arc<Batch>>,
+}
+
+/// A group of transactions committed together: its result is set once, when its `COMMIT` has ended.
+struct Batch {
+    opened: Instant,
+    done: Mutex<Option<Result<(), DbError>>>,
+    committed: Condvar,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch { opened: Instant::now(), done: Mutex::new(None), committed: Condvar::new() }
+    }
+
+    fn finish(&self, result: Result<(), DbError>) {
+        *lock(&self.done) = Some(result);
+        self.committed.notify_all();
+    }
+
+    fn is_done(&self) -> bool {
+        lock(&self.done).is_some()
+    }
+
+    /// Waits for the batch's commit to end; its result.
+    fn wait(&self) -> Result<(), DbError> {
+        let mut done = lock(&self.done);
+        loop {
+            if let Some(result) = &*done {
+                return result.clone();
+            }
+            done = self.committed.wait(done).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+fn connect(path: &std::path::Path) -> Result<rusqlite::Connection, DbError> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // Statement journals (each savepoint of a batch may need one) in memory, not in temporary files.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(conn)
+}
+
+impl Sqlite {
+    /// Opens `path` (creating it) and runs `schema` on it.
+    pub fn open(path: &std::path::Path, schema: &str) -> Result<Sqlite, DbError> {
+        let conn = connect(path)?;
+        conn.execute_batch(schema)?;
+        let reader = connect(path)?;
+        Ok(Sqlite {
+            writer: Mutex::new(Writer { conn, open: None }),
+            reader: Mutex::new(reader),
+            arriving: AtomicUsize::new(0),
+            commits: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs `f` in a transaction of its own inside the open batch (opening one if none is), and
+    /// returns once the batch holding it is committed — on disk, under `synchronous=FULL`. If `f`
+    /// fails, only its own changes are undone; if the commit fails, every member of the batch fails.
+    ///
+    /// Who commits: the member that finishes while no other transaction is waiting to join (or once
+    /// the batch is [`GATHER`] old). The others wait for it without spinning. Every member takes this
+    /// decision — one whose `f` failed or panicked too — so a batch is never left open.
+    pub fn transaction<T, E: From<DbError>>(
+        &self,
+        f: impl FnOnce(&mut dyn crate::Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.arriving.fetch_add(1, Ordering::SeqCst);
+        let mut writer = lock(&self.writer);
+        self.arriving.fetch_sub(1, Ordering::SeqCst);
+        let batch = match &writer.open {
+            Some(batch) => batch.clone(),
+            None => {
+                writer.conn.execute_batch("BEGIN IMMEDIATE").map_err(DbError::from)?;
+                let batch = Arc::new(Batch::new());
+                writer.open = Some(batch.clone());
+                batch
+            }
+        };
+        let run = member(&mut writer, f);
+        if writer.conn.is_autocommit() {
+            // A failure SQLite answers by rolling back the whole transaction took the batch with it.
+            writer.open = None;
+            batch.finish(Err(DbError("sqlite: the transaction was rolled back".into())));
+        }
+        let last = self.arriving.load(Ordering::SeqCst) == 0 || batch.opened.elapsed() >= GATHER;
+        if last && !batch.is_done() {
+            let result = writer.conn.execute_batch("COMMIT").map_err(DbError::from);
+            if result.is_err() && !writer.conn.is_autocommit() {
+                let _ = writer.conn.execute_batch("ROLLBACK");
+            }
+            writer.open = None;
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            batch.finish(result);
+        }
+        drop(writer);
+        let out = match run {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(out) => out?,
+        };
+        batch.wait().map(|()| out).map_err(E::from)
+    }
+
+    /// Runs `f` on the reading connection in one read transaction: what was committed when it began.
+    pub fn read<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn crate::Conn) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = lock(&self.reader);
+        let tx = conn.transaction().map_err(DbError::from)?;
+        let out = f(&mut SqliteConn(&tx))?;
+        tx.commit().map_err(DbError::from)?;
+        Ok(out)
+    }
+
+    /// How many batches have been committed.
+    #[cfg(test)]
+    pub(crate) fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// The writing connection, for tests of its settings.
+    #[cfg(test)]
+    pub(crate) fn with_writer<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> T) -> T {
+        f(&lock(&self.writer).conn)
+    }
+}
+
+/// Runs `f` in a savepoint of the open batch: released when it returns `Ok`, rolled back otherwise
+/// (a panic included, handed back to go on once the batch is seen to).
+fn member<T, E: From<DbError>>(
+    writer: &mut Writer,
+    f: impl FnOnce(&mut dyn crate::Conn) -> Result<T, E>,
+) -> std::thread::Result<Result<T, E>> {
+    if let Err(e) = writer.conn.execute_batch("SAVEPOINT member") {
+        return Ok(Err(E::from(DbError::from(e))));
+    }
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut SqliteConn(&writer.conn))));
+    let end = match &run {
+        Ok(Ok(_)) => "RELEASE member",
+        _ => "ROLLBACK TO member; RELEASE member",
+    };
+    let ended = writer.conn.execute_batch(end);
+    run.map(|out| match ended {
+        Ok(()) => out,
+        Err(e) => Err(E::from(DbError::from(e))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Conn, Db, DbError, params};
+    use std::sync::{Arc, Barrier};
+
+    fn open(dir: &tempfile::TempDir) -> Db {
+        let path = dir.path().join("t.db").display().to_string();
+        Db::open_url(&path, "CREATE TABLE IF NOT EXISTS t (x BIGINT PRIMARY KEY);").expect("opens")
+    }
+
+    fn count(db: &Db) -> i64 {
+        db.read(|c| c.query_opt("SELECT COUNT(*) FROM t", &[])).expect("reads").map_or(0, |r| r.int(0).expect("int"))
+    }
+
+    fn insert(c: &mut dyn Conn, x: i64) -> Result<(), DbError> {
+        c.execute("INSERT INTO t (x) VALUES ($1)", params![x]).map(drop)
+    }
+
+    #[test]
+    fn concurrent_transactions_share_commits_and_all_land() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Arc::new(open(&dir));
+        let (threads, rounds) = (16, 20);
+        let start = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (db, start) = (db.clone(), start.clone());
+                std::thread::spawn(move || {
+                    for r in 0..rounds {
+                        start.wait();
+                        db.transaction(|c| insert(c, (t * rounds + r) as i64)).expect("commits");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("a writer");
+        }
+        let total = (threads * rounds) as i64;
+        assert_eq!(count(&db), total, "every transaction that returned is committed");
+        let Db::Sqlite(sqlite) = &*db else { panic!("SQLite") };
+        let commits = sqlite.commits() as i64;
+        assert!(commits < total, "{total} transactions arriving 16 at a time took {commits} commits");
+        // And they are durable: a new connection on the file sees them all.
+        drop(db);
+        assert_eq!(count(&open(&dir)), total);
+    }
+
+    #[test]
+    fn a_failing_or_panicking_member_undoes_only_itself() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Arc::new(open(&dir));
+        db.transaction(|c| insert(c, 1)).expect("commits");
+        // A failure after a write: the write is undone, the next transaction is unharmed.
+        let failed = db.transaction(|c| {
+            insert(c, 2)?;
+            insert(c, 1)
+        });
+        assert!(failed.is_err(), "the duplicate key fails");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            db.transaction(|c| -> Result<(), DbError> {
+                insert(c, 3)?;
+                panic!("a member panics mid-transaction")
+            })
+        }));
+        assert!(panicked.is_err());
+        db.transaction(|c| insert(c, 4)).expect("commits");
+        let rows = db.read(|c| c.query("SELECT x FROM t ORDER BY x", &[])).expect("reads");
+        let xs: Vec<i64> = rows.iter().map(|r| r.int(0).expect("int")).collect();
+        assert_eq!(xs, [1, 4], "neither the failed nor the panicked member's write is kept");
+    }
+}
