@@ -140,7 +140,8 @@ fn test() -> Result<()> {
         .env("MINYI_COMPONENTIZE_JS", minyi_build_support::componentize_js_bin(&root()))
         .env("MINYI_XTASK", std::env::current_exe()?)
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
-        .env("MINYI_TEST_PG", &postgres))?;
+        .env("MINYI_TEST_PG", &postgres)
+        .envs(std::env::var_os("MINYI_TEST_PG").is_none().then_some(("MINYI_TEST_PG_CA", setup::PG_CA))))?;
     // The benches once each, in test mode (criterion runs every function a single time; the routing
     // bench checks that component, native and regorus agree), so a bench cannot rot unnoticed. They are
     // their own crate, outside the default members: `cargo test` alone never builds their baselines.

@@ -186,7 +186,16 @@ pub fn postgres() -> Result<String> {
         Command::new("runuser").args(["-u", "postgres", "--", "sh", "-c", args]).status().is_ok_and(|s| s.success())
     };
     let pg_ctl = bin.join("pg_ctl").display().to_string();
+    let options = format!("-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on");
     if as_postgres(&format!("{pg_ctl} -D {data} status >/dev/null 2>&1")) {
+        if Path::new(PG_CA).exists() {
+            return Ok(url);
+        }
+        // Running from before it served TLS: a certificate, and a restart to take it.
+        postgres_certificate(&data, &as_postgres)?;
+        if !as_postgres(&format!("{pg_ctl} -D {data} -o '{options}' -l {data}.log -w -t 60 restart")) {
+            bail!("PostgreSQL did not restart: see {data}.log");
+        }
         return Ok(url);
     }
     if !Path::new(&data).join("PG_VERSION").exists() {
@@ -198,12 +207,42 @@ pub fn postgres() -> Result<String> {
             bail!("initdb failed: see {data}.initdb.log");
         }
     }
-    let options = format!("-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off");
+    postgres_certificate(&data, &as_postgres)?;
     if !as_postgres(&format!("{pg_ctl} -D {data} -o '{options}' -l {data}.log -w -t 60 start")) {
         bail!("PostgreSQL did not start: see {data}.log");
     }
     eprintln!("xtask: PostgreSQL serving on 127.0.0.1:{PG_PORT}");
     Ok(url)
+}
+
+/// The CA that signed the test server's TLS certificate (which names 127.0.0.1 and localhost),
+/// readable by the tests: `MINYI_TEST_PG_CA`.
+pub const PG_CA: &str = "/tmp/minyi-pg-54329-ca.pem";
+
+/// Makes a test CA and the server's key and certificate signed by it in the server's data folder
+/// (once: a self-signed certificate will not do, verifiers refuse a CA as the end entity), and
+/// publishes the CA at [`PG_CA`].
+fn postgres_certificate(data: &str, as_postgres: &dyn Fn(&str) -> bool) -> Result<()> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        apt_install(&["openssl"])?;
+    }
+    let ca = format!("{data}/minyi-test-ca.crt");
+    if !Path::new(&ca).exists()
+        && !as_postgres(&format!(
+            "cd {data} && exec >{data}.tls.log 2>&1 && \
+             openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=Minyi test CA' \
+               -keyout minyi-test-ca.key -out minyi-test-ca.crt.new && \
+             openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr && \
+             printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >server.ext && \
+             openssl x509 -req -in server.csr -CA minyi-test-ca.crt.new -CAkey minyi-test-ca.key \
+               -CAcreateserial -days 3650 -extfile server.ext -out server.crt && \
+             chmod 600 server.key minyi-test-ca.key && mv minyi-test-ca.crt.new minyi-test-ca.crt"
+        ))
+    {
+        bail!("could not make the test server's TLS certificate: see {data}.tls.log");
+    }
+    std::fs::copy(&ca, PG_CA)?;
+    Ok(())
 }
 
 /// Adds the Rust targets the guests and the web app build for.
