@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// The oldest a batch gets while members keep arriving: past it, the next member to finish commits
 /// it even though others are at the door (they open the next one).
-const GATHER: Duration = Duration::from_millis(2);
+const GATHER: Duration = Duration::from_millis(5);
 
 /// One SQLite file: a writing connection that batches transactions, and a reading one.
 pub struct Sqlite {
