@@ -156,8 +156,8 @@ pub trait Conn {
 pub enum Db {
     /// An SQLite file: transactions group-committed, reads on their own connection.
     Sqlite(sqlite::Sqlite),
-    /// A PostgreSQL server.
-    Postgres(Mutex<postgres::Client>),
+    /// A PostgreSQL server, through a few connections opened as concurrent work needs them.
+    Postgres(PgPool),
 }
 
 impl std::fmt::Debug for Db {
@@ -213,7 +213,7 @@ impl Db {
         tx.execute("SELECT pg_advisory_xact_lock(7345)", &[])?;
         tx.batch_execute(schema)?;
         tx.commit()?;
-        Ok(Db::Postgres(Mutex::new(client)))
+        Ok(Db::Postgres(PgPool::new(url, client)))
     }
 
     /// Opens a `postgres://` or `postgresql://` URL, else the SQLite file at that path. In `schema`,
@@ -251,7 +251,7 @@ impl Db {
     pub fn run<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
             Db::Sqlite(db) => db.transaction(f),
-            Db::Postgres(c) => f(&mut *lock(c)),
+            Db::Postgres(pool) => f(pool.client()?.get()?),
         }
     }
 
@@ -260,7 +260,7 @@ impl Db {
     pub fn read<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
             Db::Sqlite(db) => db.read(f),
-            Db::Postgres(c) => f(&mut *lock(c)),
+            Db::Postgres(pool) => f(pool.client()?.get()?),
         }
     }
 
@@ -270,14 +270,72 @@ impl Db {
     pub fn transaction<T, E: From<DbError>>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
         match self {
             Db::Sqlite(db) => db.transaction(f),
-            Db::Postgres(c) => {
-                let mut client = lock(c);
-                let mut tx = client.transaction().map_err(DbError::from)?;
+            Db::Postgres(pool) => {
+                let mut client = pool.client()?;
+                let mut tx = client.get()?.transaction().map_err(DbError::from)?;
                 let out = f(&mut tx)?;
                 tx.commit().map_err(DbError::from)?;
                 Ok(out)
             }
         }
+    }
+}
+
+/// At most this many connections to PostgreSQL per [`Db`]: concurrent requests no longer queue behind
+/// one connection, and an idle host holds one.
+const PG_CONNECTIONS: usize = 4;
+
+/// A few PostgreSQL connections: the first opened with the [`Db`], the others when every open one
+/// is busy.
+pub struct PgPool {
+    url: String,
+    slots: Vec<Mutex<Option<postgres::Client>>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the URL: it may hold a password.
+        f.debug_struct("PgPool").field("slots", &self.slots.len()).finish_non_exhaustive()
+    }
+}
+
+/// A connection of the pool, held until dropped.
+struct PgClient<'a>(MutexGuard<'a, Option<postgres::Client>>);
+
+impl PgClient<'_> {
+    fn get(&mut self) -> Result<&mut postgres::Client, DbError> {
+        self.0.as_mut().ok_or_else(|| DbError("postgresql: no connection".into()))
+    }
+}
+
+impl PgPool {
+    fn new(url: &str, first: postgres::Client) -> PgPool {
+        let mut slots: Vec<_> = (0..PG_CONNECTIONS).map(|_| Mutex::new(None)).collect();
+        slots[0] = Mutex::new(Some(first));
+        PgPool { url: url.to_owned(), slots, next: Default::default() }
+    }
+
+    /// An idle open connection; else a new one in a free slot; else the next slot's, when it is free.
+    fn client(&self) -> Result<PgClient<'_>, DbError> {
+        let free = |open: bool| {
+            self.slots.iter().find_map(|slot| match slot.try_lock() {
+                Ok(guard) if guard.is_some() == open => Some(guard),
+                _ => None,
+            })
+        };
+        let mut guard = match free(true).or_else(|| free(false)) {
+            Some(guard) => guard,
+            None => {
+                let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.slots.len();
+                lock(&self.slots[i])
+            }
+        };
+        // A connection the server closed (a restart, an idle timeout) is replaced.
+        if guard.as_ref().is_none_or(postgres::Client::is_closed) {
+            *guard = Some(pg_connect(&self.url)?);
+        }
+        Ok(PgClient(guard))
     }
 }
 
