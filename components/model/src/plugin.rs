@@ -22,10 +22,12 @@ pub enum PluginFault {
         /// The cap.
         cap: usize,
     },
-    /// Returned more than the output cap.
-    #[error("returned {bytes} bytes of output, over its cap of {cap} bytes")]
+    /// Returned more than the output cap: the host stops copying the result out of the plugin's
+    /// memory as soon as what it would allocate passes the cap.
+    #[error("returned more than its cap of {cap} bytes of output (the host stopped copying at {bytes})")]
     OutputTooLarge {
-        /// Bytes returned.
+        /// Bytes counted when the host stopped (the string or list that passed the cap included, not
+        /// copied).
         bytes: usize,
         /// The cap.
         cap: usize,

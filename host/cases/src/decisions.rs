@@ -11,14 +11,14 @@ use sha2::{Digest, Sha256};
 /// One decision made on a case, as written (inputs and output as JSON text, exactly as produced).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
-    /// `validate`, `plugin.validate`, `route` or `plugin.route`.
+    /// `validate`, `plugin.validate`, `route`, `plugin.route`, `plugin.review` or `score`.
     pub step: String,
     /// What it was given, JSON: everything besides the deciders that the result depends on.
     pub input: String,
     /// What it gave, JSON.
     pub output: String,
-    /// What decided, JSON: `{"validator": sha256}`, `{"router": sha256, "rules": sha256}`, or the
-    /// plugin's `{"district", "name", "version", "sha256"}`.
+    /// What decided, JSON: `{"validator": sha256}`, `{"router": sha256, "rules": sha256}`,
+    /// `{"scorer": sha256}`, or the plugin's `{"district", "name", "version", "sha256"}`.
     pub deciders: String,
 }
 

@@ -10,7 +10,7 @@ use minyi_runtime::bindings::validation_plugin::ValidationPluginIndices;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, InstancePre};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 
 /// A hook a plugin implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
@@ -57,6 +57,9 @@ pub struct CompiledPlugin {
     pub(crate) validation: Option<ValidationPluginIndices>,
     pub(crate) routing: Option<RoutingPluginIndices>,
     pub(crate) scoring: Option<ScoringPluginIndices>,
+    /// The hooks' functions (validation, routing, scoring), called directly so that each result is
+    /// lifted under the output cap.
+    pub(crate) exports: [Option<ComponentExportIndex>; 3],
     /// The interfaces it imports, e.g. `minyi:casework/log@0.1.0`.
     pub(crate) imports: Vec<String>,
 }
@@ -80,6 +83,17 @@ impl CompiledPlugin {
             Hook::Routing => self.routing.is_some(),
             Hook::Scoring => self.scoring.is_some(),
         }
+    }
+
+    /// `hook`'s function, when it exports the hook.
+    pub(crate) fn export(&self, hook: Hook) -> Option<&ComponentExportIndex> {
+        let [validation, routing, scoring] = &self.exports;
+        match hook {
+            Hook::Validation => validation.as_ref(),
+            Hook::Routing => routing.as_ref(),
+            Hook::Scoring => scoring.as_ref(),
+        }
+        .filter(|_| self.has(hook))
     }
 
     /// The hooks it exports.
@@ -159,8 +173,18 @@ impl PluginHost {
         }
         let pre =
             self.linker.instantiate_pre(&component).map_err(|e| PluginError::Imports { imports: format!("{e:#}") })?;
+        let func = |interface: &str, name: &str| {
+            let interface = component.get_export_index(None, interface)?;
+            component.get_export_index(Some(&interface), name)
+        };
+        let exports = [
+            func("minyi:casework/validation-hook@0.1.0", "extra-issues"),
+            func("minyi:casework/routing-hook@0.1.0", "amend-route"),
+            func("minyi:casework/scoring-hook@0.1.0", "review-case"),
+        ];
         let compiled = CompiledPlugin {
             sha256,
+            exports,
             validation: ValidationPluginIndices::new(&pre).ok(),
             routing: RoutingPluginIndices::new(&pre).ok(),
             scoring: ScoringPluginIndices::new(&pre).ok(),

@@ -1,11 +1,12 @@
 //! The hooks: one call path (`run`) every hook takes — find the district's active plugin, skip it when
-//! it lacks the hook or its breaker is open, instantiate it in a fresh store, call, cap the output,
-//! classify a failure, count, record — and the three hooks on top of it.
+//! it lacks the hook or its breaker is open, instantiate it in a fresh store, call and lift the result
+//! under the output cap, classify a failure, count, record — and the three hooks on top of it.
 
 use crate::capabilities::PluginState;
 use crate::compile::{CompiledPlugin, Hook};
 use crate::faults::PluginFault;
 use crate::host::{PluginHost, classify};
+use crate::output::{self, List, OverCap};
 use crate::sync::lock;
 use minyi_runtime::bindings::types::{CaseForm, Exclusion, FiredRule, Issue, RoutingDecision};
 use std::time::Instant;
@@ -74,7 +75,6 @@ impl PluginHost {
         hook: Hook,
         case_id: Option<&str>,
         call: impl FnOnce(&mut Store<PluginState>, &CompiledPlugin, &Instance) -> wasmtime::Result<R>,
-        size: impl FnOnce(&R) -> usize,
     ) -> Ran<R> {
         let active = self.get(district)?;
         if !active.compiled.has(hook) {
@@ -102,15 +102,14 @@ impl PluginHost {
             }
             other => other,
         };
-        let outcome = match instance.and_then(|instance| call(&mut store, &active.compiled, &instance)) {
-            Ok(r) => match size(&r) {
-                bytes if bytes > limits.output_bytes => {
-                    Err(PluginFault::OutputTooLarge { bytes, cap: limits.output_bytes })
-                }
-                _ => Ok(r),
-            },
-            Err(e) => Err(classify(&e, &store, limits, self.config.call_deadline)),
-        };
+        // The result is lifted (copied out of the plugin's memory) inside the call, charged as it goes.
+        let called = output::capped(limits.output_bytes, || {
+            instance.and_then(|instance| call(&mut store, &active.compiled, &instance))
+        });
+        let outcome = called.map_err(|e| match e.downcast_ref::<OverCap>() {
+            Some(over) => PluginFault::OutputTooLarge { bytes: over.bytes, cap: over.cap },
+            None => classify(&e, &store, limits, self.config.call_deadline),
+        });
         active.metrics.observe(started.elapsed());
         let log = store.data_mut().take_log();
         record.clock = std::mem::take(&mut store.data_mut().clock_reads);
@@ -122,23 +121,13 @@ impl PluginHost {
 
     /// The validation hook: extra issues for a form that passed the base validation.
     pub fn extra_issues(&self, district: &str, case_id: Option<&str>, form: &CaseForm) -> HookOutcome<Vec<Issue>> {
-        let ran = self.run(
-            district,
-            Hook::Validation,
-            case_id,
-            |store, c, instance| {
-                let hooks =
-                    c.validation.as_ref().ok_or_else(|| missing(Hook::Validation))?.load(&mut *store, instance)?;
-                hooks.minyi_casework_validation_hook().call_extra_issues(store, form)
-            },
-            |issues| {
-                issues
-                    .iter()
-                    .map(|i| i.field.len() + i.code.len() + i.message.zh_cn.len() + i.message.en.len() + 8)
-                    .sum()
-            },
-        );
+        let ran = self.run(district, Hook::Validation, case_id, |store, c, instance| {
+            let f = c.export(Hook::Validation).ok_or_else(|| missing(Hook::Validation))?;
+            let f = instance.get_typed_func::<(&CaseForm,), (List<output::Issue>,)>(&mut *store, f)?;
+            Ok(f.call(&mut *store, (form,))?.0)
+        });
         HookOutcome::of(ran, Vec::new(), |issues, _| {
+            let issues: Vec<Issue> = issues.0.into_iter().map(Issue::from).collect();
             let applied = !issues.is_empty();
             (issues, applied)
         })
@@ -153,19 +142,15 @@ impl PluginHost {
         form: &CaseForm,
         base: RoutingDecision,
     ) -> HookOutcome<RoutingDecision> {
-        let ran = self.run(
-            district,
-            Hook::Routing,
-            case_id,
-            |store, c, instance| {
-                let hooks = c.routing.as_ref().ok_or_else(|| missing(Hook::Routing))?.load(&mut *store, instance)?;
-                hooks.minyi_casework_routing_hook().call_amend_route(store, form, &base)
-            },
-            |d| d.as_ref().map_or(0, decision_bytes),
-        );
+        let ran = self.run(district, Hook::Routing, case_id, |store, c, instance| {
+            let f = c.export(Hook::Routing).ok_or_else(|| missing(Hook::Routing))?;
+            let f = instance
+                .get_typed_func::<(&CaseForm, &RoutingDecision), (Option<output::RoutingDecision>,)>(&mut *store, f)?;
+            Ok(f.call(&mut *store, (form, &base))?.0)
+        });
         // An amendment that does not explain itself is the plugin's fault: the base stands.
         let ran = ran.map(|(result, log, call)| {
-            let result = result.and_then(|amended| match amended {
+            let result = result.and_then(|amended| match amended.map(RoutingDecision::from) {
                 Some(d) if !explains_itself(&d, &base) => Err(PluginFault::BadOutput {
                     reason: "the amended decision names no new fired rule with a reason (a plugin must explain itself)"
                         .into(),
@@ -190,17 +175,13 @@ impl PluginHost {
         case_id: Option<&str>,
         case_events: &str,
     ) -> HookOutcome<Option<Exclusion>> {
-        let ran = self.run(
-            district,
-            Hook::Scoring,
-            case_id,
-            |store, c, instance| {
-                let hooks = c.scoring.as_ref().ok_or_else(|| missing(Hook::Scoring))?.load(&mut *store, instance)?;
-                hooks.minyi_casework_scoring_hook().call_review_case(store, case_events)
-            },
-            |e| e.as_ref().map_or(0, |e| e.reviewer.len() + e.note.len()),
-        );
+        let ran = self.run(district, Hook::Scoring, case_id, |store, c, instance| {
+            let f = c.export(Hook::Scoring).ok_or_else(|| missing(Hook::Scoring))?;
+            let f = instance.get_typed_func::<(&str,), (Option<output::Exclusion>,)>(&mut *store, f)?;
+            Ok(f.call(&mut *store, (case_events,))?.0)
+        });
         HookOutcome::of(ran, None, |exclusion, _| {
+            let exclusion = exclusion.map(Exclusion::from);
             let applied = exclusion.is_some();
             (exclusion, applied)
         })
@@ -215,15 +196,4 @@ fn missing(hook: Hook) -> wasmtime::Error {
 fn explains_itself(amended: &RoutingDecision, base: &RoutingDecision) -> bool {
     let is_new = |f: &FiredRule| !base.explanation.fired.iter().any(|b| b.rule == f.rule && b.why == f.why);
     amended.explanation.fired.iter().any(|f| is_new(f) && !f.why.trim().is_empty())
-}
-
-fn decision_bytes(d: &RoutingDecision) -> usize {
-    let strings = |v: &[String]| v.iter().map(|s| s.len() + 4).sum::<usize>();
-    d.lead.len()
-        + d.deadline.len()
-        + strings(&d.co_handlers)
-        + strings(&d.tags)
-        + strings(&d.escalate)
-        + d.explanation.fired.iter().map(|f| f.rule.len() + f.why.len()).sum::<usize>()
-        + d.explanation.near_misses.iter().map(|n| n.rule.len() + n.failed.len()).sum::<usize>()
 }

@@ -7,7 +7,7 @@
 //! componentize-py) gets an empty WASI 0.2 surface.
 //!
 //! Rooms: `config` (limits), `compile` (checking, precompiling), `host` (activation, status), `hooks`
-//! (the one call path every hook takes), `faults` (typed faults and the queue the registry drains),
+//! (the one call path every hook takes), `output` (the output cap, charged while a result is lifted), `faults` (typed faults and the queue the registry drains),
 //! `metrics` (counters and their Prometheus text), `breaker`, `capabilities` (what a plugin may
 //! import), `wasi` (the empty WASI surface).
 #![deny(missing_docs)]
@@ -20,6 +20,7 @@ mod faults;
 mod hooks;
 mod host;
 mod metrics;
+mod output;
 mod sync;
 mod wasi;
 

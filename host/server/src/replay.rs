@@ -63,7 +63,7 @@ impl Verdict {
 /// One decision, run again.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepReplay {
-    /// `validate`, `plugin.validate`, `route` or `plugin.route`.
+    /// `validate`, `plugin.validate`, `route`, `plugin.route`, `plugin.review` or `score`.
     pub step: String,
     /// What decided, as recorded (JSON).
     pub deciders: Value,
@@ -105,7 +105,7 @@ pub struct Replayer<'a> {
     store: &'a CaseStore,
     registry: Option<&'a Registry>,
     today: Today,
-    runtimes: HashMap<(String, String), Arc<Runtime>>,
+    runtimes: HashMap<[String; 3], Arc<Runtime>>,
     rules: HashMap<(String, String), Arc<CompiledRules<'static>>>,
     host: Option<PluginHost>,
     compiled: HashMap<String, minyi_plugins::CompiledPlugin>,
@@ -150,7 +150,8 @@ impl<'a> Replayer<'a> {
         let (recorded, today) = match d.step.as_str() {
             "validate" => self.validate(case_id, &input, &deciders),
             "route" => self.route(&input, &deciders),
-            "plugin.validate" | "plugin.route" => self.plugin(&d.step, &input, &deciders),
+            "plugin.validate" | "plugin.route" | "plugin.review" => self.plugin(&d.step, &input, &deciders),
+            "score" => self.score(&input, &deciders),
             other => {
                 let reason = format!("unknown step {other:?}");
                 (Err(reason.clone()), Err(reason))
@@ -163,24 +164,26 @@ impl<'a> Replayer<'a> {
         StepReplay { step: d.step.clone(), deciders, recorded: verdict(recorded), today: verdict(today) }
     }
 
-    /// A runtime with the given validator and router bytes (this binary's when the SHA-256 is its own).
-    fn runtime(&mut self, validator: &str, router: &str) -> Result<Arc<Runtime>, String> {
-        let [v, r, s] = self.today.runtime.components();
-        if v.sha256 == validator && r.sha256 == router {
+    /// A runtime with the given validator, router and scorer bytes (this binary's where the SHA-256 is
+    /// its own, else the bytes kept under it).
+    fn runtime(&mut self, shas: [&str; 3]) -> Result<Arc<Runtime>, String> {
+        let own = self.today.runtime.components();
+        if own.iter().zip(shas).all(|(c, sha)| c.sha256 == sha) {
             return Ok(Arc::clone(&self.today.runtime));
         }
-        let key = (validator.to_owned(), router.to_owned());
+        let key = shas.map(str::to_owned);
         if let Some(rt) = self.runtimes.get(&key) {
             return Ok(Arc::clone(rt));
         }
-        let bytes = |sha: &str, own: &minyi_runtime::ComponentInfo| -> Result<Vec<u8>, String> {
-            if sha == own.sha256 {
-                return Ok(own.bytes.to_vec());
-            }
-            self.store.decider(sha).map(|(_, b)| b).map_err(|e| format!("{} {sha}: {e}", own.name))
-        };
-        let (vb, rb) = (bytes(validator, v)?, bytes(router, r)?);
-        let rt = Runtime::with_components(RuntimeConfig::default(), &vb, &rb, &s.bytes)
+        let mut bytes = Vec::with_capacity(3);
+        for (c, sha) in own.iter().zip(shas) {
+            bytes.push(if sha == c.sha256 {
+                c.bytes.to_vec()
+            } else {
+                self.store.decider(sha).map(|(_, b)| b).map_err(|e| format!("{} {sha}: {e}", c.name))?
+            });
+        }
+        let rt = Runtime::with_components(RuntimeConfig::default(), &bytes[0], &bytes[1], &bytes[2])
             .map_err(|e| format!("the recorded components do not load: {e}"))?;
         let rt = Arc::new(rt);
         self.runtimes.insert(key, Arc::clone(&rt));
@@ -200,9 +203,10 @@ impl<'a> Replayer<'a> {
             ));
         }
         let validator = text(deciders, "validator");
-        let [own, router, _] = self.today.runtime.components().map(|c| c.sha256.clone());
-        let recorded =
-            self.runtime(&validator, &router).map(|rt| (output_of(&validate_body(&rt, &body, &now)), Vec::new()));
+        let [own, router, scorer] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let recorded = self
+            .runtime([&validator, &router, &scorer])
+            .map(|rt| (output_of(&validate_body(&rt, &body, &now)), Vec::new()));
         let changed = if own == validator {
             Vec::new()
         } else {
@@ -237,8 +241,8 @@ impl<'a> Replayer<'a> {
         if let Some(r) = self.rules.get(&key) {
             return Ok(Arc::clone(r));
         }
-        let validator = self.today.runtime.components()[0].sha256.clone();
-        let runtime = self.runtime(&validator, router)?;
+        let [validator, _, scorer] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let runtime = self.runtime([&validator, router, &scorer])?;
         let (_, source) = self.store.decider(sha).map_err(|e| format!("rule set {sha}: {e}"))?;
         let source = String::from_utf8(source).map_err(|_| format!("rule set {sha}: not UTF-8"))?;
         let compiled = runtime
@@ -250,12 +254,31 @@ impl<'a> Replayer<'a> {
         Ok(compiled)
     }
 
+    /// A case's assessment, by the recorded scorer and by today's, on the recorded events.
+    fn score(&mut self, input: &Value, deciders: &Value) -> (Run, Run) {
+        let (events, config) = (text(input, "case_events"), text(input, "config"));
+        let as_of = input.get("as_of").and_then(Value::as_str);
+        let assess = |rt: &Runtime| match rt.assess_json(&events, &config, as_of) {
+            Ok(json) => json,
+            Err(minyi_runtime::CallError::Input { code, message }) => {
+                serde_json::json!({ "code": code, "message": message }).to_string()
+            }
+            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+        };
+        let scorer = text(deciders, "scorer");
+        let [validator, router, own] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| (assess(&rt), Vec::new()));
+        let changed =
+            if own == scorer { Vec::new() } else { vec![format!("scorer: {} → {}", short(&scorer), short(&own))] };
+        (recorded, Ok((assess(&self.today.runtime), changed)))
+    }
+
     fn plugin(&mut self, step: &str, input: &Value, deciders: &Value) -> (Run, Run) {
         let district = text(deciders, "district");
-        let recorded = self.recorded_plugin(input, deciders).and_then(|host| call(step, host, input));
+        let recorded = self.recorded_plugin(input, deciders).and_then(|host| call(step, host, &district, input));
         let today = match &self.today.plugins {
             None => Err("no plugin registry".to_owned()),
-            Some(host) => call(step, host, input).map(|(output, _)| {
+            Some(host) => call(step, host, &district, input).map(|(output, _)| {
                 let mut changed = Vec::new();
                 let was = format!("{} {}", text(deciders, "name"), text(deciders, "version"));
                 match host.status(&district) {
@@ -323,7 +346,11 @@ fn both_unavailable(reason: String) -> (Run, Run) {
 }
 
 /// Calls the plugin step on `host` with the recorded arguments.
-fn call(step: &str, host: &PluginHost, input: &Value) -> Run {
+fn call(step: &str, host: &PluginHost, district: &str, input: &Value) -> Run {
+    if step == "plugin.review" {
+        let out = host.review_case(district, None, &text(input, "case_events"));
+        return Ok((crate::rescore::Review::of(&out).json(), Vec::new()));
+    }
     let output = if step == "plugin.validate" {
         let base: ValidationResult =
             serde_json::from_value(input["result"].clone()).map_err(|e| format!("recorded result unreadable: {e}"))?;

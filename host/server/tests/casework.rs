@@ -1,8 +1,9 @@
 //! Casework after dispatch through the HTTP service and the `minyi` binary, on real components and a
 //! real SQLite file or PostgreSQL database: a month lived case by case (filed, accepted, returned and
 //! re-dispatched, extended, replied, called back, excluded, overdue by the sweep) whose ranking from
-//! `GET /api/scores` equals `minyi score` over `minyi case events` and a hand computation; and the
-//! route × role matrix, every endpoint against every kind of token, written out as a table.
+//! `GET /api/scores` equals `minyi score` over `minyi case events` and a hand computation; a district
+//! scoring plugin's review and the scorer's assessment kept as decisions at each change and replayed;
+//! and the route × role matrix, every endpoint against every kind of token, written out as a table.
 
 mod common;
 
@@ -20,7 +21,8 @@ use std::sync::Arc;
 
 minyi_tests::on_both!(
     a_month_of_casework_ranks_as_the_command_line_and_the_hand_do,
-    every_route_answers_every_role_as_the_table_says
+    every_route_answers_every_role_as_the_table_says,
+    a_scoring_review_is_kept_as_evidence_and_imposed_once
 );
 
 const WANGJING: &str = "110105026";
@@ -374,6 +376,65 @@ audit                   401  401     403     403      200      403            40
 plugins                 401  401     403     403      200      403            403      403            200  403
 file_a_demand           201  201     201     201      201      201            201      201            201  201
 ";
+
+/// Chaoyang's `review-rulings` plugin reviews a case at each change: the district's ruling that the
+/// demand is unreasonable makes it ask for an exclusion, stored once as the plugin's `excluded` event; a
+/// reviewer revokes it and it stays revoked. Every review and assessment is a decision, and
+/// `minyi replay` runs them all again identically.
+fn a_scoring_review_is_kept_as_evidence_and_imposed_once(backend: Backend) {
+    let Some(w) = world(backend) else { return };
+    let plugins = w.state.plugins.as_deref().expect("plugins");
+    let admins = w.state.admins.as_deref().expect("tokens");
+    let city = admins.authenticate(&w.city).expect("city");
+    let (key, public) = minyi_registry::signing::generate().expect("key");
+    plugins.registry.trust_key(&city, "110105", &public).expect("trusts");
+    let bytes = common::plugin("review_rulings");
+    common::activate(plugins, &city, &key, "review-rulings", "110105", &[minyi_registry::Hook::Scoring], bytes);
+    let id = tokio::runtime::Runtime::new().expect("runtime").block_on(rule_unreasonable_then_revoke(&w));
+
+    let cases = w.state.cases.as_deref().expect("a case store");
+    let case = cases.get(&id).expect("the case");
+    let kinds: Vec<&str> = case.events.iter().map(|e| e.event.kind()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "excluded").count(), 1, "imposed once: {kinds:?}");
+    assert_eq!(kinds.last(), Some(&"exclusion_revoked"), "a revoked exclusion stays revoked: {kinds:?}");
+    let excluded = case.events.iter().find(|e| e.event.kind() == "excluded").expect("the plugin's exclusion");
+    assert_eq!(excluded.by.as_deref(), Some("plugin:review-rulings@1.0.0"));
+    assert_eq!(excluded.at, "2026-11-10T11:00:00+08:00", "stamped when the ruling made the plugin ask");
+
+    let decisions: Vec<_> = cases.decisions(&id).expect("decisions").into_iter().map(|d| d.decision).collect();
+    let steps: Vec<&str> = decisions.iter().map(|d| d.step.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["validate", "route", "plugin.review", "score", "plugin.review", "score", "plugin.review", "score"],
+        "a review and an assessment at each change"
+    );
+    let output = |i: usize| -> Value { serde_json::from_str(&decisions[i].output).expect("json") };
+    assert_eq!(output(2)["exclusion"], Value::Null, "no ruling yet: {}", decisions[2].output);
+    assert_eq!(output(4)["exclusion"]["reason"], "unreasonable", "{}", decisions[4].output);
+    assert_eq!(output(5)["exclusion"]["reason"], "unreasonable", "assessed with it: {}", decisions[5].output);
+    assert_eq!(output(7)["exclusion"], Value::Null, "and without it once revoked: {}", decisions[7].output);
+    let deciders: Value = serde_json::from_str(&decisions[5].deciders).expect("json");
+    assert_eq!(deciders["scorer"].as_str().map(str::len), Some(64), "{deciders}");
+
+    let out = minyi(&["replay", "--db", &w.db, "--case", &id], "", None);
+    println!("minyi replay --case {id}\n{out}");
+    assert_eq!(out.lines().last(), Some("identical"), "{out}");
+    assert!(out.contains("score") && out.contains("plugin.review"), "{out}");
+}
+
+/// Files a demand, has Wangjing return it, the district rule it unreasonable and a reviewer revoke the
+/// exclusion that follows; the case number.
+async fn rule_unreasonable_then_revoke(w: &World) -> String {
+    w.set(at("2026-11-10T09:00:00+08:00"));
+    let (id, _) = w.file("朝阳区望京西园三区", WANGJING).await;
+    w.set(at("2026-11-10T10:00:00+08:00"));
+    w.step(&w.op_wangjing, &id, json!({"type": "returned", "reason": "诉求要求拆除邻居的合法建筑"})).await;
+    w.set(at("2026-11-10T11:00:00+08:00"));
+    w.step(&w.district, &id, json!({"type": "ruling", "decision": "不合理诉求：要求拆除合法建筑"})).await;
+    w.set(at("2026-11-10T12:00:00+08:00"));
+    w.step(&w.reviewer, &id, json!({"type": "exclusion_revoked", "note": "复核：诉求部分合理"})).await;
+    id
+}
 
 fn every_route_answers_every_role_as_the_table_says(backend: Backend) {
     let Some(w) = world(backend) else { return };

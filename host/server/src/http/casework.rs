@@ -2,7 +2,8 @@
 //! the stored event and the new state; 403 when their role or unit may not; 409 when the case's state
 //! does not allow it), `POST /api/cases/{id}/callback` (回访: the citizen with the tracking token, or
 //! staff on the phone), `GET /api/audit?case=ID` (district and city admins), and the time-limit sweep
-//! the service runs every minute.
+//! the service runs every minute. After each change the case's score is decided again and kept
+//! (`crate::rescore`).
 
 use super::api::{Api, Auth, Op};
 use super::{AppState, Bearer, Remote, StaffAuth, blocking};
@@ -12,8 +13,9 @@ use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection, StringRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use chrono::{DateTime, FixedOffset};
 use minyi_auth::{AuthError, Role};
-use minyi_cases::{Acted, AuditEntry};
+use minyi_cases::{Acted, AuditEntry, CaseStore};
 use minyi_model::{CaseEvent, CaseState, Event};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -91,6 +93,15 @@ struct AuditLog {
 }
 
 /// The answer to a step: the event as stored and the state it left.
+/// The case's score decided again after a change (see `crate::rescore`). The change is stored either
+/// way: a failure here is logged, and the next change decides again.
+fn rescore(state: &AppState, store: &CaseStore, id: &str, now: DateTime<FixedOffset>) {
+    let now = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    if let Err(e) = crate::rescore::rescore(&state.runtime, state.plugins.as_deref(), store, id, &now) {
+        tracing::error!(case = id, error = %e, "the case's score was not decided again");
+    }
+}
+
 fn written(acted: Acted) -> (StatusCode, Json<Written>) {
     let event = acted.events.into_iter().next();
     (StatusCode::CREATED, Json(Written { event, state: acted.state }))
@@ -110,7 +121,9 @@ async fn event(
     let body = body?;
     blocking(move || {
         let now = state.clock.now();
-        Ok(written(casework::act(&store, &staff, remote.as_deref(), &id, &body, now)?))
+        let acted = casework::act(&store, &staff, remote.as_deref(), &id, &body, now)?;
+        rescore(&state, &store, &id, now);
+        Ok(written(acted))
     })
     .await
 }
@@ -135,6 +148,7 @@ async fn callback(
             let staff = state.admins.as_ref().ok_or(AuthError::Unauthenticated)?.authenticate(&token)?;
             casework::callback(&store, Caller::Staff(&staff), remote.as_deref(), &id, &body, now)?
         };
+        rescore(&state, &store, &id, now);
         Ok(written(acted))
     })
     .await

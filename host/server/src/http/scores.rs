@@ -1,7 +1,8 @@
 //! `GET /api/scores?month=YYYY-MM[&district=CODE]` and `GET /api/hotspots?month=…`: the three rates
-//! and hotspots over the stored events, through the scorer component with the district scoring
-//! plugins' reviews — the same JSON `minyi score --json` and `minyi hotspots --json` print. For district
-//! admins and reviewers (their district) and city admins.
+//! and hotspots over the stored events (the district scoring plugins' reviews among them, kept as each
+//! case changed), through the scorer component — the same JSON `minyi score --json` and
+//! `minyi hotspots --json` print on those events. For district admins and reviewers (their district)
+//! and city admins.
 
 use super::api::{Api, Auth, Op};
 use super::{AppState, StaffAuth, blocking};
@@ -65,10 +66,9 @@ fn report(state: &AppState, staff: &minyi_auth::Staff, q: PeriodQuery, hotspots:
     }
     let events = store.events(&Filter { district: district.as_deref(), ..Filter::default() })?;
     let mut cases = crate::scores::group(&events).map_err(|e| AppError::Internal(e.to_string()))?;
-    let board = crate::scores::fill(&state.runtime, &request.to_string(), &mut cases, state.plugins.as_deref())?;
-    if let Some(p) = &state.plugins {
-        p.registry.persist(&p.host)?;
-    }
+    // The district plugins' reviews are already among the stored events (`crate::rescore` keeps them
+    // as each case changes): asking the plugins again here would let an upgrade change past months.
+    let board = crate::scores::fill(&state.runtime, &request.to_string(), &mut cases, None)?;
     let json = if hotspots { board.hotspots_json()? } else { board.ranking_json()? };
     serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("the scorer's report is unreadable: {e}")))
 }
