@@ -36,6 +36,7 @@ fn spec(name: &str, district: &str, config: &[(&str, &str)]) -> PluginSpec {
             now: Some("2026-11-29T10:00:00+08:00".to_owned()),
             units: BTreeMap::new(),
             clock_tape: Vec::new(),
+            wasi_clock_tape: Vec::new(),
         },
         limits: PluginLimits::default(),
     }
@@ -383,6 +384,19 @@ mod py_probe {
         // The wall clock is the district's grant (a fixed instant here), not the host's.
         let granted = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00+08:00").expect("instant").timestamp();
         assert_eq!(seen["clock"], ("probe.allowed", granted.to_string().as_str()));
+        // Each reading is kept with the call, and a replay hands the readings back in order: here a
+        // tape a day earlier, which the plugin reads instead of the grant.
+        let recorded = out.call.as_ref().map(|c| c.wasi_clock.clone()).unwrap_or_default();
+        assert!(recorded.contains(&(granted as u64 * 1_000_000_000)), "{recorded:?}");
+        let day = 86_400 * 1_000_000_000;
+        let replay = host();
+        let mut tape = spec("py-probe", "110102", &[]);
+        tape.grants.wasi_clock_tape = recorded.iter().map(|n| n - day).collect();
+        replay.activate(replay.compile(plugin("py_probe")).expect("compiles"), tape).expect("activates");
+        let again = replay.extra_issues("110102", None, &f);
+        let clock = again.value.iter().find(|i| i.field == "clock").map(|i| i.message.en.clone());
+        assert_eq!(clock, Some((granted - 86_400).to_string()), "the tape, not the grant");
+        assert_eq!(again.call.map(|c| c.wasi_clock.len()), Some(recorded.len()), "read as often as recorded");
         // What it printed went to the call's log, nowhere else.
         assert!(out.log.contains(&"stdout: probe: stdout line".to_owned()), "{:?}", out.log);
         assert!(out.log.contains(&"stderr: probe: stderr line".to_owned()), "{:?}", out.log);

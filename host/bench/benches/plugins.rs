@@ -25,6 +25,7 @@ fn spec(name: &str, district: &str, version: &str, mode: &str) -> PluginSpec {
             now: Some("2026-11-29T10:00:00+08:00".into()),
             units: Default::default(),
             clock_tape: Vec::new(),
+            wasi_clock_tape: Vec::new(),
         },
         limits: PluginLimits::default(),
     }

@@ -26,6 +26,9 @@ pub struct Grants {
     /// Clock readings to hand back in order, one per `clock.now` (a replay of a recorded call); past
     /// its end the last one repeats. Empty: `now`, or the wall clock.
     pub clock_tape: Vec<String>,
+    /// The same for the WASI wall clock (a language runtime's `time.time()`): nanoseconds since the
+    /// Unix epoch, one per `wall-clock.now`.
+    pub wasi_clock_tape: Vec<u64>,
 }
 
 /// Store data of one plugin call.

@@ -43,6 +43,10 @@ pub struct PluginCall {
     pub config: std::collections::BTreeMap<String, String>,
     /// What `clock.now` answered, in order.
     pub clock: Vec<String>,
+    /// What the WASI wall clock answered (nanoseconds since the Unix epoch), in order: a language
+    /// runtime's `time.time()`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wasi_clock: Vec<u64>,
 }
 
 /// What `run` gives back when the district's plugin has the hook: its result or fault, its log, and
@@ -86,6 +90,7 @@ impl PluginHost {
             sha256: active.compiled.sha256.clone(),
             config: active.grants.config.clone(),
             clock: Vec::new(),
+            wasi_clock: Vec::new(),
         };
         if let Some(reason) = lock(&active.breaker).disabled() {
             return Some((Err(PluginFault::Disabled { reason: reason.to_owned() }), Vec::new(), record));
@@ -113,6 +118,7 @@ impl PluginHost {
         active.metrics.observe(started.elapsed());
         let log = store.data_mut().take_log();
         record.clock = std::mem::take(&mut store.data_mut().clock_reads);
+        record.wasi_clock = store.data().wasi.as_ref().map(crate::wasi::EmptyWasi::wall_reads).unwrap_or_default();
         if let Err(fault) = &outcome {
             self.record(&active, hook, case_id, fault.clone());
         }

@@ -5,7 +5,7 @@
 //! imports them) but every socket, connection and name lookup is refused with `access-denied`.
 
 use crate::capabilities::{Grants, PluginState};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Linker, Resource, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -63,7 +63,12 @@ pub(crate) struct EmptyWasi {
     stderr: MemoryOutputPipe,
     /// Time zero of the monotonic clock the plugin reads.
     started: Instant,
+    /// What the wall clock answered, in order (nanoseconds since the Unix epoch).
+    wall_reads: Arc<Mutex<Vec<u64>>>,
 }
+
+/// Wall-clock readings kept per call for the record; past these the call reads on unrecorded.
+const WALL_READS_KEPT: usize = 1_024;
 
 /// The monotonic clock: nanoseconds since the call's WASI state was made.
 struct CallClock(Instant);
@@ -138,8 +143,13 @@ impl PluginState {
     }
 }
 
-/// The wall clock the district grants: its fixed time when set (tests, replays), else the real one.
-struct GrantedClock(Option<Duration>);
+/// The wall clock the district grants: the recorded readings in order when replaying (the last one
+/// repeating), else its fixed time when set (tests), else the real one; every reading is kept.
+struct GrantedClock {
+    tape: Vec<u64>,
+    fixed: Option<Duration>,
+    reads: Arc<Mutex<Vec<u64>>>,
+}
 
 impl HostWallClock for GrantedClock {
     fn resolution(&self) -> Duration {
@@ -147,9 +157,20 @@ impl HostWallClock for GrantedClock {
     }
 
     fn now(&self) -> Duration {
-        self.0.unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or(Duration::ZERO)
-        })
+        let mut reads = crate::sync::lock(&self.reads);
+        let nanos = match self.tape.get(reads.len()).or(self.tape.last()) {
+            Some(n) => *n,
+            None => {
+                let now = self.fixed.unwrap_or_else(|| {
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or(Duration::ZERO)
+                });
+                u64::try_from(now.as_nanos()).unwrap_or(u64::MAX)
+            }
+        };
+        if reads.len() < WALL_READS_KEPT {
+            reads.push(nanos);
+        }
+        Duration::from_nanos(nanos)
     }
 }
 
@@ -164,17 +185,24 @@ impl EmptyWasi {
         let stdout = MemoryOutputPipe::new(CAPTURED_BYTES);
         let stderr = MemoryOutputPipe::new(CAPTURED_BYTES);
         let started = Instant::now();
+        let wall_reads = Arc::new(Mutex::new(Vec::new()));
+        let wall = GrantedClock { tape: grants.wasi_clock_tape.clone(), fixed, reads: Arc::clone(&wall_reads) };
         let ctx = WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
-            .wall_clock(GrantedClock(fixed))
+            .wall_clock(wall)
             .monotonic_clock(CallClock(started))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
-        Self { ctx, table: ResourceTable::new(), stdout, stderr, started }
+        Self { ctx, table: ResourceTable::new(), stdout, stderr, started, wall_reads }
+    }
+
+    /// What the wall clock answered during the call, in order.
+    pub(crate) fn wall_reads(&self) -> Vec<u64> {
+        crate::sync::lock(&self.wall_reads).clone()
     }
 
     /// What the call wrote to stdout and stderr, as log lines.

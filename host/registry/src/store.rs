@@ -556,6 +556,7 @@ impl Registry {
                     now: None,
                     units: Default::default(),
                     clock_tape: Vec::new(),
+                    wasi_clock_tape: Vec::new(),
                 },
                 limits: manifest.limits.to_plugin_limits(),
             },

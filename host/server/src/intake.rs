@@ -192,7 +192,9 @@ fn process(
     let validation_json = serde_json::to_string(&validation)
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
     if let Some(call) = &call {
-        let input = serde_json::json!({ "result": base, "config": call.config, "clock": call.clock });
+        let input = serde_json::json!({
+            "result": base, "config": call.config, "clock": call.clock, "wasi_clock": call.wasi_clock,
+        });
         let deciders = plugin_deciders(&district_code, call);
         learned.decisions.push(decision("plugin.validate", input, validation_json.clone(), deciders));
     }
@@ -265,8 +267,10 @@ fn process(
     let routing_json = serde_json::to_string(&routing)
         .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
     if let Some(call) = &call {
-        let input =
-            serde_json::json!({ "form": form_value, "base": base_value, "config": call.config, "clock": call.clock });
+        let input = serde_json::json!({
+            "form": form_value, "base": base_value, "config": call.config, "clock": call.clock,
+            "wasi_clock": call.wasi_clock,
+        });
         let deciders = plugin_deciders(&form.district, call);
         learned.decisions.push(decision("plugin.route", input, routing_json.clone(), deciders));
     }

@@ -330,9 +330,17 @@ impl<'a> Replayer<'a> {
             .flatten()
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect();
+        let wasi_clock: Vec<u64> =
+            input.get("wasi_clock").and_then(|c| serde_json::from_value(c.clone()).ok()).unwrap_or_default();
         let config = input.get("config").and_then(|c| serde_json::from_value(c.clone()).ok()).unwrap_or_default();
-        let grants =
-            Grants { district, config, now: clock.first().cloned(), units: Default::default(), clock_tape: clock };
+        let grants = Grants {
+            district,
+            config,
+            now: clock.first().cloned(),
+            units: Default::default(),
+            clock_tape: clock,
+            wasi_clock_tape: wasi_clock,
+        };
         host.activate(compiled, PluginSpec { name, version, grants, limits: manifest.limits.to_plugin_limits() })
             .map_err(|e| e.to_string())?;
         Ok(host)

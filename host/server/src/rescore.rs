@@ -133,8 +133,10 @@ fn review(
     let review = Review::of(&out);
     let decision = Decision {
         step: "plugin.review".to_owned(),
-        input: serde_json::json!({ "case_events": case_events, "config": call.config, "clock": call.clock })
-            .to_string(),
+        input: serde_json::json!({
+            "case_events": case_events, "config": call.config, "clock": call.clock, "wasi_clock": call.wasi_clock,
+        })
+        .to_string(),
         output: review.json(),
         deciders: plugin_deciders(district, call),
     };

@@ -253,6 +253,7 @@ pub(super) fn test(runtime: &Runtime, dir: &Path, component: Option<&Path>) -> a
         now: Some(cases.now.clone()),
         units: BTreeMap::new(),
         clock_tape: Vec::new(),
+        wasi_clock_tape: Vec::new(),
     };
     let spec =
         PluginSpec { name: project.name.clone(), version: project.version.clone(), grants, limits: project.limits() };
