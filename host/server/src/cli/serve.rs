@@ -124,6 +124,10 @@ pub(crate) struct Limits {
     /// Seconds a request may take before it is answered 408.
     #[arg(long, value_name = "SECS", env = "MINYI_REQUEST_TIMEOUT", default_value_t = 30)]
     request_timeout: u64,
+    /// Seconds a plugin upload may take (its bytes arriving, the component compiled) before it is
+    /// answered 408.
+    #[arg(long, value_name = "SECS", env = "MINYI_UPLOAD_TIMEOUT", default_value_t = 300)]
+    upload_timeout: u64,
     /// A token that may read `/metrics` (for a scraper), besides a city admin's.
     #[arg(long, value_name = "TOKEN", env = "MINYI_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
@@ -138,6 +142,7 @@ impl Limits {
             body_limit: self.body_limit,
             upload_limit: self.upload_limit,
             request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            upload_timeout: std::time::Duration::from_secs(self.upload_timeout.max(1)),
             metrics_token: self.metrics_token.clone().filter(|t| !t.trim().is_empty()),
             ..crate::http::Guard::default()
         }

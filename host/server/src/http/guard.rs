@@ -1,6 +1,6 @@
 //! The service's guard against hostile and careless callers, around every route: a request id on
 //! every answer and in every log line of the request, a per-address rate limit on anonymous API
-//! calls (429 with `Retry-After`), a deadline per request, the body limits, and the rule that every
+//! calls (429 with `Retry-After`), a deadline per request (a plugin upload's longer), the body limits, and the rule that every
 //! refusal is a `{code, message}` JSON body whoever wrote it — a handler, axum or the router.
 
 use super::AppState;
@@ -42,6 +42,10 @@ pub struct Guard {
     pub rate: Option<Rate>,
     /// How long a request may take before it is answered 408 (`--request-timeout`).
     pub request_timeout: Duration,
+    /// How long a plugin upload may take — its bytes arriving and the component compiled
+    /// (`--upload-timeout`): up to `upload_limit` bytes over a slow link, and a language runtime's
+    /// component takes seconds to compile.
+    pub upload_timeout: Duration,
     /// A token that may read `/metrics` besides a city admin's (`--metrics-token`), for a scraper.
     pub metrics_token: Option<String>,
     /// The calls each address has made (shared by the clones of one service's guard).
@@ -54,13 +58,14 @@ pub struct Buckets(Arc<Limiter>);
 
 impl Default for Guard {
     /// 1 MiB bodies, 64 MiB plugins, 50 anonymous calls a second (100 at once) per address, 30 s per
-    /// request, `/metrics` for city admins only.
+    /// request and 300 s per plugin upload, `/metrics` for city admins only.
     fn default() -> Self {
         Guard {
             body_limit: 1 << 20,
             upload_limit: 64 << 20,
             rate: Some(Rate { per_second: 50.0, burst: 100.0 }),
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(300),
             metrics_token: None,
             buckets: Buckets::default(),
         }
@@ -143,11 +148,13 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             res
         } else {
-            match tokio::time::timeout(state.guard.request_timeout, next.run(req)).await {
+            let upload = req.method() == axum::http::Method::POST && req.uri().path() == "/api/admin/plugins";
+            let limit = if upload { state.guard.upload_timeout } else { state.guard.request_timeout };
+            match tokio::time::timeout(limit, next.run(req)).await {
                 Ok(res) => as_json(res).await,
                 Err(_) => {
-                    tracing::warn!(after = ?state.guard.request_timeout, "request timed out");
-                    AppError::Timeout(state.guard.request_timeout.as_secs()).into_response()
+                    tracing::warn!(after = ?limit, "request timed out");
+                    AppError::Timeout(limit.as_secs()).into_response()
                 }
             }
         };

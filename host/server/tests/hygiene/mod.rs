@@ -1,13 +1,15 @@
 //! The service facing hostile and careless callers (issue 18): any bytes are stored before anything
 //! reads them, a body over the limit is a JSON 413, every refusal is `{code, message}` with a request
 //! id and `WWW-Authenticate` on 401, anonymous calls are rate limited per address, a slow request
-//! times out in JSON, and a failing database never shows its SQL to the client.
+//! times out in JSON (a plugin upload by a deadline of its own), and a failing database never shows its SQL to the client.
 
 use super::{db, garbage_form, service};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use base64::Engine as _;
 use minyi_cases::{BEIJING, CaseStore};
+use minyi_registry::Hook;
 use minyi_server::{AppState, Guard, Rate, app};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -132,10 +134,32 @@ async fn anonymous_calls_are_limited_per_address_and_staff_are_not() {
 #[tokio::test]
 async fn a_request_past_its_deadline_is_a_json_408() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (state, ..) = service(&dir);
+    let (state, plugins, admins, city) = service(&dir);
     let state = AppState { guard: Guard { request_timeout: Duration::from_nanos(1), ..Guard::default() }, ..state };
     let form = garbage_form("110105", "朝阳区望京西园三区").to_string().into_bytes();
     let (status, _, r) = call(&state, "POST", "/api/cases", &[JSON], None, form).await;
+    assert_eq!((status, r["code"].as_str()), (StatusCode::REQUEST_TIMEOUT, Some("request.timeout")), "{r}");
+
+    // A plugin upload has a deadline of its own (`--upload-timeout`): the component arrives and
+    // compiles long after the nanosecond every other request gets, and is stored.
+    let (token, key) = crate::common::district_admin(&plugins, &admins, &city, "110105");
+    let bytes = crate::common::plugin("review_rulings");
+    let upload = |version: &str| {
+        let manifest = crate::common::signed("review-rulings", version, "110105", &[Hook::Scoring], bytes, &key);
+        let json = serde_json::to_vec(&manifest).expect("a manifest");
+        base64::engine::general_purpose::STANDARD.encode(json)
+    };
+    let auth = format!("Bearer {token}");
+    let wasm = ("content-type", "application/wasm");
+    let manifest = upload("1.0.0");
+    let headers = [wasm, ("minyi-manifest", manifest.as_str()), ("authorization", auth.as_str())];
+    let (status, _, r) = call(&state, "POST", "/api/admin/plugins", &headers, None, bytes.to_vec()).await;
+    assert_eq!((status, r["version"].as_str()), (StatusCode::CREATED, Some("1.0.0")), "{r}");
+    // And it is a deadline all the same.
+    let state = AppState { guard: Guard { upload_timeout: Duration::from_nanos(1), ..state.guard.clone() }, ..state };
+    let manifest = upload("1.0.1");
+    let headers = [wasm, ("minyi-manifest", manifest.as_str()), ("authorization", auth.as_str())];
+    let (status, _, r) = call(&state, "POST", "/api/admin/plugins", &headers, None, bytes.to_vec()).await;
     assert_eq!((status, r["code"].as_str()), (StatusCode::REQUEST_TIMEOUT, Some("request.timeout")), "{r}");
 }
 
@@ -336,15 +360,7 @@ async fn sixty_four_concurrent_public_calls_never_disable_a_district_s_plugin() 
     let (token, key) = crate::common::district_admin(&plugins, &admins, &city, "110108");
     let haidian = admins.authenticate(&token).expect("admin");
     let bytes = crate::common::plugin("haidian_building");
-    crate::common::activate(
-        &plugins,
-        &haidian,
-        &key,
-        "haidian-building",
-        "110108",
-        &[minyi_registry::Hook::Validation],
-        bytes,
-    );
+    crate::common::activate(&plugins, &haidian, &key, "haidian-building", "110108", &[Hook::Validation], bytes);
     let form = serde_json::json!({"district":"110108","channel":"web","kind":"complaint","category":"housing.property.fees",
         "title":"物业乱收费","description":"物业多收了停车费","address":"海淀区中关村街道","reporter":{"phone":"13800138000"},
         "consent":true,"received_at":"2026-11-29T10:00:00+08:00"})
