@@ -258,13 +258,7 @@ impl<'a> Replayer<'a> {
     fn score(&mut self, input: &Value, deciders: &Value) -> (Run, Run) {
         let (events, config) = (text(input, "case_events"), text(input, "config"));
         let as_of = input.get("as_of").and_then(Value::as_str);
-        let assess = |rt: &Runtime| match rt.assess_json(&events, &config, as_of) {
-            Ok(json) => json,
-            Err(minyi_runtime::CallError::Input { code, message }) => {
-                serde_json::json!({ "code": code, "message": message }).to_string()
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-        };
+        let assess = |rt: &Runtime| output_of(&rt.assess_json(&events, &config, as_of));
         let scorer = text(deciders, "scorer");
         let [validator, router, own] = self.today.runtime.components().map(|c| c.sha256.clone());
         let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| (assess(&rt), Vec::new()));

@@ -4,7 +4,7 @@
 //! assesses the case. Both are kept as decisions (`plugin.review`, `score`) with their exact inputs and
 //! the SHA-256 of what decided, so `minyi replay` can run them again.
 
-use crate::intake::plugin_deciders;
+use crate::intake::{output_of, plugin_deciders};
 use crate::plugins::Plugins;
 use minyi_cases::{CaseError, CaseStore, Decider, Decision, Outcome};
 use minyi_model::{CaseEvent, Event, ExclusionReason, PluginFault};
@@ -93,12 +93,11 @@ pub fn rescore(
     store.keep(&[Decider { kind: "scorer", sha256: &scorer.sha256, bytes: &scorer.bytes }])?;
     let case_events = lines(&events)?;
     let output = match runtime.assess_json(&case_events, SCORE_CONFIG, None) {
-        Ok(json) => json,
-        Err(CallError::Input { code, message }) => serde_json::json!({ "code": code, "message": message }).to_string(),
         Err(CallError::Runtime(e)) => {
             tracing::error!(case = case_id, error = %e, "the scorer failed: the case is not assessed");
             return Ok(());
         }
+        assessed => output_of(&assessed),
     };
     decisions.push(Decision {
         step: "score".to_owned(),
