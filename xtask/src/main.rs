@@ -46,12 +46,6 @@ enum Task {
         #[arg(long, default_value = "components/routing/rulesets/nyc311.toml")]
         out: PathBuf,
     },
-    /// Write the Beijing rule set from the official divisions and the department table.
-    BeijingRules {
-        /// Where to write the rule set.
-        #[arg(long, default_value = "components/routing/rulesets/beijing.toml")]
-        out: PathBuf,
-    },
     /// Make a district plugin project that `minyi plugin build` and `minyi plugin test` take as made.
     NewPlugin {
         /// The plugin's name, e.g. `noise-hours` (lower-case letters, digits, `-`).
@@ -117,7 +111,6 @@ fn task(task: Task) -> Result<()> {
         Task::NewPlugin { name, district, hook, lang, out } => {
             new_plugin::create(&new_plugin::NewPlugin { name, district, hook, lang, out }).map(drop)
         }
-        Task::BeijingRules { out } => rulesets::beijing(&root().join(out)),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
 }

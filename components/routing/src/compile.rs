@@ -332,12 +332,14 @@ const EXAMPLE_DEFAULTS: &str = r#"{"channel":"hotline","kind":"complaint","title
 
 /// Parses, checks and compiles a rule set. On errors, every diagnostic (warnings too) comes back.
 pub fn compile(source: &str) -> Result<RuleSet, Vec<RuleError>> {
-    let file: format::File = toml::from_str(source).map_err(|e| vec![syntax_error(source, &e)])?;
+    let mut file: format::File = toml::from_str(source).map_err(|e| vec![syntax_error(source, &e)])?;
     let region = match file.ruleset.region.as_ref().map(|r| r.get_ref().as_str()) {
         None => Region::Declared,
         Some("beijing") => Region::Beijing,
         Some(_) => Region::Declared,
     };
+    let templates =
+        crate::template::expand(&mut file.units, &file.district_units, &mut file.rule, region == Region::Beijing);
     let mut ck = Checker {
         lines: LineIndex::new(source),
         region,
@@ -349,6 +351,9 @@ pub fn compile(source: &str) -> Result<RuleSet, Vec<RuleError>> {
         address_ids: BTreeMap::new(),
         area_ids: BTreeMap::new(),
     };
+    for (at, message) in templates {
+        ck.error(at, message);
+    }
     if let Some(r) = &file.ruleset.region
         && r.get_ref() != "beijing"
     {

@@ -94,7 +94,7 @@ pub struct Grid {
 }
 
 /// `when = { … }`: every condition given must hold.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct When {
     #[serde(default)]
@@ -136,7 +136,7 @@ pub(crate) struct When {
 }
 
 /// `then = { … }`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Then {
     #[serde(default)]
@@ -155,8 +155,19 @@ pub(crate) struct Then {
     pub manual: bool,
 }
 
+/// What a rule template is written once for (`for_each`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForEach {
+    /// Every district of the region: `{district}`, `{district.name}`, `{district.short}`.
+    District,
+    /// Every township-level unit of the region: `{street}`, `{street.name}`, `{street.stem}`, and its
+    /// district's variables.
+    Street,
+}
+
 /// `[[rule]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rule {
     pub id: Spanned<String>,
@@ -164,6 +175,15 @@ pub(crate) struct Rule {
     pub priority: u32,
     #[serde(default)]
     pub note: Option<String>,
+    /// A template: the rule is written once and stands for one rule per district (or street).
+    #[serde(default)]
+    pub for_each: Option<Spanned<ForEach>>,
+    /// Of a template: only these districts.
+    #[serde(default)]
+    pub districts: Vec<Spanned<String>>,
+    /// Of a template: every district but these.
+    #[serde(default)]
+    pub except: Vec<Spanned<String>>,
     #[serde(default)]
     pub when: Option<Spanned<When>>,
     pub then: Spanned<Then>,
@@ -200,6 +220,22 @@ pub(crate) struct Example {
     pub expect: Spanned<Expect>,
 }
 
+/// A `[district_units]` entry: a name pattern, or one that only some districts have.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum UnitTemplate {
+    /// `"{district}.zf" = "{district.name}城市管理综合行政执法局"`.
+    Name(String),
+    /// `"{district}.heating" = { name = "{district.name}供热服务中心", except = ["110101"] }`.
+    Some {
+        name: String,
+        #[serde(default)]
+        districts: Vec<String>,
+        #[serde(default)]
+        except: Vec<String>,
+    },
+}
+
 /// The whole document.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -207,6 +243,9 @@ pub(crate) struct File {
     pub ruleset: Header,
     #[serde(default)]
     pub units: BTreeMap<String, Spanned<String>>,
+    /// Units every district of the region has, declared once: `{district}` in the id.
+    #[serde(default)]
+    pub district_units: BTreeMap<String, Spanned<UnitTemplate>>,
     #[serde(default)]
     pub categories: BTreeMap<String, String>,
     #[serde(default)]

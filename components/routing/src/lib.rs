@@ -10,13 +10,14 @@ mod decide;
 mod examples;
 mod format;
 mod geo;
+mod template;
 #[cfg(test)]
 mod tests;
 
 pub use compile::{RuleSet, compile};
 pub use decide::{DEFAULT_RULE, HOTLINE_CENTRE, route};
 pub use examples::run_examples;
-pub use format::{DayKind, FormField, Grid, HitPolicy};
+pub use format::{DayKind, ForEach, FormField, Grid, HitPolicy};
 
 pub use minyi_model::CaseContext;
 use minyi_model::{CaseForm, RuleError};

@@ -355,3 +355,95 @@ then = { lead = "$street" }
     let d = route(&rules, &other, none()).expect("routes");
     assert_eq!(d.explanation.fired[0].rule, DEFAULT_RULE);
 }
+
+const TEMPLATES: &str = r#"
+[ruleset]
+name = "t"
+region = "beijing"
+
+[district_units]
+"{district}.zf" = "{district.name}城市管理综合行政执法局"
+"{district}.heating" = { name = "{district.name}供热服务中心", districts = ["110112"] }
+
+[[rule]]
+id = "vendors-{district}"
+for_each = "district"
+except = ["110112"]
+note = "{district.short}的执法局"
+when = { category = ["urban.sanitation.street_vendors"] }
+then = { lead = "{district}.zf", tags = ["{district.name}"] }
+
+[[rule]]
+id = "heating-{district}"
+for_each = "district"
+districts = ["110112"]
+when = { category = ["utilities.heating"] }
+then = { lead = "{district}.heating" }
+
+[[rule]]
+id = "address-{street}"
+for_each = "street"
+districts = ["110105"]
+when = { missing = ["street"], address = ["{street.name}", "{street.stem}"] }
+then = { lead = "{street}" }
+"#;
+
+#[test]
+fn templates_expand_per_district_and_street_and_route_as_written_out() {
+    let rules = compile(TEMPLATES).expect("valid");
+    let chaoyang = minyi_model::divisions::district("110105").expect("朝阳").streets.len();
+    assert_eq!(rules.rule_count(), 15 + 1 + chaoyang);
+    assert_eq!(rules.unit_name("110105.zf"), Some("朝阳区城市管理综合行政执法局"));
+    assert_eq!(rules.unit_name("110112.heating"), Some("通州区供热服务中心"));
+    assert_eq!(rules.unit_name("110105.heating"), None, "only the districts named");
+    // Each expanded rule is limited to its district, with its own id, note and tags.
+    let mut f = form("urban.sanitation.street_vendors", "占道经营");
+    let d = route(&rules, &f, none()).expect("routes");
+    assert_eq!(d.lead, "110105.zf");
+    assert_eq!(d.explanation.fired[0].rule, "vendors-110105");
+    assert!(d.explanation.fired[0].why.contains("朝阳的执法局"), "{:?}", d.explanation.fired);
+    assert_eq!(d.tags, ["朝阳区"]);
+    f.district = "110112".into();
+    f.street = Some("110112001".into());
+    let d = route(&rules, &f, none()).expect("routes");
+    assert_eq!(d.explanation.fired[0].rule, DEFAULT_RULE, "通州 is excepted");
+    // A street template: the township's name or its distinctive stem.
+    let mut f = form("urban.sanitation.garbage", "垃圾");
+    f.street = None;
+    f.address = "望京西园三区".into();
+    let d = route(&rules, &f, none()).expect("routes");
+    assert_eq!((d.lead.as_str(), d.explanation.fired[0].rule.as_str()), ("110105026", "address-110105026"));
+}
+
+#[test]
+fn template_mistakes_are_errors_at_the_template() {
+    let errors = |src: &str| -> Vec<String> {
+        compile(src).expect_err("refused").iter().map(|e| format!("{}: {}", e.line, e.message)).collect()
+    };
+    let head = "[ruleset]\nname = \"t\"\nregion = \"beijing\"\n";
+    let rule = |body: &str| format!("{head}\n[[rule]]\n{body}\nthen = {{ lead = \"$street\" }}\n");
+    let e =
+        errors(&rule("id = \"a-{district}\"\nfor_each = \"district\"\nwhen = { keywords = [\"{district.nick}\"] }"));
+    assert!(e.iter().any(|m| m.starts_with("8: ") && m.contains("unknown variable {district.nick}")), "{e:?}");
+    let e = errors(&rule("id = \"a\"\nfor_each = \"district\""));
+    assert!(e.iter().any(|m| m.contains("its id needs {district}")), "{e:?}");
+    let e = errors(&rule("id = \"a-{district}\""));
+    assert!(e.iter().any(|m| m.contains("add `for_each = \"district\"`")), "{e:?}");
+    let e = errors(&rule("id = \"a-{district}\"\nfor_each = \"district\"\nexcept = [\"999999\"]"));
+    assert!(e.iter().any(|m| m.contains("unknown district \"999999\"")), "{e:?}");
+    let e = errors(&rule("id = \"a-{district}\"\nfor_each = \"district\"\nwhen = { district = [\"110105\"] }"));
+    assert!(e.iter().any(|m| m.contains("leave `district` out")), "{e:?}");
+    let e = errors(&rule("id = \"a-{street}\"\nfor_each = \"street\"\nwhen = { keywords = [\"{street.stem\"] }"));
+    assert!(e.iter().any(|m| m.contains("without a closing")), "{e:?}");
+    let e = errors("[ruleset]\nname = \"t\"\n[district_units]\n\"{district}.x\" = \"X\"\n");
+    assert!(e.iter().any(|m| m.contains("need `region = \"beijing\"`")), "{e:?}");
+    let e = errors(&format!(
+        "{head}[units]\n\"110105.x\" = \"X\"\n[district_units]\n\"{{district}}.x\" = \"{{district.name}}\"\n"
+    ));
+    assert!(e.iter().any(|m| m.contains("\"110105.x\" is declared twice")), "{e:?}");
+    // An expanded rule is checked like a written one: an unknown unit is reported at the template.
+    let e = errors(&format!(
+        "{head}\n[[rule]]\nid = \"a-{{district}}\"\nfor_each = \"district\"\nthen = {{ lead = \"{{district}}.nobody\" }}\n"
+    ));
+    assert!(e.iter().any(|m| m.starts_with("8: ") && m.contains("unknown unit \"110101.nobody\"")), "{e:?}");
+}

@@ -393,32 +393,16 @@ fn a_district_admin_works_over_http_with_a_token_and_no_database() {
 /// `minyi plugin build` builds and `minyi plugin test` passes, as made, through the real plugin host.
 mod kit {
     use super::run;
+    use minyi_tests::xtask::xtask;
     use std::path::{Path, PathBuf};
     use std::process::Command;
 
     const HOOKS: [&str; 3] = ["validation", "routing", "scoring"];
 
-    fn repo() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-    }
-
     /// The target dir this test binary was built in (`…/release/deps/…` → `…`).
     fn target_dir() -> PathBuf {
         let bin = Path::new(env!("CARGO_BIN_EXE_minyi"));
         bin.parent().and_then(Path::parent).expect("the minyi binary is in a profile dir").to_path_buf()
-    }
-
-    /// `cargo xtask` as the user runs it: the binary `cargo xtask test` runs (`MINYI_XTASK`), else
-    /// through cargo.
-    fn xtask() -> Command {
-        match std::env::var_os("MINYI_XTASK") {
-            Some(bin) => Command::new(bin),
-            None => {
-                let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-                c.current_dir(repo()).args(["run", "--quiet", "--package", "xtask", "--"]);
-                c
-            }
-        }
     }
 
     /// A language's tool, from its variable or where `cargo xtask setup` installs it.

@@ -68,6 +68,21 @@ fn route_reports_broken_rules_by_line_and_column_and_bad_forms_by_field() {
     assert!(err.contains("json.invalid") && err.contains("kind"), "{err}");
 }
 
+/// The NYC set is derived, not written: regenerating it from the real requests gives the committed file,
+/// so nobody edits it by hand only to have the next regeneration undo the edit.
+#[test]
+fn the_nyc_rule_set_is_what_its_generator_writes() {
+    let Some(csv) = minyi_tests::shared::data("nyc311-sample.csv") else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("nyc311.toml");
+    let run = minyi_tests::xtask::xtask().args(["nyc-rules", "--csv"]).arg(&csv).arg("--out").arg(&out).output();
+    let run = run.expect("cargo xtask runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let regenerated = std::fs::read_to_string(&out).expect("written");
+    let committed = std::fs::read_to_string(ruleset("nyc311.toml")).expect("committed");
+    assert!(regenerated == committed, "components/routing/rulesets/nyc311.toml differs from `cargo xtask nyc-rules`");
+}
+
 #[test]
 fn shipped_rule_sets_check_clean_and_their_examples_pass() {
     for name in ["beijing.toml", "nyc311.toml"] {
@@ -121,11 +136,14 @@ fn eval_311_reports_agreement_confusion_and_misses() {
          1,2025-12-31T23:59:28.000,,NYPD,New York City Police Department,Noise - Residential,Loud Music/Party,Closed,MANHATTAN\n\
          2,2025-12-31T23:50:00.000,,HPD,Department of Housing Preservation and Development,HEAT/HOT WATER,ENTIRE BUILDING,Open,BRONX\n\
          3,2025-12-31T23:40:00.000,,DSNY,Department of Sanitation,Noise - Residential,Loud Music/Party,Closed,QUEENS\n\
-         4,2025-12-31T23:30:00.000,,DOT,Department of Transportation,Something Never Seen,Odd,Open,BROOKLYN\n",
+         4,2025-12-31T23:30:00.000,,DOT,Department of Transportation,Something Never Seen,Odd,Open,BROOKLYN\n\
+         5,2025-12-31T23:20:00.000,,NYPD\n",
     );
     let (code, out, err) = minyi(&["eval-311", "--rules", &ruleset("nyc311.toml").to_string_lossy(), "--csv", &csv]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.lines().last(), Some("agreement: 0.500000 (2/4)"), "{out}");
+    // The short row is unreadable: reported by line, and in the denominator.
+    assert_eq!(out.lines().last(), Some("agreement: 0.400000 (2/5)"), "{out}");
+    assert!(out.contains("unreadable rows (not routed, counted as not agreeing): 1\n  line 6:"), "{out}");
     assert!(out.contains("DSNY") && out.contains("→ NYPD 1"), "{out}");
     assert!(out.contains("rows with no rule hit (default unit): 1"), "{out}");
     assert!(out.contains("Something Never Seen / Odd"), "{out}");

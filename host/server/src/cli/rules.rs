@@ -104,20 +104,24 @@ struct Tally {
 }
 
 /// `minyi eval-311 --rules FILE --csv PATH`: replays every row through the router component and compares
-/// the lead with the agency that really handled it. The last line is `agreement: <fraction> (<agreeing>/<rows>)`.
+/// the lead with the agency that really handled it. The last line is `agreement: <fraction> (<agreeing>/<rows>)`,
+/// where rows the CSV reader cannot read count as rows not agreeing (and are listed by line).
 pub(super) fn eval_311(runtime: &Runtime, rules: &Path, csv_path: &Path) -> anyhow::Result<ExitCode> {
     let Some(compiled) = compile(runtime, rules)? else { return Ok(ExitCode::from(2)) };
     let mut reader = csv::Reader::from_path(csv_path).with_context(|| format!("opening {}", csv_path.display()))?;
     let mut by_agency: BTreeMap<String, Tally> = BTreeMap::new();
     let mut no_hit: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let (mut rows, mut agreed, mut unreadable) = (0u64, 0u64, 0u64);
+    let (mut rows, mut agreed) = (0u64, 0u64);
+    // A row the CSV reader cannot read is still a row the real agency handled: it counts against
+    // agreement (as not routed), and its line is reported.
+    let mut unreadable: Vec<(u64, String)> = Vec::new();
     let started = std::time::Instant::now();
     for (n, record) in reader.deserialize::<open311::Row>().enumerate() {
         let row = match record {
             Ok(row) => row,
             Err(e) => {
-                unreadable += 1;
-                tracing::warn!(row = n + 2, error = %e, "skipping unreadable CSV row");
+                let line = e.position().map_or(n as u64 + 2, csv::Position::line);
+                unreadable.push((line, e.to_string()));
                 continue;
             }
         };
@@ -173,8 +177,11 @@ pub(super) fn eval_311(runtime: &Runtime, rules: &Path, csv_path: &Path) -> anyh
     for ((ty, desc), n) in no_hit.iter().take(20) {
         writeln!(out, "  {n:>6}  {ty} / {desc}")?;
     }
-    if unreadable > 0 {
-        writeln!(out, "unreadable rows skipped: {unreadable}")?;
+    if !unreadable.is_empty() {
+        writeln!(out, "\nunreadable rows (not routed, counted as not agreeing): {}", unreadable.len())?;
+        for (line, error) in unreadable.iter().take(20) {
+            writeln!(out, "  line {line}: {error}")?;
+        }
     }
     writeln!(
         out,
@@ -182,6 +189,7 @@ pub(super) fn eval_311(runtime: &Runtime, rules: &Path, csv_path: &Path) -> anyh
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / rows.max(1) as f64
     )?;
-    writeln!(out, "agreement: {:.6} ({agreed}/{rows})", agreed as f64 / rows.max(1) as f64)?;
+    let all = rows + unreadable.len() as u64;
+    writeln!(out, "agreement: {:.6} ({agreed}/{all})", agreed as f64 / all.max(1) as f64)?;
     Ok(ExitCode::SUCCESS)
 }
