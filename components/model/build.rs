@@ -1,5 +1,5 @@
-//! Compiles the reference data (`data/beijing-divisions.json`, `data/categories.toml`) into static tables,
-//! so components need no parse per call.
+//! Compiles the reference data (`data/beijing-divisions.json`, `data/categories.toml`, `data/phrases.toml`)
+//! into static tables, so components need no parse per call.
 
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -30,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out_dir.join("divisions.rs"), out)?;
     std::fs::write(out_dir.join("categories.rs"), categories()?)?;
+    std::fs::write(out_dir.join("phrases.rs"), phrases()?)?;
     Ok(())
 }
 
@@ -68,6 +69,58 @@ fn categories() -> Result<String, Box<dyn std::error::Error>> {
         String::from("/// Every node of the category tree, sorted by code.\npub static CATEGORIES: &[Category] = &[\n");
     for (code, zh, en, level) in nodes {
         writeln!(out, "    Category {{ code: {code:?}, zh_cn: {zh:?}, en: {en:?}, level: {level} }},")?;
+    }
+    out.push_str("];\n");
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhraseFile {
+    list: Vec<PhraseList>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhraseList {
+    name: String,
+    #[serde(default)]
+    redirect: Option<Redirect>,
+    keywords: Vec<String>,
+    #[serde(default)]
+    unless: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Redirect {
+    to: String,
+    #[serde(rename = "zh-CN")]
+    zh_cn: String,
+    en: String,
+}
+
+/// The emergency and out-of-scope phrase lists, in file order, as `PhraseList` literals.
+fn phrases() -> Result<String, Box<dyn std::error::Error>> {
+    let src = "data/phrases.toml";
+    println!("cargo::rerun-if-changed={src}");
+    let file: PhraseFile = toml::from_str(&std::fs::read_to_string(src)?).map_err(|e| format!("{src}: {e}"))?;
+    let mut out = String::from(
+        "/// The phrase lists of `data/phrases.toml`, in file order.\npub static LISTS: &[PhraseList] = &[\n",
+    );
+    for l in &file.list {
+        if l.keywords.iter().chain(&l.unless).any(|w| w.trim().is_empty()) {
+            return Err(format!("{src}: list {:?} has an empty word", l.name).into());
+        }
+        let redirect = match &l.redirect {
+            Some(r) => format!("Some(PhraseRedirect {{ to: {:?}, zh_cn: {:?}, en: {:?} }})", r.to, r.zh_cn, r.en),
+            None => "None".to_owned(),
+        };
+        writeln!(
+            out,
+            "    PhraseList {{ name: {:?}, redirect: {redirect}, keywords: &{:?}, unless: &{:?} }},",
+            l.name, l.keywords, l.unless
+        )?;
     }
     out.push_str("];\n");
     Ok(out)

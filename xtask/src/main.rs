@@ -46,6 +46,17 @@ enum Task {
         #[arg(long, default_value = "components/routing/rulesets/nyc311.toml")]
         out: PathBuf,
     },
+    /// Import China's holidays and 调休 working days into the routing calendar
+    /// (`components/routing/data/calendar-cn.toml`) from lists in the format of the npm package
+    /// `chinese-days` (`dist/years/YYYY.json`); a copy of each list is kept in `data/chinese-days/`.
+    Calendar {
+        /// A list to import (repeat for several years).
+        #[arg(long = "json", value_name = "FILE", required = true)]
+        json: Vec<PathBuf>,
+        /// Where the lists come from, for the calendar's header, e.g. "the npm package chinese-days 1.5.8 …".
+        #[arg(long)]
+        source: String,
+    },
     /// Make a district plugin project that `minyi plugin build` and `minyi plugin test` take as made.
     NewPlugin {
         /// The plugin's name, e.g. `noise-hours` (lower-case letters, digits, `-`).
@@ -111,6 +122,7 @@ fn task(task: Task) -> Result<()> {
         Task::NewPlugin { name, district, hook, lang, out } => {
             new_plugin::create(&new_plugin::NewPlugin { name, district, hook, lang, out }).map(drop)
         }
+        Task::Calendar { json, source } => calendar(&json, &source),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
 }
@@ -141,6 +153,42 @@ fn test() -> Result<()> {
     // The same package selection as the tests above, so nothing (wasmtime above all) is built twice.
     run(cargo().args(["test", "--release"]).args(&selection).arg("--benches"))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// `cargo xtask calendar`: every list already imported and the new ones, imported together; refuses to
+/// lose a year the calendar has.
+fn calendar(files: &[PathBuf], source: &str) -> Result<()> {
+    let data = root().join("components/routing/data");
+    let kept = data.join("chinese-days");
+    let mut lists = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(&kept).with_context(|| format!("reading {}", kept.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            lists.insert(path.file_name().map(|n| n.to_owned()).unwrap_or_default(), std::fs::read_to_string(&path)?);
+        }
+    }
+    for file in files {
+        let name = file.file_name().with_context(|| format!("{} has no file name", file.display()))?;
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        lists.insert(name.to_owned(), text);
+    }
+    let all: Vec<&str> = lists.values().map(String::as_str).collect();
+    let written = minyi_routing::calendar::import_chinese_days(&all, source)?;
+    let before = minyi_routing::calendar::Calendar::parse(&std::fs::read_to_string(data.join("calendar-cn.toml"))?)?;
+    let after = minyi_routing::calendar::Calendar::parse(&written)?;
+    if let Some(lost) = before.years().find(|y| !after.covers(*y)) {
+        bail!("the import would drop {lost}, which the calendar has");
+    }
+    for (name, text) in &lists {
+        std::fs::write(kept.join(name), text)?;
+    }
+    std::fs::write(data.join("calendar-cn.toml"), &written)?;
+    let years: Vec<String> = after.years().map(|y| y.to_string()).collect();
+    eprintln!("calendar-cn.toml: {}", years.join(", "));
+    if let Some(warning) = after.ending_warning(chrono::Utc::now().date_naive()) {
+        eprintln!("warning: {warning}");
+    }
     Ok(())
 }
 

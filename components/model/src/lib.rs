@@ -15,6 +15,7 @@ mod intake;
 pub mod json;
 pub mod matcher;
 pub mod open311;
+pub mod phrases;
 mod plugin;
 mod reports;
 mod routing;
@@ -30,7 +31,8 @@ pub use intake::{IntakeReport, Progress, ProgressCallback, ProgressReply, Step};
 pub use plugin::{Noted, PluginFault, PluginNote};
 pub use reports::{Counted, Hotspot, HotspotParams, HotspotReport, Ranking, RepeatGroup, Skipped, Topic};
 pub use routing::{
-    CaseContext, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, RoutingDecision, RuleError, SlaTier,
+    CaseContext, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, NotTried, RoutingDecision, RuleError,
+    SlaTier,
 };
 pub use scoring::{
     Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, TierHours, UnitScore, UnitTrend, UnitType,

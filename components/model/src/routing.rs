@@ -43,6 +43,19 @@ pub struct NearMiss {
     pub failed: String,
 }
 
+/// Rules of the set that were never evaluated for a case, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NotTried {
+    /// How many rules.
+    pub count: u32,
+    /// Why they were not tried: `index` (the index ruled them out: indexed under other categories or
+    /// districts), `street_given` (rules for cases without a street), `decided` (after the deciding rule).
+    pub reason: String,
+    /// The same, in words.
+    pub detail: String,
+}
+
 /// Why a decision came out as it did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -51,6 +64,10 @@ pub struct Explanation {
     pub fired: Vec<FiredRule>,
     /// The closest rules that did not fire.
     pub near_misses: Vec<NearMiss>,
+    /// The rules never evaluated, counted by reason: with `fired` and the candidates that failed, every
+    /// rule of the set is accounted for. Absent from decisions made before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_tried: Vec<NotTried>,
 }
 
 /// Where a case goes, by when, and why.
@@ -75,6 +92,10 @@ pub struct RoutingDecision {
     pub manual: bool,
     /// The rules behind it.
     pub explanation: Explanation,
+    /// What may make the decision wrong later, e.g. a deadline counted in working days of a year the
+    /// holiday calendar does not cover yet. Absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A problem in a rule set: an error stops it loading, a warning (a shadowed or overlapping rule) does not.

@@ -246,6 +246,26 @@ impl Checker<'_> {
             let id = Self::word(&mut self.keyword_ids, &mut self.vocabulary.keywords, k.get_ref());
             c.keywords.push(id);
         }
+        for k in &w.unless {
+            if k.get_ref().trim().is_empty() {
+                self.error(k.span().start, "empty `unless` word".to_owned());
+                continue;
+            }
+            let id = Self::word(&mut self.keyword_ids, &mut self.vocabulary.keywords, k.get_ref());
+            c.unless.push(id);
+        }
+        for p in &w.phrases {
+            match minyi_model::phrases::list(p.get_ref()) {
+                Some((i, _)) => c.phrases.push(i as u32),
+                None => {
+                    let known: Vec<&str> = minyi_model::phrases::LISTS.iter().map(|l| l.name).collect();
+                    self.error(
+                        p.span().start,
+                        format!("unknown phrase list {:?} (known: {})", p.get_ref(), known.join(", ")),
+                    )
+                }
+            }
+        }
         for k in &w.address {
             if k.get_ref().trim().is_empty() {
                 self.error(k.span().start, "empty address word".to_owned());

@@ -19,6 +19,10 @@ pub(crate) struct Cond {
     pub missing: Vec<FormField>,
     /// Indices into the rule set's keyword list.
     pub keywords: Vec<u32>,
+    /// Indices into the rule set's keyword list: none of these may be in the text.
+    pub unless: Vec<u32>,
+    /// Indices into the shared phrase lists (`minyi_model::phrases::LISTS`): one must hold.
+    pub phrases: Vec<u32>,
     /// Indices into the rule set's address-word list.
     pub address: Vec<u32>,
     /// Indices into the rule set's areas.
@@ -56,6 +60,7 @@ pub(crate) struct Facts<'a> {
     vocabulary: &'a Vocabulary,
     keywords: OnceCell<Vec<bool>>,
     address: OnceCell<Vec<bool>>,
+    phrases: OnceCell<minyi_model::phrases::Scan>,
 }
 
 impl<'a> Facts<'a> {
@@ -65,7 +70,19 @@ impl<'a> Facts<'a> {
         received: DateTime<FixedOffset>,
         vocabulary: &'a Vocabulary,
     ) -> Self {
-        Facts { form, context, received, vocabulary, keywords: OnceCell::new(), address: OnceCell::new() }
+        Facts {
+            form,
+            context,
+            received,
+            vocabulary,
+            keywords: OnceCell::new(),
+            address: OnceCell::new(),
+            phrases: OnceCell::new(),
+        }
+    }
+
+    fn phrase_scan(&self) -> &minyi_model::phrases::Scan {
+        self.phrases.get_or_init(|| minyi_model::phrases::Scan::of(&[&self.form.title, &self.form.description]))
     }
 
     fn keyword_found(&self, id: u32) -> bool {
@@ -229,6 +246,38 @@ impl Cond {
                 hit.is_some(),
                 format!("text mentions \"{}\"", hit.and_then(|&k| words.get(k as usize)).map_or("", String::as_str)),
                 format!("text mentions none of {}", self.listed(&self.keywords, words))
+            );
+        }
+        if !self.unless.is_empty() {
+            let words = &f.vocabulary.keywords;
+            let hit = self.unless.iter().find(|&&k| f.keyword_found(k));
+            check!(
+                true,
+                hit.is_none(),
+                format!("text mentions none of {}", self.listed(&self.unless, words)),
+                format!(
+                    "text mentions \"{}\", which rules the rule out",
+                    hit.and_then(|&k| words.get(k as usize)).map_or("", String::as_str)
+                )
+            );
+        }
+        if !self.phrases.is_empty() {
+            let scan = f.phrase_scan();
+            let lists = minyi_model::phrases::LISTS;
+            let name = |i: u32| lists.get(i as usize).map_or("", |l| l.name);
+            let hit = self.phrases.iter().find_map(|&i| Some((i, scan.holds(i as usize)?)));
+            check!(
+                true,
+                hit.is_some(),
+                hit.map(|(i, word)| format!("text holds phrase list {} (\"{word}\")", name(i))).unwrap_or_default(),
+                self.phrases
+                    .iter()
+                    .map(|&i| match scan.found(i as usize) {
+                        (Some(word), Some(veto)) => format!("{}: \"{word}\" is ruled out by \"{veto}\"", name(i)),
+                        _ => format!("{}: no phrase of it in the text", name(i)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             );
         }
         if !self.address.is_empty() {
@@ -409,6 +458,8 @@ impl Cond {
             && list(&self.street, &other.street, PartialEq::eq)
             && self.missing.iter().all(|m| other.missing.contains(m))
             && list(&self.keywords, &other.keywords, word_under(&vocabulary.keywords))
+            && self.unless.iter().all(|u| other.unless.contains(u))
+            && list(&self.phrases, &other.phrases, PartialEq::eq)
             && list(&self.address, &other.address, word_under(&vocabulary.address_words))
             && list(&self.area, &other.area, PartialEq::eq)
             && list(&self.cells, &other.cells, PartialEq::eq)
@@ -434,6 +485,7 @@ impl Cond {
             && meet(&self.district, &other.district, PartialEq::eq)
             && meet(&self.street, &other.street, PartialEq::eq)
             && meet(&self.keywords, &other.keywords, PartialEq::eq)
+            && meet(&self.phrases, &other.phrases, PartialEq::eq)
             && meet(&self.address, &other.address, PartialEq::eq)
             && meet(&self.cells, &other.cells, PartialEq::eq)
             && (self.weekdays == 0 || other.weekdays == 0 || self.weekdays & other.weekdays != 0)

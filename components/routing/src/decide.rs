@@ -7,7 +7,7 @@ use crate::compile::{Rule, RuleSet};
 use crate::cond::{Facts, Trace};
 use crate::format::HitPolicy;
 use chrono::DateTime;
-use minyi_model::{CaseContext, CaseForm, Explanation, FiredRule, NearMiss, RoutingDecision, SlaTier};
+use minyi_model::{CaseContext, CaseForm, Explanation, FiredRule, NearMiss, NotTried, RoutingDecision, SlaTier};
 
 /// How many near-misses an explanation lists.
 const NEAR_MISSES: usize = 3;
@@ -54,12 +54,15 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
     let mut missed: Vec<(&Rule, usize)> = Vec::new();
     let mut decided = false;
     let has_street = form.street.as_deref().is_some_and(|s| !s.is_empty());
+    let (mut tried, mut street_given) = (0usize, 0usize);
     for &n in &candidates {
         let Some(rule) = rules.rules.get(n as usize) else { continue };
         // Rules for cases without a street (address → township) are not even near misses for a case with one.
         if has_street && rule.when.missing.contains(&crate::format::FormField::Street) {
+            street_given += 1;
             continue;
         }
+        tried += 1;
         let mut trace = Trace::short();
         if rule.when.eval(&facts, &mut trace) {
             fired.push(rule);
@@ -81,7 +84,12 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
         tags: Vec::new(),
         escalate: Vec::new(),
         manual: false,
-        explanation: Explanation { fired: Vec::with_capacity(fired.len()), near_misses: Vec::new() },
+        explanation: Explanation {
+            fired: Vec::with_capacity(fired.len()),
+            near_misses: Vec::new(),
+            not_tried: not_tried(rules, form, candidates.len(), street_given, tried),
+        },
+        warnings: Vec::new(),
     };
     let mut tier: Option<SlaTier> = None;
     let mut priority: Option<u8> = None;
@@ -153,9 +161,42 @@ pub fn route(rules: &RuleSet, form: &CaseForm, context: CaseContext) -> Result<R
     d.co_handlers.retain(|u| *u != lead);
     d.tier = tier.unwrap_or(SlaTier::General);
     d.priority = priority.unwrap_or(3);
-    d.deadline = deadline(Calendar::china(), d.tier, received).to_rfc3339();
+    let due = deadline(Calendar::china(), d.tier, received);
+    d.deadline = due.to_rfc3339();
+    d.warnings.extend(crate::calendar::deadline_warning(Calendar::china(), d.tier, received, due));
     d.explanation.near_misses = near_misses(&facts, &missed);
     Ok(d)
+}
+
+/// The rules never evaluated for this case, by reason: every rule is fired, a failed candidate, or here.
+fn not_tried(rules: &RuleSet, form: &CaseForm, candidates: usize, street_given: usize, tried: usize) -> Vec<NotTried> {
+    let category = form.category.as_deref().filter(|c| !c.is_empty()).unwrap_or("(none)");
+    let district = if form.district.is_empty() { "(none)" } else { form.district.as_str() };
+    let by_index = rules.rules.len().saturating_sub(candidates);
+    let after = candidates.saturating_sub(street_given + tried);
+    let entry = |count: usize, reason: &str, detail: String| {
+        (count > 0).then(|| NotTried { count: count as u32, reason: reason.to_owned(), detail })
+    };
+    [
+        entry(
+            by_index,
+            "index",
+            format!(
+                "{by_index} of {} rules are indexed under other categories or districts than category {category} \
+                 in district {district}; {candidates} were candidates",
+                rules.rules.len()
+            ),
+        ),
+        entry(
+            street_given,
+            "street_given",
+            format!("{street_given} rules are for cases without a street; this case has one"),
+        ),
+        entry(after, "decided", format!("{after} candidates come after the rule that decided (hit policy first)")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The failed candidates that came closest: most conditions met before the first failure, then rule

@@ -77,6 +77,7 @@ pub fn run_examples(rules: &RuleSet) -> Vec<ExampleOutcome> {
                     escalate: Vec::new(),
                     manual: true,
                     explanation: minyi_model::Explanation::default(),
+                    warnings: Vec::new(),
                 }),
             }
         })

@@ -111,6 +111,12 @@ pub(crate) struct When {
     pub missing: Vec<FormField>,
     #[serde(default)]
     pub keywords: Vec<Spanned<String>>,
+    /// Phrases that rule the case out when the title or description contains one (`隐患`, `暖气漏气`).
+    #[serde(default)]
+    pub unless: Vec<Spanned<String>>,
+    /// Shared phrase lists (`minyi_model::phrases`: `fire`, `gas_leak`, `crime` …), one of which must hold.
+    #[serde(default)]
+    pub phrases: Vec<Spanned<String>>,
     #[serde(default)]
     pub address: Vec<Spanned<String>>,
     #[serde(default)]

@@ -288,6 +288,8 @@ fn fill_when(w: &When, vars: &Vars, one: &Fill<'_>) -> Result<When, Problem> {
         district: list(&w.district)?,
         street: list(&w.street)?,
         keywords: fill_words(&w.keywords, one)?,
+        unless: fill_words(&w.unless, one)?,
+        phrases: list(&w.phrases)?,
         address: fill_words(&w.address, one)?,
         area: list(&w.area)?,
         cells: list(&w.cells)?,

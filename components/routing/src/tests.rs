@@ -301,6 +301,15 @@ fn the_index_narrows_980_rules_to_a_few_candidates() {
     let ids: Vec<&str> = out.iter().map(|&n| rules.rules[n as usize].id.as_str()).collect();
     assert!(ids.contains(&"street-direct") && !ids.contains(&"enforcement-110105"), "{ids:?}");
     assert!(ids.iter().all(|id| !id.ends_with("-110108")), "no rule of another district: {ids:?}");
+    // The explanation accounts for the rules the index ruled out.
+    let mut garbage = form("urban.sanitation.garbage", "垃圾没人清运");
+    garbage.street = None;
+    let d = route(&rules, &garbage, none()).expect("routes");
+    let index = d.explanation.not_tried.iter().find(|n| n.reason == "index").expect("an index entry");
+    assert_eq!(index.count as usize, rules.rule_count() - out.len(), "{:?}", d.explanation.not_tried);
+    assert!(index.detail.contains("category urban.sanitation.garbage in district 110105"), "{}", index.detail);
+    let decided = d.explanation.not_tried.iter().find(|n| n.reason == "decided").map_or(0, |n| n.count);
+    assert!(decided > 0, "the address rule decides before street-direct: {:?}", d.explanation);
     // Every district and every township of Beijing is covered.
     for d in minyi_model::divisions::DISTRICTS {
         assert!(rules.rules.iter().any(|r| r.when.district.iter().any(|x| x == d.code)), "{}", d.code);
@@ -446,4 +455,28 @@ fn template_mistakes_are_errors_at_the_template() {
         "{head}\n[[rule]]\nid = \"a-{{district}}\"\nfor_each = \"district\"\nthen = {{ lead = \"{{district}}.nobody\" }}\n"
     ));
     assert!(e.iter().any(|m| m.starts_with("8: ") && m.contains("unknown unit \"110101.nobody\"")), "{e:?}");
+}
+
+#[test]
+fn the_shipped_sets_examples_pass_natively_and_the_set_is_clean() {
+    for source in [include_str!("../rulesets/beijing.toml"), include_str!("../rulesets/nyc311.toml")] {
+        let rules = compile(source).expect("compiles");
+        assert!(rules.warnings.is_empty(), "{:?}", rules.warnings);
+        let failed: Vec<_> = run_examples(&rules).into_iter().filter(|o| !o.passed).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+}
+
+#[test]
+fn a_deadline_past_the_calendar_carries_a_warning() {
+    let rules = compile(include_str!("../rulesets/beijing.toml")).expect("compiles");
+    let mut f = form("urban.construction.illegal_building", "违建");
+    f.received_at = "2026-12-20T10:00:00+08:00".into();
+    let d = route(&rules, &f, none()).expect("routes");
+    assert_eq!(d.tier, SlaTier::Complex);
+    assert!(d.warnings.iter().any(|w| w.contains("working days in 2027")), "{:?}", d.warnings);
+    f.received_at = "2026-11-02T10:00:00+08:00".into();
+    assert!(route(&rules, &f, none()).expect("routes").warnings.is_empty());
+    let json = crate::route_json(&rules, &serde_json::to_string(&f).expect("json"), none()).expect("routes");
+    assert!(!json.contains("\"warnings\""), "absent when empty: {json}");
 }

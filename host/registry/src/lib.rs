@@ -1,13 +1,16 @@
 //! The district plugin registry: signed manifests checked at upload, versions stored content-addressed
 //! in the database (SQLite embedded, or PostgreSQL for several hosts), activation and rollback atomic per district, a precompiled cache
 //! keyed by (component hash, engine configuration), and `sync` to bring a plugin host to the database's
-//! active versions. District admins act only on their own district.
+//! active versions. District rule sets and schemas are kept the same way (`data`). District admins act
+//! only on their own district.
 #![deny(missing_docs)]
 
+mod data;
 pub mod manifest;
 pub mod signing;
 mod store;
 
+pub use data::{ActiveData, DataKind, DataVersion, MAX_DATA_BYTES};
 pub use manifest::{Hook, Limits, Manifest, WIT_PACKAGE};
 pub use minyi_auth::Staff;
 pub use store::{Registry, StoredFault, VersionRow};
@@ -39,6 +42,13 @@ pub enum RegistryError {
     /// The database handed back something other than what was stored (bytes that hash otherwise).
     #[error("tampered: {0}")]
     Tampered(String),
+    /// A district rule set or schema is malformed before any check (size, version, encoding).
+    #[error("{0}")]
+    Data(String),
+    /// A district rule set or schema failed its check (`rules check`, its examples, `check-schema`):
+    /// the report.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<minyi_db::DbError> for RegistryError {
@@ -59,6 +69,8 @@ impl RegistryError {
             RegistryError::NotFound(_) => "not_found",
             RegistryError::Conflict(_) => "conflict",
             RegistryError::Tampered(_) => "db.tampered",
+            RegistryError::Data(_) => "data.invalid",
+            RegistryError::Refused(_) => "data.refused",
         }
     }
 }

@@ -77,6 +77,24 @@ CREATE TABLE IF NOT EXISTS faults (
     at_ms BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS faults_by_district ON faults (district, id);
+CREATE TABLE IF NOT EXISTS data_versions (  -- district rule sets and schemas, content-addressed in blobs
+    district TEXT NOT NULL,
+    kind TEXT NOT NULL,            -- rules | schema
+    version TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    uploaded_at BIGINT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    PRIMARY KEY (district, kind, version)
+);
+CREATE TABLE IF NOT EXISTS data_active (
+    district TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    version TEXT NOT NULL,
+    generation BIGINT NOT NULL,
+    changed_at BIGINT NOT NULL,
+    changed_by TEXT NOT NULL,
+    PRIMARY KEY (district, kind)
+);
 CREATE INDEX IF NOT EXISTS faults_by_case ON faults (case_id);
 ";
 
@@ -128,7 +146,7 @@ pub struct StoredFault {
 /// The registry.
 #[derive(Debug)]
 pub struct Registry {
-    db: Db,
+    pub(crate) db: Db,
     /// The key the nodes share to authenticate the precompiled cache (`MINYI_PRECOMPILED_KEY`); none:
     /// the cache is neither written nor read, and each node compiles for itself.
     precompiled_key: Option<[u8; 32]>,
@@ -142,7 +160,7 @@ type Loaded = (String, i64, Option<String>);
 /// An active row joined with its version: (district, sha256, generation, disabled, manifest).
 type ActiveRow = (String, String, i64, Option<String>, String);
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 

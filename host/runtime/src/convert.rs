@@ -92,7 +92,10 @@ pub fn decision_to_model(d: &wit::RoutingDecision) -> m::RoutingDecision {
                 .iter()
                 .map(|n| m::NearMiss { rule: n.rule.clone(), failed: n.failed.clone() })
                 .collect(),
+            // The WIT record has no place for it: the JSON interface carries it.
+            not_tried: Vec::new(),
         },
+        warnings: Vec::new(),
     }
 }
 

@@ -152,7 +152,8 @@ impl AppError {
                     R::NotFound(_) => StatusCode::NOT_FOUND,
                     R::Conflict(_) => StatusCode::CONFLICT,
                     R::Db(_) | R::Tampered(_) => StatusCode::INTERNAL_SERVER_ERROR,
-                    R::Manifest(_) | R::Key(_) | R::Component(_) => StatusCode::BAD_REQUEST,
+                    R::Manifest(_) | R::Key(_) | R::Component(_) | R::Data(_) => StatusCode::BAD_REQUEST,
+                    R::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 (status, e.code().to_owned())
             }

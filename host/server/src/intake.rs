@@ -110,14 +110,33 @@ fn event(case_id: &str, at: &str, event: Event) -> CaseEvent {
     CaseEvent { case_id: case_id.to_owned(), at: at.to_owned(), by: Some(BY.to_owned()), event }
 }
 
-/// The base validation of a body: the validator component's result (JSON), or why it could not
-/// read it. Intake and replay both decide through here.
-pub fn validate_body(runtime: &minyi_runtime::Runtime, body: &[u8], now: &str) -> Result<String, CallError> {
+/// The base validation of a body: the validator component's result (JSON) — under the district's own
+/// schema when it has one active, else the built-in ones —, or why it could not read it. Intake and
+/// replay both decide through here.
+pub fn validate_body(
+    runtime: &minyi_runtime::Runtime,
+    body: &[u8],
+    now: &str,
+    schema: Option<&str>,
+) -> Result<String, CallError> {
     let text = std::str::from_utf8(body).map_err(|e| CallError::Input {
         code: "body.not_utf8".to_owned(),
         message: format!("the body is not UTF-8 text (the bytes at {} are not); 请以 UTF-8 编码提交", e.valid_up_to()),
     })?;
-    runtime.validate_json(text, now)
+    match schema {
+        Some(schema) => runtime.validate_json_with_schema(schema, text, now),
+        None => runtime.validate_json(text, now),
+    }
+}
+
+/// The district a body names (`district`), read only to pick the district's schema: the validator
+/// reads the whole form.
+pub(crate) fn named_district(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        district: Option<String>,
+    }
+    serde_json::from_slice::<Named>(body).ok()?.district.map(|d| d.trim().to_owned())
 }
 
 /// A decision's output as kept: the result's JSON, or `{"error": {code, message}}` (a component that
@@ -159,14 +178,26 @@ fn process(
         kept.push(Decider { kind: "router", sha256: &router.sha256, bytes: &router.bytes });
         kept.push(Decider { kind: "rules", sha256: rules.sha256(), bytes: rules.source().as_bytes() });
     }
+    // The district's own schema, when it has one active.
+    let districts = state.plugins.as_deref().map(|p| &p.districts);
+    let schema = districts
+        .filter(|d| d.any_schema())
+        .and_then(|d| named_district(body).and_then(|n| d.get(&n, minyi_registry::DataKind::Schema).map(|s| (n, s))));
+    if let Some((_, s)) = &schema {
+        kept.push(Decider { kind: "schema", sha256: &s.sha256, bytes: s.text.as_bytes() });
+    }
     store.keep(&kept)?;
-    let validated = validate_body(&state.runtime, body, &now);
-    let validate_decision = decision(
-        "validate",
+    let validated = validate_body(&state.runtime, body, &now, schema.as_ref().map(|(_, s)| &*s.text));
+    let (mut input, mut deciders) = (
         serde_json::json!({ "body_sha256": hex::encode(Sha256::digest(body)), "now": now }),
-        output_of(&validated),
-        serde_json::json!({ "validator": validator.sha256 }).to_string(),
+        serde_json::json!({ "validator": validator.sha256 }),
     );
+    if let Some((district, s)) = &schema {
+        input["district"] = district.as_str().into();
+        deciders["schema"] = s.sha256.as_str().into();
+        deciders["schema_version"] = s.version.as_str().into();
+    }
+    let validate_decision = decision("validate", input, output_of(&validated), deciders.to_string());
     let json = match validated {
         Ok(json) => json,
         Err(CallError::Input { code, message }) => {
@@ -242,15 +273,54 @@ fn process(
     report.repeat_count = Some(repeats);
     let form_json = serde_json::to_string(&form)
         .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
-    let routed = rules.route_json(&form_json, CaseContext { repeat_count: repeats });
     let form_value = serde_json::to_value(&form)
         .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
-    learned.decisions.push(decision(
-        "route",
-        serde_json::json!({ "form": form_value, "repeat_count": repeats }),
-        output_of(&routed),
-        serde_json::json!({ "router": rules.router().sha256, "rules": rules.sha256() }).to_string(),
-    ));
+    let context = CaseContext { repeat_count: repeats };
+    let route_input = || serde_json::json!({ "form": form_value, "repeat_count": repeats });
+    // The district's own rule set first; what no rule of it decides, the city's set decides (兜底).
+    let mut routed = None;
+    match districts.and_then(|d| d.rules(&form.district, &state.runtime)) {
+        Some(Ok((loaded, set))) => {
+            store.keep(&[Decider { kind: "rules", sha256: &loaded.sha256, bytes: loaded.text.as_bytes() }])?;
+            let own = set.route_json(&form_json, context);
+            learned.decisions.push(decision(
+                "route",
+                route_input(),
+                output_of(&own),
+                serde_json::json!({
+                    "router": set.router().sha256, "rules": loaded.sha256,
+                    "district": form.district, "rules_version": loaded.version,
+                })
+                .to_string(),
+            ));
+            // Decided: a rule of the district's set decided (its default unit does not: that is the city's).
+            let decided = own
+                .as_ref()
+                .ok()
+                .and_then(|json| serde_json::from_str::<RoutingDecision>(json).ok())
+                .is_some_and(|d| !d.explanation.fired.iter().any(|f| f.rule == minyi_model::DEFAULT_RULE));
+            if decided {
+                routed = Some(own);
+            }
+        }
+        Some(Err(reason)) => {
+            tracing::warn!(district = form.district, %reason, "the district's rule set cannot route here; the city's does");
+        }
+        None => {}
+    }
+    let routed = match routed {
+        Some(own) => own,
+        None => {
+            let city = rules.route_json(&form_json, context);
+            learned.decisions.push(decision(
+                "route",
+                route_input(),
+                output_of(&city),
+                serde_json::json!({ "router": rules.router().sha256, "rules": rules.sha256() }).to_string(),
+            ));
+            city
+        }
+    };
     let decision_json = match routed {
         Ok(d) => d,
         Err(CallError::Input { code, message }) => return Err(Stop::Unroutable { code, message }),

@@ -15,6 +15,7 @@ pub mod casework;
 pub mod cli;
 pub mod clock;
 pub mod contract;
+pub mod districts;
 mod error;
 mod http;
 pub mod intake;

@@ -18,6 +18,8 @@ pub struct Plugins {
     pub registry: Registry,
     /// Where the active versions run.
     pub host: PluginHost,
+    /// The districts' active rule sets and schemas, from the same registry.
+    pub districts: crate::districts::Districts,
 }
 
 impl Plugins {
@@ -25,7 +27,11 @@ impl Plugins {
     /// the active versions.
     pub fn open(db: &str) -> anyhow::Result<Arc<Plugins>> {
         let registry = open_registry(db)?;
-        let plugins = Arc::new(Plugins { registry, host: PluginHost::new(PluginHostConfig::default())? });
+        let plugins = Arc::new(Plugins {
+            registry,
+            host: PluginHost::new(PluginHostConfig::default())?,
+            districts: Default::default(),
+        });
         // The service starts whatever the registry holds: `watch` retries a sync that failed.
         match plugins.registry.sync(&plugins.host) {
             Ok(loaded) => {
@@ -33,17 +39,24 @@ impl Plugins {
             }
             Err(e) => tracing::error!(error = %e, "the plugin registry could not be loaded; retrying every sync"),
         }
+        if let Err(e) = plugins.districts.sync(&plugins.registry) {
+            tracing::error!(error = %e, "the districts' rule sets and schemas could not be loaded; retrying every sync");
+        }
         Ok(plugins)
     }
 
-    /// Keeps the host in step with the database: a sync every `every` (cheap when nothing changed),
-    /// which also writes down the host's plugin faults and breaker trips.
+    /// Keeps the host and the districts' rule sets and schemas in step with the database: a sync every
+    /// `every` (cheap when nothing changed), which also writes down the host's plugin faults and
+    /// breaker trips.
     pub fn watch(self: &Arc<Self>, every: Duration) {
         let plugins = Arc::downgrade(self);
         std::thread::spawn(move || {
             while let Some(p) = plugins.upgrade() {
                 if let Err(e) = p.registry.sync(&p.host) {
                     tracing::warn!(error = %e, "plugin registry sync failed; will retry");
+                }
+                if let Err(e) = p.districts.sync(&p.registry) {
+                    tracing::warn!(error = %e, "district data sync failed; will retry");
                 }
                 drop(p);
                 std::thread::sleep(every);
@@ -118,7 +131,14 @@ pub fn route_traced(
     }
     let out = host.amend_route(&form.district, case_id, &convert::case_form(form), convert::decision_to_wit(&base));
     let plugin = Some(note(host, &form.district, &out));
-    (Noted { result: convert::decision_to_model(&out.value), plugin }, out.call)
+    let mut result = convert::decision_to_model(&out.value);
+    // What the rule set's index ruled out is the rule set's account, which a plugin never sees (the WIT
+    // explanation has no place for it): it stays as the router gave it.
+    result.explanation.not_tried = base.explanation.not_tried;
+    if result.deadline == base.deadline {
+        result.warnings = base.warnings; // the calendar's word on the deadline holds while the deadline does
+    }
+    (Noted { result, plugin }, out.call)
 }
 
 /// [`Plugins::validate`] when the service has plugins, else the result as it is.

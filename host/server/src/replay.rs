@@ -98,6 +98,8 @@ pub struct Today {
     pub rules: CompiledRules<'static>,
     /// The districts' active plugins, when there is a registry.
     pub plugins: Option<PluginHost>,
+    /// The districts' active rule sets and schemas (none without a registry).
+    pub districts: crate::districts::Districts,
 }
 
 /// Runs decisions again; keeps what it loaded (components, rule sets, plugins) for the next case.
@@ -203,16 +205,33 @@ impl<'a> Replayer<'a> {
             ));
         }
         let validator = text(deciders, "validator");
-        let [own, router, scorer] = self.today.runtime.components().map(|c| c.sha256.clone());
-        let recorded = self
-            .runtime([&validator, &router, &scorer])
-            .map(|rt| (output_of(&validate_body(&rt, &body, &now)), Vec::new()));
-        let changed = if own == validator {
-            Vec::new()
-        } else {
-            vec![format!("validator: {} → {}", short(&validator), short(&own))]
+        // The district's schema as recorded (kept under its SHA-256), and the one active today.
+        let recorded_schema = match deciders.get("schema").and_then(Value::as_str) {
+            Some(sha) => match self.store.decider(sha).map(|(_, b)| String::from_utf8(b)) {
+                Ok(Ok(text)) => Some((sha.to_owned(), text)),
+                Ok(Err(_)) => return both_unavailable(format!("schema {sha}: not UTF-8")),
+                Err(e) => return both_unavailable(format!("schema {sha}: {e}")),
+            },
+            None => None,
         };
-        let today = Ok((output_of(&validate_body(&self.today.runtime, &body, &now)), changed));
+        let today_schema = crate::intake::named_district(&body)
+            .and_then(|d| self.today.districts.get(&d, minyi_registry::DataKind::Schema))
+            .map(|l| (l.sha256, l.text.to_string()));
+        let [own, router, scorer] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| {
+            (output_of(&validate_body(&rt, &body, &now, recorded_schema.as_ref().map(|(_, t)| t.as_str()))), Vec::new())
+        });
+        let mut changed = Vec::new();
+        if own != validator {
+            changed.push(format!("validator: {} → {}", short(&validator), short(&own)));
+        }
+        let sha =
+            |s: &Option<(String, String)>| s.as_ref().map_or("built-in".to_owned(), |(sha, _)| short(sha).to_owned());
+        if recorded_schema.as_ref().map(|s| &s.0) != today_schema.as_ref().map(|s| &s.0) {
+            changed.push(format!("district schema: {} → {}", sha(&recorded_schema), sha(&today_schema)));
+        }
+        let schema = today_schema.as_ref().map(|(_, t)| t.as_str());
+        let today = Ok((output_of(&validate_body(&self.today.runtime, &body, &now, schema)), changed));
         (recorded, today)
     }
 
@@ -223,7 +242,10 @@ impl<'a> Replayer<'a> {
         let (router, rules_sha) = (text(deciders, "router"), text(deciders, "rules"));
         let recorded =
             self.rules(&router, &rules_sha).map(|rules| (output_of(&rules.route_json(&form, context)), Vec::new()));
-        let today = &self.today.rules;
+        // A district's own set is compared with the set the district has active today (none: the city's).
+        let district = deciders.get("district").and_then(Value::as_str);
+        let own_today = district.and_then(|d| self.today.districts.rules(d, &self.today.runtime)).and_then(Result::ok);
+        let today: &CompiledRules<'static> = own_today.as_ref().map_or(&self.today.rules, |(_, set)| set);
         let mut changed = Vec::new();
         if today.sha256() != rules_sha {
             changed.push(format!("rule set: {} → {}", short(&rules_sha), short(today.sha256())));

@@ -1,9 +1,11 @@
-//! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test`, `eval-311`, `score`,
+//! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test|upload|activate|rollback|list`,
+//! `schema upload|activate|rollback|list`, `eval-311`, `score`,
 //! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token`, `replay` and `sla`, all through the wasmtime
 //! runtime; `plugin`, `case` and `token` act on the database or, with `--server URL`, through a
 //! service's HTTP API (`remote`). One file per command group; this one parses and dispatches.
 
 mod case;
+mod districts;
 mod kit;
 mod plugin;
 mod remote;
@@ -79,10 +81,33 @@ enum Command {
         /// The case-form JSON file (`-` for standard input).
         form: PathBuf,
     },
-    /// Check or test a rule set.
+    /// Check or test a rule set; upload, activate, roll back and list a district's own rule set.
     Rules {
+        /// The registry: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
+        /// The acting admin's token.
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        /// Act through this service's HTTP API with the token instead of on the database.
+        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
+        server: Option<String>,
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// A district's own case-form schema: upload, activate, roll back, list.
+    Schema {
+        /// The registry: an SQLite file, or a `postgres://` URL.
+        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+        db: String,
+        /// The acting admin's token.
+        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+        token: Option<String>,
+        /// Act through this service's HTTP API with the token instead of on the database.
+        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
+        server: Option<String>,
+        #[command(subcommand)]
+        command: districts::DataCommand,
     },
     /// Replay an NYC 311 CSV through a rule set and report agreement with the real agencies.
     #[command(name = "eval-311")]
@@ -228,6 +253,8 @@ enum RulesCommand {
         /// The rule-set file (TOML).
         file: PathBuf,
     },
+    #[command(flatten)]
+    District(districts::DataCommand),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -260,8 +287,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
         }
         Command::Route { rules, repeat, form } => rules::route(&runtime()?, &rules, &form, repeat),
-        Command::Rules { command: RulesCommand::Check { file } } => rules::check(&runtime()?, &file),
-        Command::Rules { command: RulesCommand::Test { file } } => rules::test(&runtime()?, &file),
+        Command::Rules { command: RulesCommand::Check { file }, .. } => rules::check(&runtime()?, &file),
+        Command::Rules { command: RulesCommand::Test { file }, .. } => rules::test(&runtime()?, &file),
+        Command::Rules { db, token, server, command: RulesCommand::District(command) } => {
+            let target = districts::Target { db: &db, token: token.as_deref(), server: server.as_deref() };
+            districts::run(runtime, &target, minyi_registry::DataKind::Rules, command)
+        }
+        Command::Schema { db, token, server, command } => {
+            let target = districts::Target { db: &db, token: token.as_deref(), server: server.as_deref() };
+            districts::run(runtime, &target, minyi_registry::DataKind::Schema, command)
+        }
         Command::Eval311 { rules, csv } => rules::eval_311(&runtime()?, &rules, &csv),
         Command::Score { period } => score::score(&runtime()?, &period),
         Command::Hotspots { period, stats } => score::hotspots(&runtime()?, &period, &stats),

@@ -48,6 +48,15 @@ impl Remote {
 }
 
 impl Remote {
+    /// `POST path` with a text body (a rule set or a schema, TOML).
+    pub(super) fn post_text(&self, path: &str, text: &str) -> anyhow::Result<Answer> {
+        let request = ureq::post(&format!("{}{path}", self.base)).config().http_status_as_error(false).build();
+        let request = request
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .header("Content-Type", "text/plain; charset=utf-8");
+        answer(&self.base, request.send(text))
+    }
+
     /// `POST path` with a plugin component as the body and its signed manifest in `Minyi-Manifest`.
     pub(super) fn post_component(&self, path: &str, manifest: &Value, component: &[u8]) -> anyhow::Result<Answer> {
         use base64::Engine as _;

@@ -39,7 +39,9 @@ pub(super) fn replay(
         .map_err(|errors| anyhow::anyhow!("today's rule set does not compile ({} errors)", errors.len()))?;
     let host = PluginHost::new(PluginHostConfig::default())?;
     registry.sync(&host).context("loading today's plugins")?;
-    let today = Today { runtime, rules, plugins: Some(host) };
+    let districts = crate::districts::Districts::default();
+    districts.sync(&registry).context("loading today's district rule sets and schemas")?;
+    let today = Today { runtime, rules, plugins: Some(host), districts };
     let mut replayer = Replayer::new(&cases, Some(&registry), today);
     match scope {
         Scope::Case(id) => {

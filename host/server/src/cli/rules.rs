@@ -59,10 +59,17 @@ pub(super) fn route(runtime: &Runtime, rules: &Path, form: &Path, repeat: u32) -
     }
 }
 
-/// `minyi rules check FILE`: every error and warning. Exit 0 loadable (warnings allowed), 1 errors.
+/// `minyi rules check FILE`: every error and warning, and a warning when the holiday calendar that
+/// working-day deadlines count by ends within 60 days. Exit 0 loadable (warnings allowed), 1 errors.
 pub(super) fn check(runtime: &Runtime, file: &Path) -> anyhow::Result<ExitCode> {
     let Some(compiled) = compile(runtime, file)? else { return Ok(ExitCode::from(1)) };
     print_diagnostics(file, compiled.warnings());
+    // The calendar is the router's reference data (the same crate the component is built from), read
+    // here only for how far it reaches — against this machine's clock, which the component has not.
+    let today = crate::clock::beijing_time().date_naive();
+    if let Some(warning) = minyi_routing::calendar::Calendar::china().ending_warning(today) {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "{}: rule set {:?}: {} rules, {} warning(s)",
         file.display(),

@@ -12,6 +12,7 @@ mod cases;
 mod casework;
 mod check;
 mod components;
+mod districts;
 mod guard;
 mod metrics;
 mod open311;
@@ -100,6 +101,7 @@ pub(crate) fn routes() -> Api {
         .merge(check::routes())
         .merge(metrics::routes())
         .merge(plugins::routes())
+        .merge(districts::routes())
         .merge(browser_plugin::routes())
         .merge(cases::routes())
         .merge(attachments::routes())

@@ -1,0 +1,299 @@
+//! A district deploys its own rule set and form schema at runtime, through the HTTP service and the
+//! `minyi` binary, on SQLite and PostgreSQL: versions stored, activation refused with the report when
+//! `rules check` finds an error or an example fails, activated on every node within a second, intake
+//! routing by the district's rules first and the city's set where they decide nothing (兜底), forms
+//! validated by the district's schema, rollback, another district's admin refused, and replay identical.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::send;
+use minyi_auth::{Admins, NewToken, Role};
+use minyi_cases::{BEIJING, CaseStore};
+use minyi_registry::DataKind;
+use minyi_server::AppState;
+use minyi_server::plugins::Plugins;
+use minyi_tests::postgres::Backend;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+minyi_tests::on_both!(a_district_deploys_its_rules_and_schema_at_runtime);
+
+/// Chaoyang's part of the city set: Wangjing's garbage goes to its sanitation station.
+const RULES: &str = r#"
+[ruleset]
+name = "chaoyang"
+region = "beijing"
+
+[units]
+"110105.hwz" = "朝阳区环境卫生服务中心望京站"
+
+[[rule]]
+id = "wangjing-garbage"
+when = { street = ["110105026"], category = ["urban.sanitation.garbage"] }
+then = { lead = "110105.hwz", tier = "general", tags = ["望京"] }
+
+[[example]]
+name = "Wangjing garbage goes to the station"
+case = { district = "110105", street = "110105026", category = "urban.sanitation.garbage" }
+expect = { lead = "110105.hwz" }
+"#;
+
+/// Chaoyang's form schema: garbage complaints name the residential community.
+const SCHEMA: &str = r#"
+[schema]
+name = "朝阳区 12345 诉求表单"
+district = "110105"
+extends = "beijing"
+
+[[attribute]]
+code = "community"
+categories = ["urban.sanitation"]
+datatype = "string"
+required = true
+max = 40
+label = { zh-CN = "小区名称", en = "Residential community" }
+"#;
+
+fn form(street: &str, category: &str, community: Option<&str>) -> String {
+    let mut f = json!({"district": "110105", "street": street, "channel": "web", "kind": "complaint",
+        "category": category, "title": "垃圾没人清运", "description": "小区垃圾三天没人清运了",
+        "address": "朝阳区望京西园三区", "reporter": {"phone": "13800138000"}, "consent": true,
+        "received_at": "2026-11-30T10:00:00+08:00"});
+    if let Some(c) = community {
+        f["attributes"] = json!({ "community": c });
+    }
+    f.to_string()
+}
+
+fn text_body(state: &AppState, uri: &str, token: &str, body: &str) -> (StatusCode, Value) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(send(state, "POST", uri, Some(token), body.to_owned()))
+}
+
+fn call(state: &AppState, method: &str, uri: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(send(state, method, uri, token, if body.is_null() { String::new() } else { body.to_string() }))
+}
+
+fn minyi(args: &[&str], token: &str) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(args)
+        .env("MINYI_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("minyi runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(db) = backend.database(dir.path(), "minyi_districts") else { return };
+    let plugins = Plugins::open(&db).expect("registry");
+    let admins = Arc::new(Admins::open_url(&db).expect("tokens"));
+    let make = |by: Option<&minyi_auth::Staff>, role, district: Option<&str>| {
+        admins.create(by, &NewToken { role: Some(role), district, unit: None, name: None }).expect("token").token
+    };
+    let city = make(None, Role::City, None);
+    let by = admins.authenticate(&city).expect("city");
+    let chaoyang = make(Some(&by), Role::District, Some("110105"));
+    let haidian = make(Some(&by), Role::District, Some("110108"));
+    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
+    let rules = runtime
+        .compile_rules_shared(include_str!("../../../components/routing/rulesets/beijing.toml"))
+        .expect("runs")
+        .expect("compiles");
+    let state = AppState {
+        runtime,
+        web_dir: dir.path().to_owned(),
+        rules: Some(Arc::new(rules)),
+        plugins: Some(Arc::clone(&plugins)),
+        cases: Some(Arc::new(CaseStore::open_url(&db, BEIJING).expect("case store"))),
+        admins: Some(Arc::clone(&admins)),
+        clock: Default::default(),
+        allow_origins: Vec::new(),
+        guard: minyi_server::Guard::default(),
+    };
+    // A second node on the same database, syncing as `minyi serve` does.
+    let other = Plugins::open(&db).expect("a second node");
+    other.watch(Duration::from_millis(200));
+    let rules_uri = "/api/admin/districts/110105/rules";
+
+    // Refused at activation, with the report: an example that fails, and an error `rules check` finds.
+    let failing = RULES.replace("expect = { lead = \"110105.hwz\" }", "expect = { lead = \"110105026\" }");
+    let (status, v) = text_body(&state, &format!("{rules_uri}?version=0.1-wrong"), &chaoyang, &failing);
+    assert_eq!(status, StatusCode::CREATED, "stored, not yet checked: {v}");
+    let (status, v) =
+        call(&state, "POST", &format!("{rules_uri}/activate"), Some(&chaoyang), json!({"version": "0.1-wrong"}));
+    assert_eq!((status, v["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("data.refused")), "{v}");
+    let report = v["message"].as_str().unwrap_or_default();
+    assert!(
+        report.contains("1 of 1 example(s) failed") && report.contains("FAIL Wangjing garbage goes to the station"),
+        "{report}"
+    );
+    let broken = RULES.replace("then = { lead = \"110105.hwz\"", "then = { lead = \"110105.nobody\"");
+    let (status, _) = text_body(&state, &format!("{rules_uri}?version=0.2-broken"), &chaoyang, &broken);
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, v) =
+        call(&state, "POST", &format!("{rules_uri}/activate"), Some(&chaoyang), json!({"version": "0.2-broken"}));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let report = v["message"].as_str().unwrap_or_default();
+    assert!(
+        report.contains("`rules check` found 1 error(s)") && report.contains("unknown unit \"110105.nobody\""),
+        "{report}"
+    );
+    println!("activation refusals:\n{report}");
+
+    // Another district's admin may neither store nor activate Chaoyang's rules; nobody activates what is not stored.
+    let (status, _) = text_body(&state, rules_uri, &haidian, RULES);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) =
+        call(&state, "POST", &format!("{rules_uri}/activate"), Some(&chaoyang), json!({"version": "9.9"}));
+    assert_eq!((status, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{v}");
+    let (status, v) = call(&state, "GET", "/api/admin/districts/110105/plugin", Some(&chaoyang), Value::Null);
+    assert_eq!(status, StatusCode::NOT_FOUND, "only rules and schema: {v}");
+
+    // The good version through the `minyi` binary on the database; the same text again is a no-op,
+    // other text under its version a conflict.
+    let file = dir.path().join("chaoyang.toml");
+    std::fs::write(&file, RULES).expect("writes");
+    let path = file.to_string_lossy().into_owned();
+    let (code, out, err) =
+        minyi(&["rules", "upload", "--db", &db, "--district", "110105", "--as", "1.0", &path], &chaoyang);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"version\": \"1.0\""), "{out}");
+    let (code, _, err) =
+        minyi(&["rules", "upload", "--db", &db, "--district", "110105", "--as", "1.0", &path], &chaoyang);
+    assert_eq!(code, 0, "the same text again: {err}");
+    std::fs::write(&file, RULES.replace("望京站", "望京工作站")).expect("writes");
+    let (code, _, err) =
+        minyi(&["rules", "upload", "--db", &db, "--district", "110105", "--as", "1.0", &path], &chaoyang);
+    assert!(code == 2 && err.contains("conflict"), "{err}");
+    let (code, out, err) = minyi(&["rules", "activate", "--db", &db, "--district", "110105", "1.0"], &chaoyang);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"active\": \"1.0\""), "{out}");
+    let (code, _, err) = minyi(&["rules", "activate", "--db", &db, "--district", "110105", "0.1-wrong"], &chaoyang);
+    assert!(code == 2 && err.contains("data.refused") && err.contains("FAIL"), "the binary refuses too: {err}");
+
+    // The binary acted on the database: this node picks it up at its next sync.
+    plugins.districts.sync(&plugins.registry).expect("syncs");
+
+    // Intake: the district's rule decides Wangjing's garbage; what it does not decide, the city's set does.
+    let (status, v) = call(
+        &state,
+        "POST",
+        "/api/cases",
+        None,
+        serde_json::from_str(&form("110105026", "urban.sanitation.garbage", None)).expect("json"),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["routing"]["lead"], "110105.hwz", "{v}");
+    assert_eq!(v["routing"]["explanation"]["fired"][0]["rule"], "wangjing-garbage", "{v}");
+    let own = v["case_id"].as_str().expect("a case").to_owned();
+    let (status, v) = call(
+        &state,
+        "POST",
+        "/api/cases",
+        None,
+        serde_json::from_str(&form("110105004", "urban.sanitation.garbage", None)).expect("json"),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["routing"]["lead"], "110105004", "Sanlitun: the city's street-direct rule: {v}");
+    let fallback = v["case_id"].as_str().expect("a case").to_owned();
+
+    // The schema: refused for another district, then Chaoyang's garbage forms must name the community.
+    let schema_uri = "/api/admin/districts/110105/schema";
+    let (status, _) = text_body(
+        &state,
+        &format!("{schema_uri}?version=haidian"),
+        &chaoyang,
+        &SCHEMA.replace("district = \"110105\"", "district = \"110108\""),
+    );
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, v) =
+        call(&state, "POST", &format!("{schema_uri}/activate"), Some(&chaoyang), json!({"version": "haidian"}));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| m.contains("schema.district")), "{v}");
+    let (status, _) = text_body(&state, &format!("{schema_uri}?version=1"), &chaoyang, SCHEMA);
+    assert_eq!(status, StatusCode::CREATED);
+    let started = Instant::now();
+    let (status, v) = call(&state, "POST", &format!("{schema_uri}/activate"), Some(&chaoyang), json!({"version": "1"}));
+    assert_eq!((status, v["active"].as_str()), (StatusCode::OK, Some("1")), "{v}");
+    // Every node picks it up within a second (the second node syncs as `minyi serve` does).
+    while other.districts.get("110105", DataKind::Schema).map(|l| l.version).as_deref() != Some("1") {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the second node did not pick the schema up within a second"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!("the second node runs the schema {:?} after the activation was asked for", started.elapsed());
+    assert_eq!(other.districts.get("110105", DataKind::Rules).map(|l| l.version).as_deref(), Some("1.0"));
+    let (status, v) = call(&state, "GET", "/api/districts/110105/schema", None, Value::Null);
+    assert_eq!(status, StatusCode::OK);
+    assert!(v.as_str().is_some_and(|t| t.contains("code = \"community\"")), "{v}");
+    let (status, _) = call(&state, "GET", "/api/districts/110108/schema", None, Value::Null);
+    assert_eq!(status, StatusCode::NOT_FOUND, "Haidian has none of its own");
+    let (status, v) = call(
+        &state,
+        "POST",
+        "/api/cases",
+        None,
+        serde_json::from_str(&form("110105026", "urban.sanitation.garbage", None)).expect("json"),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "stored, and rejected: {v}");
+    assert_eq!(v["state"], "rejected", "{v}");
+    assert!(v["validation"]["issues"].to_string().contains("community"), "{v}");
+    let (status, v) = call(
+        &state,
+        "POST",
+        "/api/cases",
+        None,
+        serde_json::from_str(&form("110105026", "urban.sanitation.garbage", Some("望京西园三区"))).expect("json"),
+    );
+    assert_eq!((status, v["state"].as_str()), (StatusCode::CREATED, Some("dispatched")), "{v}");
+    let schema_case = v["case_id"].as_str().expect("a case").to_owned();
+
+    // Rollback: the city's set decides again.
+    let (status, v) = call(&state, "POST", &format!("{rules_uri}/rollback"), Some(&chaoyang), Value::Null);
+    assert_eq!((status, &v["active"]), (StatusCode::OK, &Value::Null), "{v}");
+    let (status, v) = call(
+        &state,
+        "POST",
+        "/api/cases",
+        None,
+        serde_json::from_str(&form("110105026", "urban.sanitation.garbage", Some("望京西园三区"))).expect("json"),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(v["routing"]["lead"], "110105026", "the city's street-direct rule: {v}");
+    let (status, v) = call(&state, "GET", rules_uri, Some(&chaoyang), Value::Null);
+    assert_eq!(status, StatusCode::OK);
+    let versions: Vec<(&str, bool)> = v
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| (r["version"].as_str().unwrap_or(""), r["active"].as_bool().unwrap_or(true)))
+        .collect();
+    assert_eq!(versions.len(), 3, "{v}");
+    assert!(versions.iter().all(|(_, active)| !active), "{v}");
+
+    // Every decision runs again identically: the district's rule set and schema kept as evidence.
+    for case in [&own, &fallback, &schema_case] {
+        let (code, out, err) = minyi(&["replay", "--db", &db, "--case", case], &chaoyang);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().last(), Some("identical"), "{case}: {out}");
+    }
+    let decisions = state.cases.as_ref().expect("store").decisions(&own).expect("decisions");
+    let route: Vec<&str> =
+        decisions.iter().filter(|d| d.decision.step == "route").map(|d| d.decision.deciders.as_str()).collect();
+    assert_eq!(route.len(), 1, "the district's set decided alone: {route:?}");
+    assert!(route[0].contains("\"rules_version\":\"1.0\""), "{route:?}");
+    let decisions = state.cases.as_ref().expect("store").decisions(&fallback).expect("decisions");
+    assert_eq!(
+        decisions.iter().filter(|d| d.decision.step == "route").count(),
+        2,
+        "the district's set, then the city's"
+    );
+}
