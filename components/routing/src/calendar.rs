@@ -159,7 +159,9 @@ pub fn import_chinese_days(lists: &[&str], source: &str) -> Result<String, Calen
         holidays: std::collections::BTreeMap<String, String>,
         workdays: std::collections::BTreeMap<String, String>,
     }
-    let mut years: std::collections::BTreeMap<i32, (Vec<(NaiveDate, String)>, Vec<NaiveDate>)> = Default::default();
+    /// Per year: holidays with their names, and make-up working days.
+    type Year = (Vec<(NaiveDate, String)>, Vec<NaiveDate>);
+    let mut years: std::collections::BTreeMap<i32, Year> = Default::default();
     for list in lists {
         let l: Lists = serde_json::from_str(list).map_err(|e| CalendarError(format!("not chinese-days JSON: {e}")))?;
         for (day, name) in &l.holidays {

@@ -236,7 +236,7 @@ fn instance(rule: &Rule, vars: &Vars, at: usize) -> Result<Rule, Problem> {
         vars.fill(s.get_ref()).map(|v| Spanned::new(s.span(), v)).map_err(|e| (s.span().start, e))
     };
     let mut when = match &rule.when {
-        Some(w) => Spanned::new(w.span(), fill_when(w.get_ref(), vars, &one)?),
+        Some(w) => Spanned::new(w.span(), fill_when(w.get_ref(), &one)?),
         None => Spanned::new(at..at, When::default()),
     };
     when.get_mut().district = vec![Spanned::new(at..at, vars.district.code.to_owned())];
@@ -281,7 +281,7 @@ fn fill_words(words: &[Spanned<String>], one: &Fill<'_>) -> Result<Vec<Spanned<S
     Ok(out)
 }
 
-fn fill_when(w: &When, vars: &Vars, one: &Fill<'_>) -> Result<When, Problem> {
+fn fill_when(w: &When, one: &Fill<'_>) -> Result<When, Problem> {
     let list = |l: &[Spanned<String>]| l.iter().map(one).collect::<Result<Vec<_>, _>>();
     Ok(When {
         category: list(&w.category)?,
@@ -296,9 +296,9 @@ fn fill_when(w: &When, vars: &Vars, one: &Fill<'_>) -> Result<When, Problem> {
         hours: w.hours.as_ref().map(one).transpose()?,
         weekdays: list(&w.weekdays)?,
         season: w.season.as_ref().map(one).transpose()?,
-        all: w.all.iter().map(|s| fill_when(s, vars, one)).collect::<Result<_, _>>()?,
-        any: w.any.iter().map(|s| fill_when(s, vars, one)).collect::<Result<_, _>>()?,
-        not: w.not.as_deref().map(|s| fill_when(s, vars, one).map(Box::new)).transpose()?,
+        all: w.all.iter().map(|s| fill_when(s, one)).collect::<Result<_, _>>()?,
+        any: w.any.iter().map(|s| fill_when(s, one)).collect::<Result<_, _>>()?,
+        not: w.not.as_deref().map(|s| fill_when(s, one).map(Box::new)).transpose()?,
         ..w.clone()
     })
 }
