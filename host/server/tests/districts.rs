@@ -236,6 +236,16 @@ fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
     assert!(v.as_str().is_some_and(|t| t.contains("code = \"community\"")), "{v}");
     let (status, _) = call(&state, "GET", "/api/districts/110108/schema", None, Value::Null);
     assert_eq!(status, StatusCode::NOT_FOUND, "Haidian has none of its own");
+    // Open311 describes Chaoyang's garbage service with the schema's attribute.
+    let uri = "/open311/v2/services/urban.sanitation.garbage.json?jurisdiction_id=110105";
+    let (status, def) = call(&state, "GET", uri, None, Value::Null);
+    assert_eq!(status, StatusCode::OK, "{def}");
+    let community = def["attributes"].as_array().and_then(|a| a.iter().find(|x| x["code"] == "community").cloned());
+    assert_eq!(community.map(|c| c["required"].clone()), Some(json!(true)), "{def}");
+    let (_, v) = call(&state, "GET", "/open311/v2/services.json?jurisdiction_id=110105", None, Value::Null);
+    let garbage =
+        v.as_array().and_then(|s| s.iter().find(|x| x["service_code"] == "urban.sanitation.garbage").cloned());
+    assert_eq!(garbage.map(|g| g["metadata"].clone()), Some(json!(true)), "{v}");
     let (status, v) = call(
         &state,
         "POST",

@@ -188,29 +188,39 @@ fn district(id: Option<&str>) -> Result<Option<String>, Geo> {
     }
 }
 
-/// The form a district's services follow: its own schema, else Beijing's.
-fn spec(district: Option<&str>) -> minyi_model::FormSpec {
+/// The form a district's services follow: the schema the district deployed and activated, else its
+/// built-in one, else Beijing's.
+fn spec(state: &AppState, district: Option<&str>) -> minyi_model::FormSpec {
     let d = district.unwrap_or("110000");
+    let deployed = state.plugins.as_deref().and_then(|p| p.districts.get(d, minyi_registry::DataKind::Schema));
+    // Activation checked it with the validator, so it parses; were it not to, the built-in one stands.
+    if let Some(Ok(schema)) = deployed.map(|s| minyi_validation::schema::parse(&s.text)) {
+        return schema.spec(d);
+    }
     minyi_validation::schema::for_district(d).spec(d)
 }
 
 /// `GET services.json[?jurisdiction_id=&locale=]`: one service per category leaf.
-async fn services(q: Result<Query<Where>, axum::extract::rejection::QueryRejection>) -> Result<Response, Geo> {
+async fn services(
+    State(state): State<AppState>,
+    q: Result<Query<Where>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Geo> {
     let Query(q) = q.map_err(|e| Geo::bad("query", e.body_text()))?;
     let d = district(q.jurisdiction_id.as_deref())?;
     let locale = Locale::parse(q.locale.as_deref());
-    Ok(Json(georeport::services(&spec(d.as_deref()), locale)).into_response())
+    Ok(Json(georeport::services(&spec(&state, d.as_deref()), locale)).into_response())
 }
 
 /// `GET services/{service_code}.json`: the attributes the district schema asks for that service.
 async fn definition(
+    State(state): State<AppState>,
     Path(file): Path<String>,
     q: Result<Query<Where>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Geo> {
     let Query(q) = q.map_err(|e| Geo::bad("query", e.body_text()))?;
     let code = json_file(&file)?;
     let d = district(q.jurisdiction_id.as_deref())?;
-    georeport::definition(&spec(d.as_deref()), code, Locale::parse(q.locale.as_deref()))
+    georeport::definition(&spec(&state, d.as_deref()), code, Locale::parse(q.locale.as_deref()))
         .map(|def| Json(def).into_response())
         .ok_or_else(|| Geo::one(StatusCode::NOT_FOUND, "service_code", format!("{code:?} is not a service")))
 }
