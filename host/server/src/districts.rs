@@ -97,6 +97,17 @@ impl Districts {
     }
 }
 
+/// The form a district's cases follow: the schema it deployed and activated, else its built-in one
+/// (Beijing's where it has none) — what the widget renders (`GET /api/form`) and Open311 describes.
+pub fn form_spec(plugins: Option<&crate::plugins::Plugins>, district: &str) -> minyi_model::FormSpec {
+    let deployed = plugins.and_then(|p| p.districts.get(district, DataKind::Schema));
+    // Activation checked it with the validator, so it parses; were it not to, the built-in one stands.
+    if let Some(Ok(schema)) = deployed.map(|s| minyi_validation::schema::parse(&s.text)) {
+        return schema.spec(district);
+    }
+    minyi_validation::schema::for_district(district).spec(district)
+}
+
 /// Whether `text` may be a version of `district`'s `kind`: a rule set compiles without errors and every
 /// one of its `[[example]]`s passes, and it routes only its own district's cases; a schema checks
 /// clean and is for this district. The report, when not.

@@ -236,6 +236,10 @@ fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
     assert!(v.as_str().is_some_and(|t| t.contains("code = \"community\"")), "{v}");
     let (status, _) = call(&state, "GET", "/api/districts/110108/schema", None, Value::Null);
     assert_eq!(status, StatusCode::NOT_FOUND, "Haidian has none of its own");
+    // The widget renders the schema's attribute (`GET /api/form`), and Open311 describes it.
+    let (status, spec) = call(&state, "GET", "/api/form?district=110105", None, Value::Null);
+    assert_eq!(status, StatusCode::OK, "{spec}");
+    assert!(spec["attributes"].to_string().contains("\"community\""), "{spec}");
     // Open311 describes Chaoyang's garbage service with the schema's attribute.
     let uri = "/open311/v2/services/urban.sanitation.garbage.json?jurisdiction_id=110105";
     let (status, def) = call(&state, "GET", uri, None, Value::Null);

@@ -188,16 +188,9 @@ fn district(id: Option<&str>) -> Result<Option<String>, Geo> {
     }
 }
 
-/// The form a district's services follow: the schema the district deployed and activated, else its
-/// built-in one, else Beijing's.
+/// The form a district's services follow (its deployed schema, else the built-in one, else Beijing's).
 fn spec(state: &AppState, district: Option<&str>) -> minyi_model::FormSpec {
-    let d = district.unwrap_or("110000");
-    let deployed = state.plugins.as_deref().and_then(|p| p.districts.get(d, minyi_registry::DataKind::Schema));
-    // Activation checked it with the validator, so it parses; were it not to, the built-in one stands.
-    if let Some(Ok(schema)) = deployed.map(|s| minyi_validation::schema::parse(&s.text)) {
-        return schema.spec(d);
-    }
-    minyi_validation::schema::for_district(d).spec(d)
+    crate::districts::form_spec(state.plugins.as_deref(), district.unwrap_or("110000"))
 }
 
 /// `GET services.json[?jurisdiction_id=&locale=]`: one service per category leaf.

@@ -73,7 +73,10 @@ struct FormQuery {
 }
 
 /// The district's case form: its own schema where it has one, else Beijing's.
-async fn form(query: Result<Query<FormQuery>, QueryRejection>) -> Result<Json<FormSpec>, AppError> {
+async fn form(
+    State(state): State<AppState>,
+    query: Result<Query<FormQuery>, QueryRejection>,
+) -> Result<Json<FormSpec>, AppError> {
     let Query(FormQuery { district }) = query?;
     if divisions::district(&district).is_none_or(|d| d.code != district) {
         return Err(AppError::Invalid {
@@ -82,7 +85,8 @@ async fn form(query: Result<Query<FormQuery>, QueryRejection>) -> Result<Json<Fo
             message: format!("{district:?} is not the code of one of Beijing's 16 districts"),
         });
     }
-    Ok(Json(minyi_validation::schema::for_district(&district).spec(&district)))
+    // The district's deployed schema when it has one: the widget renders its attributes.
+    Ok(Json(crate::districts::form_spec(state.plugins.as_deref(), &district)))
 }
 
 /// Why an `--allow-origin` value is not an origin.
