@@ -49,27 +49,34 @@ pub(super) enum DataCommand {
     },
 }
 
-/// Where the command acts: the database, or a service.
-pub(super) struct Target<'a> {
-    pub db: &'a str,
-    pub token: Option<&'a str>,
-    pub server: Option<&'a str>,
+/// Where the command acts: the database, or a service; and as whom.
+#[derive(Debug, clap::Args)]
+pub(super) struct Target {
+    /// The registry: an SQLite file, or a `postgres://` URL.
+    #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
+    db: String,
+    /// The acting admin's token.
+    #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
+    /// Act through this service's HTTP API with the token instead of on the database.
+    #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
+    server: Option<String>,
 }
 
 /// Runs `command` on `kind`. Exit 0 done, 2 refused (the code and the report on stderr).
 pub(super) fn run(
     runtime: impl FnOnce() -> anyhow::Result<Runtime>,
-    target: &Target<'_>,
+    target: &Target,
     kind: DataKind,
     command: DataCommand,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(url) = target.server {
-        return remote(&Remote::new(url, target.token)?, kind, command);
+    if let Some(url) = &target.server {
+        return remote(&Remote::new(url, target.token.as_deref())?, kind, command);
     }
-    let admins = Admins::open_url(target.db).with_context(|| format!("opening the admins in {}", target.db))?;
-    let registry =
-        crate::plugins::open_registry(target.db).with_context(|| format!("opening the registry {}", target.db))?;
-    let admin = match target.token.map(|t| admins.authenticate(t)) {
+    let db = target.db.as_str();
+    let admins = Admins::open_url(db).with_context(|| format!("opening the admins in {db}"))?;
+    let registry = crate::plugins::open_registry(db).with_context(|| format!("opening the registry {db}"))?;
+    let admin = match target.token.as_deref().map(|t| admins.authenticate(t)) {
         Some(Ok(admin)) => admin,
         Some(Err(e)) => return Ok(refused(&e.into())),
         None => return Ok(refused(&RegistryError::Auth(AuthError::Unauthenticated))),

@@ -83,29 +83,15 @@ enum Command {
     },
     /// Check or test a rule set; upload, activate, roll back and list a district's own rule set.
     Rules {
-        /// The registry: an SQLite file, or a `postgres://` URL.
-        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
-        db: String,
-        /// The acting admin's token.
-        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
-        token: Option<String>,
-        /// Act through this service's HTTP API with the token instead of on the database.
-        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
-        server: Option<String>,
+        #[command(flatten)]
+        target: districts::Target,
         #[command(subcommand)]
         command: RulesCommand,
     },
     /// A district's own case-form schema: upload, activate, roll back, list.
     Schema {
-        /// The registry: an SQLite file, or a `postgres://` URL.
-        #[arg(long, value_name = "FILE|URL", env = "MINYI_DB", default_value = "minyi.db", global = true)]
-        db: String,
-        /// The acting admin's token.
-        #[arg(long, env = "MINYI_TOKEN", global = true, hide_env_values = true)]
-        token: Option<String>,
-        /// Act through this service's HTTP API with the token instead of on the database.
-        #[arg(long, value_name = "URL", env = "MINYI_SERVER", global = true)]
-        server: Option<String>,
+        #[command(flatten)]
+        target: districts::Target,
         #[command(subcommand)]
         command: districts::DataCommand,
     },
@@ -289,12 +275,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Route { rules, repeat, form } => rules::route(&runtime()?, &rules, &form, repeat),
         Command::Rules { command: RulesCommand::Check { file }, .. } => rules::check(&runtime()?, &file),
         Command::Rules { command: RulesCommand::Test { file }, .. } => rules::test(&runtime()?, &file),
-        Command::Rules { db, token, server, command: RulesCommand::District(command) } => {
-            let target = districts::Target { db: &db, token: token.as_deref(), server: server.as_deref() };
+        Command::Rules { target, command: RulesCommand::District(command) } => {
             districts::run(runtime, &target, minyi_registry::DataKind::Rules, command)
         }
-        Command::Schema { db, token, server, command } => {
-            let target = districts::Target { db: &db, token: token.as_deref(), server: server.as_deref() };
+        Command::Schema { target, command } => {
             districts::run(runtime, &target, minyi_registry::DataKind::Schema, command)
         }
         Command::Eval311 { rules, csv } => rules::eval_311(&runtime()?, &rules, &csv),
