@@ -100,7 +100,8 @@ async fn decisions_replay_identical_across_a_plugin_upgrade_and_a_rule_set_chang
     // replay identical, and today's deciders are shown deciding otherwise, with what changed.
     registry.activate(&city, "110105", "chaoyang-heating", "2.0.0").expect("upgrades");
     let beijing = include_str!("../../../../components/routing/rulesets/beijing.toml");
-    let at = beijing.find("id = \"heating-season-110105\"").expect("the rule");
+    // The heating-season template of the core districts (朝阳 among them): its first occurrence.
+    let at = beijing.find("id = \"heating-season-{district}\"").expect("the rule");
     let changed = format!("{}{}", &beijing[..at], beijing[at..].replacen("tier = \"urgent\"", "tier = \"general\"", 1));
     let rules = dir.path().join("rules-2027.toml");
     std::fs::write(&rules, changed).expect("writes");
