@@ -527,3 +527,24 @@ fn check_units_used(ck: &mut Checker<'_>, file: &format::File, rules: &[Rule], d
         }
     }
 }
+
+/// A rule set's rules and units with every template expanded, as JSON (`{"units": {id: name}, "rule":
+/// [{id, priority, note, when, then}]}`, the file format's keys): what a translation into another rule
+/// language works from. Templates that do not expand are the errors, by line and column.
+pub fn expanded_json(source: &str) -> Result<serde_json::Value, Vec<RuleError>> {
+    let mut file: format::File = toml::from_str(source).map_err(|e| vec![syntax_error(source, &e)])?;
+    let beijing = file.ruleset.region.as_ref().is_some_and(|r| r.get_ref() == "beijing");
+    let problems = crate::template::expand(&mut file.units, &file.district_units, &mut file.rule, beijing);
+    if !problems.is_empty() {
+        let lines = LineIndex::new(source);
+        return Err(problems
+            .into_iter()
+            .map(|(at, message)| {
+                let (line, column) = lines.line_col(at);
+                RuleError { line, column, message, severity: Severity::Error }
+            })
+            .collect());
+    }
+    let units: BTreeMap<&String, &String> = file.units.iter().map(|(k, v)| (k, v.get_ref())).collect();
+    Ok(serde_json::json!({ "units": units, "rule": file.rule }))
+}

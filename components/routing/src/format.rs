@@ -23,7 +23,7 @@
 //! ```
 
 use minyi_model::{CaseContext, Channel, Kind, SlaTier};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -40,7 +40,7 @@ pub enum HitPolicy {
 }
 
 /// A field of the form that a rule may require to be missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FormField {
     /// `street`.
@@ -52,7 +52,7 @@ pub enum FormField {
 }
 
 /// Working day or day off, after the holiday calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DayKind {
     /// A working day (weekdays and 调休 make-up days, not holidays).
@@ -94,7 +94,7 @@ pub struct Grid {
 }
 
 /// `when = { … }`: every condition given must hold.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct When {
     #[serde(default)]
@@ -142,7 +142,7 @@ pub(crate) struct When {
 }
 
 /// `then = { … }`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Then {
     #[serde(default)]
@@ -162,7 +162,7 @@ pub(crate) struct Then {
 }
 
 /// What a rule template is written once for (`for_each`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ForEach {
     /// Every district of the region: `{district}`, `{district.name}`, `{district.short}`.
@@ -173,7 +173,7 @@ pub enum ForEach {
 }
 
 /// `[[rule]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rule {
     pub id: Spanned<String>,

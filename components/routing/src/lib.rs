@@ -14,7 +14,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub use compile::{RuleSet, compile};
+pub use compile::{RuleSet, compile, expanded_json};
 pub use decide::{DEFAULT_RULE, HOTLINE_CENTRE, route};
 pub use examples::run_examples;
 pub use format::{DayKind, ForEach, FormField, Grid, HitPolicy};

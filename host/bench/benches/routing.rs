@@ -1,4 +1,4 @@
-//! Routing on the shipped Beijing rule set (980 rules), per call, p50 and p99: the router component
+//! Routing on the shipped Beijing rule set (983 rules, written with templates and expanded before the Rego translation), per call, p50 and p99: the router component
 //! (rule set compiled once inside it), the same core called natively, and the `regorus` Rego interpreter
 //! evaluating an equivalent policy translated from the same rule file — on the same cases, checked to
 //! agree on the lead before anything is timed. Writes `target/bench/routing.json`.
@@ -8,6 +8,7 @@
 use minyi_model::{CaseContext, CaseForm, categories, divisions};
 use minyi_runtime::bindings::types as wit;
 use minyi_runtime::{Runtime, RuntimeConfig};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Instant;
@@ -98,10 +99,11 @@ fn rego_input(f: &CaseForm, repeat: u32) -> String {
     v.to_string()
 }
 
-/// Translates the rule file into Rego: one `candidates` entry `[priority, order, lead]` per deciding
-/// rule; the decision is the smallest. Modifiers (no lead) do not change the lead and are left out.
+/// Translates the rule file, its templates expanded, into Rego: one `candidates` entry `[priority, order,
+/// lead]` per deciding rule; the decision is the smallest. Modifiers (no lead) do not change the lead
+/// and are left out; a shared phrase list becomes its keywords and `unless` words.
 fn rego_policy(source: &str) -> String {
-    let doc: toml::Table = toml::from_str(source).unwrap_or_default();
+    let doc = minyi_routing::expanded_json(source).expect("the rule set's templates expand");
     let mut out = String::from(
         "package route\nimport rego.v1\n\n\
          under(c, p) if c == p\nunder(c, p) if startswith(c, concat(\"\", [p, \".\"]))\n\
@@ -109,18 +111,18 @@ fn rego_policy(source: &str) -> String {
          before(v, f, t) if { f <= t; v >= f; v < t }\nbefore(v, f, t) if { f > t; v >= f }\nbefore(v, f, t) if { f > t; v < t }\n\n\
          decision := min(candidates)\n\n",
     );
-    let rules = doc.get("rule").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+    let rules = doc.get("rule").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut helpers = String::new();
     let mut n = 0usize;
     for (order, rule) in rules.iter().enumerate() {
         let then = &rule["then"];
-        let lead = match (then.get("lead").and_then(|l| l.as_str()), then.get("manual").and_then(|m| m.as_bool())) {
+        let lead = match (then.get("lead").and_then(Value::as_str), then.get("manual").and_then(Value::as_bool)) {
             (Some("$street"), _) => "input.street_or_district".to_owned(),
             (Some("$district"), _) | (None, Some(true)) => "input.district".to_owned(),
             (Some(unit), _) => format!("{unit:?}"),
             (None, _) => continue,
         };
-        let priority = rule.get("priority").and_then(|p| p.as_integer()).unwrap_or(100);
+        let priority = rule.get("priority").and_then(Value::as_i64).unwrap_or(100);
         let body = match rule.get("when") {
             Some(w) => conditions(w, &mut helpers, &mut n),
             None => vec!["true".to_owned()],
@@ -132,14 +134,22 @@ fn rego_policy(source: &str) -> String {
     out
 }
 
-fn strings(v: &toml::Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).map(|s| format!("{s:?}")).collect()).unwrap_or_default()
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(Value::as_str).map(|s| format!("{s:?}")).collect()).unwrap_or_default()
 }
 
-fn conditions(w: &toml::Value, helpers: &mut String, n: &mut usize) -> Vec<String> {
+fn quoted(words: &[&str]) -> String {
+    words.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join(", ")
+}
+
+fn conditions(w: &Value, helpers: &mut String, n: &mut usize) -> Vec<String> {
     let mut body = Vec::new();
-    let Some(table) = w.as_table() else { return body };
+    let Some(table) = w.as_object() else { return body };
     for (key, value) in table {
+        // The expanded rules name every condition: those not given are empty.
+        if value.is_null() || value.as_array().is_some_and(Vec::is_empty) || value == &Value::Bool(false) {
+            continue;
+        }
         *n += 1;
         let v = format!("v{n}");
         match key.as_str() {
@@ -160,7 +170,34 @@ fn conditions(w: &toml::Value, helpers: &mut String, n: &mut usize) -> Vec<Strin
                     body.push(format!("not input.{}", field.trim_matches('"')));
                 }
             }
-            "repeat_at_least" => body.push(format!("input.repeat >= {}", value.as_integer().unwrap_or(0))),
+            "unless" => {
+                let name = format!("unless_{n}");
+                let _ = writeln!(
+                    helpers,
+                    "{name} if {{\n    {v} := [{}][_]\n    contains(input.text, {v})\n}}",
+                    strings(value).join(", ")
+                );
+                body.push(format!("not {name}"));
+            }
+            "phrases" => {
+                let name = format!("phrases_{n}");
+                for list in value.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    let (_, l) = minyi_model::phrases::list(list).expect("a shared phrase list");
+                    let veto = format!("{name}_{}_vetoed", l.name);
+                    let _ = writeln!(
+                        helpers,
+                        "{veto} if {{\n    u := [{}][_]\n    contains(input.text, u)\n}}",
+                        quoted(l.unless)
+                    );
+                    let _ = writeln!(
+                        helpers,
+                        "{name} if {{\n    k := [{}][_]\n    contains(input.text, k)\n    not {veto}\n}}",
+                        quoted(l.keywords)
+                    );
+                }
+                body.push(name);
+            }
+            "repeat_at_least" => body.push(format!("input.repeat >= {}", value.as_i64().unwrap_or(0))),
             "season" => {
                 let s = value.as_str().unwrap_or_default();
                 let md = |t: &str| t.replace('-', "").trim_start_matches('0').to_owned();
