@@ -131,12 +131,22 @@ fn test() -> Result<()> {
     let started = std::time::Instant::now();
     let postgres = setup::all()?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    // In the release profile, the one the tests build: the build scripts and proc macros clippy
+    // compiles are then the ones the test build uses, not a second, debug copy.
+    run(cargo().args(["clippy", "--release", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     dist::web()?;
     let bundle = bundle::bundle()?;
     let selection = test_selection()?;
-    run(cargo()
-        .args(["test", "--release", "--no-fail-fast"])
+    // cargo-nextest (on every machine of this kind) runs the tests of all binaries side by side, each
+    // in its own process; plain `cargo test` runs one binary after another. The same tests either way.
+    let mut tests = cargo();
+    if has_nextest() {
+        tests.args(["nextest", "run", "--release", "--no-fail-fast"]);
+    } else {
+        eprintln!("xtask: cargo-nextest not found; running the tests with `cargo test`, one binary at a time");
+        tests.args(["test", "--release", "--no-fail-fast"]);
+    }
+    run(tests
         .args(&selection)
         .env("MINYI_WEB_DIR", site_dir())
         .env("MINYI_DIST_DIR", bundle)
@@ -154,6 +164,11 @@ fn test() -> Result<()> {
     run(cargo().args(["test", "--release"]).args(&selection).arg("--benches"))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// Whether `cargo nextest` runs here.
+fn has_nextest() -> bool {
+    cargo().args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success())
 }
 
 /// `cargo xtask calendar`: every list already imported and the new ones, imported together; refuses to

@@ -132,7 +132,11 @@ impl PluginHost {
     /// Compiles and checks a plugin: a component, importing only the granted capabilities, exporting at
     /// least one hook.
     pub fn compile(&self, bytes: &[u8]) -> Result<CompiledPlugin, PluginError> {
-        let component = Component::new(&self.engine, bytes).map_err(|e| PluginError::Invalid(format!("{e:#}")))?;
+        let invalid = |e: wasmtime::Error| PluginError::Invalid(format!("{e:#}"));
+        let component = match &self.cache {
+            Some(cache) => cache.component(&self.engine, bytes).map_err(invalid)?.0,
+            None => Component::new(&self.engine, bytes).map_err(invalid)?,
+        };
         self.check(component, hex::encode(Sha256::digest(bytes)))
     }
 
@@ -145,20 +149,21 @@ impl PluginHost {
         format!("wasmtime-{:016x}", h.finish())
     }
 
-    /// Compiles a plugin ahead of time for this engine configuration (a `.cwasm` artifact).
-    pub fn precompile(&self, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
-        self.engine.precompile_component(bytes).map_err(|e| PluginError::Invalid(format!("{e:#}")))
+    /// The native code of a plugin this host compiled, as a `.cwasm` artifact for this engine
+    /// configuration (no second compile).
+    pub fn precompiled(&self, compiled: &CompiledPlugin) -> Result<Vec<u8>, PluginError> {
+        compiled.pre.component().serialize().map_err(|e| PluginError::Invalid(format!("{e:#}")))
     }
 
-    /// [`PluginHost::compile`] from an artifact of [`PluginHost::precompile`]: milliseconds instead of a
+    /// [`PluginHost::compile`] from an artifact of [`PluginHost::precompiled`]: milliseconds instead of a
     /// compile.
     ///
     /// # Safety
-    /// `cwasm` must be exactly what `precompile` returned on a host with the same [`PluginHost::engine_key`]
+    /// `cwasm` must be exactly what `precompiled` returned on a host with the same [`PluginHost::engine_key`]
     /// (wasmtime trusts precompiled code); never bytes from anyone else.
     #[allow(unsafe_code)]
     pub unsafe fn compile_precompiled(&self, sha256: &str, cwasm: &[u8]) -> Result<CompiledPlugin, PluginError> {
-        // SAFETY: the caller guarantees the artifact came from `precompile` under this engine key.
+        // SAFETY: the caller guarantees the artifact came from `precompiled` under this engine key.
         let component = unsafe { Component::deserialize(&self.engine, cwasm) }
             .map_err(|e| PluginError::Precompiled(format!("{e:#}")))?;
         self.check(component, sha256.to_owned())

@@ -8,6 +8,7 @@ use crate::config::{PluginHostConfig, PluginLimits};
 use crate::faults::{FaultRecord, PluginFault, Unsaved};
 use crate::metrics::PluginMetrics;
 use crate::sync::{lock, read, write};
+use minyi_runtime::CodeCache;
 use minyi_runtime::bindings::district_plugin::DistrictPlugin;
 use minyi_runtime::sandbox::{self, CallLimits, EngineSettings, Stopped};
 use serde::Serialize;
@@ -110,6 +111,8 @@ pub struct PluginHost {
     pub(crate) active: RwLock<HashMap<String, Arc<Active>>>,
     pub(crate) faults: Mutex<VecDeque<FaultRecord>>,
     pub(crate) unsaved: Mutex<Unsaved>,
+    /// Where compiled plugins are kept between processes (see [`minyi_runtime::cache`]).
+    pub(crate) cache: Option<CodeCache>,
 }
 
 impl std::fmt::Debug for PluginHost {
@@ -142,7 +145,15 @@ impl PluginHost {
             active: RwLock::new(HashMap::new()),
             faults: Mutex::new(VecDeque::new()),
             unsaved: Mutex::new(Unsaved::default()),
+            cache: CodeCache::from_env(),
         })
+    }
+
+    /// The host with `cache` for compiled plugins instead of the environment's (none: every plugin is
+    /// compiled when loaded).
+    pub fn with_cache(mut self, cache: Option<CodeCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// The host's configuration.

@@ -262,7 +262,7 @@ impl Registry {
                 "hooks: the manifest declares {declared:?}, the component exports {exported:?}"
             )));
         }
-        let cwasm = host.precompile(bytes)?;
+        let cwasm = host.precompiled(&compiled)?;
         let manifest_json = serde_json::to_string(manifest).map_err(|e| RegistryError::Manifest(e.to_string()))?;
         let uploaded_at = now();
         self.db.transaction(|tx| {
@@ -597,7 +597,7 @@ impl Registry {
                 let want = mac(key, &[sha256.as_bytes(), engine.as_bytes(), &cwasm]);
                 if constant_time_eq(hex::encode(want).as_bytes(), stored.as_bytes()) {
                     // SAFETY: the bytes carry a MAC under the key only this deployment's nodes hold,
-                    // made by `put_precompiled` over `host.precompile` output for this engine key.
+                    // made by `put_precompiled` over `host.precompiled` output for this engine key.
                     #[allow(unsafe_code)]
                     let compiled = unsafe { host.compile_precompiled(sha256, &cwasm) };
                     match compiled {
@@ -612,7 +612,7 @@ impl Registry {
         let bytes = self.component(sha256)?;
         let compiled = host.compile(&bytes)?;
         if self.precompiled_key.is_some() {
-            let cwasm = host.precompile(&bytes)?;
+            let cwasm = host.precompiled(&compiled)?;
             self.db.run(|c| self.put_precompiled(c, sha256, &engine, &cwasm))?;
         }
         Ok(compiled)

@@ -7,6 +7,7 @@ use crate::bindings::types::{
     ScoreConfig, UnitScore, ValidationResult,
 };
 use crate::bindings::validator::{Validator, ValidatorPre};
+use crate::cache::{CodeCache, Source};
 use crate::sandbox::{self, CallLimits, EngineSettings, Stopped};
 use crate::{CallError, RuntimeError};
 use sha2::{Digest, Sha256};
@@ -78,6 +79,7 @@ impl std::fmt::Debug for Runtime {
 
 fn load<P, W>(
     engine: &Engine,
+    cache: Option<&CodeCache>,
     name: &'static str,
     bytes: &[u8],
     pre: impl FnOnce(wasmtime::component::InstancePre<CallLimits>) -> wasmtime::Result<P>,
@@ -88,13 +90,17 @@ where
 {
     let err = |source| RuntimeError::Load { component: name, source };
     let started = std::time::Instant::now();
-    let component = Component::new(engine, bytes).map_err(err)?;
+    let (component, source) = match cache {
+        Some(cache) => cache.component(engine, bytes).map_err(err)?,
+        None => (Component::new(engine, bytes).map_err(err)?, Source::Compiled),
+    };
     // Deny by default: the linker defines nothing, so a component that imports anything fails here.
     let linker = Linker::<CallLimits>::new(engine);
     let instance_pre = linker.instantiate_pre(&component).map_err(err)?;
     let pre = pre(instance_pre).map_err(err)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
-    tracing::info!(component = name, bytes = bytes.len(), %sha256, ms = started.elapsed().as_millis() as u64, "component loaded");
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(component = name, bytes = bytes.len(), %sha256, ms, cached = source == Source::Hit, "component loaded");
     Ok(Pool {
         info: ComponentInfo { name, bytes: bytes.into(), sha256 },
         instantiate: Box::new(move |store| instantiate(&pre, store)),
@@ -103,22 +109,35 @@ where
 }
 
 impl Runtime {
-    /// Builds the engine and loads the built-in components (the bytes from `minyi-artifacts`).
+    /// Builds the engine and loads the built-in components (the bytes from `minyi-artifacts`), their
+    /// compiled code reused from the cache the environment names ([`CodeCache::from_env`]).
     pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
-        Self::with_components(
+        Self::with_cache(config, CodeCache::from_env().as_ref())
+    }
+
+    /// [`Runtime::new`] with the given cache, or none (every component compiled now).
+    pub fn with_cache(config: RuntimeConfig, cache: Option<&CodeCache>) -> Result<Self, RuntimeError> {
+        Self::load_all(
             config,
-            minyi_artifacts::VALIDATOR_BYTES,
-            minyi_artifacts::ROUTER_BYTES,
-            minyi_artifacts::SCORER_BYTES,
+            [minyi_artifacts::VALIDATOR_BYTES, minyi_artifacts::ROUTER_BYTES, minyi_artifacts::SCORER_BYTES],
+            cache,
         )
     }
 
-    /// Builds the engine and loads the given component bytes.
+    /// Builds the engine and loads the given component bytes (through the environment's cache).
     pub fn with_components(
         config: RuntimeConfig,
         validator: &[u8],
         router: &[u8],
         scorer: &[u8],
+    ) -> Result<Self, RuntimeError> {
+        Self::load_all(config, [validator, router, scorer], CodeCache::from_env().as_ref())
+    }
+
+    fn load_all(
+        config: RuntimeConfig,
+        [validator, router, scorer]: [&[u8]; 3],
+        cache: Option<&CodeCache>,
     ) -> Result<Self, RuntimeError> {
         let settings = EngineSettings {
             max_instances: config.max_instances,
@@ -128,9 +147,9 @@ impl Runtime {
         };
         let engine = sandbox::engine(settings).map_err(RuntimeError::Engine)?;
         Ok(Self {
-            validator: load(&engine, "validator", validator, ValidatorPre::new, |p, s| p.instantiate(s))?,
-            router: load(&engine, "router", router, RouterPre::new, |p, s| p.instantiate(s))?,
-            scorer: load(&engine, "scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s))?,
+            validator: load(&engine, cache, "validator", validator, ValidatorPre::new, |p, s| p.instantiate(s))?,
+            router: load(&engine, cache, "router", router, RouterPre::new, |p, s| p.instantiate(s))?,
+            scorer: load(&engine, cache, "scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s))?,
             engine,
             config,
         })

@@ -7,12 +7,14 @@
 #![deny(missing_docs)]
 
 pub mod bindings;
+pub mod cache;
 pub mod convert;
 mod engine;
 mod error;
 pub mod sandbox;
 mod scoreboard;
 
+pub use cache::CodeCache;
 pub use engine::{CompiledRules, ComponentInfo, Runtime, RuntimeConfig};
 pub use error::{CallError, RuntimeError};
 pub use scoreboard::Scoreboard;
