@@ -453,7 +453,13 @@ mod review_rulings {
 }
 
 /// Calls the chaoyang plugin on 110105 in a loop until told to stop; returns (successes, failures).
-fn steady_load(h: Arc<PluginHost>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<(u64, u64, Duration)> {
+/// Calls 朝阳区's routing hook until `stop`, counting each finished call in `calls` as it goes; at the
+/// end, the calls that applied, those that failed, and the slowest.
+fn steady_load(
+    h: Arc<PluginHost>,
+    stop: Arc<AtomicBool>,
+    calls: Arc<AtomicU64>,
+) -> std::thread::JoinHandle<(u64, u64, Duration)> {
     std::thread::spawn(move || {
         let f = form("110105", "110105026", "utilities.heating.outage", "2026-11-29T10:00:00+08:00");
         let base = base_route(&f);
@@ -462,7 +468,12 @@ fn steady_load(h: Arc<PluginHost>, stop: Arc<AtomicBool>) -> std::thread::JoinHa
             let t = Instant::now();
             let out = h.amend_route("110105", None, &f, base.clone());
             worst = worst.max(t.elapsed());
-            if out.applied && out.fault.is_none() { ok += 1 } else { failed += 1 }
+            if out.applied && out.fault.is_none() {
+                ok += 1
+            } else {
+                failed += 1
+            }
+            calls.fetch_add(1, Ordering::Relaxed);
         }
         (ok, failed, worst)
     })
@@ -505,7 +516,7 @@ mod hostile {
         let f = form("110108", "110108001", "housing.property.service", "2026-11-29T10:00:00+08:00");
         let base = base_route(&f);
         let stop = Arc::new(AtomicBool::new(false));
-        let load = steady_load(Arc::clone(&h), Arc::clone(&stop));
+        let load = steady_load(Arc::clone(&h), Arc::clone(&stop), Arc::default());
         let mut report = Vec::new();
         for (mode, expected) in [
             ("loop", "out_of_fuel"),
@@ -655,18 +666,25 @@ fn hot_swap_under_load_fails_no_call() {
     let compiled = h.compile(plugin("chaoyang_heating")).expect("compiles");
     h.activate(compiled.clone(), spec("chaoyang-heating", "110105", &[])).expect("activates");
     let stop = Arc::new(AtomicBool::new(false));
-    let load = steady_load(Arc::clone(&h), Arc::clone(&stop));
+    let calls = Arc::new(AtomicU64::new(0));
+    let load = steady_load(Arc::clone(&h), Arc::clone(&stop), Arc::clone(&calls));
     let swaps = AtomicU64::new(0);
     for i in 0..50 {
         let mut s = spec("chaoyang-heating", "110105", &[]);
         s.version = format!("1.0.{i}");
         h.activate(compiled.clone(), s).expect("activates");
         swaps.fetch_add(1, Ordering::Relaxed);
-        std::thread::sleep(Duration::from_millis(2));
+        // Each swap lands between calls: the next waits for a call to end after this one (on a
+        // loaded machine the load thread may not have run at all for a while).
+        let seen = calls.load(Ordering::Relaxed);
+        let waited = Instant::now();
+        while calls.load(Ordering::Relaxed) == seen && waited.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
     stop.store(true, Ordering::Relaxed);
     let (ok, failed, _) = load.join().expect("load thread");
     assert_eq!(failed, 0, "{ok} calls succeeded across {} swaps", swaps.load(Ordering::Relaxed));
-    assert!(ok > 0);
+    assert!(ok >= 50, "{ok} calls across 50 swaps");
     assert_eq!(h.status("110105").expect("active").version, "1.0.49");
 }

@@ -4,10 +4,14 @@
 //! the store; the citizen follows the case with the tracking token, admins see their district's cases
 //! whole, with the plugin faults stored with them; and the stored events feed `minyi score`.
 
-mod common;
+use crate::common;
+#[path = "contract/mod.rs"]
 mod contract;
+#[path = "hygiene/mod.rs"]
 mod hygiene;
+#[path = "open311/mod.rs"]
 mod open311;
+#[path = "replay/mod.rs"]
 mod replay;
 
 use axum::http::StatusCode;

@@ -5,7 +5,7 @@
 //! scoring plugin's review and the scorer's assessment kept as decisions at each change and replayed;
 //! and the route × role matrix, every endpoint against every kind of token, written out as a table.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, FixedOffset};

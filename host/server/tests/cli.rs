@@ -1,7 +1,9 @@
 //! `minyi validate` end to end: the real binary, real component bytes, the public JSON shapes and exit codes;
 //! and the docs of `host/server/docs/`, every command run as written (`docs`).
 
+#[path = "crash/mod.rs"]
 mod crash;
+#[path = "docs/mod.rs"]
 mod docs;
 
 use std::process::Command;

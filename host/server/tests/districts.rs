@@ -4,7 +4,7 @@
 //! routing by the district's rules first and the city's set where they decide nothing (兜底), forms
 //! validated by the district's schema, rollback, another district's admin refused, and replay identical.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::send;

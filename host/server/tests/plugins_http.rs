@@ -2,7 +2,7 @@
 //! `/api/route` and adds issues to `/api/validate`; the admin endpoints upload, activate, roll back and
 //! disable, refusing another district's admin; `/metrics` reports calls and latency.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{district_admin, plugin, plugin_service, registry, send, signed};
