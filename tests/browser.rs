@@ -6,7 +6,8 @@
 //! no serious or critical violation; screenshots go to `<target>/screenshots/`. The bytes the browser
 //! ran are the host's, and a page whose bytes do not match the manifest refuses them and validates on
 //! the server, saying so. On 海淀's iframe page a citizen using only the keyboard meets the district's
-//! validation plugin running in the page — its issue live as they type — and files the case.
+//! validation plugin running in the page — its issue live as they type — and files the case; once 朝阳
+//! deploys a schema of its own at runtime, the page checks the form against it, as intake does.
 
 use minyi_auth::{Admins, NewToken, Role};
 use minyi_cases::{BEIJING, CaseStore};
@@ -90,8 +91,8 @@ fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<Strin
 }
 
 /// 海淀's validation plugin uploaded, signed by its district's key, and activated, as the district's
-/// admin does it; its SHA-256.
-fn activate_haidian_plugin(host: &Host) -> String {
+/// admin does it; its SHA-256, and the city admin who let the district's key in.
+fn activate_haidian_plugin(host: &Host) -> (String, minyi_auth::Staff) {
     use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
     let bytes = minyi_test_artifacts::PLUGINS
         .iter()
@@ -121,7 +122,7 @@ fn activate_haidian_plugin(host: &Host) -> String {
     registry.upload(&admin, &manifest, bytes, &host.plugins.host).expect("uploads");
     registry.activate(&admin, "110108", "haidian-building", "1.0.0").expect("activates");
     registry.sync(&host.plugins.host).expect("syncs");
-    manifest.sha256
+    (manifest.sha256, city)
 }
 
 /// Presses Tab until the widget's element `id` has the focus (it must be reachable by keyboard).
@@ -443,7 +444,7 @@ fn bytes_that_do_not_match_are_refused_and_the_iframe_page_takes_the_district_an
     // The iframe page of a portal that allows no scripts: 海淀's own form, in English, with the
     // district's validation plugin running in the page. The citizen uses only the keyboard.
     let host = host(&rt, web_dir(), Vec::new());
-    let plugin_sha = activate_haidian_plugin(&host);
+    let (plugin_sha, city) = activate_haidian_plugin(&host);
     browser.goto(&format!("http://{}/embed?district=110108&lang=en", host.addr)).expect("page loads");
     wait(&browser, "return r.querySelector('#component-sha256')?.textContent");
     let name = wait(&browser, "return r.querySelector('.schema-name')?.textContent");
@@ -496,4 +497,67 @@ fn bytes_that_do_not_match_are_refused_and_the_iframe_page_takes_the_district_an
         "{case:?}"
     );
     assert!(case.form["attributes"].get("noise_period").is_none(), "a field of another category is not sent");
+
+    // 朝阳 deploys a schema of its own at runtime (garbage complaints name the residential community),
+    // as its admin does, over HTTP. The page's component checks the form against that schema — the one
+    // intake applies — so the citizen is stopped in the page, and nothing is filed until it is right.
+    let chaoyang = host.admins.create_admin(Some(&city), Some("110105")).expect("district admin");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let admin = |uri: &str, content_type: &str, body: &str| {
+        let mut res = agent
+            .post(&format!("http://{}{uri}", host.addr))
+            .header("Authorization", &format!("Bearer {chaoyang}"))
+            .header("Content-Type", content_type)
+            .send(body)
+            .expect("answers");
+        (res.status().as_u16(), res.body_mut().read_to_string().unwrap_or_default())
+    };
+    let (status, v) = admin("/api/admin/districts/110105/schema?version=1", "text/plain", CHAOYANG_SCHEMA);
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = admin("/api/admin/districts/110105/schema/activate", "application/json", r#"{"version":"1"}"#);
+    assert_eq!(status, 200, "{v}");
+    browser.goto(&format!("http://{}/embed?district=110105&lang=en", host.addr)).expect("page loads");
+    wait(&browser, "return r.querySelector('#component-sha256')?.textContent");
+    choose(&browser, "#f-category", "urban.sanitation.garbage");
+    wait(&browser, "return !!r.querySelector('#f-attributes-community')");
+    for (id, typed) in [
+        ("#f-title", "Garbage not collected"),
+        ("#f-description", "The garbage in our compound has not been collected for three days and it smells."),
+        ("#f-address", "朝阳区望京西园三区"),
+        ("#f-reporter-phone", "13800138000"),
+    ] {
+        type_in(&browser, id, typed);
+    }
+    click(&browser, "#f-consent");
+    click(&browser, "#submit");
+    let code = wait(&browser, "return r.querySelector('#issues-attributes-community li')?.getAttribute('data-code')");
+    assert_eq!(code.as_str(), Some("attribute.required"), "the district's schema, checked in the page");
+    assert_eq!(text(&browser, "#receipt-case-id"), "", "not filed");
+    let filed = |store: &CaseStore| {
+        store.list(&minyi_cases::Filter { district: Some("110105"), ..Default::default() }).expect("lists").len()
+    };
+    assert_eq!(filed(&host.store), 0, "the page stopped it: the server never saw it");
+    type_in(&browser, "#f-attributes-community", "望京西园三区");
+    wait(&browser, "return !r.querySelector('#issues-attributes-community li')");
+    click(&browser, "#submit");
+    let case_id = wait(&browser, "return r.querySelector('#receipt-case-id')?.textContent");
+    let case = host.store.get(case_id.as_str().expect("text")).expect("stored");
+    assert_eq!(case.form["attributes"]["community"].as_str(), Some("望京西园三区"), "{case:?}");
+    assert_eq!(filed(&host.store), 1);
 }
+
+/// 朝阳's form schema, deployed at runtime: garbage complaints name the residential community.
+const CHAOYANG_SCHEMA: &str = r#"
+[schema]
+name = "朝阳区 12345 诉求表单"
+district = "110105"
+extends = "beijing"
+
+[[attribute]]
+code = "community"
+categories = ["urban.sanitation"]
+datatype = "string"
+required = true
+max = 40
+label = { zh-CN = "小区名称", en = "Residential community" }
+"#;

@@ -129,6 +129,18 @@ pub fn validate_body(
     }
 }
 
+/// The schema the district a body names deployed and activated, with that district — what its form is
+/// validated against, on intake and by `POST /api/validate` alike.
+pub(crate) fn deployed_schema(
+    plugins: Option<&crate::plugins::Plugins>,
+    body: &[u8],
+) -> Option<(String, crate::districts::Loaded)> {
+    let districts = plugins.map(|p| &p.districts).filter(|d| d.any_schema())?;
+    let district = named_district(body)?;
+    let schema = districts.get(&district, minyi_registry::DataKind::Schema)?;
+    Some((district, schema))
+}
+
 /// The district a body names (`district`), read only to pick the district's schema: the validator
 /// reads the whole form.
 pub(crate) fn named_district(body: &[u8]) -> Option<String> {
@@ -180,9 +192,7 @@ fn process(
     }
     // The district's own schema, when it has one active.
     let districts = state.plugins.as_deref().map(|p| &p.districts);
-    let schema = districts
-        .filter(|d| d.any_schema())
-        .and_then(|d| named_district(body).and_then(|n| d.get(&n, minyi_registry::DataKind::Schema).map(|s| (n, s))));
+    let schema = deployed_schema(state.plugins.as_deref(), body);
     if let Some((_, s)) = &schema {
         kept.push(Decider { kind: "schema", sha256: &s.sha256, bytes: s.text.as_bytes() });
     }

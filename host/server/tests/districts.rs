@@ -201,6 +201,13 @@ fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
     );
     assert_eq!(status, StatusCode::CREATED, "{v}");
     assert_eq!(v["routing"]["lead"], "110105004", "Sanlitun: the city's street-direct rule: {v}");
+    // The explanation, as the component gave it through the service, names what its index ruled out.
+    let index = v["routing"]["explanation"]["not_tried"]
+        .as_array()
+        .and_then(|n| n.iter().find(|e| e["reason"] == "index").cloned())
+        .unwrap_or_default();
+    assert!(index["count"].as_u64().is_some_and(|c| c > 100), "most of the city's rules are never tried: {v}");
+    assert!(index["detail"].as_str().is_some_and(|d| d.contains("urban.sanitation.garbage")), "{index}");
     let fallback = v["case_id"].as_str().expect("a case").to_owned();
 
     // The schema: refused for another district, then Chaoyang's garbage forms must name the community.
@@ -260,6 +267,16 @@ fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "stored, and rejected: {v}");
     assert_eq!(v["state"], "rejected", "{v}");
     assert!(v["validation"]["issues"].to_string().contains("community"), "{v}");
+    // `POST /api/validate` (the widget's fallback, a vendor's check) applies the same schema as intake.
+    let (status, v) = call(
+        &state,
+        "POST",
+        "/api/validate",
+        None,
+        serde_json::from_str(&form("110105026", "urban.sanitation.garbage", None)).expect("json"),
+    );
+    assert_eq!((status, &v["valid"]), (StatusCode::OK, &json!(false)), "{v}");
+    assert!(v["issues"].to_string().contains("attribute.required"), "{v}");
     let (status, v) = call(
         &state,
         "POST",
@@ -310,4 +327,45 @@ fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
         2,
         "the district's set, then the city's"
     );
+
+    // The same commands through a running service's API (`--server`), as an admin without database
+    // access deploys: a second schema version, listed, activated, rolled back; a refusal with its report.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    rt.spawn(async move { axum::serve(listener, minyi_server::app(state)).await });
+    let schema_file = dir.path().join("chaoyang-schema.toml");
+    std::fs::write(&schema_file, SCHEMA.replace("max = 40", "max = 20")).expect("writes");
+    let schema_path = schema_file.to_string_lossy().into_owned();
+    let over = |args: &[&str], token: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--server", server.as_str(), "--district", "110105"]);
+        minyi(&all, token)
+    };
+    let (code, out, err) = over(&["schema", "upload", "--as", "2", &schema_path], &chaoyang);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"version\": \"2\""), "{out}");
+    let (code, out, err) = over(&["schema", "activate", "2"], &chaoyang);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"active\": \"2\""), "{out}");
+    let (code, out, err) = over(&["schema", "list"], &chaoyang);
+    assert_eq!(code, 0, "{err}");
+    let listed: Value = serde_json::from_str(&out).expect("JSON");
+    let active: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|r| r["active"] == true)
+        .filter_map(|r| r["version"].as_str())
+        .collect();
+    assert_eq!(active, ["2"], "{out}");
+    let (code, out, err) = over(&["schema", "rollback"], &chaoyang);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"active\": \"1\""), "back to the version before: {out}");
+    let (code, _, err) = over(&["rules", "activate", "0.1-wrong"], &chaoyang);
+    assert!(code == 2 && err.contains("data.refused") && err.contains("FAIL"), "refused with the report: {err}");
+    let (code, _, err) = over(&["schema", "activate", "2"], &haidian);
+    assert!(code == 2 && err.contains("auth.forbidden"), "another district's admin: {err}");
+    let (code, _, err) = over(&["schema", "list"], "not-a-token");
+    assert!(code == 2 && err.contains("auth.unknown_token"), "{err}");
 }

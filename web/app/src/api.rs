@@ -1,6 +1,7 @@
 //! The service's API as the widget calls it, on the widget's host (the `api` attribute, else the origin
 //! the widget's script came from): the district's form, intake, server-side validation (when the page
-//! cannot run its own copy of the component), the case's files, a case's progress and the callback survey.
+//! cannot run its own copy of the component), the district's own schema (which the page's copy checks
+//! the form against), the case's files, a case's progress and the callback survey.
 
 use minyi_model::{FormSpec, Progress, ValidationResult};
 use serde::de::DeserializeOwned;
@@ -112,6 +113,17 @@ impl Api {
     /// `GET /api/form?district=`: the district's case form.
     pub async fn form(&self, district: &str) -> Result<FormSpec, Failed> {
         self.json("GET", &format!("/api/form?district={}", encode(district)), None, None, &[200]).await
+    }
+
+    /// `GET /api/districts/{district}/schema`: the schema the district deployed and activated (TOML),
+    /// or `None` when the built-in schemas apply to it (404), or the host keeps no registry (503).
+    pub async fn district_schema(&self, district: &str) -> Result<Option<String>, Failed> {
+        let path = format!("/api/districts/{}/schema", encode(district));
+        match self.send("GET", &path, None, None).await? {
+            (200, text) => Ok(Some(text)),
+            (404 | 503, _) => Ok(None),
+            answer => self.answer::<Value>(answer, &[]).map(|_| None),
+        }
     }
 
     /// `POST /api/cases`. The service stores the body before anything else runs on it, so a stored

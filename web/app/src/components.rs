@@ -23,6 +23,10 @@ extern "C" {
     #[wasm_bindgen(js_name = validateJson, catch)]
     fn validate_json_js(form_json: &str, now: &str) -> Result<String, JsValue>;
 
+    /// `minyi:casework/validation.validate-json-with-schema`: against a district's deployed schema.
+    #[wasm_bindgen(js_name = validateJsonWithSchema, catch)]
+    fn validate_json_with_schema_js(schema: &str, form_json: &str, now: &str) -> Result<String, JsValue>;
+
     /// `{pointer, bytes}` of the district's plugin when it runs in the browser, else `null`.
     #[wasm_bindgen(js_name = fetchPlugin, catch)]
     async fn fetch_plugin_js(api: &str, district: &str) -> Result<JsValue, JsValue>;
@@ -123,9 +127,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Validates a form document through the component.
-pub fn validate(form_json: &str, now: &str) -> Result<ValidationResult, String> {
-    let json = validate_json_js(form_json, now).map_err(describe)?;
+/// Validates a form document through the component: against `schema` (the TOML of the schema the
+/// district deployed) when it has one, else against the built-in schema of the form's district.
+pub fn validate(schema: Option<&str>, form_json: &str, now: &str) -> Result<ValidationResult, String> {
+    let json = match schema {
+        Some(schema) => validate_json_with_schema_js(schema, form_json, now),
+        None => validate_json_js(form_json, now),
+    }
+    .map_err(describe)?;
     serde_json::from_str(&json).map_err(|e| format!("validator returned unexpected JSON: {e}"))
 }
 

@@ -1,6 +1,8 @@
 //! The complaint form: the district's own fields (from its schema, `GET /api/form`), validated whole on
-//! every keystroke by the component, each issue under its field once the citizen has touched it (all of
-//! them on a submit attempt); a valid form is submitted and the receipt links to the tracking page.
+//! every keystroke by the component against that same schema (the one the district deployed, `GET
+//! /api/districts/{d}/schema`, else the built-in one), each issue under its field once the citizen has
+//! touched it (all of them on a submit attempt); a valid form is submitted and the receipt links to the
+//! tracking page.
 
 use crate::Embed;
 use crate::api::{Failed, Intake};
@@ -372,9 +374,15 @@ pub fn ComplaintWidget() -> impl IntoView {
     let spec = RwSignal::new(None::<Result<FormSpec, Failed>>);
 
     leptos::task::spawn_local(async move {
-        checker.set(match components::load_validator().await {
+        let loaded = match components::load_validator().await {
             Ok(hash) => Checker::Local(hash),
             Err(why) => Checker::Server(why),
+        };
+        // A plugin or schema the page could not fetch meanwhile has sent the checking to the server.
+        checker.update(|c| {
+            if *c == Checker::Loading {
+                *c = loaded;
+            }
         });
     });
     // The district's validation plugin, when the page can run it: loaded again when the district
@@ -393,13 +401,30 @@ pub fn ComplaintWidget() -> impl IntoView {
             }
         });
     });
-    // The district's own form, fetched again when the district changes.
+    // The district's own form, fetched again when the district changes, and the schema it deployed
+    // (none: the built-in one applies), which the page's component checks the form against — so the
+    // page asks for what intake will. Without an answer the page cannot know: the server checks.
+    let schema = RwSignal::new(None::<(String, Option<String>)>);
     Effect::new(move |_| {
         let d = district.get();
+        let of = d.clone();
         leptos::task::spawn_local(async move {
-            let answer = api.get_value().form(&d).await;
-            if district.get_untracked() == d {
+            let answer = api.get_value().form(&of).await;
+            if district.get_untracked() == of {
                 spec.set(Some(answer));
+            }
+        });
+        leptos::task::spawn_local(async move {
+            let answer = api.get_value().district_schema(&d).await;
+            if district.get_untracked() != d {
+                return;
+            }
+            match answer {
+                Ok(text) => schema.set(Some((d, text))),
+                Err(why) => checker.set(Checker::Server(LoadError::Failed(format!(
+                    "the district's schema could not be fetched: {}",
+                    why.message
+                )))),
             }
         });
     });
@@ -457,8 +482,13 @@ pub fn ComplaintWidget() -> impl IntoView {
         }
         let now = components::now();
         let filled = form(now.clone());
+        // Until the district's schema is known, the page does not guess which one applies.
+        let (for_district, deployed) = schema.get()?;
+        if for_district != filled.district {
+            return None;
+        }
         let json = serde_json::to_string(&filled).map_err(|e| e.to_string());
-        let result = json.and_then(|json| components::validate(&json, &now));
+        let result = json.and_then(|json| components::validate(deployed.as_deref(), &json, &now));
         Some(match plugin.get() {
             Some((d, _)) if d == filled.district => result.map(|r| components::with_plugin(&d, r)),
             _ => result,

@@ -52,6 +52,11 @@ export function validateJson(formJson, now) {
   return validator.validateJson(formJson, now);
 }
 
+export function validateJsonWithSchema(schema, formJson, now) {
+  if (!validator) throw new Error("validator component not loaded");
+  return validator.validateJsonWithSchema(schema, formJson, now);
+}
+
 // ---- District validation plugins ----------------------------------------------------------------
 
 /// What the API at `api` (a base such as `https://host`, paths appended) says the district runs, and the

@@ -19,16 +19,20 @@ pub(super) fn routes() -> Api {
     Api::new()
         .post(
             "/api/validate",
-            Op::new("check", "Validates a case form: the authoritative result, with the district plugin's note.")
-                .query::<ValidateQuery>()
-                .body::<CaseForm>()
-                .answers::<Noted<ValidationResult>>(200, "the validation result (valid or not)")
-                .fails(&[
-                    (400, "not a case form, or a bad parameter"),
-                    (401, "`case` without a staff token, or an unknown token"),
-                    (403, "`case` with a client's token"),
-                    (500, "the component failed"),
-                ]),
+            Op::new(
+                "check",
+                "Validates a case form against its district's schema (the one it deployed, else the built-in one), \
+                 as intake does: the authoritative result, with the district plugin's note.",
+            )
+            .query::<ValidateQuery>()
+            .body::<CaseForm>()
+            .answers::<Noted<ValidationResult>>(200, "the validation result (valid or not)")
+            .fails(&[
+                (400, "not a case form, or a bad parameter"),
+                (401, "`case` without a staff token, or an unknown token"),
+                (403, "`case` with a client's token"),
+                (500, "the component failed"),
+            ]),
             validate,
         )
         .post(
@@ -86,7 +90,14 @@ async fn validate(
     let body = body?;
     let now = q.now.unwrap_or_else(|| state.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
     let json = super::blocking(move || {
-        let json = state.runtime.validate_json(&body, &now)?;
+        // The district's own schema when it deployed one, as on intake.
+        let schema = crate::intake::deployed_schema(state.plugins.as_deref(), body.as_bytes());
+        let json = crate::intake::validate_body(
+            &state.runtime,
+            body.as_bytes(),
+            &now,
+            schema.as_ref().map(|(_, s)| &*s.text),
+        )?;
         let result: ValidationResult = serde_json::from_str(&json).map_err(|e| unreadable("validation result", e))?;
         let noted = crate::plugins::validate(state.plugins.as_deref(), q.case.as_deref(), result);
         serde_json::to_string(&noted).map_err(|e| unreadable("validation result", e))
