@@ -56,6 +56,9 @@ enum Task {
         /// Where the lists come from, for the calendar's header, e.g. "the npm package chinese-days 1.5.8 …".
         #[arg(long)]
         source: String,
+        /// The calendar's folder: `calendar-cn.toml` and the kept lists under `chinese-days/`.
+        #[arg(long, value_name = "DIR", default_value = "components/routing/data")]
+        data: PathBuf,
     },
     /// Make a district plugin project that `minyi plugin build` and `minyi plugin test` take as made.
     NewPlugin {
@@ -122,7 +125,7 @@ fn task(task: Task) -> Result<()> {
         Task::NewPlugin { name, district, hook, lang, out } => {
             new_plugin::create(&new_plugin::NewPlugin { name, district, hook, lang, out }).map(drop)
         }
-        Task::Calendar { json, source } => calendar(&json, &source),
+        Task::Calendar { json, source, data } => calendar(&root().join(data), &json, &source),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
     }
 }
@@ -173,8 +176,7 @@ fn has_nextest() -> bool {
 
 /// `cargo xtask calendar`: every list already imported and the new ones, imported together; refuses to
 /// lose a year the calendar has.
-fn calendar(files: &[PathBuf], source: &str) -> Result<()> {
-    let data = root().join("components/routing/data");
+fn calendar(data: &Path, files: &[PathBuf], source: &str) -> Result<()> {
     let kept = data.join("chinese-days");
     let mut lists = std::collections::BTreeMap::new();
     for entry in std::fs::read_dir(&kept).with_context(|| format!("reading {}", kept.display()))? {

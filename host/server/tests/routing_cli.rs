@@ -172,3 +172,65 @@ fn eval_311_on_real_nyc_requests() {
     eprintln!("{last}");
     assert!(fraction >= 0.997, "{out}");
 }
+
+/// `cargo xtask calendar` on a copy of the calendar's folder: a new year's list in the format of the
+/// npm package `chinese-days` is imported beside the years already there (kept, with the list), the
+/// header names the source given, and a list that is not that format is refused with the reason,
+/// leaving the calendar as it was.
+#[test]
+fn cargo_xtask_calendar_imports_a_year_and_keeps_the_others() {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("dir");
+        for entry in std::fs::read_dir(from).expect("reads").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                copy(&path, &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(&path, to.join(entry.file_name())).expect("copies");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    copy(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../components/routing/data"), &data);
+    let before = std::fs::read_to_string(data.join("calendar-cn.toml")).expect("shipped");
+    // A year with one holiday block and one make-up working day (a test list, not a published one).
+    let list = dir.path().join("2030.json");
+    std::fs::write(
+        &list,
+        r#"{"holidays":{"2030-01-01":"New Year's Day,元旦,1","2030-10-01":"National Day,国庆节,7",
+            "2030-10-02":"National Day,国庆节,7","2030-10-03":"National Day,国庆节,7"},
+            "workdays":{"2030-09-29":"National Day,国庆节,7"},"inLieuDays":{}}"#,
+    )
+    .expect("writes");
+    let run = |json: &std::path::Path| {
+        minyi_tests::xtask::xtask()
+            .args(["calendar", "--source", "a test list", "--data"])
+            .arg(&data)
+            .arg("--json")
+            .arg(json)
+            .output()
+            .expect("cargo xtask runs")
+    };
+    let out = run(&list);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("calendar-cn.toml: 2025, 2026, 2030"), "{err}");
+    let after = std::fs::read_to_string(data.join("calendar-cn.toml")).expect("written");
+    assert!(after.contains("a test list"), "the header names the source: {after}");
+    let cal = minyi_routing::calendar::Calendar::parse(&after).expect("parses");
+    for year in [2025, 2026, 2030] {
+        assert!(cal.covers(year), "{year}: {after}");
+    }
+    assert!(after.contains("\"2030-10-01..2030-10-03\"") && after.contains("\"2030-09-29\""), "{after}");
+    assert!(data.join("chinese-days/2030.json").exists(), "the list is kept beside the others");
+
+    let broken = dir.path().join("2031.json");
+    std::fs::write(&broken, "{\"holidays\": [\"2031-01-01\"]}").expect("writes");
+    let out = run(&broken);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("not chinese-days JSON"), "{err}");
+    assert_eq!(std::fs::read_to_string(data.join("calendar-cn.toml")).expect("kept"), after, "unchanged");
+    assert!(!data.join("chinese-days/2031.json").exists());
+    assert_ne!(before, after);
+}
