@@ -27,7 +27,8 @@ enum Task {
     /// Build the web app into `<target dir>/site`, and the release bundle into `<target dir>/dist`
     /// (components, WIT, ES-module packages with types, examples, docs, SHA256SUMS).
     Dist,
-    /// Build the web app and `minyi`, and serve on 127.0.0.1 (default port 8345).
+    /// Build the web app and `minyi`, and serve on 127.0.0.1 (default port 8345); on the first run
+    /// (no `target/minyi.db` yet) fill the database with `minyi demo --months 3` first.
     Run {
         /// Extra arguments for `minyi serve`, e.g. `--listen 127.0.0.1:9000`.
         #[arg(trailing_var_arg = true)]
@@ -114,7 +115,22 @@ fn task(task: Task) -> Result<()> {
             // The rule set: the Beijing one built into `minyi`, unless `--rules FILE` is given.
             // The embedded default: the cases and the plugin registry in SQLite under the target dir.
             if !args.iter().any(|a| a.starts_with("--db")) {
-                cmd.arg("--db").arg(target_dir().join("minyi.db"));
+                let db = target_dir().join("minyi.db");
+                // First run: three months of Beijing casework filed through the real pipeline, so the
+                // console shows something true; it prints the city admin's token to sign in with.
+                if !db.exists() {
+                    let demo = run(Command::new(target_dir().join("release/minyi"))
+                        .args(["demo", "--months", "3", "--db"])
+                        .arg(&db));
+                    if let Err(e) = demo {
+                        // Not half a demo: the next run starts it again on a fresh file.
+                        for end in ["", "-wal", "-shm"] {
+                            let _ = std::fs::remove_file(format!("{}{end}", db.display()));
+                        }
+                        return Err(e);
+                    }
+                }
+                cmd.arg("--db").arg(db);
             }
             cmd.args(args);
             run(&mut cmd)

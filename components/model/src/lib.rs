@@ -18,6 +18,7 @@ pub mod open311;
 pub mod phrases;
 mod plugin;
 mod reports;
+pub mod rng;
 mod routing;
 mod scoring;
 pub mod source;

@@ -5,7 +5,7 @@
 //! registry and the plugin host kept in step, and the hooks applied to results), `error` (one error
 //! type, rendered as `{code, message}`), `clock` (the service's one clock: Beijing time), `casework` (who may write which event after dispatch, and the callback),
 //! `scores` (the three rates and hotspots over stored events, for the API and the command line),
-//! `rescore` (after casework changes a case: the scoring plugin's review and the scorer's assessment,
+//! `demo` (months of generated casework through the handlers, on a walking clock), `rescore` (after casework changes a case: the scoring plugin's review and the scorer's assessment,
 //! kept as decisions), `replay` (every kept decision run again),
 //! `contract` (the OpenAPI document and the public shapes' JSON Schemas, committed under `api/`).
 #![deny(missing_docs)]
@@ -15,6 +15,7 @@ pub mod casework;
 pub mod cli;
 pub mod clock;
 pub mod contract;
+pub mod demo;
 pub mod districts;
 mod error;
 mod http;

@@ -237,3 +237,55 @@ fn closure_compliance_on_real_nyc_requests_matches_sql() {
     assert_eq!(sql.len(), 15, "every agency in the sample");
     assert_eq!(component, sql, "component (left) vs SQL (right)");
 }
+
+/// `minyi demo` on a fresh SQLite file: a month of casework filed and worked through the service's
+/// handlers, every kind of step taken; the service then ranks exactly what the demo says it wrote; a
+/// second run is refused and leaves the database as it was.
+#[test]
+fn demo_fills_a_fresh_database_that_the_service_then_scores() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    let month = ["--months", "1", "--per-day", "6", "--seed", "7", "--end", "2026-12-01T00:00:00+08:00"];
+    let (code, out, err) = minyi(&[&["demo", "--db", &db][..], &month].concat());
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).expect("JSON summary");
+    let filled = &r["filled"];
+    let count = |k: &str| filled[k].as_u64().unwrap_or(0);
+    for k in ["cases", "dispatched", "returned", "extended", "replied", "callbacks", "closed", "warnings", "overdue"] {
+        assert!(count(k) > 0, "no {k} in {filled}");
+    }
+    assert!(count("cases") > 100 && count("replied") < count("cases") && count("closed") <= count("callbacks"));
+    let token = r["city_token"].as_str().expect("the city admin's token, made on the fresh database");
+
+    // Refused on a database that holds cases, with or without a token; nothing more is filed.
+    let (code, _, err) = minyi(&[&["demo", "--db", &db, "--token", token][..], &month].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("already holds cases"), "{err}");
+    let (code, _, err) = minyi(&[&["demo", "--db", &db][..], &month].concat());
+    assert_eq!(code, 2);
+    assert!(err.contains("give a city admin's --token"), "{err}");
+
+    let node = minyi_tests::serve::Node::start(env!("CARGO_BIN_EXE_minyi"), &db);
+    let get = |path: &str| -> Value {
+        let mut res = ureq::get(&format!("{}{path}", node.base))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .expect("GET answers 200");
+        serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("JSON")
+    };
+    let scores = get("/api/scores?month=2026-11");
+    let units: Vec<&Value> =
+        ["streets", "departments"].iter().flat_map(|l| scores[*l].as_array().into_iter().flatten()).collect();
+    let sum = |k: &str| units.iter().map(|u| u[k].as_u64().unwrap_or(0)).sum::<u64>();
+    assert_eq!(scores["cases"].as_u64(), Some(count("cases")));
+    assert_eq!(
+        (sum("cases"), sum("replied"), sum("valid")),
+        (count("dispatched"), count("replied"), count("callbacks"))
+    );
+    assert!(units.len() > 10, "cases of many units: {}", units.len());
+    let list = get("/api/cases?limit=1000");
+    let states: std::collections::BTreeSet<&str> =
+        list["cases"].as_array().into_iter().flatten().filter_map(|c| c["state"].as_str()).collect();
+    assert_eq!(list["cases"].as_array().map(Vec::len), Some(count("cases") as usize));
+    assert!(["closed", "replied", "in_progress"].iter().all(|s| states.contains(s)), "{states:?}");
+}

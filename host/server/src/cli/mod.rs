@@ -1,10 +1,11 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test|upload|activate|rollback|list`,
 //! `schema upload|activate|rollback|list`, `eval-311`, `score`,
-//! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token`, `replay` and `sla`, all through the wasmtime
+//! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token`, `replay`, `demo` and `sla`, all through the wasmtime
 //! runtime; `plugin`, `case` and `token` act on the database or, with `--server URL`, through a
 //! service's HTTP API (`remote`). One file per command group; this one parses and dispatches.
 
 mod case;
+mod demo;
 mod districts;
 mod kit;
 mod plugin;
@@ -200,6 +201,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fill a fresh database with months of generated Beijing casework, filed and worked through the
+    /// service's own handlers (intake, the units' and districts' actions, callbacks, the time-limit
+    /// sweep); prints what it wrote and, on a database without tokens, the city admin's token it made.
+    Demo {
+        #[command(flatten)]
+        args: demo::DemoArgs,
+    },
     /// Time limits: run the sweep that writes the 80 % warnings and the overdue events (督办).
     Sla {
         #[command(subcommand)]
@@ -309,6 +317,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin { db, token, command, .. } => plugin::run(&db, token.as_deref(), command),
         Command::Case { db, token, command, .. } => case::run(&db, token.as_deref(), command),
         Command::Token { db, token, command, .. } => token::run(&db, token.as_deref(), command),
+        Command::Demo { args } => demo::demo(runtime()?, &args),
         Command::Sla { command: SlaCommand::Sweep { db, now } } => sweep(&db, now.as_deref()),
         Command::Replay { db, case, month, district, rules, json } => {
             let scope = match (case, month) {

@@ -27,9 +27,51 @@ pub(super) fn serve(
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
     }
-    let runtime = Arc::new(runtime);
+    let state = open(
+        Arc::new(runtime),
+        rules.as_deref(),
+        db,
+        crate::clock::Clock::system(),
+        Service { web_dir, allow_origins, guard },
+    )?;
+    let Some(state) = state else { return Ok(ExitCode::from(2)) };
+    if let Some(plugins) = &state.plugins {
+        plugins.watch(std::time::Duration::from_millis(500));
+    }
+    let (dir, components) = (state.web_dir.clone(), Arc::clone(&state.runtime));
+    std::thread::spawn(move || crate::http::warm(&dir, &components));
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        tracing::info!("serving on http://{}", listener.local_addr()?);
+        crate::http::sweep_every(state.clone(), sla_interval());
+        axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(stopped())
+            .await?;
+        tracing::info!("stopped; every request in flight was answered");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// What the service answers with besides its stores: the web app, the origins allowed, the limits.
+pub(super) struct Service {
+    pub(super) web_dir: PathBuf,
+    pub(super) allow_origins: Vec<String>,
+    pub(super) guard: crate::http::Guard,
+}
+
+/// The service's state on `db`: the rule set (`rules`, or the Beijing one built in) compiled into the
+/// router, the admins, the plugin registry and the case store opened, on `clock`. `None` when the rule
+/// set does not compile (its errors are printed).
+pub(super) fn open(
+    runtime: Arc<Runtime>,
+    rules: Option<&std::path::Path>,
+    db: &str,
+    clock: crate::clock::Clock,
+    service: Service,
+) -> anyhow::Result<Option<AppState>> {
     // `--rules FILE`, or the Beijing rule set built into the binary.
-    let (name, source) = match &rules {
+    let (name, source) = match rules {
         Some(file) => (
             file.display().to_string(),
             std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?,
@@ -48,38 +90,24 @@ pub(super) fn serve(
             for e in &errors {
                 eprintln!("{name}:{}:{}: {}", e.line, e.column, e.message);
             }
-            return Ok(ExitCode::from(2));
+            return Ok(None);
         }
     };
     let admins = minyi_auth::Admins::open_url(db).context("opening the admins")?;
     let plugins = Plugins::open(db)?;
-    plugins.watch(std::time::Duration::from_millis(500));
     let cases = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING).context("opening the case store")?;
     tracing::info!(backend = cases.backend(), "case store open");
-    let state = AppState {
+    Ok(Some(AppState {
         runtime,
-        web_dir,
+        web_dir: service.web_dir,
         rules,
         plugins: Some(plugins),
         cases: Some(Arc::new(cases)),
         admins: Some(Arc::new(admins)),
-        clock: crate::clock::Clock::system(),
-        allow_origins,
-        guard,
-    };
-    let (dir, components) = (state.web_dir.clone(), Arc::clone(&state.runtime));
-    std::thread::spawn(move || crate::http::warm(&dir, &components));
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
-        tracing::info!("serving on http://{}", listener.local_addr()?);
-        crate::http::sweep_every(state.clone(), sla_interval());
-        axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(stopped())
-            .await?;
-        tracing::info!("stopped; every request in flight was answered");
-        Ok(ExitCode::SUCCESS)
-    })
+        clock,
+        allow_origins: service.allow_origins,
+        guard: service.guard,
+    }))
 }
 
 /// Resolves at Ctrl-C or SIGTERM (what a service manager sends): the server then takes no new
