@@ -225,6 +225,20 @@ pub struct StoredCase {
     pub events: Vec<CaseEvent>,
 }
 
+impl StoredCase {
+    /// The case as an action would see it (its reply clock derived from its events), to ask what may
+    /// be written on it now.
+    pub fn current(&self) -> Result<Current, CaseError> {
+        Ok(Current {
+            case_id: self.case_id.clone(),
+            state: self.state,
+            district: self.district.clone(),
+            events: self.events.clone(),
+            clock: clock_of(&self.case_id, &self.events)?,
+        })
+    }
+}
+
 /// One line of a case listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CaseSummary {
@@ -253,12 +267,23 @@ pub struct CaseSummary {
     /// Whether the reply clock runs (dispatched, no reply yet).
     #[serde(skip)]
     pub running: bool,
+    /// The clock's next alarm in Unix milliseconds (the sweep's `case_clocks.next_alarm_ms`).
+    #[serde(skip)]
+    pub next_alarm_ms: Option<i64>,
 }
 
 impl CaseSummary {
     /// Seconds left to the reply deadline at `now_ms` (negative when overdue); `None` when no clock runs.
     pub fn time_left_s(&self, now_ms: i64) -> Option<i64> {
         self.deadline_ms.filter(|_| self.running).map(|d| (d - now_ms).div_euclid(1000))
+    }
+
+    /// Whether 80 % of the reply limit is gone at `now_ms` while the clock runs: the warning is written
+    /// (the next alarm moved past the deadline, or none is left) or due (its alarm has come).
+    /// `None` when no clock runs.
+    pub fn warned(&self, now_ms: i64) -> Option<bool> {
+        let deadline = self.deadline_ms.filter(|_| self.running)?;
+        Some(self.next_alarm_ms.is_none_or(|alarm| alarm > deadline || alarm <= now_ms))
     }
 }
 
@@ -653,7 +678,7 @@ impl CaseStore {
         };
         let sql = format!(
             "SELECT k.case_id, k.received_at, k.district, k.state, t.lead, t.deadline_ms, t.running, g.category, \
-             k.updated_ms FROM cases k LEFT JOIN case_clocks t ON t.case_id = k.case_id \
+             k.updated_ms, t.next_alarm_ms FROM cases k LEFT JOIN case_clocks t ON t.case_id = k.case_id \
              LEFT JOIN case_categories g ON g.case_id = k.case_id \
              WHERE (CAST($1 AS TEXT) IS NULL OR k.district = $1) AND (CAST($2 AS TEXT) IS NULL OR k.state = $2) \
              AND (CAST($4 AS TEXT) IS NULL OR EXISTS \
@@ -696,6 +721,7 @@ impl CaseStore {
                     updated_at: beijing(r.int(8)? / 1000),
                     deadline_ms,
                     running: r.opt_int(6)? == Some(1),
+                    next_alarm_ms: r.opt_int(9)?,
                 })
             })
             .collect()

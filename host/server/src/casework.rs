@@ -17,6 +17,36 @@ pub const MAX_TEXT: usize = 2_000;
 /// Fields of an event the server fills itself; a body that sets one is refused.
 const SERVER_FIELDS: [&str; 5] = ["case_id", "at", "by", "actor", "reviewer"];
 
+/// The kinds of event `staff` may write on `case` now: its role's on this case ([`may_write`]) and a
+/// legal step from the case's state (the lifecycle's `after`). The console offers these and no others;
+/// the event itself is still checked field by field when it is written.
+pub fn actions(staff: &Staff, case: &Current) -> Vec<&'static str> {
+    let none = String::new;
+    let samples = [
+        Event::InProgress {},
+        Event::FirstContact {},
+        Event::Acknowledged { unit: staff.unit.clone().unwrap_or_default() },
+        Event::Returned { reason: none() },
+        Event::ExtensionRequested { reason: none() },
+        Event::Replied { resolved: None, message: None },
+        Event::Dispatched { unit: none(), unit_type: None, tier: None, deadline: None, co_handlers: Vec::new() },
+        Event::Ruling { decision: none() },
+        Event::PendingManual { reason: none() },
+        Event::ExtensionApproved { deadline: none() },
+        Event::ExtensionDenied { reason: none() },
+        Event::Callback { responded: None, resolved: true, satisfaction: Satisfaction::Satisfied, comment: None },
+        Event::Closed {},
+        Event::Reopened { reason: none() },
+        Event::Excluded { reason: minyi_model::ExclusionReason::Invalid, reviewer: none(), note: none() },
+        Event::ExclusionRevoked { reviewer: none(), note: none() },
+    ];
+    samples
+        .iter()
+        .filter(|e| may_write(staff, case, e).is_ok() && case.state.after(e).is_ok())
+        .map(Event::kind)
+        .collect()
+}
+
 /// What the holder of `staff`'s token may write on `case`, or why not (403).
 ///
 /// | role | may write |

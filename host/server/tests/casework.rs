@@ -228,8 +228,20 @@ async fn live_a_month(w: &World) {
     w.step(&w.op_wangjing, &a6, json!({"type": "returned", "reason": "属三里屯辖区"})).await;
     let (status, v) = w.act(&w.op_wangjing, &a6, json!({"type": "first_contact"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a returned case is no unit's: {v}");
+    // What each role is offered on it is what the state machine and the role table allow: nothing to
+    // the unit that returned it; the ruling and 改派 to the district.
+    let offered = |v: &Value| -> Vec<String> {
+        v["actions"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect()
+    };
+    let (_, v) = send(&w.state, "GET", &format!("/api/cases/{a6}"), Some(&w.district), String::new()).await;
+    assert_eq!(offered(&v), ["dispatched", "ruling", "pending_manual"], "{v}");
+    let (status, _) = send(&w.state, "GET", &format!("/api/cases/{a6}"), Some(&w.op_wangjing), String::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a returned case is no longer 望京's to read");
     w.step(&w.district, &a6, json!({"type": "ruling", "decision": "由三里屯街道办理"})).await;
     let v = w.step(&w.district, &a6, json!({"type": "dispatched", "unit": SANLITUN})).await;
+    let (_, v6) = send(&w.state, "GET", &format!("/api/cases/{a6}"), Some(&w.op_sanlitun), String::new()).await;
+    let unit_steps = ["in_progress", "first_contact", "returned", "extension_requested", "replied"];
+    assert_eq!(offered(&v6), unit_steps, "{v6}");
     assert_eq!(v["state"], "dispatched");
     let deadline = v["event"]["deadline"].as_str().expect("a re-dispatch gets its tier's limit from now");
     assert_eq!(at(deadline), at("2026-11-14T11:00:00+08:00"), "7 days from the re-dispatch");

@@ -82,6 +82,9 @@ pub(crate) struct StaffCase {
     plugin_faults: Vec<StoredFault>,
     /// The files uploaded for it.
     attachments: Vec<StoredAttachment>,
+    /// The kinds of event the caller may write on it now (`POST /api/cases/{id}/events`): its role's
+    /// on this case and a legal step from its state.
+    actions: Vec<&'static str>,
 }
 
 /// A listing of cases.
@@ -105,6 +108,10 @@ struct ListedCase {
     /// Past the reply deadline with no reply, while the clock runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     overdue: Option<bool>,
+    /// 80 % of the reply limit gone with no reply (the sweep's `warning`, written or due), while the
+    /// clock runs; overdue cases are warned too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<bool>,
 }
 
 /// `POST /api/cases`: a case-form document in. 201 with the case number, tracking token, validation
@@ -196,7 +203,9 @@ async fn show(
             }
             _ => Vec::new(),
         };
-        Ok(Json(StaffCase { case, plugin_faults: faults, attachments: store.attachments(&id)? }).into_response())
+        let actions = crate::casework::actions(&admin, &case.current()?);
+        let attachments = store.attachments(&id)?;
+        Ok(Json(StaffCase { case, plugin_faults: faults, attachments, actions }).into_response())
     })
     .await
 }
@@ -210,14 +219,17 @@ struct ListQuery {
     unit: Option<String>,
     /// Cases in this state only.
     state: Option<CaseState>,
+    /// Cases of this category leaf only (e.g. `utilities.heating.low_temperature`).
+    category: Option<String>,
     /// At most this many (default 100, at most 1 000).
     limit: Option<u32>,
     /// The next page: the `next` of the page before (the case number it ended with).
     after: Option<String>,
 }
 
-/// `GET /api/cases[?unit=&district=&state=&limit=&after=]`, newest first, a page at a time, each case with its lead, deadline
-/// and time left (`time_left_s`, negative when overdue, while the reply clock runs). An operator gets
+/// `GET /api/cases[?unit=&district=&state=&category=&limit=&after=]`, newest first, a page at a time, each case with its lead, deadline
+/// and time left (`time_left_s`, negative when overdue, and `warning` once 80 % of the limit is gone,
+/// while the reply clock runs). An operator gets
 /// its unit's queue (`unit` may only name its own); district admins and reviewers their district's
 /// cases, the city any — narrowed to one unit with `unit`.
 async fn list(
@@ -249,6 +261,7 @@ async fn list(
             district: district.as_deref(),
             state: q.state,
             unit: unit.as_deref(),
+            category: q.category.as_deref(),
             limit: q.limit.unwrap_or(100).clamp(1, 1_000),
             after: q.after.as_deref(),
             ..Filter::default()
@@ -259,7 +272,7 @@ async fn list(
             .into_iter()
             .map(|case| {
                 let left = case.time_left_s(now);
-                ListedCase { time_left_s: left, overdue: left.map(|l| l < 0), case }
+                ListedCase { time_left_s: left, overdue: left.map(|l| l < 0), warning: case.warned(now), case }
             })
             .collect();
         let full = cases.len() == filter.limit as usize;
