@@ -23,7 +23,7 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn web_dir() -> PathBuf {
+pub(crate) fn web_dir() -> PathBuf {
     let dir = std::env::var_os("MINYI_WEB_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"));
@@ -36,7 +36,7 @@ fn web_dir() -> PathBuf {
 }
 
 /// `<target>/screenshots`, the target dir being `$CARGO_TARGET_DIR` or the workspace's.
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
@@ -52,16 +52,16 @@ fn axe_source() -> String {
 }
 
 /// A running host: the service on a socket, its case store and tokens, its validator's SHA-256.
-struct Host {
-    addr: SocketAddr,
-    store: Arc<CaseStore>,
-    admins: Arc<Admins>,
+pub(crate) struct Host {
+    pub(crate) addr: SocketAddr,
+    pub(crate) store: Arc<CaseStore>,
+    pub(crate) admins: Arc<Admins>,
     plugins: Arc<Plugins>,
     sha256: String,
     _dir: tempfile::TempDir,
 }
 
-fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<String>) -> Host {
+pub(crate) fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<String>) -> Host {
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("components load"));
     let sha256 = runtime.component("validator").expect("loaded").sha256.clone();
     let rules = runtime
@@ -184,19 +184,25 @@ fn choose(browser: &Browser, css: &str, value: &str) {
         .expect("chooses");
 }
 
-/// axe-core over the widget: no serious or critical violation.
-fn accessible(browser: &Browser, axe: &str, what: &str) {
-    browser.eval(&format!("{axe}\n;return true")).expect("axe-core loads");
+/// axe-core (loaded into the page) run over `context` (a JS expression: `document`, or
+/// `{ include: [['minyi-complaint']] }`): its violations.
+pub(crate) fn axe_run(browser: &Browser, context: &str) -> Vec<Value> {
+    browser.eval(&format!("{}\n;return true", axe_source())).expect("axe-core loads");
     let result = browser
-        .eval_async(
+        .eval_async(&format!(
             "const done = arguments[0];
-             axe.run({ include: [['minyi-complaint']] }, { resultTypes: ['violations'] })
-               .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                  nodes: v.nodes.map((n) => n.html).slice(0, 3) }))))
-               .catch((e) => done({ error: String(e) }));",
-        )
+             axe.run({context}, {{ resultTypes: ['violations'] }})
+               .then((r) => done(r.violations.map((v) => ({{ id: v.id, impact: v.impact, help: v.help,
+                  nodes: v.nodes.map((n) => n.html).slice(0, 3) }}))))
+               .catch((e) => done({{ error: String(e) }}));"
+        ))
         .expect("axe runs");
-    let list = result.as_array().unwrap_or_else(|| panic!("axe failed on the {what}: {result}"));
+    result.as_array().cloned().unwrap_or_else(|| panic!("axe failed: {result}"))
+}
+
+/// axe-core over the widget: no serious or critical violation.
+fn accessible(browser: &Browser, what: &str) {
+    let list = axe_run(browser, "{ include: [['minyi-complaint']] }");
     let grave: Vec<&Value> =
         list.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
     assert!(grave.is_empty(), "axe-core on the {what}: {grave:#?}");
@@ -296,7 +302,7 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     let overflow = browser.eval("return document.documentElement.scrollWidth <= window.innerWidth").expect("reads");
     assert_eq!(overflow, true, "usable at 360 px: nothing wider than the screen");
     browser.resize(1280, 1400).expect("resizes");
-    accessible(&browser, &axe_source(), "form with its issues shown");
+    accessible(&browser, "form with its issues shown");
 
     // Back to Chinese, and the rest of the form.
     click(&browser, ".lang-switch");
@@ -359,7 +365,7 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     let page = browser.eval(&in_widget("return r.textContent")).expect("reads");
     assert!(!page.as_str().unwrap_or_default().contains("13800138000"), "no personal data on the tracking page");
     browser.screenshot(&screenshots().join("tracking.png")).expect("screenshot");
-    accessible(&browser, &axe_source(), "tracking page");
+    accessible(&browser, "tracking page");
 
     // The unit replies through the API; the citizen's page offers the callback.
     let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
@@ -379,7 +385,7 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     wait(&browser, "return !!r.querySelector('#survey')");
     assert!(text(&browser, "#track-reply").contains("供热公司"));
     browser.screenshot(&screenshots().join("callback.png")).expect("screenshot");
-    accessible(&browser, &axe_source(), "callback survey");
+    accessible(&browser, "callback survey");
     click(&browser, "#s-resolved-yes");
     click(&browser, "#s-satisfied");
     type_in(&browser, "#s-comment", "师傅很快就来了，谢谢");

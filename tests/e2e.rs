@@ -4,6 +4,7 @@
 mod artifacts;
 mod browser;
 mod components;
+mod console;
 mod differential;
 mod plugins;
 mod tidy;

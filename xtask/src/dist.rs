@@ -1,4 +1,5 @@
-//! The web build: the Leptos app through wasm-bindgen (as a library), and the validator component
+//! The web build: the Leptos apps (the widget at the root, the staff console under `console/`) through
+//! wasm-bindgen (as a library), and the validator component
 //! transpiled to JS by js-component-bindgen, with a manifest locating each core module inside the
 //! component bytes so that the browser instantiates exactly the bytes the server runs.
 
@@ -10,17 +11,43 @@ pub fn web() -> Result<()> {
     let root = crate::root();
     let out = crate::site_dir();
     let started = std::time::Instant::now();
+    leptos_app("minyi-web", &out.join("pkg"))?;
+    for entry in std::fs::read_dir(root.join("web/app/static"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), out.join(entry.file_name()))?;
+    }
+    console(&out.join("console"))?;
+    // ES modules for Node too (the differential test imports the loader and the bindings).
+    std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n")?;
+    let validator = crate::component_bytes("validator")?;
+    transpile("validator", &validator, &out.join("components/validator"))?;
+    eprintln!("xtask dist: web app in {} ({:.1?})", out.display(), started.elapsed());
+    Ok(())
+}
+
+/// The staff console (`/console`): its own Leptos app, so the citizen widget downloads none of it.
+fn console(out: &Path) -> Result<()> {
+    leptos_app("minyi-console", &out.join("pkg"))?;
+    for entry in std::fs::read_dir(crate::root().join("web/console/static"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), out.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
+/// A Leptos app crate built for the browser (profile `web`) and bound by wasm-bindgen into `pkg`.
+fn leptos_app(package: &str, pkg: &Path) -> Result<()> {
     crate::run(crate::cargo().args([
         "build",
         "--package",
-        "minyi-web",
+        package,
         "--target",
         "wasm32-unknown-unknown",
         "--profile",
         "web",
     ]))?;
-    let wasm = crate::target_dir().join("wasm32-unknown-unknown/web/minyi_web.wasm");
-    std::fs::create_dir_all(out.join("pkg"))?;
+    let wasm = crate::target_dir().join(format!("wasm32-unknown-unknown/web/{}.wasm", package.replace('-', "_")));
+    std::fs::create_dir_all(pkg)?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)?
@@ -29,18 +56,8 @@ pub fn web() -> Result<()> {
         // The function-name section is half the module and only serves debuggers: the browser downloads none.
         .remove_name_section(true)
         .remove_producers_section(true)
-        .generate(out.join("pkg"))
-        .context("wasm-bindgen")?;
-    for entry in std::fs::read_dir(root.join("web/app/static"))? {
-        let entry = entry?;
-        std::fs::copy(entry.path(), out.join(entry.file_name()))?;
-    }
-    // ES modules for Node too (the differential test imports the loader and the bindings).
-    std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n")?;
-    let validator = crate::component_bytes("validator")?;
-    transpile("validator", &validator, &out.join("components/validator"))?;
-    eprintln!("xtask dist: web app in {} ({:.1?})", out.display(), started.elapsed());
-    Ok(())
+        .generate(pkg)
+        .with_context(|| format!("wasm-bindgen ({package})"))
 }
 
 /// Transpiles a component to ES-module JS (the bindings and a manifest; core modules stay in the bytes).

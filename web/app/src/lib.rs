@@ -6,11 +6,10 @@
 
 mod api;
 mod components;
-mod i18n;
 mod track;
 mod widget;
 
-pub use i18n::Lang;
+pub use minyi_client::i18n::{self, Lang};
 pub use widget::ComplaintWidget;
 
 use leptos::prelude::*;

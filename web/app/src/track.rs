@@ -4,9 +4,9 @@
 
 use crate::Embed;
 use crate::api::Failed;
-use crate::i18n::{self, Lang};
 use crate::widget::{minutes, unit_name};
 use leptos::prelude::*;
+use minyi_client::i18n::{self, Lang};
 use minyi_model::{CaseState, Progress};
 use serde_json::json;
 

@@ -7,8 +7,8 @@
 use crate::Embed;
 use crate::api::{Failed, Intake};
 use crate::components::{self, LoadError};
-use crate::i18n::{self, Lang};
 use leptos::prelude::*;
+use minyi_client::i18n::{self, Lang};
 use minyi_model::{
     Attachment, AttachmentSpec, AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity,
     ValidationResult, categories, divisions,
@@ -766,19 +766,7 @@ pub fn ComplaintWidget() -> impl IntoView {
     }
 }
 
-/// A unit code as the citizen reads it: the street's or district's name when it is one.
-pub(crate) fn unit_name(code: &str) -> String {
-    match (divisions::street(code), divisions::district(code)) {
-        (Some((d, s)), _) => format!("{}{}", d.name, s.name),
-        (None, Some(d)) => d.name.to_owned(),
-        (None, None) => code.to_owned(),
-    }
-}
-
-/// `2026-12-03T18:00:00+08:00` as `2026-12-03 18:00`.
-pub(crate) fn minutes(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replace('T', " ")
-}
+pub(crate) use minyi_client::i18n::{minutes, unit_name};
 
 /// What the service answered: the case number, the tracking link and where the case stands.
 #[component]

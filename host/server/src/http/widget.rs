@@ -1,6 +1,6 @@
 //! What the embeddable citizen widget needs from its host: `GET /api/form?district=` (the district's case
 //! form as `FormSpec`), the pages `/embed` (the widget alone, for an iframe) and `/track` (a case's
-//! progress and its callback survey), and the CORS allow-list of `minyi serve --allow-origin`.
+//! progress and its callback survey), the staff console `/console`, and the CORS allow-list of `minyi serve --allow-origin`.
 
 use super::AppState;
 use super::api::{Api, Op};
@@ -44,6 +44,21 @@ pub(super) fn routes() -> Api {
                 .answers_raw(200, "the page", "text/html"),
             track,
         )
+        .get(
+            "/console",
+            Op::new("console", "The staff console: sign-in with a staff token, queues, cases, the dashboard.")
+                .answers_raw(200, "the page", "text/html"),
+            console,
+        )
+}
+
+/// `/console`: the staff console, never framed (a framing page could trick a signed-in admin into
+/// clicks), its token kept in the tab's session storage, never in a URL.
+async fn console(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let mut response = super::assets::page(state, "console/index.html".into(), headers).await?;
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
 }
 
 /// `/embed`: the widget alone, for an iframe — framed only by the host itself and the allow-list's

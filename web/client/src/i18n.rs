@@ -1,7 +1,7 @@
-//! The page's two languages: every text the widget draws is given in zh-CN and en, and the citizen's
+//! The page's two languages: every text the widget and the console draw is given in zh-CN and en, and the citizen's
 //! choice picks one (component messages carry both already).
 
-use minyi_model::{CaseState, Kind, Message, Satisfaction};
+use minyi_model::{CaseState, Kind, Message, Satisfaction, divisions};
 
 /// A language of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,4 +122,18 @@ pub fn satisfaction(lang: Lang, s: Satisfaction) -> (&'static str, &'static str)
         Satisfaction::Dissatisfied => ("不满意", "Dissatisfied", "dissatisfied"),
     };
     (lang.pick(zh, en), value)
+}
+
+/// A unit code as the citizen reads it: the street's or district's name when it is one.
+pub fn unit_name(code: &str) -> String {
+    match (divisions::street(code), divisions::district(code)) {
+        (Some((d, s)), _) => format!("{}{}", d.name, s.name),
+        (None, Some(d)) => d.name.to_owned(),
+        (None, None) => code.to_owned(),
+    }
+}
+
+/// `2026-12-03T18:00:00+08:00` as `2026-12-03 18:00`.
+pub fn minutes(at: &str) -> String {
+    at.get(..16).unwrap_or(at).replace('T', " ")
 }

@@ -1,0 +1,257 @@
+//! The staff console in real headless Chromium: a unit's operator signs in with a token (kept out of
+//! the URL), sees the queue with its time limits, opens a case, reads why it was routed there, and
+//! replies — after which the console offers nothing more, as the lifecycle says; the district admin's
+//! dashboard shows the month's figures as `GET /api/scores` gives them, changes after the citizen's
+//! callback, and exports each table as CSV holding the rows shown. axe-core finds no serious or
+//! critical violation; screenshots go to `<target>/screenshots/console-*.png`.
+
+use crate::browser::{Host, axe_run, host, screenshots, web_dir};
+use minyi_auth::{NewToken, Role};
+use minyi_tests::webdriver::Browser;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn call(host: &Host, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let url = format!("http://{}{path}", host.addr);
+    let req = match method {
+        "GET" => ureq::get(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call(),
+        _ => ureq::post(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send_json(body.unwrap_or(Value::Null)),
+    };
+    let mut res = req.expect("the API answers");
+    let status = res.status().as_u16();
+    (status, res.body_mut().read_json().unwrap_or_default())
+}
+
+fn wait(browser: &Browser, script: &str) -> Value {
+    browser.wait_for(script, WAIT).unwrap_or_else(|e| {
+        let page = browser.eval("return document.body.innerText").unwrap_or_default();
+        panic!("the console never got to `{script}`: {e}; the page: {page}")
+    })
+}
+
+fn text(browser: &Browser, css: &str) -> String {
+    let v = browser.eval(&format!("return document.querySelector(\"{css}\")?.textContent ?? ''")).expect("reads");
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+fn click(browser: &Browser, css: &str) {
+    let id = browser.find(css).unwrap_or_else(|e| panic!("{css}: {e}"));
+    browser.click_element(&id).expect("clicks");
+}
+
+fn sign_in(browser: &Browser, token: &str) {
+    wait(browser, "return document.querySelector('#token') !== null || null");
+    browser.type_into("#token", token).expect("types the token");
+    click(browser, "#sign-in");
+    wait(browser, "return document.querySelector('#sign-out') !== null || null");
+}
+
+/// axe-core over the whole console page: no serious or critical violation.
+fn accessible(browser: &Browser, what: &str) {
+    let list = axe_run(browser, "document");
+    let grave: Vec<&Value> =
+        list.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+    assert!(grave.is_empty(), "axe-core on the console's {what}: {grave:#?}");
+}
+
+#[test]
+fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
+    let rt = tokio::runtime::Runtime::new().expect("tokio");
+    let host = host(&rt, web_dir(), Vec::new());
+    let base = format!("http://{}", host.addr);
+    // Two demands in 朝阳 through intake; the first one's lead unit gets an operator.
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let now = chrono::Utc::now().with_timezone(&beijing).to_rfc3339();
+    let form = |title: &str| {
+        json!({
+            "district": "110105", "street": "110105026", "channel": "web", "kind": "complaint",
+            "category": "urban.sanitation.garbage", "title": title,
+            "description": "小区门口的垃圾桶已经满了三天，一直没人清运。", "address": "朝阳区望京西园三区",
+            "reporter": {"phone": "13800138000"}, "consent": true, "received_at": now
+        })
+    };
+    let (status, first) = call(&host, "POST", "/api/cases", "", Some(form("垃圾没人清运")));
+    assert_eq!(status, 201, "{first}");
+    let (_, second) = call(&host, "POST", "/api/cases", "", Some(form("垃圾桶满了")));
+    let (id, tracking) = (first["case_id"].as_str().expect("id"), first["tracking_token"].as_str().expect("token"));
+    let lead = first["routing"]["lead"].as_str().expect("dispatched to a lead unit").to_owned();
+    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
+    let operator = host
+        .admins
+        .create(
+            Some(&city),
+            &NewToken { role: Some(Role::Operator), unit: Some(&lead), name: Some("承办人"), ..NewToken::default() },
+        )
+        .expect("operator")
+        .token;
+    let district = host.admins.create_admin(Some(&city), Some("110105")).expect("district admin");
+
+    let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let browser = Browser::start(&chromium).expect("headless Chromium starts");
+    browser.resize(1280, 1000).expect("resizes");
+    browser.goto(&format!("{base}/console")).expect("the console loads");
+    wait(&browser, "return document.querySelector('#token') !== null || null");
+    accessible(&browser, "sign-in page");
+
+    // A wrong token is refused and named as such.
+    browser.type_into("#token", "minyi_not_a_token").expect("types");
+    click(&browser, "#sign-in");
+    // Headless Chromium's language is English; the switch gives Chinese, the page's `lang` following.
+    let refused = wait(&browser, "return document.querySelector('#sign-in-error .error')?.textContent || null");
+    assert_eq!(refused.as_str(), Some("The token is not valid or was revoked."));
+    click(&browser, ".lang-switch");
+    let refused = wait(
+        &browser,
+        "const t = document.querySelector('#sign-in-error .error')?.textContent; return t?.includes('令牌无效') && document.documentElement.lang === 'zh-CN' ? t : null",
+    );
+    assert!(refused.is_string());
+    browser.eval("document.querySelector('#token').value = ''; return true").expect("clears");
+
+    // The operator: the queue, the token in this tab's session storage and never in the URL.
+    sign_in(&browser, &operator);
+    wait(&browser, &format!("return document.querySelector(\"#queue-table tr[data-case='{id}']\") !== null || null"));
+    let (url, kept) = {
+        let v = browser.eval("return [location.href, sessionStorage.getItem('minyi.console.token')]").expect("reads");
+        (v[0].as_str().unwrap_or_default().to_owned(), v[1].as_str().unwrap_or_default().to_owned())
+    };
+    assert!(!url.contains(&operator) && kept == operator, "{url}");
+    let rows = browser.eval("return document.querySelectorAll('#queue-table tbody tr').length").expect("reads");
+    let (_, queue) = call(&host, "GET", "/api/cases", &operator, None);
+    assert_eq!(
+        rows.as_u64(),
+        queue["cases"].as_array().map(|c| c.len() as u64),
+        "the queue is the unit's, as the API lists it"
+    );
+    assert!(second["case_id"].is_string());
+    let left = text(&browser, &format!("#queue-table tr[data-case='{id}'] td.left"));
+    assert!(left.contains('天') || left.contains("小时"), "a countdown: {left:?}");
+    browser.screenshot(&screenshots().join("console-queue.png")).expect("screenshot");
+    accessible(&browser, "queue");
+
+    // The case: its explanation as the API gives it, and the actions its state and role allow.
+    click(&browser, &format!("#queue-table tr[data-case='{id}'] a"));
+    wait(&browser, "return document.querySelector('#routing-lead') !== null || null");
+    let (_, case) = call(&host, "GET", &format!("/api/cases/{id}"), &operator, None);
+    let fired = case["decision"]["explanation"]["fired"][0]["rule"].as_str().expect("a rule fired").to_owned();
+    assert!(text(&browser, "#fired").contains(&fired), "the rule that fired is shown");
+    let misses = case["decision"]["explanation"]["near_misses"].as_array().map_or(0, Vec::len);
+    let shown = browser.eval("return document.querySelectorAll('#near-misses li').length").expect("reads");
+    assert_eq!(shown.as_u64(), Some(misses as u64));
+    let offered =
+        browser.eval("return [...document.querySelectorAll('#action option')].map(o => o.value)").expect("reads");
+    assert_eq!(offered, case["actions"], "the console offers exactly the actions the service allows");
+    browser.screenshot(&screenshots().join("console-case.png")).expect("screenshot");
+    accessible(&browser, "case page");
+
+    // The reply, through the form.
+    browser
+        .eval("const s = document.querySelector('#action'); s.value = 'replied'; s.dispatchEvent(new Event('change')); return true")
+        .expect("chooses");
+    wait(&browser, "return document.querySelector('#a-message') !== null || null");
+    browser.type_into("#a-message", "已安排清运，垃圾桶已清空。").expect("types");
+    click(&browser, "#a-resolved");
+    click(&browser, "#act");
+    wait(&browser, "return document.querySelector(\"#timeline li[data-type='replied']\") !== null || null");
+    let stored = host.store.get(id).expect("stored");
+    assert_eq!(stored.state.as_str(), "replied");
+    let reply = stored.events.iter().rev().find(|e| e.event.kind() == "replied").expect("a reply event");
+    assert!(serde_json::to_string(&reply.event).expect("json").contains("已安排清运"), "{reply:?}");
+    wait(&browser, "return document.querySelector('#no-actions') !== null || null");
+
+    // The district admin's dashboard: the month's figures as the API gives them.
+    click(&browser, "#sign-out");
+    sign_in(&browser, &district);
+    click(&browser, "#nav-dashboard");
+    wait(&browser, "return document.querySelector('#dash-cases') !== null || null");
+    let month = browser.eval("return document.querySelector('#month').value").expect("reads");
+    let month = month.as_str().expect("a month").to_owned();
+    let row = |browser: &Browser| -> Vec<String> {
+        let v = browser
+            .eval(&format!(
+                "return [...document.querySelectorAll(\"tr[data-unit='{lead}'] td\")].map(td => td.textContent)"
+            ))
+            .expect("reads");
+        v.as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect()
+    };
+    let expected = |scores: &Value| -> Vec<String> {
+        let unit = ["streets", "departments"]
+            .iter()
+            .flat_map(|l| scores[*l].as_array().cloned().unwrap_or_default())
+            .find(|u| u["unit"] == lead.as_str())
+            .expect("the lead unit is ranked");
+        let pct = |k: &str| format!("{:.1}%", unit[k].as_f64().unwrap_or(0.0) * 100.0);
+        vec![
+            unit["cases"].to_string(),
+            pct("response_rate"),
+            pct("resolution_rate"),
+            pct("satisfaction_rate"),
+            format!("{:.3}", unit["composite"].as_f64().unwrap_or(0.0)),
+        ]
+    };
+    let (_, before) = call(&host, "GET", &format!("/api/scores?month={month}"), &district, None);
+    assert_eq!(text(&browser, "#dash-cases"), before["cases"].to_string());
+    let shown = row(&browser);
+    assert_eq!(shown.get(3..8).map(<[String]>::to_vec), Some(expected(&before)), "{shown:?}");
+
+    // The citizen answers the callback; the dashboard, refreshed, shows the new figures.
+    let (status, answer) = call(
+        &host,
+        "POST",
+        &format!("/api/cases/{id}/callback"),
+        tracking,
+        Some(json!({"resolved": true, "satisfaction": "satisfied"})),
+    );
+    assert!(status == 200 || status == 201, "{answer}");
+    click(&browser, "#dash-refresh");
+    let (_, after) = call(&host, "GET", &format!("/api/scores?month={month}"), &district, None);
+    assert_ne!(expected(&before), expected(&after), "the callback changes the unit's figures");
+    let want = expected(&after);
+    browser
+        .wait_for(
+            &format!(
+                "const r = [...document.querySelectorAll(\"tr[data-unit='{lead}'] td\")].map(td => td.textContent); return r[6] === '{}' || null",
+                want[3]
+            ),
+            WAIT,
+        )
+        .expect("the dashboard shows the new satisfaction rate");
+    assert_eq!(row(&browser).get(3..8).map(<[String]>::to_vec), Some(want));
+    browser.screenshot(&screenshots().join("console-dashboard.png")).expect("screenshot");
+    accessible(&browser, "dashboard");
+
+    // CSV export: the download holds the table's rows, cell for cell.
+    let table = browser
+        .eval("const id = document.querySelector(\"tr[data-unit]\").closest('section').querySelector('table').id;
+               return [id, [...document.querySelectorAll('#' + id + ' tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent))]")
+        .expect("reads");
+    let id_of_table = table[0].as_str().expect("a table").trim_start_matches("table-").to_owned();
+    let csv = browser
+        .eval_async(&format!(
+            "const done = arguments[0]; fetch(document.querySelector('#csv-{id_of_table}').href).then(r => r.text()).then(done, e => done(String(e)));"
+        ))
+        .expect("downloads");
+    let csv = csv.as_str().expect("text").trim_start_matches('\u{feff}').to_owned();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    let rows = table[1].as_array().expect("rows");
+    assert_eq!(lines.len(), rows.len() + 1, "a header and every row: {csv}");
+    for (line, cells) in lines[1..].iter().zip(rows) {
+        let cells: Vec<&str> = cells.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        assert_eq!(*line, cells.join(","), "the CSV row is the table's");
+    }
+    for shot in ["console-queue.png", "console-case.png", "console-dashboard.png"] {
+        let size = std::fs::metadata(screenshots().join(shot)).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 10_000, "{shot}: {size} bytes");
+    }
+}
