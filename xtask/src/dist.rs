@@ -11,7 +11,19 @@ pub fn web() -> Result<()> {
     let root = crate::root();
     let out = crate::site_dir();
     let started = std::time::Instant::now();
-    leptos_app("minyi-web", &out.join("pkg"))?;
+    // Both apps in one cargo run: their crates compile side by side on the machine's cores.
+    crate::run(crate::cargo().args([
+        "build",
+        "--package",
+        "minyi-web",
+        "--package",
+        "minyi-console",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "web",
+    ]))?;
+    bind("minyi-web", &out.join("pkg"))?;
     for entry in std::fs::read_dir(root.join("web/app/static"))? {
         let entry = entry?;
         std::fs::copy(entry.path(), out.join(entry.file_name()))?;
@@ -27,7 +39,7 @@ pub fn web() -> Result<()> {
 
 /// The staff console (`/console`): its own Leptos app, so the citizen widget downloads none of it.
 fn console(out: &Path) -> Result<()> {
-    leptos_app("minyi-console", &out.join("pkg"))?;
+    bind("minyi-console", &out.join("pkg"))?;
     for entry in std::fs::read_dir(crate::root().join("web/console/static"))? {
         let entry = entry?;
         std::fs::copy(entry.path(), out.join(entry.file_name()))?;
@@ -35,17 +47,8 @@ fn console(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A Leptos app crate built for the browser (profile `web`) and bound by wasm-bindgen into `pkg`.
-fn leptos_app(package: &str, pkg: &Path) -> Result<()> {
-    crate::run(crate::cargo().args([
-        "build",
-        "--package",
-        package,
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "web",
-    ]))?;
+/// A Leptos app crate, built for the browser (profile `web`), bound by wasm-bindgen into `pkg`.
+fn bind(package: &str, pkg: &Path) -> Result<()> {
     let wasm = crate::target_dir().join(format!("wasm32-unknown-unknown/web/{}.wasm", package.replace('-', "_")));
     std::fs::create_dir_all(pkg)?;
     wasm_bindgen_cli_support::Bindgen::new()

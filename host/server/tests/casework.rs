@@ -281,6 +281,15 @@ async fn live_a_month(w: &World) {
     assert_eq!((row["case_id"].as_str(), row["lead"].as_str()), (Some(b3.as_str()), Some(SANLITUN)), "{q}");
     let deadline = at(row["deadline"].as_str().expect("deadline"));
     assert_eq!(row["time_left_s"].as_i64(), Some((deadline - w.clock.now()).num_seconds()), "{row}");
+    assert_eq!((row["warning"].as_bool(), row["overdue"].as_bool()), (Some(false), Some(false)), "{row}");
+    let queued =
+        |q: &Value| q["cases"].as_array().and_then(|c| c.iter().find(|r| r["case_id"] == b3.as_str()).cloned());
+    // Past 80 %: the queue marks it at once, before any sweep has written the warning.
+    w.set(deadline - Duration::days(1));
+    let (_, q) = send(&w.state, "GET", "/api/cases?state=dispatched", Some(&w.op_sanlitun), String::new()).await;
+    let row = queued(&q).expect("in the queue");
+    assert_eq!((row["warning"].as_bool(), row["overdue"].as_bool()), (Some(true), Some(false)), "{row}");
+    w.set(at("2026-11-20T10:00:00+08:00"));
     let sweep = |now: DateTime<FixedOffset>| -> Value {
         let out = minyi(&["sla", "sweep", "--db", &w.db, "--now", &now.to_rfc3339()], "", None);
         serde_json::from_str(&out).expect("JSON")
@@ -297,6 +306,7 @@ async fn live_a_month(w: &World) {
     let (_, q) = send(&w.state, "GET", "/api/cases?unit=110105004", Some(&w.op_sanlitun), String::new()).await;
     let row = q["cases"].as_array().and_then(|c| c.iter().find(|r| r["case_id"] == b3.as_str())).expect("in queue");
     assert_eq!((row["overdue"].as_bool(), row["time_left_s"].as_i64()), (Some(true), Some(-3 * 3600)), "{row}");
+    assert_eq!(row["warning"].as_bool(), Some(true), "an overdue case was warned: {row}");
     w.step(&w.op_sanlitun, &b3, json!({"type": "replied", "resolved": false, "message": "正在处理"})).await;
     w.callback(&b3_tracking, &b3, false, "dissatisfied").await;
     w.step(&w.district, &b3, json!({"type": "closed"})).await;
