@@ -14,6 +14,7 @@ use minyi_cases::{BEIJING, CaseStore};
 use minyi_runtime::{Runtime, RuntimeConfig};
 use minyi_server::plugins::Plugins;
 use minyi_server::{AppState, app};
+use minyi_tests::fixtures::CHAOYANG_SCHEMA;
 use minyi_tests::webdriver::{ARROW_DOWN, ARROW_UP, BACKSPACE, Browser, ENTER, TAB};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -551,19 +552,3 @@ fn bytes_that_do_not_match_are_refused_and_the_iframe_page_takes_the_district_an
     assert_eq!(case.form["attributes"]["community"].as_str(), Some("望京西园三区"), "{case:?}");
     assert_eq!(filed(&host.store), 1);
 }
-
-/// 朝阳's form schema, deployed at runtime: garbage complaints name the residential community.
-const CHAOYANG_SCHEMA: &str = r#"
-[schema]
-name = "朝阳区 12345 诉求表单"
-district = "110105"
-extends = "beijing"
-
-[[attribute]]
-code = "community"
-categories = ["urban.sanitation"]
-datatype = "string"
-required = true
-max = 40
-label = { zh-CN = "小区名称", en = "Residential community" }
-"#;

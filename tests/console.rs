@@ -2,11 +2,13 @@
 //! the URL), sees the queue with its time limits, opens a case, reads why it was routed there, and
 //! replies — after which the console offers nothing more, as the lifecycle says; the district admin's
 //! dashboard shows the month's figures as `GET /api/scores` gives them, changes after the citizen's
-//! callback, and exports each table as CSV holding the rows shown. axe-core finds no serious or
+//! callback, and exports each table as CSV holding the rows shown; in the district set-up a rule set
+//! whose example fails is refused with the check's report, and a good one is activated. axe-core finds no serious or
 //! critical violation; screenshots go to `<target>/screenshots/console-*.png`.
 
 use crate::browser::{Host, axe_run, host, screenshots, web_dir};
 use minyi_auth::{NewToken, Role};
+use minyi_tests::fixtures::CHAOYANG_RULES;
 use minyi_tests::webdriver::Browser;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -250,7 +252,51 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
         let cells: Vec<&str> = cells.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         assert_eq!(*line, cells.join(","), "the CSV row is the table's");
     }
-    for shot in ["console-queue.png", "console-case.png", "console-dashboard.png"] {
+    // The district set-up: a rule set whose example fails is refused with the check's report; a good
+    // one is activated, as the API then says.
+    click(&browser, "#nav-admin");
+    wait(&browser, "return document.querySelector('#rules-upload') !== null || null");
+    let upload = |source: &str, version: &str| {
+        let script = format!(
+            "for (const [id, v] of [['#rules-source', {}], ['#rules-version', {}]]) {{
+               const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('input')); }} return true",
+            serde_json::to_string(source).expect("JSON"),
+            serde_json::to_string(version).expect("JSON"),
+        );
+        browser.eval(&script).expect("fills the upload form");
+        click(&browser, "#rules-upload");
+        wait(
+            &browser,
+            &format!(
+                "return document.querySelector(\"#rules-versions tr[data-version='{version}']\") !== null || null"
+            ),
+        );
+    };
+    let failing = CHAOYANG_RULES.replace("expect = { lead = \"110105.hwz\" }", "expect = { lead = \"110105026\" }");
+    upload(&failing, "0.1-wrong");
+    click(&browser, "#rules-versions tr[data-version='0.1-wrong'] button.activate");
+    let refusal = wait(&browser, "return document.querySelector('#rules-outcome .refusal')?.textContent || null");
+    let refusal = refusal.as_str().unwrap_or_default();
+    assert!(
+        refusal.starts_with("data.refused") && refusal.contains("FAIL Wangjing garbage goes to the station"),
+        "{refusal}"
+    );
+    upload(CHAOYANG_RULES, "1.0");
+    click(&browser, "#rules-versions tr[data-version='1.0'] button.activate");
+    wait(&browser, "return document.querySelector('#rules-outcome .done')?.textContent.includes('1.0') || null");
+    let (_, versions) = call(&host, "GET", "/api/admin/districts/110105/rules", &district, None);
+    let active: Vec<&str> = versions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["active"] == true)
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert_eq!(active, ["1.0"], "{versions}");
+    browser.screenshot(&screenshots().join("console-admin.png")).expect("screenshot");
+    accessible(&browser, "district set-up");
+
+    for shot in ["console-queue.png", "console-case.png", "console-dashboard.png", "console-admin.png"] {
         let size = std::fs::metadata(screenshots().join(shot)).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{shot}: {size} bytes");
     }

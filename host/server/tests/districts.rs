@@ -13,48 +13,13 @@ use minyi_cases::{BEIJING, CaseStore};
 use minyi_registry::DataKind;
 use minyi_server::AppState;
 use minyi_server::plugins::Plugins;
+use minyi_tests::fixtures::{CHAOYANG_RULES as RULES, CHAOYANG_SCHEMA as SCHEMA};
 use minyi_tests::postgres::Backend;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 minyi_tests::on_both!(a_district_deploys_its_rules_and_schema_at_runtime);
-
-/// Chaoyang's part of the city set: Wangjing's garbage goes to its sanitation station.
-const RULES: &str = r#"
-[ruleset]
-name = "chaoyang"
-region = "beijing"
-
-[units]
-"110105.hwz" = "朝阳区环境卫生服务中心望京站"
-
-[[rule]]
-id = "wangjing-garbage"
-when = { street = ["110105026"], category = ["urban.sanitation.garbage"] }
-then = { lead = "110105.hwz", tier = "general", tags = ["望京"] }
-
-[[example]]
-name = "Wangjing garbage goes to the station"
-case = { district = "110105", street = "110105026", category = "urban.sanitation.garbage" }
-expect = { lead = "110105.hwz" }
-"#;
-
-/// Chaoyang's form schema: garbage complaints name the residential community.
-const SCHEMA: &str = r#"
-[schema]
-name = "朝阳区 12345 诉求表单"
-district = "110105"
-extends = "beijing"
-
-[[attribute]]
-code = "community"
-categories = ["urban.sanitation"]
-datatype = "string"
-required = true
-max = 40
-label = { zh-CN = "小区名称", en = "Residential community" }
-"#;
 
 fn form(street: &str, category: &str, community: Option<&str>) -> String {
     let mut f = json!({"district": "110105", "street": street, "channel": "web", "kind": "complaint",

@@ -1,10 +1,12 @@
 //! The staff console (Leptos, client-side rendered), served at `/console/`: a staff member signs in
 //! with a token (kept in the tab's `sessionStorage`, sent only as `Authorization`, never in a URL), and
 //! the role decides the pages — the unit's queue (`queue`), a case with its explanation, timeline and
-//! the actions the service says the role may take now (`case`), and the 三率 dashboard (`dashboard`).
+//! the actions the service says the role may take now (`case`), the 三率 dashboard (`dashboard`), and a
+//! district's rule sets, schemas, plugins and staff tokens (`admin`).
 //! Every figure and every offered action is the service's answer; nothing is recomputed here.
 #![deny(missing_docs)]
 
+mod admin;
 mod case;
 mod dashboard;
 mod queue;
@@ -26,6 +28,8 @@ pub enum Page {
     Case(String),
     /// The three rates.
     Dashboard,
+    /// A district's rule sets, schemas, plugins and staff tokens.
+    Admin,
 }
 
 impl Page {
@@ -34,6 +38,7 @@ impl Page {
         match path.split_once('/') {
             Some(("case", id)) if !id.is_empty() => Page::Case(id.to_owned()),
             _ if path == "dashboard" => Page::Dashboard,
+            _ if path == "admin" => Page::Admin,
             _ => Page::Queue,
         }
     }
@@ -44,6 +49,7 @@ impl Page {
             Page::Queue => "#/queue".into(),
             Page::Case(id) => format!("#/case/{id}"),
             Page::Dashboard => "#/dashboard".into(),
+            Page::Admin => "#/admin".into(),
         }
     }
 }
@@ -103,6 +109,7 @@ pub fn start(api: String, lang: String) {
                             Page::Queue => view! { <queue::QueuePage me=me/> }.into_any(),
                             Page::Case(id) => view! { <case::CasePage id=id/> }.into_any(),
                             Page::Dashboard => view! { <dashboard::DashboardPage me=me/> }.into_any(),
+                            Page::Admin => view! { <admin::AdminPage me=me/> }.into_any(),
                         },
                     }}
                 </main>
@@ -121,12 +128,15 @@ fn Nav(page: RwSignal<Page>) -> impl IntoView {
     let current = move |p: Page| move || if page.get() == p { Some("page") } else { None };
     view! {
         {move || session.me.get().map(|me: Me| {
-            let dashboard = me.sees_scores();
+            let (dashboard, admin) = (me.sees_scores(), me.administers());
             view! {
                 <nav aria-label=t("页面", "Pages")>
                     <a href="#/queue" id="nav-queue" aria-current=current(Page::Queue)>{t("案件", "Cases")}</a>
                     {dashboard.then(|| view! {
                         <a href="#/dashboard" id="nav-dashboard" aria-current=current(Page::Dashboard)>{t("三率看板", "Dashboard")}</a>
+                    })}
+                    {admin.then(|| view! {
+                        <a href="#/admin" id="nav-admin" aria-current=current(Page::Admin)>{t("区级配置", "District set-up")}</a>
                     })}
                 </nav>
                 <span class="who" id="who">{me.label(lang.get())}</span>
@@ -157,7 +167,7 @@ mod tests {
 
     #[test]
     fn pages_come_from_the_hash_and_go_back_to_it() {
-        for page in [Page::Queue, Page::Case("BJ-20261129-000001".into()), Page::Dashboard] {
+        for page in [Page::Queue, Page::Case("BJ-20261129-000001".into()), Page::Dashboard, Page::Admin] {
             assert_eq!(Page::from_hash(&page.hash()), page);
         }
         assert_eq!(Page::from_hash(""), Page::Queue);

@@ -29,6 +29,11 @@ pub struct Me {
 }
 
 impl Me {
+    /// City and district admins administer a district's rules, schemas, plugins and tokens.
+    pub fn administers(&self) -> bool {
+        matches!(self.role.as_str(), "city" | "district")
+    }
+
     /// Admins and reviewers read the rates; a unit's operator works its queue.
     pub fn sees_scores(&self) -> bool {
         matches!(self.role.as_str(), "city" | "district" | "reviewer")
@@ -128,6 +133,22 @@ impl Session {
     ) -> Result<T, Failed> {
         let token = self.token.get_value().unwrap_or_default();
         let answer = self.client.get_value().json(method, path, body, Some(&token), ok).await;
+        self.signed_out_on_401(answer)
+    }
+
+    /// [`Session::call`] with a text body (a rule set's or a schema's TOML) posted as `text/plain`.
+    pub async fn post_text<T: DeserializeOwned>(self, path: &str, text: &str, ok: &[u16]) -> Result<T, Failed> {
+        let token = self.token.get_value().unwrap_or_default();
+        let client = self.client.get_value();
+        let body = Some(("text/plain; charset=utf-8", wasm_bindgen::JsValue::from_str(text)));
+        let answer = match client.send("POST", path, body, Some(&token)).await {
+            Ok(answer) => client.answer(answer, ok),
+            Err(f) => Err(f),
+        };
+        self.signed_out_on_401(answer)
+    }
+
+    fn signed_out_on_401<T>(self, answer: Result<T, Failed>) -> Result<T, Failed> {
         if let Err(Failed { status: 401, .. }) = &answer {
             self.forget();
         }
