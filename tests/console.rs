@@ -182,7 +182,7 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     let row = |browser: &Browser| -> Vec<String> {
         let v = browser
             .eval(&format!(
-                "return [...document.querySelectorAll(\"tr[data-unit='{lead}'] td\")].map(td => td.textContent)"
+                "return [...document.querySelectorAll(\"tr[data-key='{lead}'] td\")].map(td => td.textContent)"
             ))
             .expect("reads");
         v.as_array().into_iter().flatten().filter_map(|c| c.as_str().map(str::to_owned)).collect()
@@ -223,19 +223,27 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     browser
         .wait_for(
             &format!(
-                "const r = [...document.querySelectorAll(\"tr[data-unit='{lead}'] td\")].map(td => td.textContent); return r[6] === '{}' || null",
+                "const r = [...document.querySelectorAll(\"tr[data-key='{lead}'] td\")].map(td => td.textContent); return r[6] === '{}' || null",
                 want[3]
             ),
             WAIT,
         )
         .expect("the dashboard shows the new satisfaction rate");
     assert_eq!(row(&browser).get(3..8).map(<[String]>::to_vec), Some(want));
+    // 每月一题 candidates and hotspots as `GET /api/hotspots` gives them.
+    let (_, hot) = call(&host, "GET", &format!("/api/hotspots?month={month}"), &district, None);
+    let topics: Vec<&str> =
+        hot["topics"].as_array().into_iter().flatten().filter_map(|t| t["category"].as_str()).collect();
+    let shown = browser
+        .eval("return [...document.querySelectorAll('#table-topics tbody tr')].map(tr => tr.dataset.key)")
+        .expect("reads");
+    assert_eq!(shown, json!(topics), "the topics, in the service's order");
     browser.screenshot(&screenshots().join("console-dashboard.png")).expect("screenshot");
     accessible(&browser, "dashboard");
 
     // CSV export: the download holds the table's rows, cell for cell.
     let table = browser
-        .eval("const id = document.querySelector(\"tr[data-unit]\").closest('section').querySelector('table').id;
+        .eval("const id = document.querySelector(\"tr[data-key]\").closest('section').querySelector('table').id;
                return [id, [...document.querySelectorAll('#' + id + ' tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent))]")
         .expect("reads");
     let id_of_table = table[0].as_str().expect("a table").trim_start_matches("table-").to_owned();

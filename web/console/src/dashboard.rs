@@ -3,11 +3,12 @@
 //! answer's numbers), the ranking tables of streets and departments with their trend, and each table as
 //! a CSV download of exactly the rows shown.
 
+use crate::queue::Listed;
 use crate::session::{Me, Session};
 use leptos::prelude::*;
 use minyi_client::http::Failed;
-use minyi_client::i18n::{Lang, unit_name};
-use minyi_model::{Ranking, UnitScore};
+use minyi_client::i18n::{Lang, minutes, unit_name};
+use minyi_model::{Counted, Hotspot, HotspotReport, Ranking, Topic, UnitScore, categories};
 use wasm_bindgen::JsValue;
 
 /// This month in Beijing, `YYYY-MM`.
@@ -20,10 +21,14 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-/// The table's columns: header (zh, en) and the cell of a unit.
-type Column = (&'static str, &'static str, fn(&UnitScore) -> String);
+/// A table's column: its header (zh, en) and the cell of a row.
+type Column<T> = (&'static str, &'static str, fn(&T) -> String);
 
-const COLUMNS: [Column; 9] = [
+fn counted(list: &[Counted]) -> String {
+    list.iter().map(|c| format!("{}×{}", unit_name(&c.id), c.count)).collect::<Vec<_>>().join(" ")
+}
+
+const UNITS: [Column<UnitScore>; 9] = [
     ("排名", "Rank", |u| u.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
     ("单位代码", "Unit code", |u| u.unit.clone()),
     ("单位", "Unit", |u| unit_name(&u.unit)),
@@ -35,17 +40,51 @@ const COLUMNS: [Column; 9] = [
     ("较上月", "Change", |u| u.trend.as_ref().map(|t| format!("{:+.3}", t.composite_change)).unwrap_or_default()),
 ];
 
+/// 每月一题 candidates: the service's topics, in its order.
+const TOPICS: [Column<Topic>; 9] = [
+    ("类别代码", "Category code", |t| t.category.clone()),
+    ("类别", "Category", |t| {
+        categories::leaf(&t.category).map_or_else(|| t.category.clone(), |c| c.zh_cn.to_owned())
+    }),
+    ("本月", "This month", |t| t.count.to_string()),
+    ("上月", "Last month", |t| t.previous_count.to_string()),
+    ("超出基线", "Above baseline", |t| format!("{:.1}", t.excess)),
+    ("涉及区域", "Areas", |t| t.areas.to_string()),
+    ("最多的区域", "Top areas", |t| counted(&t.top_areas)),
+    ("重复诉求", "Repeat cases", |t| t.repeat_cases.to_string()),
+    ("回访／不满意", "Callbacks / dissatisfied", |t| format!("{}/{}", t.callbacks, t.dissatisfied)),
+];
+
+/// Area × category cells far above their baseline.
+const HOTSPOTS: [Column<Hotspot>; 6] = [
+    ("区域", "Area", |h| unit_name(&h.area)),
+    ("类别", "Category", |h| h.category.clone()),
+    ("本月", "This month", |h| h.count.to_string()),
+    ("期望", "Expected", |h| format!("{:.2}", h.expected)),
+    ("倍数", "Ratio", |h| format!("{:.1}", h.ratio)),
+    ("p 值", "p-value", |h| format!("{:.2e}", h.p_value)),
+];
+
+/// Cases past their reply deadline, as the listing marks them.
+const OVERDUE: [Column<Listed>; 5] = [
+    ("案件编号", "Case", |c| c.case_id.clone()),
+    ("类别", "Category", |c| c.category.clone().unwrap_or_default()),
+    ("承办单位", "Lead unit", |c| c.lead.as_deref().map(unit_name).unwrap_or_default()),
+    ("答复时限", "Deadline", |c| c.deadline.as_deref().map(minutes).unwrap_or_default()),
+    ("超时", "Overdue by", |c| c.time_left_s.map(|s| crate::duration(Lang::Zh, -s)).unwrap_or_default()),
+];
+
 /// The rows as CSV (RFC 4180; a UTF-8 BOM so spreadsheet programs read the Chinese names).
-pub fn csv(lang: Lang, units: &[UnitScore]) -> String {
+pub fn csv<T>(lang: Lang, columns: &[Column<T>], rows: &[T]) -> String {
     let field = |s: &str| {
         if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
     };
     let mut out = String::from("\u{feff}");
-    let header: Vec<String> = COLUMNS.iter().map(|(zh, en, _)| field(lang.pick(zh, en))).collect();
+    let header: Vec<String> = columns.iter().map(|(zh, en, _)| field(lang.pick(zh, en))).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
-    for u in units {
-        let row: Vec<String> = COLUMNS.iter().map(|(_, _, cell)| field(&cell(u))).collect();
+    for r in rows {
+        let row: Vec<String> = columns.iter().map(|(_, _, cell)| field(&cell(r))).collect();
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
@@ -61,6 +100,16 @@ fn blob_url(text: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
+/// The month before `month` (`YYYY-MM`).
+fn previous(month: &str) -> Option<String> {
+    let (y, m) = month.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    Some(if m <= 1 { format!("{:04}-12", y - 1) } else { format!("{y:04}-{:02}", m - 1) })
+}
+
+/// How many months the trend chart spans, the chosen one last.
+const TREND_MONTHS: usize = 6;
+
 /// The dashboard page.
 #[component]
 pub fn DashboardPage(me: Me) -> impl IntoView {
@@ -68,10 +117,32 @@ pub fn DashboardPage(me: Me) -> impl IntoView {
     let session = expect_context::<Session>();
     let month = RwSignal::new(this_month());
     let ranking = RwSignal::new(None::<Result<Ranking, Failed>>);
+    let hotspots = RwSignal::new(None::<Result<HotspotReport, Failed>>);
+    let overdue = RwSignal::new(None::<Result<Vec<Listed>, Failed>>);
+    // The months before, oldest first: (month, its ranking) — for the trend chart.
+    let history = RwSignal::new(Vec::<(String, Ranking)>::new());
     let load = move || {
-        let path = format!("/api/scores?month={}", minyi_client::http::encode(&month.get_untracked()));
+        let m = month.get_untracked();
+        let q = minyi_client::http::encode(&m);
         leptos::task::spawn_local(async move {
-            ranking.set(Some(session.call("GET", &path, None, &[200]).await));
+            ranking.set(Some(session.call("GET", &format!("/api/scores?month={q}"), None, &[200]).await));
+            hotspots.set(Some(session.call("GET", &format!("/api/hotspots?month={q}"), None, &[200]).await));
+            let listed: Result<crate::queue::CaseList, Failed> =
+                session.call("GET", "/api/cases?limit=1000", None, &[200]).await;
+            overdue.set(Some(listed.map(|l| l.cases.into_iter().filter(|c| c.overdue == Some(true)).collect())));
+            let mut months = vec![m];
+            while months.len() < TREND_MONTHS {
+                let Some(before) = months.last().and_then(|m| previous(m)) else { break };
+                months.push(before);
+            }
+            let mut past = Vec::new();
+            for m in months.into_iter().rev() {
+                let path = format!("/api/scores?month={}", minyi_client::http::encode(&m));
+                if let Ok(r) = session.call::<Ranking>("GET", &path, None, &[200]).await {
+                    past.push((m, r));
+                }
+            }
+            history.set(past);
         });
     };
     load();
@@ -91,8 +162,79 @@ pub fn DashboardPage(me: Me) -> impl IntoView {
                 Some(Err(f)) => view! { <p role="alert" class="error">{f.message}</p> }.into_any(),
                 Some(Ok(r)) => view! { <Report ranking=r/> }.into_any(),
             }}
+            {move || (history.get().len() > 1).then(|| view! { <Trend history=history.get()/> })}
+            {move || match hotspots.get() {
+                Some(Ok(h)) => {
+                    let period = h.period.clone();
+                    view! {
+                        <Table id="topics" title=("每月一题候选", "Topic of the month: candidates") columns=&TOPICS rows=h.topics key=|t: &Topic| t.category.clone() period=period.clone()/>
+                        <Table id="hotspots" title=("热点（区域×类别）", "Hotspots (area × category)") columns=&HOTSPOTS rows=h.hotspots key=|h: &Hotspot| format!("{}:{}", h.area, h.category) period=period/>
+                        <p class="hint">{h.statistic}</p>
+                        {h.warnings.into_iter().map(|w| view! { <p class="hint">{w}</p> }).collect_view()}
+                    }.into_any()
+                }
+                Some(Err(f)) => view! { <p role="alert" class="error">{f.message}</p> }.into_any(),
+                None => ().into_any(),
+            }}
+            {move || overdue.get().and_then(Result::ok).map(|cases| view! {
+                <Table id="overdue" title=("超时未答复", "Overdue, not replied") columns=&OVERDUE rows=cases key=|c: &Listed| c.case_id.clone() period=month.get_untracked()/>
+            })}
         </section>
     }
+}
+
+/// The composite of the chosen month's five best units, month by month, as lines.
+#[component]
+fn Trend(history: Vec<(String, Ranking)>) -> impl IntoView {
+    let lang = expect_context::<RwSignal<Lang>>();
+    let Some((_, last)) = history.last() else { return ().into_any() };
+    let mut best: Vec<&UnitScore> = last.streets.iter().collect();
+    best.sort_by(|a, b| {
+        (a.rank.is_none(), a.rank).cmp(&(b.rank.is_none(), b.rank)).then(b.composite.total_cmp(&a.composite))
+    });
+    let units: Vec<String> = best.iter().take(5).map(|u| u.unit.clone()).collect();
+    const COLOURS: [&str; 5] = ["#1f5fae", "#b3261e", "#2e7d32", "#7a4f00", "#6a1b9a"];
+    let (left, top, width, height) = (40.0, 10.0, 560.0, 180.0);
+    let step = width / (history.len().max(2) - 1) as f64;
+    let x = move |i: usize| left + step * i as f64;
+    let y = move |v: f64| top + height * (1.0 - v.clamp(0.0, 1.0));
+    let lines = units.iter().enumerate().map(|(k, unit)| {
+        let points: Vec<String> = history
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, r))| r.streets.iter().find(|u| &u.unit == unit).map(|u| format!("{:.1},{:.1}", x(i), y(u.composite))))
+            .collect();
+        view! {
+            <g data-unit=unit.clone()>
+                <polyline points=points.join(" ") fill="none" stroke=COLOURS[k % 5] stroke-width="2"></polyline>
+                <text x=left + width + 8.0 y=top + 14.0 * k as f64 + 10.0 font-size="12" fill=COLOURS[k % 5]>{unit_name(unit)}</text>
+            </g>
+        }
+    }).collect_view();
+    let labels = history
+        .iter()
+        .enumerate()
+        .map(|(i, (m, _))| {
+            view! {
+                <text x=x(i) y=top + height + 16.0 text-anchor="middle" font-size="11">{m.clone()}</text>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <svg id="trend" role="img" viewBox=format!("0 0 {} {}", left + width + 180.0, top + height + 24.0) width="100%"
+                aria-label=move || lang.get().pick("综合得分逐月走势（本月前5名街道）", "Composite month by month (this month's top 5 streets)").to_owned()>
+                {[0.0, 0.5, 1.0].into_iter().map(|v| view! {
+                    <g><line x1=left x2=left + width y1=y(v) y2=y(v) stroke="#d0d5dc"></line>
+                    <text x=left - 6.0 y=y(v) + 4.0 text-anchor="end" font-size="11">{format!("{v:.1}")}</text></g>
+                }).collect_view()}
+                {lines}
+                {labels}
+            </svg>
+            <figcaption>{move || lang.get().pick("综合得分逐月走势：本月前5名街道乡镇", "Composite month by month: this month's top 5 streets and townships")}</figcaption>
+        </figure>
+    }
+    .into_any()
 }
 
 #[component]
@@ -100,12 +242,14 @@ fn Report(ranking: Ranking) -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
     let t = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en).to_owned();
     let period = ranking.period.clone();
+    let c = &ranking.config;
+    let weights = (c.response_weight, c.resolution_weight, c.satisfaction_weight);
     view! {
         <p id="dash-summary">{t("本月案件：", "Cases this month: ")}<strong id="dash-cases">{ranking.cases}</strong>
             " · "{t("未派单：", "Not dispatched: ")}{ranking.unassigned}</p>
-        <Chart units=ranking.streets.clone() weights=(ranking.config.response_weight, ranking.config.resolution_weight, ranking.config.satisfaction_weight)/>
-        <Table id="streets" title=("街道乡镇排名", "Streets and townships") units=ranking.streets period=period.clone()/>
-        <Table id="departments" title=("部门排名", "Departments") units=ranking.departments period=period/>
+        <Chart units=ranking.streets.clone() weights=weights/>
+        <Table id="streets" title=("街道乡镇排名", "Streets and townships") columns=&UNITS rows=ranking.streets key=|u: &UnitScore| u.unit.clone() period=period.clone()/>
+        <Table id="departments" title=("部门排名", "Departments") columns=&UNITS rows=ranking.departments key=|u: &UnitScore| u.unit.clone() period=period/>
     }
 }
 
@@ -148,16 +292,19 @@ fn Chart(units: Vec<UnitScore>, weights: (f64, f64, f64)) -> impl IntoView {
     }
 }
 
+/// A table of `rows` under `columns`, with its CSV download; each row keyed by `key` (`data-key`).
 #[component]
-fn Table(
+fn Table<T: Send + Sync + 'static>(
     id: &'static str,
     title: (&'static str, &'static str),
-    units: Vec<UnitScore>,
+    columns: &'static [Column<T>],
+    rows: Vec<T>,
+    key: fn(&T) -> String,
     period: String,
 ) -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
-    let units = StoredValue::new(units);
-    let href = move || units.with_value(|u| blob_url(&csv(lang.get(), u))).unwrap_or_default();
+    let rows = StoredValue::new(rows);
+    let href = move || rows.with_value(|r| blob_url(&csv(lang.get(), columns, r))).unwrap_or_default();
     let file = format!("minyi-{period}-{id}.csv");
     view! {
         <section aria-labelledby=format!("{id}-title")>
@@ -165,12 +312,12 @@ fn Table(
             <p><a id=format!("csv-{id}") href=href download=file>{move || lang.get().pick("导出 CSV", "Export CSV").to_owned()}</a></p>
             <table id=format!("table-{id}")>
                 <thead><tr>
-                    {COLUMNS.iter().map(|&(zh, en, _)| view! { <th scope="col">{move || lang.get().pick(zh, en).to_owned()}</th> }).collect_view()}
+                    {columns.iter().map(|&(zh, en, _)| view! { <th scope="col">{move || lang.get().pick(zh, en).to_owned()}</th> }).collect_view()}
                 </tr></thead>
                 <tbody>
-                    {units.with_value(|us| us.iter().map(|u| view! {
-                        <tr data-unit=u.unit.clone()>
-                            {COLUMNS.iter().map(|(_, _, cell)| view! { <td>{cell(u)}</td> }).collect_view()}
+                    {rows.with_value(|rs| rs.iter().map(|r| view! {
+                        <tr data-key=key(r)>
+                            {columns.iter().map(|(_, _, cell)| view! { <td>{cell(r)}</td> }).collect_view()}
                         </tr>
                     }).collect_view())}
                 </tbody>
@@ -190,7 +337,7 @@ mod tests {
             "satisfaction_rate": 0.9667, "composite": 0.835, "rank": 1, "trend": null
         }))
         .expect("a unit score");
-        let text = super::csv(minyi_client::i18n::Lang::En, &[unit]);
+        let text = super::csv(minyi_client::i18n::Lang::En, &super::UNITS, &[unit]);
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(
             lines[0],

@@ -13,26 +13,27 @@ use serde::Deserialize;
 /// A case of the listing (the public `ListedCase` shape; only what the queue shows).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Listed {
-    case_id: String,
-    received_at: String,
-    state: CaseState,
+    pub(crate) case_id: String,
+    pub(crate) received_at: String,
+    pub(crate) state: CaseState,
     #[serde(default)]
-    lead: Option<String>,
+    pub(crate) lead: Option<String>,
     #[serde(default)]
-    deadline: Option<String>,
+    pub(crate) deadline: Option<String>,
     #[serde(default)]
-    category: Option<String>,
+    pub(crate) category: Option<String>,
     #[serde(default)]
-    time_left_s: Option<i64>,
+    pub(crate) time_left_s: Option<i64>,
     #[serde(default)]
-    overdue: Option<bool>,
+    pub(crate) overdue: Option<bool>,
     #[serde(default)]
-    warning: Option<bool>,
+    pub(crate) warning: Option<bool>,
 }
 
+/// A page of `GET /api/cases`.
 #[derive(Debug, Clone, Deserialize)]
-struct CaseList {
-    cases: Vec<Listed>,
+pub struct CaseList {
+    pub(crate) cases: Vec<Listed>,
 }
 
 /// The states a queue filters by, in the order of the lifecycle.
