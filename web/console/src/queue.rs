@@ -36,18 +36,11 @@ pub struct CaseList {
     pub(crate) cases: Vec<Listed>,
 }
 
-/// The states a queue filters by, in the order of the lifecycle.
-const STATES: [CaseState; 9] = [
-    CaseState::PendingManual,
-    CaseState::Dispatched,
-    CaseState::InProgress,
-    CaseState::Returned,
-    CaseState::Replied,
-    CaseState::Callback,
-    CaseState::Closed,
-    CaseState::Reopened,
-    CaseState::Rejected,
-];
+/// The states a queue filters by, in the order of the lifecycle: those a case can stand in once
+/// intake has decided (it passes through `received` and `accepted` in the same request).
+fn states() -> impl Iterator<Item = CaseState> {
+    CaseState::ALL.into_iter().filter(|s| !matches!(s, CaseState::Received | CaseState::Accepted))
+}
 
 /// A category leaf's name.
 pub fn category_name(lang: Lang, code: &str) -> String {
@@ -119,7 +112,7 @@ pub fn QueuePage(me: Me) -> impl IntoView {
                 <label for="f-state">{t("状态", "State")}</label>
                 <select id="f-state" on:change=move |ev| { state.set(event_target_value(&ev)); load(); }>
                     <option value="" selected=move || state.get().is_empty()>{t("全部", "All")}</option>
-                    {STATES.iter().map(|&s| view! {
+                    {states().map(|s| view! {
                         <option value=s.as_str() selected=move || state.get() == s.as_str()>{move || i18n::state(lang.get(), s)}</option>
                     }).collect_view()}
                 </select>
