@@ -3,7 +3,8 @@
 //! replies — after which the console offers nothing more, as the lifecycle says; the district admin's
 //! dashboard shows the month's figures as `GET /api/scores` gives them, changes after the citizen's
 //! callback, and exports each table as CSV holding the rows shown; in the district set-up a rule set
-//! whose example fails is refused with the check's report, and a good one is activated. axe-core finds no serious or
+//! whose example fails is refused with the check's report, and a good one is activated; the case's
+//! decisions replay identical on what decided them. axe-core finds no serious or
 //! critical violation; screenshots go to `<target>/screenshots/console-*.png`.
 
 use crate::browser::{Host, axe_run, host, screenshots, web_dir};
@@ -230,6 +231,9 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
         )
         .expect("the dashboard shows the new satisfaction rate");
     assert_eq!(row(&browser).get(3..8).map(<[String]>::to_vec), Some(want));
+    // Month by month: the composite of the best streets, and one unit's three rates and composite.
+    let series = browser.eval("return document.querySelectorAll('#trend-rates g[data-series]').length").expect("reads");
+    assert_eq!(series.as_u64(), Some(4), "response, resolution, satisfaction, composite");
     // 每月一题 candidates and hotspots as `GET /api/hotspots` gives them.
     let (_, hot) = call(&host, "GET", &format!("/api/hotspots?month={month}"), &district, None);
     let topics: Vec<&str> =
@@ -303,6 +307,28 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     assert_eq!(active, ["1.0"], "{versions}");
     browser.screenshot(&screenshots().join("console-admin.png")).expect("screenshot");
     accessible(&browser, "district set-up");
+
+    // The case's decisions run again from its page, as the API answers.
+    browser.goto(&format!("{base}/console#/case/{id}")).expect("the case page loads");
+    wait(&browser, "return document.querySelector('#replay') !== null || null");
+    click(&browser, "#replay");
+    wait(&browser, "return document.querySelector('#replay-steps tbody tr') !== null || null");
+    let (status, replay) = call(&host, "GET", &format!("/api/cases/{id}/replay"), &district, None);
+    assert_eq!(status, 200, "{replay}");
+    let rows = browser
+        .eval("return [...document.querySelectorAll('#replay-steps tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent))")
+        .expect("reads");
+    let steps = replay["steps"].as_array().expect("steps");
+    assert_eq!(rows.as_array().map(Vec::len), Some(steps.len()), "{rows}");
+    // The case was routed by the city's set, which is also today's for it: identical both ways.
+    for (row, step) in rows.as_array().into_iter().flatten().zip(steps) {
+        let want = (step["step"].as_str(), step["recorded"]["verdict"].as_str(), step["today"]["verdict"].as_str());
+        assert_eq!((row[0].as_str(), row[1].as_str(), row[2].as_str()), want, "{row}");
+        assert_eq!(row[1].as_str(), Some("identical"), "{row}");
+    }
+    assert!(rows.as_array().into_iter().flatten().any(|r| r[0] == "route"), "the routing decision is replayed");
+    let (status, _) = call(&host, "GET", &format!("/api/cases/{id}/replay"), &operator, None);
+    assert_eq!(status, 403, "a unit does not replay decisions");
 
     for shot in ["console-queue.png", "console-case.png", "console-dashboard.png", "console-admin.png"] {
         let size = std::fs::metadata(screenshots().join(shot)).map(|m| m.len()).unwrap_or(0);

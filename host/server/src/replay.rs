@@ -29,7 +29,7 @@ pub enum ReplayError {
 }
 
 /// What one run of a decision gave, against the output kept.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     /// The same output, field for field.
@@ -61,7 +61,7 @@ impl Verdict {
 }
 
 /// One decision, run again.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepReplay {
     /// `validate`, `plugin.validate`, `route`, `plugin.route`, `plugin.review` or `score`.
     pub step: String,
@@ -74,7 +74,7 @@ pub struct StepReplay {
 }
 
 /// A case's decisions, run again.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CaseReplay {
     /// The case number.
     pub case_id: String,
@@ -95,7 +95,7 @@ pub struct Today {
     /// This binary's components.
     pub runtime: Arc<Runtime>,
     /// The rule set routing uses today.
-    pub rules: CompiledRules<'static>,
+    pub rules: Arc<CompiledRules<'static>>,
     /// The districts' active plugins, when there is a registry.
     pub plugins: Option<PluginHost>,
     /// The districts' active rule sets and schemas (none without a registry).
@@ -245,7 +245,7 @@ impl<'a> Replayer<'a> {
         // A district's own set is compared with the set the district has active today (none: the city's).
         let district = deciders.get("district").and_then(Value::as_str);
         let own_today = district.and_then(|d| self.today.districts.rules(d, &self.today.runtime)).and_then(Result::ok);
-        let today: &CompiledRules<'static> = own_today.as_ref().map_or(&self.today.rules, |(_, set)| set);
+        let today: &CompiledRules<'static> = own_today.as_ref().map_or(&*self.today.rules, |(_, set)| &**set);
         let mut changed = Vec::new();
         if today.sha256() != rules_sha {
             changed.push(format!("rule set: {} → {}", short(&rules_sha), short(today.sha256())));

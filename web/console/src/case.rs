@@ -94,6 +94,12 @@ fn CaseView(case: Value, reload: Callback<()>) -> impl IntoView {
     let reporter = form["reporter"].clone();
     let (lead, deadline, tier) = (text(&decision, "lead"), text(&decision, "deadline"), text(&decision, "tier"));
     let case_id = text(&case, "case_id");
+    let admin = expect_context::<Session>().me.get_untracked().is_some_and(|m| m.administers());
+    let validation = case["validation"].clone();
+    let notes = move || {
+        let l = lang.get();
+        [plugin_note(l, &validation), plugin_note(l, &decision)].into_iter().flatten().collect::<Vec<_>>()
+    };
     view! {
         <dl class="facts">
             <dt>{t("状态", "State")}</dt><dd id="case-state">{move || state.map(|s| i18n::state(lang.get(), s)).unwrap_or_default()}</dd>
@@ -108,6 +114,7 @@ fn CaseView(case: Value, reload: Callback<()>) -> impl IntoView {
             <h2 id="routing-title">{t("派单依据", "Why it went where it went")}</h2>
             <p>{t("承办单位：", "Lead unit: ")}<strong id="routing-lead">{unit_name(&lead)}</strong>
                " (" {lead.clone()} ") · " {t("时限等级：", "Tier: ")} {tier} " · " {t("答复时限：", "Deadline: ")} {minutes(&deadline)}</p>
+            <ul id="plugin-notes">{move || notes().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
             <h3>{t("命中的规则", "Rules that fired")}</h3>
             <ul id="fired">
                 {fired.iter().map(|r| view! { <li><code>{text(r, "rule")}</code>" — "{text(r, "why")}</li> }).collect_view()}
@@ -142,7 +149,70 @@ fn CaseView(case: Value, reload: Callback<()>) -> impl IntoView {
                 </ul>
             </section>
         })}
-        <Actions case_id=case_id actions=actions reload=reload/>
+        <Actions case_id=case_id.clone() actions=actions reload=reload/>
+        {admin.then(|| view! { <Replay case_id=case_id/> })}
+    }
+}
+
+/// What the district's plugin did to a kept result (`plugin` of a noted validation or routing).
+fn plugin_note(lang: Lang, result: &Value) -> Option<String> {
+    let note = result.get("plugin").filter(|n| !n.is_null())?;
+    let name = format!("{} {}", text(note, "name"), text(note, "version"));
+    let fault = note.get("fault").filter(|f| !f.is_null()).map(|f| text(f, "kind"));
+    Some(match (fault, note["applied"] == Value::Bool(true)) {
+        (Some(kind), _) => {
+            format!("{name}: {}{kind}", lang.pick("故障，采用基础结果：", "fault, the base result stands: "))
+        }
+        (None, true) => format!("{name}: {}", lang.pick("已采用插件结果", "its result applied")),
+        (None, false) => format!("{name}: {}", lang.pick("未改变结果", "left the result as it was")),
+    })
+}
+
+/// The case's decisions run again (`GET /api/cases/{id}/replay`), for its district's admins.
+#[component]
+fn Replay(case_id: String) -> impl IntoView {
+    let lang = expect_context::<RwSignal<Lang>>();
+    let session = expect_context::<Session>();
+    let t = move |zh: &'static str, en: &'static str| move || lang.get().pick(zh, en).to_owned();
+    let replayed = RwSignal::new(None::<Result<Value, Failed>>);
+    let path = StoredValue::new(format!("/api/cases/{}/replay", encode(&case_id)));
+    let run = move |_| {
+        replayed.set(None);
+        leptos::task::spawn_local(async move {
+            replayed.set(Some(session.call("GET", &path.get_value(), None, &[200]).await));
+        });
+    };
+    let verdict = |v: &Value| match text(v, "verdict").as_str() {
+        "differs" => format!("differs at {}: {} → {}", text(v, "field"), v["recorded"], v["replayed"]),
+        "unavailable" => format!("unavailable: {}", text(v, "reason")),
+        other => other.to_owned(),
+    };
+    view! {
+        <section aria-labelledby="replay-title">
+            <h2 id="replay-title">{t("决策重放", "Replay its decisions")}</h2>
+            <button type="button" id="replay" on:click=run>{t("按记录重放", "Run them again")}</button>
+            {move || replayed.get().map(|r| match r {
+                Err(f) => view! { <p role="alert" class="error">{f.message}</p> }.into_any(),
+                Ok(v) => view! {
+                    <table id="replay-steps">
+                        <thead><tr>
+                            <th scope="col">{t("决策", "Decision")}</th>
+                            <th scope="col">{t("按记录的组件与规则", "On the recorded deciders")}</th>
+                            <th scope="col">{t("按今天的组件与规则", "On today's deciders")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {v["steps"].as_array().cloned().unwrap_or_default().iter().map(|step| view! {
+                                <tr data-step=text(step, "step")>
+                                    <td>{text(step, "step")}</td>
+                                    <td>{verdict(&step["recorded"])}</td>
+                                    <td>{verdict(&step["today"])}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </section>
     }
 }
 

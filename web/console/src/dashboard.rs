@@ -21,8 +21,8 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-/// A table's column: its header (zh, en) and the cell of a row.
-type Column<T> = (&'static str, &'static str, fn(&T) -> String);
+/// A table's column (or a chart's figure): its header (zh, en) and the cell of a row.
+type Column<T, V = String> = (&'static str, &'static str, fn(&T) -> V);
 
 fn counted(list: &[Counted]) -> String {
     list.iter().map(|c| format!("{}×{}", unit_name(&c.id), c.count)).collect::<Vec<_>>().join(" ")
@@ -183,7 +183,62 @@ pub fn DashboardPage(me: Me) -> impl IntoView {
     }
 }
 
-/// The composite of the chosen month's five best units, month by month, as lines.
+/// One line of a chart: its name, its colour, its value per month (none where the unit had no cases).
+type Series = (String, &'static str, Vec<Option<f64>>);
+
+const COLOURS: [&str; 5] = ["#1f5fae", "#b3261e", "#2e7d32", "#7a4f00", "#6a1b9a"];
+
+/// Values between 0 and 1 month by month, as lines (SVG).
+#[component]
+fn LineChart(
+    id: &'static str,
+    months: Vec<String>,
+    series: Vec<Series>,
+    caption: (&'static str, &'static str),
+) -> impl IntoView {
+    let lang = expect_context::<RwSignal<Lang>>();
+    let (left, top, width, height) = (40.0, 10.0, 560.0, 180.0);
+    let step = width / (months.len().max(2) - 1) as f64;
+    let x = move |i: usize| left + step * i as f64;
+    let y = move |v: f64| top + height * (1.0 - v.clamp(0.0, 1.0));
+    let lines = series
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, colour, values))| {
+            let points: Vec<String> =
+                values.iter().enumerate().filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect();
+            let series = name.clone();
+            view! {
+                <g data-series=series>
+                    <polyline points=points.join(" ") fill="none" stroke=colour stroke-width="2"></polyline>
+                    <text x=left + width + 8.0 y=top + 14.0 * k as f64 + 10.0 font-size="12" fill=colour>{name}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    let labels = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| view! { <text x=x(i) y=top + height + 16.0 text-anchor="middle" font-size="11">{m.clone()}</text> })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <svg id=id role="img" viewBox=format!("0 0 {} {}", left + width + 180.0, top + height + 24.0) width="100%"
+                aria-label=move || lang.get().pick(caption.0, caption.1).to_owned()>
+                {[0.0, 0.5, 1.0].into_iter().map(|v| view! {
+                    <g><line x1=left x2=left + width y1=y(v) y2=y(v) stroke="#d0d5dc"></line>
+                    <text x=left - 6.0 y=y(v) + 4.0 text-anchor="end" font-size="11">{format!("{v:.1}")}</text></g>
+                }).collect_view()}
+                {lines}
+                {labels}
+            </svg>
+            <figcaption>{move || lang.get().pick(caption.0, caption.1).to_owned()}</figcaption>
+        </figure>
+    }
+}
+
+/// Month by month: the composite of the chosen month's five best streets, and the three rates and the
+/// composite of one unit (chosen in a list), each figure as `GET /api/scores` gave it for that month.
 #[component]
 fn Trend(history: Vec<(String, Ranking)>) -> impl IntoView {
     let lang = expect_context::<RwSignal<Lang>>();
@@ -192,47 +247,49 @@ fn Trend(history: Vec<(String, Ranking)>) -> impl IntoView {
     best.sort_by(|a, b| {
         (a.rank.is_none(), a.rank).cmp(&(b.rank.is_none(), b.rank)).then(b.composite.total_cmp(&a.composite))
     });
-    let units: Vec<String> = best.iter().take(5).map(|u| u.unit.clone()).collect();
-    const COLOURS: [&str; 5] = ["#1f5fae", "#b3261e", "#2e7d32", "#7a4f00", "#6a1b9a"];
-    let (left, top, width, height) = (40.0, 10.0, 560.0, 180.0);
-    let step = width / (history.len().max(2) - 1) as f64;
-    let x = move |i: usize| left + step * i as f64;
-    let y = move |v: f64| top + height * (1.0 - v.clamp(0.0, 1.0));
-    let lines = units.iter().enumerate().map(|(k, unit)| {
-        let points: Vec<String> = history
+    let units: Vec<String> = best.iter().map(|u| u.unit.clone()).collect();
+    let months: Vec<String> = history.iter().map(|(m, _)| m.clone()).collect();
+    let history = StoredValue::new(history);
+    let of = move |unit: &str, figure: fn(&UnitScore) -> f64| -> Vec<Option<f64>> {
+        history.with_value(|h| {
+            h.iter().map(|(_, r)| r.streets.iter().chain(&r.departments).find(|u| u.unit == unit).map(figure)).collect()
+        })
+    };
+    let top: Vec<Series> =
+        units.iter().take(5).enumerate().map(|(k, u)| (unit_name(u), COLOURS[k], of(u, |s| s.composite))).collect();
+    let chosen = RwSignal::new(units.first().cloned().unwrap_or_default());
+    let rates = move || -> Vec<Series> {
+        let unit = chosen.get();
+        let l = lang.get();
+        let figures: [Column<UnitScore, f64>; 4] = [
+            ("响应率", "Response", |s| s.response_rate),
+            ("解决率", "Resolution", |s| s.resolution_rate),
+            ("满意率", "Satisfaction", |s| s.satisfaction_rate),
+            ("综合得分", "Composite", |s| s.composite),
+        ];
+        figures
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, r))| r.streets.iter().find(|u| &u.unit == unit).map(|u| format!("{:.1},{:.1}", x(i), y(u.composite))))
-            .collect();
-        view! {
-            <g data-unit=unit.clone()>
-                <polyline points=points.join(" ") fill="none" stroke=COLOURS[k % 5] stroke-width="2"></polyline>
-                <text x=left + width + 8.0 y=top + 14.0 * k as f64 + 10.0 font-size="12" fill=COLOURS[k % 5]>{unit_name(unit)}</text>
-            </g>
-        }
-    }).collect_view();
-    let labels = history
-        .iter()
-        .enumerate()
-        .map(|(i, (m, _))| {
-            view! {
-                <text x=x(i) y=top + height + 16.0 text-anchor="middle" font-size="11">{m.clone()}</text>
-            }
-        })
-        .collect_view();
+            .map(|(k, (zh, en, f))| (l.pick(zh, en).to_owned(), COLOURS[k], of(&unit, *f)))
+            .collect()
+    };
+    let months_again = months.clone();
     view! {
-        <figure class="chart">
-            <svg id="trend" role="img" viewBox=format!("0 0 {} {}", left + width + 180.0, top + height + 24.0) width="100%"
-                aria-label=move || lang.get().pick("综合得分逐月走势（本月前5名街道）", "Composite month by month (this month's top 5 streets)").to_owned()>
-                {[0.0, 0.5, 1.0].into_iter().map(|v| view! {
-                    <g><line x1=left x2=left + width y1=y(v) y2=y(v) stroke="#d0d5dc"></line>
-                    <text x=left - 6.0 y=y(v) + 4.0 text-anchor="end" font-size="11">{format!("{v:.1}")}</text></g>
+        <LineChart id="trend" months=months series=top
+            caption=("综合得分逐月走势：本月前5名街道乡镇", "Composite month by month: this month's top 5 streets and townships")/>
+        <form class="filters">
+            <label for="trend-unit">{move || lang.get().pick("单位三率逐月走势", "A unit's rates month by month")}</label>
+            <select id="trend-unit" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                {units.iter().map(|u| {
+                    let (value, name, code) = (u.clone(), unit_name(u), u.clone());
+                    view! { <option value=value selected=move || chosen.get() == code>{name}</option> }
                 }).collect_view()}
-                {lines}
-                {labels}
-            </svg>
-            <figcaption>{move || lang.get().pick("综合得分逐月走势：本月前5名街道乡镇", "Composite month by month: this month's top 5 streets and townships")}</figcaption>
-        </figure>
+            </select>
+        </form>
+        {move || view! {
+            <LineChart id="trend-rates" months=months_again.clone() series=rates()
+                caption=("所选单位的响应率、解决率、满意率与综合得分逐月走势", "The chosen unit's response, resolution and satisfaction rates and composite, month by month")/>
+        }}
     }
     .into_any()
 }

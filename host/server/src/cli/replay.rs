@@ -41,7 +41,7 @@ pub(super) fn replay(
     registry.sync(&host).context("loading today's plugins")?;
     let districts = crate::districts::Districts::default();
     districts.sync(&registry).context("loading today's district rule sets and schemas")?;
-    let today = Today { runtime, rules, plugins: Some(host), districts };
+    let today = Today { runtime, rules: Arc::new(rules), plugins: Some(host), districts };
     let mut replayer = Replayer::new(&cases, Some(&registry), today);
     match scope {
         Scope::Case(id) => {

@@ -17,6 +17,7 @@ mod guard;
 mod metrics;
 mod open311;
 mod plugins;
+mod replay;
 mod scores;
 mod widget;
 
@@ -104,6 +105,7 @@ pub(crate) fn routes() -> Api {
         .merge(districts::routes())
         .merge(browser_plugin::routes())
         .merge(cases::routes())
+        .merge(replay::routes())
         .merge(attachments::routes())
         .merge(casework::routes())
         .merge(scores::routes())
