@@ -8,6 +8,14 @@ use std::path::Path;
 
 /// Builds the site (`<target dir>/site`): index.html, style, loader, the Leptos app under `pkg/`, the transpiled component.
 pub fn web() -> Result<()> {
+    apps()?;
+    site()
+}
+
+/// The Leptos apps, built for the browser and bound by wasm-bindgen into the site, with their static
+/// files. It uses no build dir of the host's (`wasm32-unknown-unknown/web`, and `web` for its build
+/// scripts and macros), so `cargo xtask test` runs it beside clippy without either waiting for a lock.
+pub fn apps() -> Result<()> {
     let root = crate::root();
     let out = crate::site_dir();
     let started = std::time::Instant::now();
@@ -29,11 +37,18 @@ pub fn web() -> Result<()> {
         std::fs::copy(entry.path(), out.join(entry.file_name()))?;
     }
     console(&out.join("console"))?;
+    eprintln!("xtask dist: the web apps in {} ({:.1?})", out.display(), started.elapsed());
+    Ok(())
+}
+
+/// The rest of the site: the validator component transpiled to JS, and a package.json for Node.
+pub fn site() -> Result<()> {
+    let out = crate::site_dir();
     // ES modules for Node too (the differential test imports the loader and the bindings).
     std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n")?;
     let validator = crate::component_bytes("validator")?;
     transpile("validator", &validator, &out.join("components/validator"))?;
-    eprintln!("xtask dist: web app in {} ({:.1?})", out.display(), started.elapsed());
+    eprintln!("xtask dist: web app in {}", out.display());
     Ok(())
 }
 

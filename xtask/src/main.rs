@@ -148,13 +148,14 @@ fn task(task: Task) -> Result<()> {
 
 fn test() -> Result<()> {
     let started = std::time::Instant::now();
-    let postgres = setup::all()?;
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    // In the release profile, the one the tests build: the build scripts and proc macros clippy
-    // compiles are then the ones the test build uses, not a second, debug copy.
-    run(cargo().args(["clippy", "--release", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    dist::web()?;
-    let bundle = bundle::bundle()?;
+    setup::build_tools()?;
+    // Chromium, the font and PostgreSQL (apt: network and disk) come while the build uses the cores.
+    let services = std::thread::spawn(setup::test_services);
+    let built = check_and_build();
+    // Joined before anything returns: apt is never cut off half-way.
+    let postgres = services.join().map_err(|_| anyhow::anyhow!("the set-up of the test services panicked"))?;
+    let bundle = built?;
+    let postgres = postgres?;
     let selection = test_selection()?;
     // cargo-nextest (on every machine of this kind) runs the tests of all binaries side by side, each
     // in its own process; plain `cargo test` runs one binary after another. The same tests either way.
@@ -169,9 +170,10 @@ fn test() -> Result<()> {
         .args(&selection)
         .env("MINYI_WEB_DIR", site_dir())
         .env("MINYI_DIST_DIR", bundle)
+        // Not MINYI_COMPONENTIZE_PY/JS: the test plugins' build script tracks them, so setting them here
+        // and not for the other steps would rebuild the plugins and everything above them; the tests
+        // find both under the target dir, where the set-up put them.
         .env("MINYI_PYTHON", minyi_build_support::python_venv(&root()).join("bin/python"))
-        .env("MINYI_COMPONENTIZE_PY", minyi_build_support::python_venv(&root()).join("bin/componentize-py"))
-        .env("MINYI_COMPONENTIZE_JS", minyi_build_support::componentize_js_bin(&root()))
         .env("MINYI_XTASK", std::env::current_exe()?)
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres)
@@ -183,6 +185,21 @@ fn test() -> Result<()> {
     run(cargo().args(["test", "--release"]).args(&selection).arg("--benches"))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// fmt, clippy, the web build and the release bundle: returns the bundle's folder.
+fn check_and_build() -> Result<PathBuf> {
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    // In the release profile, the one the tests build: the build scripts and proc macros clippy
+    // compiles are then the ones the test build uses, not a second, debug copy.
+    // The web apps meanwhile: their link-time optimisation keeps one core busy for a minute or more.
+    let apps = std::thread::spawn(dist::apps);
+    let clippy = run(cargo().args(["clippy", "--release", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+    let apps = apps.join().map_err(|_| anyhow::anyhow!("the web build panicked"))?;
+    clippy?;
+    apps?;
+    dist::site()?;
+    bundle::bundle()
 }
 
 /// Whether `cargo nextest` runs here.
@@ -296,10 +313,23 @@ pub(crate) fn site_dir() -> PathBuf {
     target_dir().join("site")
 }
 
-/// A `cargo` command run at the workspace root.
+/// A `cargo` command run at the workspace root, without the variables `cargo run` gave this process
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`…): build scripts track some of them (ring's does), and a
+/// value that differs from a shell's made every build from here and from a shell rebuild TLS and all
+/// the host above it.
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root());
+    for (key, _) in std::env::vars_os() {
+        let given_by_cargo_run = key.to_str().is_some_and(|k| {
+            k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || ["CARGO_CRATE_NAME", "CARGO_BIN_NAME", "CARGO_PRIMARY_PACKAGE"].contains(&k)
+        });
+        if given_by_cargo_run {
+            cmd.env_remove(key);
+        }
+    }
     cmd
 }
 

@@ -17,16 +17,53 @@ const PG_PORT: u16 = 54329;
 
 /// Everything building and the tests need; returns the URL of the test PostgreSQL server.
 pub fn all() -> Result<String> {
+    build_tools()?;
+    test_services()
+}
+
+/// What the build needs (the test plugins are built by build scripts): the wasm target, componentize-py
+/// and PyPI `wasmtime`, Node, componentize-js, and axe-core (npm, beside them).
+pub fn build_tools() -> Result<()> {
     targets()?;
     componentize_py()?;
     wasmtime_py()?;
     node()?;
-    chromium()?;
-    cjk_font()?;
     axe_core()?;
-    componentize_js()?;
+    componentize_js()
+}
+
+/// What only running the tests needs: Chromium, ChromeDriver, a CJK font and PostgreSQL, Debian's
+/// packages installed in one apt run, and the test server started. `cargo xtask test` does this while
+/// it builds: it is mostly network and disk. Returns the URL of the test PostgreSQL server.
+pub fn test_services() -> Result<String> {
+    let mut missing: Vec<&str> = Vec::new();
+    if chromium_path().is_err() || !Path::new("/usr/bin/chromedriver").exists() {
+        missing.extend(["chromium", "chromium-driver"]);
+    }
+    if !Path::new(CJK_FONT).exists() {
+        // Without one, headless Chromium draws every Chinese character as a box (screenshots).
+        missing.push("fonts-noto-cjk");
+    }
+    if std::env::var_os("MINYI_TEST_PG").is_none() && postgres_bin().is_none() {
+        missing.push("postgresql");
+    }
+    if Command::new("openssl").arg("version").output().is_err() {
+        missing.push("openssl");
+    }
+    if !missing.is_empty() {
+        if !is_root() {
+            bail!(
+                "the browser and multi-node tests need Debian's packages: run `sudo apt-get update && sudo apt-get install -y {}`, then `cargo xtask test` again (or set MINYI_TEST_PG=postgres://user@host:port/db for PostgreSQL)",
+                missing.join(" ")
+            );
+        }
+        apt_install(&missing)?;
+    }
     postgres()
 }
+
+/// The font [`test_services`] installs.
+const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 /// The axe-core release the browser tests inject (npm, into `<target>/node`).
 pub const AXE_CORE: &str = "4.10.3";
@@ -68,17 +105,6 @@ fn npm_install(prefix: &Path, package: &str, version: &str, what: &str) -> Resul
             .arg(prefix)
             .arg(format!("{package}@{version}")),
     )
-}
-
-/// A CJK font, without which headless Chromium draws every Chinese character as a box (screenshots).
-fn cjk_font() -> Result<()> {
-    if Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists() {
-        return Ok(());
-    }
-    if !is_root() {
-        bail!("a CJK font is needed for the browser screenshots: run `sudo apt-get install -y fonts-noto-cjk`");
-    }
-    apt_install(&["fonts-noto-cjk"])
 }
 
 fn is_root() -> bool {
@@ -168,19 +194,10 @@ pub fn postgres() -> Result<String> {
             "the multi-node tests need PostgreSQL: run `cargo xtask test` as root (it installs and starts one), or set MINYI_TEST_PG=postgres://user@host:port/db"
         );
     }
-    let bin = || -> Option<std::path::PathBuf> {
-        let mut found: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-            .filter(|b| b.join("pg_ctl").exists())
-            .collect();
-        found.sort();
-        found.pop()
-    };
-    if bin().is_none() {
+    if postgres_bin().is_none() {
         apt_install(&["postgresql"])?;
     }
-    let Some(bin) = bin() else { bail!("PostgreSQL installed, but no pg_ctl under /usr/lib/postgresql") };
+    let Some(bin) = postgres_bin() else { bail!("PostgreSQL installed, but no pg_ctl under /usr/lib/postgresql") };
     let data = format!("/tmp/minyi-pg-{PG_PORT}");
     let as_postgres = |args: &str| {
         Command::new("runuser").args(["-u", "postgres", "--", "sh", "-c", args]).status().is_ok_and(|s| s.success())
@@ -213,6 +230,17 @@ pub fn postgres() -> Result<String> {
     }
     eprintln!("xtask: PostgreSQL serving on 127.0.0.1:{PG_PORT}");
     Ok(url)
+}
+
+/// The newest of Debian's PostgreSQL servers' `bin` folders, if one is installed.
+fn postgres_bin() -> Option<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|b| b.join("pg_ctl").exists())
+        .collect();
+    found.sort();
+    found.pop()
 }
 
 /// The CA that signed the test server's TLS certificate (which names 127.0.0.1 and localhost),
@@ -267,15 +295,3 @@ pub fn chromium_path() -> Result<&'static str> {
     bail!("Chromium is not installed: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`")
 }
 
-/// Installs Debian's Chromium and ChromeDriver when missing (as root), else says exactly what to run.
-fn chromium() -> Result<()> {
-    if chromium_path().is_ok() && Path::new("/usr/bin/chromedriver").exists() {
-        return Ok(());
-    }
-    if !is_root() {
-        bail!(
-            "Chromium and ChromeDriver are needed for the browser tests: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`, then `cargo xtask test` again"
-        );
-    }
-    apt_install(&["chromium", "chromium-driver"])
-}
