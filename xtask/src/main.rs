@@ -335,10 +335,16 @@ fn cargo() -> Command {
 
 /// Runs a command, failing with the command line when it fails.
 fn run(cmd: &mut Command) -> Result<()> {
-    eprintln!("$ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    // The program and its arguments, with the variables set for it (not the ones removed).
+    let mut line: Vec<String> =
+        cmd.get_envs().filter_map(|(k, v)| Some(format!("{}={:?}", k.to_string_lossy(), v?))).collect();
+    line.push(format!("{:?}", cmd.get_program()));
+    line.extend(cmd.get_args().map(|a| format!("{a:?}")));
+    let line = line.join(" ");
+    eprintln!("$ {line}");
+    let status = cmd.status().with_context(|| format!("starting {line}"))?;
     if !status.success() {
-        bail!("{cmd:?} failed: {status}");
+        bail!("{line} failed: {status}");
     }
     Ok(())
 }

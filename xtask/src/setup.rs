@@ -294,4 +294,3 @@ pub fn chromium_path() -> Result<&'static str> {
     }
     bail!("Chromium is not installed: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`")
 }
-
