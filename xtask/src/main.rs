@@ -190,10 +190,10 @@ fn test() -> Result<()> {
 /// fmt, clippy, the web build and the release bundle: returns the bundle's folder.
 fn check_and_build() -> Result<PathBuf> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    // In the release profile, the one the tests build: the build scripts and proc macros clippy
-    // compiles are then the ones the test build uses, not a second, debug copy.
     // The web apps meanwhile: their link-time optimisation keeps one core busy for a minute or more.
     let apps = std::thread::spawn(dist::apps);
+    // In the release profile, the one the tests build: the build scripts and proc macros clippy
+    // compiles are then the ones the test build uses, not a second, debug copy.
     let clippy = run(cargo().args(["clippy", "--release", "--workspace", "--all-targets", "--", "-D", "warnings"]));
     let apps = apps.join().map_err(|_| anyhow::anyhow!("the web build panicked"))?;
     clippy?;
