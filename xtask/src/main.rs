@@ -190,16 +190,46 @@ fn test() -> Result<()> {
 /// fmt, clippy, the web build and the release bundle: returns the bundle's folder.
 fn check_and_build() -> Result<PathBuf> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
+    let lint_as_built = clippy_driver().map(|driver| LINT.set(driver).is_ok()).unwrap_or(false);
     // The web apps meanwhile: their link-time optimisation keeps one core busy for a minute or more.
     let apps = std::thread::spawn(dist::apps);
-    // In the release profile, the one the tests build: the build scripts and proc macros clippy
-    // compiles are then the ones the test build uses, not a second, debug copy.
-    let clippy = run(cargo().args(["clippy", "--release", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+    let clippy = if lint_as_built {
+        // Clippy runs as each crate of ours is compiled (see `LINT`), which leaves what no later step
+        // compiles natively with all its targets: xtask (built again here, linted, in its own profile)
+        // and the Leptos apps' native code and tests (they build for the browser only).
+        run(cargo().args(["build", "--package", "xtask", "--all-targets"])).and_then(|()| {
+            run(cargo()
+                .env_remove("RUSTC_WORKSPACE_WRAPPER")
+                .env_remove("CLIPPY_ARGS")
+                .args(["clippy", "--release", "--all-targets"])
+                .args(["--package", "minyi-web", "--package", "minyi-console", "--package", "minyi-client"])
+                .args(["--", "-D", "warnings"]))
+        })
+    } else {
+        eprintln!("xtask: clippy-driver not found beside cargo; clippy checks the workspace on its own");
+        // In the release profile, the one the tests build: the build scripts and proc macros clippy
+        // compiles are then the ones the test build uses, not a second, debug copy.
+        run(cargo().args(["clippy", "--release", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    };
     let apps = apps.join().map_err(|_| anyhow::anyhow!("the web build panicked"))?;
     clippy?;
     apps?;
     dist::site()?;
     bundle::bundle()
+}
+
+/// When set (by `cargo xtask test`), every cargo run of xtask compiles the workspace's own crates
+/// through this `clippy-driver` (`RUSTC_WORKSPACE_WRAPPER`, the way `cargo clippy` runs it, with
+/// `-D warnings`): the lints run inside the one release build the tests use, instead of a separate
+/// `cargo clippy` that type-checked every dependency a second time. Dependencies are not linted (cargo
+/// caps their lints) and are compiled as without it, so only our crates differ from a plain build.
+static LINT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The `clippy-driver` of the toolchain this checkout pins (`rust-toolchain.toml`), if installed.
+fn clippy_driver() -> Option<PathBuf> {
+    let out = Command::new("rustup").args(["which", "clippy-driver"]).current_dir(root()).output().ok()?;
+    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    (out.status.success() && path.is_file()).then_some(path)
 }
 
 /// Whether `cargo nextest` runs here.
@@ -329,6 +359,10 @@ fn cargo() -> Command {
         if given_by_cargo_run {
             cmd.env_remove(key);
         }
+    }
+    if let Some(driver) = LINT.get() {
+        // `cargo clippy -- -D warnings` passes its arguments so, each followed by this separator.
+        cmd.env("RUSTC_WORKSPACE_WRAPPER", driver).env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__");
     }
     cmd
 }
