@@ -174,7 +174,7 @@ fn test() -> Result<()> {
         // and not for the other steps would rebuild the plugins and everything above them; the tests
         // find both under the target dir, where the set-up put them.
         .env("MINYI_PYTHON", minyi_build_support::python_venv(&root()).join("bin/python"))
-        .env("MINYI_XTASK", std::env::current_exe()?)
+        .env("MINYI_XTASK", xtask_exe()?)
         .env("MINYI_CHROMIUM", setup::chromium_path()?)
         .env("MINYI_TEST_PG", &postgres)
         .envs(std::env::var_os("MINYI_TEST_PG").is_none().then_some(("MINYI_TEST_PG_CA", setup::PG_CA))))?;
@@ -185,6 +185,17 @@ fn test() -> Result<()> {
     run(cargo().args(["test", "--release"]).args(&selection).arg("--benches"))?;
     eprintln!("xtask test: all passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// This program's path, for the tests that run `cargo xtask …`. The linted rebuild of xtask in
+/// [`check_and_build`] replaces the file while this process runs: Linux then names the running one
+/// `… (deleted)`, and the path without that suffix holds the new build of the same source.
+fn xtask_exe() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+        Some(rebuilt) => PathBuf::from(rebuilt),
+        None => exe,
+    })
 }
 
 /// fmt, clippy, the web build and the release bundle: returns the bundle's folder.
