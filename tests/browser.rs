@@ -57,12 +57,23 @@ pub(crate) struct Host {
     pub(crate) addr: SocketAddr,
     pub(crate) store: Arc<CaseStore>,
     pub(crate) admins: Arc<Admins>,
-    plugins: Arc<Plugins>,
+    pub(crate) plugins: Arc<Plugins>,
     sha256: String,
     _dir: tempfile::TempDir,
 }
 
 pub(crate) fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins: Vec<String>) -> Host {
+    host_on(rt, web_dir, allow_origins, minyi_server::clock::Clock::system())
+}
+
+/// A running host whose service reads the time from `clock` (a fixed one lets a test receive cases
+/// days ago through the same handlers).
+pub(crate) fn host_on(
+    rt: &tokio::runtime::Runtime,
+    web_dir: PathBuf,
+    allow_origins: Vec<String>,
+    clock: minyi_server::clock::Clock,
+) -> Host {
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).expect("components load"));
     let sha256 = runtime.component("validator").expect("loaded").sha256.clone();
     let rules = runtime
@@ -81,7 +92,7 @@ pub(crate) fn host(rt: &tokio::runtime::Runtime, web_dir: PathBuf, allow_origins
         plugins: Some(Arc::clone(&plugins)),
         cases: Some(Arc::clone(&store)),
         admins: Some(Arc::clone(&admins)),
-        clock: Default::default(),
+        clock,
         allow_origins,
         guard: minyi_server::Guard::default(),
     };

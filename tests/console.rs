@@ -7,9 +7,9 @@
 //! decisions replay identical on what decided them. axe-core finds no serious or
 //! critical violation; screenshots go to `<target>/screenshots/console-*.png`.
 
-use crate::browser::{Host, axe_run, host, screenshots, web_dir};
+use crate::browser::{Host, axe_run, host, host_on, screenshots, web_dir};
 use minyi_auth::{NewToken, Role};
-use minyi_tests::fixtures::CHAOYANG_RULES;
+use minyi_tests::fixtures::{CHAOYANG_RULES, CHAOYANG_SCHEMA};
 use minyi_tests::webdriver::Browser;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -334,4 +334,225 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
         let size = std::fs::metadata(screenshots().join(shot)).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{shot}: {size} bytes");
     }
+}
+
+/// What the district's plugin versions look like to the API: `(version, active, disabled)` each.
+fn plugin_states(host: &Host, token: &str) -> Vec<(String, bool, bool)> {
+    let (status, list) = call(host, "GET", "/api/admin/plugins/110105", token, None);
+    assert_eq!(status, 200, "{list}");
+    let mut rows: Vec<(String, bool, bool)> = list["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| (v["version"].as_str().unwrap_or_default().to_owned(), v["active"] == true, v["disabled"].is_string()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn the_queue_flags_late_cases_and_a_district_admin_runs_schemas_plugins_and_tokens_in_the_console() {
+    use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
+    let rt = tokio::runtime::Runtime::new().expect("tokio");
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let now = chrono::Utc::now().with_timezone(&beijing);
+    // The service's clock is set back to receive demands days ago, through the same intake.
+    let clock = minyi_server::clock::Clock::fixed(now - chrono::Duration::days(40));
+    let host = host_on(&rt, web_dir(), Vec::new(), clock.clone());
+    let base = format!("http://{}", host.addr);
+
+    // The console page runs under a policy that lets no inline or foreign script run.
+    let page = ureq::get(&format!("{base}/console")).call().expect("the console page");
+    let policy = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    for part in ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "frame-ancestors 'none'"] {
+        assert!(policy.contains(part), "{part} in {policy:?}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+
+    // Three demands of one street and category: one long overdue, one with 90 % of its time gone,
+    // one new. The reply limit is what routing gave the first.
+    let submit = |phone: &str| -> Value {
+        let at = clock.now().to_rfc3339();
+        let form = json!({
+            "district": "110105", "street": "110105026", "channel": "web", "kind": "complaint",
+            "category": "urban.sanitation.garbage", "title": "垃圾没人清运",
+            "description": "小区门口的垃圾桶已经满了三天，一直没人清运。", "address": "朝阳区望京西园三区",
+            "reporter": {"phone": phone}, "consent": true, "received_at": at
+        });
+        let (status, report) = call(&host, "POST", "/api/cases", "", Some(form));
+        assert_eq!(status, 201, "{report}");
+        report
+    };
+    let overdue = submit("13800138001");
+    let received =
+        chrono::DateTime::parse_from_rfc3339(overdue["received_at"].as_str().expect("received")).expect("RFC 3339");
+    let deadline = chrono::DateTime::parse_from_rfc3339(overdue["routing"]["deadline"].as_str().expect("a deadline"))
+        .expect("RFC 3339");
+    let limit = deadline - received;
+    assert!(limit < chrono::Duration::days(40), "the first demand is overdue by now: {limit}");
+    clock.set(now - limit * 9 / 10);
+    let warning = submit("13800138002");
+    clock.set(now);
+    let fresh = submit("13800138003");
+    let lead = overdue["routing"]["lead"].as_str().expect("dispatched").to_owned();
+    for other in [&warning, &fresh] {
+        assert_eq!(other["routing"]["lead"].as_str(), Some(lead.as_str()), "{other}");
+    }
+    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
+    let operator = host
+        .admins
+        .create(Some(&city), &NewToken { role: Some(Role::Operator), unit: Some(&lead), ..NewToken::default() })
+        .expect("operator")
+        .token;
+    let district = host.admins.create_admin(Some(&city), Some("110105")).expect("district admin");
+
+    let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let browser = Browser::start(&chromium).expect("headless Chromium starts");
+    browser.resize(1280, 1000).expect("resizes");
+    browser.goto(&format!("{base}/console")).expect("the console loads");
+    sign_in(&browser, &operator);
+    let ids = [&overdue, &warning, &fresh].map(|r| r["case_id"].as_str().expect("id").to_owned());
+    wait(&browser, "return document.querySelectorAll('#queue-table tbody tr').length === 3 || null");
+    // Sorted by time left, the overdue one first; each late row marked, in words and in colour.
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('#queue-table tbody tr')].map(tr => [tr.dataset.case, tr.className,
+               getComputedStyle(tr).backgroundColor, tr.querySelector('td.left').textContent])",
+        )
+        .expect("reads");
+    let rows = rows.as_array().expect("rows");
+    let cell = |r: usize, c: usize| rows[r][c].as_str().unwrap_or_default().to_owned();
+    assert_eq!([cell(0, 0), cell(1, 0), cell(2, 0)], ids, "{rows:?}");
+    assert!(
+        cell(0, 1).contains("overdue") && cell(0, 3).starts_with("Overdue by ") && !cell(0, 3).contains('-'),
+        "{rows:?}"
+    );
+    assert!(cell(1, 1).contains("warning") && cell(1, 3).starts_with("Due soon"), "{rows:?}");
+    assert!(!cell(2, 1).contains("overdue") && !cell(2, 1).contains("warning"), "{rows:?}");
+    let colours = [cell(0, 2), cell(1, 2), cell(2, 2)];
+    assert!(colours[0] != colours[2] && colours[1] != colours[2] && colours[0] != colours[1], "{colours:?}");
+    let (_, listed) = call(&host, "GET", "/api/cases", &operator, None);
+    let flags: Vec<(bool, bool)> = ids
+        .iter()
+        .map(|id| {
+            let c = listed["cases"].as_array().into_iter().flatten().find(|c| c["case_id"] == id.as_str());
+            c.map_or((false, false), |c| (c["overdue"] == true, c["warning"] == true))
+        })
+        .collect();
+    assert_eq!(flags, [(true, true), (false, true), (false, false)], "as the API flags them");
+    browser.screenshot(&screenshots().join("console-queue-late.png")).expect("screenshot");
+    accessible(&browser, "queue with late cases");
+
+    // Two signed versions of 朝阳's plugin, uploaded as its admin does; neither runs yet.
+    let admin = host.admins.authenticate(&district).expect("district admin");
+    let (key, public) = signing::generate().expect("key");
+    host.plugins.registry.trust_key(&city, "110105", &public).expect("trust");
+    let bytes = minyi_test_artifacts::PLUGINS
+        .iter()
+        .find(|(n, _, _)| *n == "chaoyang_heating")
+        .map(|(_, _, b)| *b)
+        .expect("built");
+    for version in ["1.0.0", "1.1.0"] {
+        let mut manifest = Manifest {
+            name: "chaoyang-heating".into(),
+            version: version.into(),
+            district: "110105".into(),
+            hooks: vec![Hook::Routing],
+            wit: WIT_PACKAGE.into(),
+            limits: Limits::default(),
+            config: Default::default(),
+            sha256: minyi_transpile::sha256(bytes),
+            signature: String::new(),
+        };
+        signing::sign(&mut manifest, &key).expect("signs");
+        host.plugins.registry.upload(&admin, &manifest, bytes, &host.plugins.host).expect("uploads");
+    }
+
+    click(&browser, "#sign-out");
+    sign_in(&browser, &district);
+    click(&browser, "#nav-admin");
+
+    // The district's own form schema: uploaded and activated from the page.
+    wait(&browser, "return document.querySelector('#schema-upload') !== null || null");
+    let script = format!(
+        "for (const [id, v] of [['#schema-source', {}], ['#schema-version', '1']]) {{
+           const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('input')); }} return true",
+        serde_json::to_string(CHAOYANG_SCHEMA).expect("JSON"),
+    );
+    browser.eval(&script).expect("fills the schema form");
+    click(&browser, "#schema-upload");
+    wait(
+        &browser,
+        "return document.querySelector(\"#schema-versions tr[data-version='1'] button.activate\") !== null || null",
+    );
+    click(&browser, "#schema-versions tr[data-version='1'] button.activate");
+    wait(&browser, "return document.querySelector('#schema-outcome .done')?.textContent.includes('1') || null");
+    let (_, schemas) = call(&host, "GET", "/api/admin/districts/110105/schema", &district, None);
+    let active: Vec<&str> = schemas
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["active"] == true)
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert_eq!(active, ["1"], "{schemas}");
+
+    // The plugin: activated, upgraded, rolled back and disabled from the page, as the API then says.
+    let plugin_button =
+        |version: &str, class: &str| format!("#plugin-versions tr[data-version='{version}'] button.{class}");
+    let act = |css: String, want: Vec<(String, bool, bool)>| {
+        wait(&browser, &format!("return document.querySelector(\"{css}\") !== null || null"));
+        click(&browser, &css);
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let states = plugin_states(&host, &district);
+            if states == want {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "after {css}: {states:?}, not {want:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let s = |v: &str, active: bool, disabled: bool| (v.to_owned(), active, disabled);
+    assert_eq!(plugin_states(&host, &district), [s("1.0.0", false, false), s("1.1.0", false, false)]);
+    act(plugin_button("1.0.0", "activate"), vec![s("1.0.0", true, false), s("1.1.0", false, false)]);
+    act(plugin_button("1.1.0", "activate"), vec![s("1.0.0", false, false), s("1.1.0", true, false)]);
+    act("#plugin-rollback".to_owned(), vec![s("1.0.0", true, false), s("1.1.0", false, false)]);
+    act(plugin_button("1.0.0", "disable"), vec![s("1.0.0", true, true), s("1.1.0", false, false)]);
+    wait(
+        &browser,
+        "return document.querySelector(\"#plugin-versions tr[data-version='1.0.0']\")?.textContent.includes('Disabled') || null",
+    );
+
+    // A token for a new operator of the unit: made on the page, its secret shown this once, working at
+    // the API; revoked on the page, refused from then on.
+    browser
+        .eval(&format!(
+            "const u = document.querySelector('#token-unit'); u.value = '{lead}'; u.dispatchEvent(new Event('input'));
+             const n = document.querySelector('#token-name'); n.value = '新承办人'; n.dispatchEvent(new Event('input')); return true"
+        ))
+        .expect("fills the token form");
+    click(&browser, "#token-create");
+    let made = wait(&browser, "return document.querySelector('#tokens-outcome .done')?.textContent || null");
+    let made = made.as_str().unwrap_or_default();
+    let (id, secret) = made
+        .split_once(' ')
+        .map(|(id, rest)| (id, rest.rsplit(' ').next().unwrap_or_default()))
+        .expect("id and secret");
+    assert!(secret.starts_with("minyi_"), "{made}");
+    let (status, _) = call(&host, "GET", "/api/cases", secret, None);
+    assert_eq!(status, 200, "the new operator's token works");
+    wait(
+        &browser,
+        &format!("return document.querySelector(\"#tokens tr[data-token='{id}'] button.revoke\") !== null || null"),
+    );
+    accessible(&browser, "district set-up with a plugin and tokens");
+    browser.screenshot(&screenshots().join("console-admin-plugins.png")).expect("screenshot");
+    click(&browser, &format!("#tokens tr[data-token='{id}'] button.revoke"));
+    wait(
+        &browser,
+        &format!("return document.querySelector(\"#tokens tr[data-token='{id}'] button.revoke\") === null || null"),
+    );
+    let (status, refused) = call(&host, "GET", "/api/cases", secret, None);
+    assert_eq!(status, 401, "a revoked token is refused: {refused}");
 }

@@ -204,8 +204,9 @@ fn PluginSection(district: String) -> impl IntoView {
                                         let active = p["active"] == Value::Bool(true);
                                         let disabled = text(&p, "disabled");
                                         let body = json!({"name": name.clone(), "version": version.clone()});
+                                        let (plugin, at) = (name.clone(), version.clone());
                                         view! {
-                                            <tr>
+                                            <tr data-plugin=plugin data-version=at>
                                                 <td>{name}</td><td>{version}</td><td>{text(&p, "hooks")}</td>
                                                 <td>{move || match (active, disabled.is_empty()) {
                                                     (true, true) => lang.get().pick("生效中", "Active").to_owned(),
@@ -213,16 +214,16 @@ fn PluginSection(district: String) -> impl IntoView {
                                                     _ => String::new(),
                                                 }}</td>
                                                 <td>{if active {
-                                                    view! { <button type="button" on:click=move |_| act("disable", Some(json!({"reason": "console"})))>{t("停用", "Disable")}</button> }.into_any()
+                                                    view! { <button type="button" class="disable" on:click=move |_| act("disable", Some(json!({"reason": "console"})))>{t("停用", "Disable")}</button> }.into_any()
                                                 } else {
-                                                    view! { <button type="button" on:click=move |_| act("activate", Some(body.clone()))>{t("启用", "Activate")}</button> }.into_any()
+                                                    view! { <button type="button" class="activate" on:click=move |_| act("activate", Some(body.clone()))>{t("启用", "Activate")}</button> }.into_any()
                                                 }}</td>
                                             </tr>
                                         }
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <button type="button" on:click=move |_| act("rollback", None)>{t("回退到上一版本", "Roll back")}</button>
+                            <button type="button" id="plugin-rollback" on:click=move |_| act("rollback", None)>{t("回退到上一版本", "Roll back")}</button>
                         })}
                         <h3>{t("最近的故障", "Newest faults")}</h3>
                         <ul id="plugin-faults">
@@ -300,7 +301,7 @@ fn TokenSection(district: String) -> impl IntoView {
                                         <td><code>{id.clone()}</code></td><td>{text(&k, "role")}</td><td>{text(&k, "district")}</td>
                                         <td>{text(&k, "unit")}</td><td>{text(&k, "name")}</td>
                                         <td>{if live {
-                                            view! { <button type="button" on:click=move |_| revoke(revoking.clone())>{t("吊销", "Revoke")}</button> }.into_any()
+                                            view! { <button type="button" class="revoke" on:click=move |_| revoke(revoking.clone())>{t("吊销", "Revoke")}</button> }.into_any()
                                         } else {
                                             view! { <span>{t("已吊销", "Revoked")}</span> }.into_any()
                                         }}</td>

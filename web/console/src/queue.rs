@@ -177,9 +177,10 @@ fn Row(case: Listed, ticked: RwSignal<i64>) -> impl IntoView {
             <td>{case.deadline.as_deref().map(minutes).unwrap_or_default()}</td>
             <td class="left">{move || left.map(|s| {
                 let l = lang.get();
-                let text = crate::duration(l, s - ticked.get());
+                let left = s - ticked.get();
+                let text = crate::duration(l, left);
                 match class {
-                    "overdue" => format!("{} {text}", l.pick("已超时", "Overdue")),
+                    "overdue" => format!("{} {}", l.pick("已超时", "Overdue by"), crate::duration(l, left.saturating_abs())),
                     "warning" => format!("{} {text}", l.pick("即将超时", "Due soon")),
                     _ => text,
                 }
