@@ -203,8 +203,28 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
             format!("{:.3}", unit["composite"].as_f64().unwrap_or(0.0)),
         ]
     };
+    // The district's own line, as the service computed it (`overall`).
+    let overall = |scores: &Value| -> Vec<String> {
+        let o = &scores["overall"];
+        let pct = |k: &str| format!("{:.1}%", o[k].as_f64().unwrap_or(f64::NAN) * 100.0);
+        vec![
+            pct("response_rate"),
+            pct("resolution_rate"),
+            pct("satisfaction_rate"),
+            format!("{:.3}", o["composite"].as_f64().unwrap_or(f64::NAN)),
+        ]
+    };
+    let overall_shown = |browser: &Browser| -> Vec<String> {
+        ["#overall-response", "#overall-resolution", "#overall-satisfaction", "#overall-composite"]
+            .iter()
+            .map(|css| text(browser, css))
+            .collect()
+    };
     let (_, before) = call(&host, "GET", &format!("/api/scores?month={month}"), &district, None);
     assert_eq!(text(&browser, "#dash-cases"), before["cases"].to_string());
+    assert_eq!(overall_shown(&browser), overall(&before), "{}", before["overall"]);
+    let line = text(&browser, "#dash-overall");
+    assert!(line.starts_with("全区："), "the district's line, in the page's language (zh-CN since the switch): {line}");
     let shown = row(&browser);
     assert_eq!(shown.get(3..8).map(<[String]>::to_vec), Some(expected(&before)), "{shown:?}");
 
@@ -231,6 +251,11 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
         )
         .expect("the dashboard shows the new satisfaction rate");
     assert_eq!(row(&browser).get(3..8).map(<[String]>::to_vec), Some(want));
+    assert_ne!(overall(&before), overall(&after), "the callback changes the district's figures");
+    assert_eq!(overall_shown(&browser), overall(&after));
+    let series =
+        browser.eval("return document.querySelectorAll('#trend-overall g[data-series]').length").expect("reads");
+    assert_eq!(series.as_u64(), Some(4), "the district's rates and composite, month by month");
     // Month by month: the composite of the best streets, and one unit's three rates and composite.
     let series = browser.eval("return document.querySelectorAll('#trend-rates g[data-series]').length").expect("reads");
     assert_eq!(series.as_u64(), Some(4), "response, resolution, satisfaction, composite");

@@ -36,7 +36,7 @@ pub use routing::{
     SlaTier,
 };
 pub use scoring::{
-    Callback, Exclusion, ExclusionReason, Satisfaction, ScoreConfig, TierHours, UnitScore, UnitTrend, UnitType,
+    Callback, Exclusion, ExclusionReason, Overall, Satisfaction, ScoreConfig, TierHours, UnitScore, UnitTrend, UnitType,
 };
 pub use state::{CaseState, IllegalTransition};
 pub use validation::{Issue, Masked, Message, Redirect, Severity, ValidationResult};

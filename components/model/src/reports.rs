@@ -2,7 +2,7 @@
 //! --json`, `GET /api/scores`) and the proactive-governance report (`minyi hotspots --json`). The CLI
 //! prints its tables from these types; vendors read the same fields.
 
-use crate::{ScoreConfig, UnitScore};
+use crate::{Overall, ScoreConfig, UnitScore};
 use serde::{Deserialize, Serialize};
 
 /// A case the board could not place, and why.
@@ -37,6 +37,9 @@ pub struct Ranking {
     pub cases: u64,
     /// Of those, cases without a lead unit (never dispatched, or returned and not yet re-dispatched).
     pub unassigned: u64,
+    /// The rates of all the period's cases with a lead unit together: the district's (or the city's).
+    #[serde(default)]
+    pub overall: Overall,
     /// Streets, by rank.
     pub streets: Vec<UnitScore>,
     /// Departments, by rank.

@@ -193,6 +193,44 @@ pub struct UnitScore {
     pub trend: Option<UnitTrend>,
 }
 
+/// The three rates of every case of a period together — the district's own line when the ranking is
+/// of one district, the city's otherwise: the counts are the units' counts summed (each case counts
+/// once, for its lead unit), the rates are computed from them as a unit's are.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Overall {
+    /// Cases of the period with a lead unit.
+    pub cases: u32,
+    /// Of those, cases replied to.
+    pub replied: u32,
+    /// Of those, replied by the deadline.
+    pub replied_on_time: u32,
+    /// Valid callbacks.
+    pub valid: u32,
+    /// Excluded callbacks.
+    pub excluded: u32,
+    /// Responded count.
+    pub responded: u32,
+    /// Resolved count.
+    pub resolved: u32,
+    /// 满意 count.
+    pub satisfied: u32,
+    /// 基本满意 count.
+    pub basically_satisfied: u32,
+    /// 不满意 count.
+    pub dissatisfied: u32,
+    /// responded / valid.
+    pub response_rate: f64,
+    /// resolved / valid.
+    pub resolution_rate: f64,
+    /// (satisfied + factor × basically satisfied) / valid.
+    pub satisfaction_rate: f64,
+    /// Weighted composite.
+    pub composite: f64,
+    /// replied on time / cases.
+    pub on_time_rate: f64,
+}
+
 /// A unit's previous-period figures and the change since.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

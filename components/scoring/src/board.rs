@@ -245,6 +245,7 @@ impl Board {
             config: self.req.config,
             cases: self.cases,
             unassigned: self.unassigned,
+            overall: crate::tally::overall(&self.current, &self.req.config),
             streets,
             departments,
             skipped: self.skipped.clone(),

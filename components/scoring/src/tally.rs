@@ -2,7 +2,7 @@
 //! the ranking computed from them.
 
 use crate::case::{Assessment, CallbackStatus};
-use minyi_model::{Satisfaction, ScoreConfig, UnitScore, UnitTrend, UnitType};
+use minyi_model::{Overall, Satisfaction, ScoreConfig, UnitScore, UnitTrend, UnitType};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -218,6 +218,33 @@ pub fn unit_score(unit: &str, unit_type: UnitType, t: &UnitTally, config: &Score
         replied_on_time: t.replied_on_time,
         on_time_rate: ratio(t.replied_on_time, t.cases),
         trend: None,
+    }
+}
+
+/// The rates of every unit's counts together (each case counts once, for its lead unit), computed as
+/// one unit's are.
+pub fn overall(tallies: &Tallies, config: &ScoreConfig) -> Overall {
+    let mut total = UnitTally::default();
+    for row in tallies.rows() {
+        total.add(row.tally);
+    }
+    let s = unit_score("", UnitType::Street, &total, config);
+    Overall {
+        cases: s.cases,
+        replied: s.replied,
+        replied_on_time: s.replied_on_time,
+        valid: s.valid,
+        excluded: s.excluded,
+        responded: s.responded,
+        resolved: s.resolved,
+        satisfied: s.satisfied,
+        basically_satisfied: s.basically_satisfied,
+        dissatisfied: s.dissatisfied,
+        response_rate: s.response_rate,
+        resolution_rate: s.resolution_rate,
+        satisfaction_rate: s.satisfaction_rate,
+        composite: s.composite,
+        on_time_rate: s.on_time_rate,
     }
 }
 

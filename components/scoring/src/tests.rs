@@ -137,6 +137,19 @@ fn a_month_by_hand() {
     // D1: one valid callback, under the minimum of 2: listed, not ranked; c10 has no callback yet.
     let [d1] = &r.departments[..] else { panic!("one department") };
     assert_eq!((d1.unit.as_str(), d1.cases, d1.valid, d1.rank), (D1, 2, 1, None));
+    // The month's own line: every dispatched case once (10 of the 11; one has no lead), the counts
+    // the units' summed, the rates from those counts.
+    let o = r.overall;
+    assert_eq!((o.cases, o.valid), (s1.cases + s2.cases + d1.cases, s1.valid + s2.valid + d1.valid));
+    assert_eq!(u64::from(o.cases), r.cases - r.unassigned);
+    let responded = s1.responded + s2.responded + d1.responded;
+    let resolved = s1.resolved + s2.resolved + d1.resolved;
+    assert_eq!((o.responded, o.resolved), (responded, resolved));
+    assert!(close(o.response_rate, f64::from(responded) / f64::from(o.valid)));
+    assert!(close(o.resolution_rate, f64::from(resolved) / f64::from(o.valid)));
+    let satisfied = f64::from(o.satisfied) + 0.9 * f64::from(o.basically_satisfied);
+    assert!(close(o.satisfaction_rate, satisfied / f64::from(o.valid)), "{o:?}");
+    assert!(close(o.composite, 0.1 * o.response_rate + 0.45 * o.resolution_rate + 0.45 * o.satisfaction_rate));
 
     // The same month as of 5 December: c7 reviewed out → S2 perfect on 3 valid callbacks.
     let later = board(

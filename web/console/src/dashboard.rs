@@ -205,12 +205,14 @@ fn LineChart(
         .into_iter()
         .enumerate()
         .map(|(k, (name, colour, values))| {
-            let points: Vec<String> =
-                values.iter().enumerate().filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect();
+            let at: Vec<(f64, f64)> = values.iter().enumerate().filter_map(|(i, v)| v.map(|v| (x(i), y(v)))).collect();
+            let points: Vec<String> = at.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
             let series = name.clone();
             view! {
                 <g data-series=series>
                     <polyline points=points.join(" ") fill="none" stroke=colour stroke-width="2"></polyline>
+                    // A dot on each month with a figure: a month alone, with no line to draw, still shows.
+                    {at.into_iter().map(|(x, y)| view! { <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="3" fill=colour></circle> }).collect_view()}
                     <text x=left + width + 8.0 y=top + 14.0 * k as f64 + 10.0 font-size="12" fill=colour>{name}</text>
                 </g>
             }
@@ -273,8 +275,28 @@ fn Trend(history: Vec<(String, Ranking)>) -> impl IntoView {
             .map(|(k, (zh, en, f))| (l.pick(zh, en).to_owned(), COLOURS[k], of(&unit, *f)))
             .collect()
     };
+    let whole: Vec<Series> = {
+        let l = lang.get_untracked();
+        let figures: [(&str, &str, fn(&minyi_model::Overall) -> f64); 4] = [
+            ("响应率", "Response", |o| o.response_rate),
+            ("解决率", "Resolution", |o| o.resolution_rate),
+            ("满意率", "Satisfaction", |o| o.satisfaction_rate),
+            ("综合得分", "Composite", |o| o.composite),
+        ];
+        figures
+            .iter()
+            .enumerate()
+            .map(|(k, (zh, en, f))| {
+                let values = history
+                    .with_value(|h| h.iter().map(|(_, r)| (r.overall.cases > 0).then(|| f(&r.overall))).collect());
+                (l.pick(zh, en).to_owned(), COLOURS[k], values)
+            })
+            .collect()
+    };
     let months_again = months.clone();
     view! {
+        <LineChart id="trend-overall" months=months.clone() series=whole
+            caption=("全区（全市）响应率、解决率、满意率与综合得分逐月走势", "The district's (or the city's) response, resolution and satisfaction rates and composite, month by month")/>
         <LineChart id="trend" months=months series=top
             caption=("综合得分逐月走势：本月前5名街道乡镇", "Composite month by month: this month's top 5 streets and townships")/>
         <form class="filters">
@@ -304,9 +326,34 @@ fn Report(ranking: Ranking) -> impl IntoView {
     view! {
         <p id="dash-summary">{t("本月案件：", "Cases this month: ")}<strong id="dash-cases">{ranking.cases}</strong>
             " · "{t("未派单：", "Not dispatched: ")}{ranking.unassigned}</p>
+        <Overall overall=ranking.overall district=ranking.district.is_some()/>
         <Chart units=ranking.streets.clone() weights=weights/>
         <Table id="streets" title=("街道乡镇排名", "Streets and townships") columns=&UNITS rows=ranking.streets key=|u: &UnitScore| u.unit.clone() period=period.clone()/>
         <Table id="departments" title=("部门排名", "Departments") columns=&UNITS rows=ranking.departments key=|u: &UnitScore| u.unit.clone() period=period/>
+    }
+}
+
+/// The period's own line, the district's (or the city's) three rates and composite, as the service
+/// computed them (`overall`).
+#[component]
+fn Overall(overall: minyi_model::Overall, district: bool) -> impl IntoView {
+    let lang = expect_context::<RwSignal<Lang>>();
+    let whole = if district { ("全区", "District-wide") } else { ("全市", "City-wide") };
+    let o = overall;
+    let figures = [
+        ("overall-response", ("响应率", "response"), percent(o.response_rate)),
+        ("overall-resolution", ("解决率", "resolution"), percent(o.resolution_rate)),
+        ("overall-satisfaction", ("满意率", "satisfaction"), percent(o.satisfaction_rate)),
+        ("overall-composite", ("综合得分", "composite"), format!("{:.3}", o.composite)),
+    ];
+    view! {
+        <p id="dash-overall">
+            {move || format!("{}{}", lang.get().pick(whole.0, whole.1), lang.get().pick("：", ": "))}
+            {figures.into_iter().enumerate().map(|(i, (id, name, value))| view! {
+                {(i > 0).then_some(" · ")}
+                {move || format!("{} ", lang.get().pick(name.0, name.1))}<strong id=id>{value}</strong>
+            }).collect_view()}
+        </p>
     }
 }
 
