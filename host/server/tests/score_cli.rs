@@ -59,6 +59,17 @@ fn score_ranks_a_month_written_by_hand() {
     assert_eq!((s2["rank"].as_u64(), s2["valid"].as_u64(), s2["excluded"].as_u64()), (Some(1), Some(3), Some(1)));
     assert!(close(&d["composite"], 1.0) && d["rank"] == 1, "{d}");
     assert_eq!(r["streets"][0]["unit"], "110105001", "streets listed by rank");
+    // The city's own line: the units' counts summed, its rates from those counts.
+    let all: Vec<&Value> =
+        ["streets", "departments"].iter().flat_map(|k| r[*k].as_array().into_iter().flatten()).collect();
+    let sum = |k: &str| all.iter().filter_map(|u| u[k].as_u64()).sum::<u64>();
+    let o = &r["overall"];
+    assert_eq!((o["valid"].as_u64(), o["responded"].as_u64()), (Some(sum("valid")), Some(sum("responded"))), "{o}");
+    let valid = sum("valid") as f64;
+    assert!(close(&o["response_rate"], sum("responded") as f64 / valid), "{o}");
+    let satisfied = sum("satisfied") as f64 + 0.9 * sum("basically_satisfied") as f64;
+    assert!(close(&o["satisfaction_rate"], satisfied / valid), "{o}");
+    let composite = o["composite"].as_f64().expect("a composite");
 
     // As of 20 November, before the review: the dissatisfied case still counts for 110105001.
     let (code, out, err) = minyi(&[
@@ -84,6 +95,8 @@ fn score_ranks_a_month_written_by_hand() {
     assert!(out.contains("Streets 街道乡镇") && out.contains("Departments 部门"), "{out}");
     let first = out.lines().find(|l| l.contains("110105001")).unwrap_or_default();
     assert!(first.trim_start().starts_with('1') && first.contains("0.9550"), "{out}");
+    let city = out.lines().find(|l| l.starts_with("city 全市:")).unwrap_or_default();
+    assert!(city.contains(&format!("composite {composite:.4}")), "{out}");
 
     // Another district's slice is empty; an unknown period is refused by field.
     let (code, out, _) = minyi(&["score", "--month", "2026-11", "--district", "110101", "--json", &month_events()]);

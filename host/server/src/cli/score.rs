@@ -317,6 +317,20 @@ fn print_ranking(out: &mut impl std::io::Write, r: &Ranking) -> std::io::Result<
         }
     }
     writeln!(out, "\n{} cases in the period, {} without a lead unit", r.cases, r.unassigned)?;
+    let o = &r.overall;
+    if o.valid > 0 {
+        writeln!(
+            out,
+            "{} 全{}: response {}, resolution {}, satisfaction {}, composite {:.4} ({} valid callbacks)",
+            if r.district.is_some() { "district" } else { "city" },
+            if r.district.is_some() { "区" } else { "市" },
+            pct(o.response_rate),
+            pct(o.resolution_rate),
+            pct(o.satisfaction_rate),
+            o.composite,
+            o.valid
+        )?;
+    }
     for sk in &r.skipped {
         writeln!(out, "skipped {}: {}", sk.case_id, sk.reason)?;
     }
