@@ -102,15 +102,40 @@ pub(crate) fn host_on(
     Host { addr, store, admins, plugins, sha256, _dir: dir }
 }
 
+/// The test plugin `file` uploaded as version `version` of plugin `name` for `district`, with `hooks`,
+/// signed by `key` (a key the city let in for the district), as the district's `admin` uploads it; its
+/// SHA-256. Not activated.
+pub(crate) fn upload_signed(
+    host: &Host,
+    admin: &minyi_auth::Staff,
+    key: &str,
+    (district, name, version): (&str, &str, &str),
+    file: &str,
+    hooks: Vec<minyi_registry::Hook>,
+) -> String {
+    use minyi_registry::{Limits, Manifest, WIT_PACKAGE, signing};
+    let bytes =
+        minyi_test_artifacts::PLUGINS.iter().find(|(n, _, _)| *n == file).map(|(_, _, b)| *b).expect("plugin built");
+    let mut manifest = Manifest {
+        name: name.into(),
+        version: version.into(),
+        district: district.into(),
+        hooks,
+        wit: WIT_PACKAGE.into(),
+        limits: Limits::default(),
+        config: Default::default(),
+        sha256: minyi_transpile::sha256(bytes),
+        signature: String::new(),
+    };
+    signing::sign(&mut manifest, key).expect("signs");
+    host.plugins.registry.upload(admin, &manifest, bytes, &host.plugins.host).expect("uploads");
+    manifest.sha256
+}
+
 /// 海淀's validation plugin uploaded, signed by its district's key, and activated, as the district's
 /// admin does it; its SHA-256, and the city admin who let the district's key in.
 fn activate_haidian_plugin(host: &Host) -> (String, minyi_auth::Staff) {
-    use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
-    let bytes = minyi_test_artifacts::PLUGINS
-        .iter()
-        .find(|(n, _, _)| *n == "haidian_building")
-        .map(|(_, _, b)| *b)
-        .expect("plugin built");
+    use minyi_registry::{Hook, signing};
     let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
     let admin = host
         .admins
@@ -119,22 +144,11 @@ fn activate_haidian_plugin(host: &Host) -> (String, minyi_auth::Staff) {
     let (key, public) = signing::generate().expect("key");
     let registry = &host.plugins.registry;
     registry.trust_key(&city, "110108", &public).expect("trust");
-    let mut manifest = Manifest {
-        name: "haidian-building".into(),
-        version: "1.0.0".into(),
-        district: "110108".into(),
-        hooks: vec![Hook::Validation],
-        wit: WIT_PACKAGE.into(),
-        limits: Limits::default(),
-        config: Default::default(),
-        sha256: minyi_transpile::sha256(bytes),
-        signature: String::new(),
-    };
-    signing::sign(&mut manifest, &key).expect("signs");
-    registry.upload(&admin, &manifest, bytes, &host.plugins.host).expect("uploads");
+    let plugin = ("110108", "haidian-building", "1.0.0");
+    let sha256 = upload_signed(host, &admin, &key, plugin, "haidian_building", vec![Hook::Validation]);
     registry.activate(&admin, "110108", "haidian-building", "1.0.0").expect("activates");
     registry.sync(&host.plugins.host).expect("syncs");
-    (manifest.sha256, city)
+    (sha256, city)
 }
 
 /// Presses Tab until the widget's element `id` has the focus (it must be reachable by keyboard).

@@ -7,7 +7,7 @@
 //! decisions replay identical on what decided them. axe-core finds no serious or
 //! critical violation; screenshots go to `<target>/screenshots/console-*.png`.
 
-use crate::browser::{Host, axe_run, host, host_on, screenshots, web_dir};
+use crate::browser::{Host, axe_run, host, host_on, screenshots, upload_signed, web_dir};
 use minyi_auth::{NewToken, Role};
 use minyi_tests::fixtures::{CHAOYANG_RULES, CHAOYANG_SCHEMA};
 use minyi_tests::webdriver::Browser;
@@ -59,6 +59,31 @@ fn sign_in(browser: &Browser, token: &str) {
     browser.type_into("#token", token).expect("types the token");
     click(browser, "#sign-in");
     wait(browser, "return document.querySelector('#sign-out') !== null || null");
+}
+
+/// Fills the set-up page's upload form of rule sets or schemas (`kind`) with `source` as `version`,
+/// sends it, and waits for the version's row.
+fn upload_data(browser: &Browser, kind: &str, source: &str, version: &str) {
+    let script = format!(
+        "for (const [id, v] of [['#{kind}-source', {}], ['#{kind}-version', {}]]) {{
+           const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('input')); }} return true",
+        serde_json::to_string(source).expect("JSON"),
+        serde_json::to_string(version).expect("JSON"),
+    );
+    browser.eval(&script).expect("fills the upload form");
+    click(browser, &format!("#{kind}-upload"));
+    wait(
+        browser,
+        &format!("return document.querySelector(\"#{kind}-versions tr[data-version='{version}']\") !== null || null"),
+    );
+}
+
+/// The active versions of 朝阳's rule sets or schemas (`kind`), as the API lists them.
+fn active_versions(host: &Host, kind: &str, token: &str) -> Vec<String> {
+    let (status, versions) = call(host, "GET", &format!("/api/admin/districts/110105/{kind}"), token, None);
+    assert_eq!(status, 200, "{versions}");
+    let active = versions.as_array().into_iter().flatten().filter(|v| v["active"] == true);
+    active.filter_map(|v| v["version"].as_str().map(str::to_owned)).collect()
 }
 
 /// axe-core over the whole console page: no serious or critical violation.
@@ -293,22 +318,7 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     // one is activated, as the API then says.
     click(&browser, "#nav-admin");
     wait(&browser, "return document.querySelector('#rules-upload') !== null || null");
-    let upload = |source: &str, version: &str| {
-        let script = format!(
-            "for (const [id, v] of [['#rules-source', {}], ['#rules-version', {}]]) {{
-               const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('input')); }} return true",
-            serde_json::to_string(source).expect("JSON"),
-            serde_json::to_string(version).expect("JSON"),
-        );
-        browser.eval(&script).expect("fills the upload form");
-        click(&browser, "#rules-upload");
-        wait(
-            &browser,
-            &format!(
-                "return document.querySelector(\"#rules-versions tr[data-version='{version}']\") !== null || null"
-            ),
-        );
-    };
+    let upload = |source: &str, version: &str| upload_data(&browser, "rules", source, version);
     let failing = CHAOYANG_RULES.replace("expect = { lead = \"110105.hwz\" }", "expect = { lead = \"110105026\" }");
     upload(&failing, "0.1-wrong");
     click(&browser, "#rules-versions tr[data-version='0.1-wrong'] button.activate");
@@ -321,15 +331,7 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     upload(CHAOYANG_RULES, "1.0");
     click(&browser, "#rules-versions tr[data-version='1.0'] button.activate");
     wait(&browser, "return document.querySelector('#rules-outcome .done')?.textContent.includes('1.0') || null");
-    let (_, versions) = call(&host, "GET", "/api/admin/districts/110105/rules", &district, None);
-    let active: Vec<&str> = versions
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|v| v["active"] == true)
-        .filter_map(|v| v["version"].as_str())
-        .collect();
-    assert_eq!(active, ["1.0"], "{versions}");
+    assert_eq!(active_versions(&host, "rules", &district), ["1.0"]);
     browser.screenshot(&screenshots().join("console-admin.png")).expect("screenshot");
     accessible(&browser, "district set-up");
 
@@ -377,7 +379,6 @@ fn plugin_states(host: &Host, token: &str) -> Vec<(String, bool, bool)> {
 
 #[test]
 fn the_queue_flags_late_cases_and_a_district_admin_runs_schemas_plugins_and_tokens_in_the_console() {
-    use minyi_registry::{Hook, Limits, Manifest, WIT_PACKAGE, signing};
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let now = chrono::Utc::now().with_timezone(&beijing);
@@ -470,27 +471,11 @@ fn the_queue_flags_late_cases_and_a_district_admin_runs_schemas_plugins_and_toke
 
     // Two signed versions of 朝阳's plugin, uploaded as its admin does; neither runs yet.
     let admin = host.admins.authenticate(&district).expect("district admin");
-    let (key, public) = signing::generate().expect("key");
+    let (key, public) = minyi_registry::signing::generate().expect("key");
     host.plugins.registry.trust_key(&city, "110105", &public).expect("trust");
-    let bytes = minyi_test_artifacts::PLUGINS
-        .iter()
-        .find(|(n, _, _)| *n == "chaoyang_heating")
-        .map(|(_, _, b)| *b)
-        .expect("built");
     for version in ["1.0.0", "1.1.0"] {
-        let mut manifest = Manifest {
-            name: "chaoyang-heating".into(),
-            version: version.into(),
-            district: "110105".into(),
-            hooks: vec![Hook::Routing],
-            wit: WIT_PACKAGE.into(),
-            limits: Limits::default(),
-            config: Default::default(),
-            sha256: minyi_transpile::sha256(bytes),
-            signature: String::new(),
-        };
-        signing::sign(&mut manifest, &key).expect("signs");
-        host.plugins.registry.upload(&admin, &manifest, bytes, &host.plugins.host).expect("uploads");
+        let plugin = ("110105", "chaoyang-heating", version);
+        upload_signed(&host, &admin, &key, plugin, "chaoyang_heating", vec![minyi_registry::Hook::Routing]);
     }
 
     click(&browser, "#sign-out");
@@ -499,28 +484,10 @@ fn the_queue_flags_late_cases_and_a_district_admin_runs_schemas_plugins_and_toke
 
     // The district's own form schema: uploaded and activated from the page.
     wait(&browser, "return document.querySelector('#schema-upload') !== null || null");
-    let script = format!(
-        "for (const [id, v] of [['#schema-source', {}], ['#schema-version', '1']]) {{
-           const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('input')); }} return true",
-        serde_json::to_string(CHAOYANG_SCHEMA).expect("JSON"),
-    );
-    browser.eval(&script).expect("fills the schema form");
-    click(&browser, "#schema-upload");
-    wait(
-        &browser,
-        "return document.querySelector(\"#schema-versions tr[data-version='1'] button.activate\") !== null || null",
-    );
+    upload_data(&browser, "schema", CHAOYANG_SCHEMA, "1");
     click(&browser, "#schema-versions tr[data-version='1'] button.activate");
     wait(&browser, "return document.querySelector('#schema-outcome .done')?.textContent.includes('1') || null");
-    let (_, schemas) = call(&host, "GET", "/api/admin/districts/110105/schema", &district, None);
-    let active: Vec<&str> = schemas
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|v| v["active"] == true)
-        .filter_map(|v| v["version"].as_str())
-        .collect();
-    assert_eq!(active, ["1"], "{schemas}");
+    assert_eq!(active_versions(&host, "schema", &district), ["1"]);
 
     // The plugin: activated, upgraded, rolled back and disabled from the page, as the API then says.
     let plugin_button =
