@@ -61,6 +61,25 @@ fn sign_in(browser: &Browser, token: &str) {
     wait(browser, "return document.querySelector('#sign-out') !== null || null");
 }
 
+/// The city admin, a token for an operator of `unit` and one for 朝阳's district admin.
+fn staff(host: &Host, unit: &str) -> (minyi_auth::Staff, String, String) {
+    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
+    let operator =
+        NewToken { role: Some(Role::Operator), unit: Some(unit), name: Some("承办人"), ..NewToken::default() };
+    let operator = host.admins.create(Some(&city), &operator).expect("operator").token;
+    let district = host.admins.create_admin(Some(&city), Some("110105")).expect("district admin");
+    (city, operator, district)
+}
+
+/// Headless Chromium on the console of the host at `base`.
+fn open(base: &str) -> Browser {
+    let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let browser = Browser::start(&chromium).expect("headless Chromium starts");
+    browser.resize(1280, 1000).expect("resizes");
+    browser.goto(&format!("{base}/console")).expect("the console loads");
+    browser
+}
+
 /// Fills the set-up page's upload form of rule sets or schemas (`kind`) with `source` as `version`,
 /// sends it, and waits for the version's row.
 fn upload_data(browser: &Browser, kind: &str, source: &str, version: &str) {
@@ -115,21 +134,8 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     let (_, second) = call(&host, "POST", "/api/cases", "", Some(form("垃圾桶满了")));
     let (id, tracking) = (first["case_id"].as_str().expect("id"), first["tracking_token"].as_str().expect("token"));
     let lead = first["routing"]["lead"].as_str().expect("dispatched to a lead unit").to_owned();
-    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
-    let operator = host
-        .admins
-        .create(
-            Some(&city),
-            &NewToken { role: Some(Role::Operator), unit: Some(&lead), name: Some("承办人"), ..NewToken::default() },
-        )
-        .expect("operator")
-        .token;
-    let district = host.admins.create_admin(Some(&city), Some("110105")).expect("district admin");
-
-    let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let browser = Browser::start(&chromium).expect("headless Chromium starts");
-    browser.resize(1280, 1000).expect("resizes");
-    browser.goto(&format!("{base}/console")).expect("the console loads");
+    let (_, operator, district) = staff(&host, &lead);
+    let browser = open(&base);
     wait(&browser, "return document.querySelector('#token') !== null || null");
     accessible(&browser, "sign-in page");
 
@@ -424,18 +430,8 @@ fn the_queue_flags_late_cases_and_a_district_admin_runs_schemas_plugins_and_toke
     for other in [&warning, &fresh] {
         assert_eq!(other["routing"]["lead"].as_str(), Some(lead.as_str()), "{other}");
     }
-    let city = host.admins.authenticate(&host.admins.create_admin(None, None).expect("bootstrap")).expect("city");
-    let operator = host
-        .admins
-        .create(Some(&city), &NewToken { role: Some(Role::Operator), unit: Some(&lead), ..NewToken::default() })
-        .expect("operator")
-        .token;
-    let district = host.admins.create_admin(Some(&city), Some("110105")).expect("district admin");
-
-    let chromium = std::env::var("MINYI_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let browser = Browser::start(&chromium).expect("headless Chromium starts");
-    browser.resize(1280, 1000).expect("resizes");
-    browser.goto(&format!("{base}/console")).expect("the console loads");
+    let (city, operator, district) = staff(&host, &lead);
+    let browser = open(&base);
     sign_in(&browser, &operator);
     let ids = [&overdue, &warning, &fresh].map(|r| r["case_id"].as_str().expect("id").to_owned());
     wait(&browser, "return document.querySelectorAll('#queue-table tbody tr').length === 3 || null");
