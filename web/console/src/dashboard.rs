@@ -277,7 +277,7 @@ fn Trend(history: Vec<(String, Ranking)>) -> impl IntoView {
     };
     let whole: Vec<Series> = {
         let l = lang.get_untracked();
-        let figures: [(&str, &str, fn(&minyi_model::Overall) -> f64); 4] = [
+        let figures: [Column<minyi_model::Overall, f64>; 4] = [
             ("响应率", "Response", |o| o.response_rate),
             ("解决率", "Resolution", |o| o.resolution_rate),
             ("满意率", "Satisfaction", |o| o.satisfaction_rate),
