@@ -582,3 +582,43 @@ mod test_trap_validator {
         assert!(matches!(rt.validate_json("{}", NOW), Err(CallError::Runtime(RuntimeError::Trap { .. }))));
     }
 }
+
+/// A one-shot command compiles only what it calls; a service compiles everything before it serves.
+mod loading {
+    use super::*;
+
+    #[test]
+    fn a_lazy_runtime_compiles_a_component_when_a_call_first_needs_it() {
+        let rt = Runtime::lazy(RuntimeConfig::default()).expect("an engine");
+        assert!(rt.compiled_components().is_empty(), "nothing is compiled before a call");
+        // What a component is (its bytes, their hash) is known without compiling it.
+        let router = rt.component("router").expect("the router");
+        assert_eq!(router.bytes.as_ref(), minyi_artifacts::ROUTER_BYTES);
+        assert!(rt.compiled_components().is_empty());
+        let eager = runtime();
+        assert_eq!(
+            rt.validate_json(&form_json("13912345678"), NOW).ok(),
+            eager.validate_json(&form_json("13912345678"), NOW).ok()
+        );
+        assert_eq!(rt.compiled_components(), ["validator"]);
+        rt.default_score_config().expect("the scorer answers");
+        assert_eq!(rt.compiled_components(), ["validator", "scorer"]);
+        rt.warm().expect("the rest compiles");
+        assert_eq!(rt.compiled_components(), ["validator", "router", "scorer"]);
+        assert_eq!(eager.compiled_components(), ["validator", "router", "scorer"], "Runtime::new compiles all three");
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_component_fail_to_load_by_name() {
+        let made = Runtime::with_components(
+            RuntimeConfig::default(),
+            minyi_artifacts::VALIDATOR_BYTES,
+            b"\0asm not a component",
+            minyi_artifacts::SCORER_BYTES,
+        );
+        match made {
+            Err(RuntimeError::Load { component, .. }) => assert_eq!(component, "router"),
+            other => panic!("expected a load error for the router, got {other:?}"),
+        }
+    }
+}

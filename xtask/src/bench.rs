@@ -24,11 +24,13 @@ const GROUPS: &[(&str, bool)] = &[
 ];
 const INSTANTIATE: &[&str] = &["instantiate/validator", "instantiate/router", "instantiate/scorer"];
 
-fn mean_ns(criterion: &Path, id: &str) -> Result<f64> {
+/// A criterion benchmark's median (p50) time per iteration, like every other row: not its mean, which
+/// one slow sample moves.
+fn p50_ns(criterion: &Path, id: &str) -> Result<f64> {
     let path = criterion.join(id).join("new/estimates.json");
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text)?;
-    v["mean"]["point_estimate"].as_f64().with_context(|| format!("no mean in {}", path.display()))
+    v["median"]["point_estimate"].as_f64().with_context(|| format!("no median in {}", path.display()))
 }
 
 /// Runs the benches and reports.
@@ -43,9 +45,11 @@ pub fn run() -> Result<()> {
     // a no-op hook's cost, a hot swap under load; `widget`: the embeddable widget's bytes on the wire (br,
     // gzip) against its 250 KiB budget. Each writes `<target>/bench/<name>.json`.
     // `intake`: the whole pipeline over a socket from a load generator in another process, SQLite and
-    // PostgreSQL side by side: cases/s at saturation, p50/p99 at fixed rates.
+    // PostgreSQL side by side: cases/s at saturation, p50/p99 at fixed rates. `startup` (minyi-server):
+    // the `minyi` binary as a new process, `validate` with the code cache warm and off, `serve` until
+    // it answers.
     let postgres = crate::setup::postgres().map_err(|e| eprintln!("intake on PostgreSQL skipped: {e:#}")).ok();
-    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake"] {
+    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake", "startup"] {
         let mut cmd = crate::cargo();
         cmd.args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]);
         if let Some(url) = &postgres {
@@ -57,16 +61,16 @@ pub fn run() -> Result<()> {
     let mut rows = Vec::new();
     println!(
         "\n{:<22} {:>11} {:>11} {:>11} {:>10} {:>12}",
-        "call", "native", "component", "jsonschema", "comp/nat", "comp/jsonsch"
+        "call (p50)", "native", "component", "jsonschema", "comp/nat", "comp/jsonsch"
     );
     for (what, baseline) in GROUPS {
-        let n = mean_ns(&criterion, &format!("{what}/native"))?;
-        let c = mean_ns(&criterion, &format!("{what}/component"))?;
+        let n = p50_ns(&criterion, &format!("{what}/native"))?;
+        let c = p50_ns(&criterion, &format!("{what}/component"))?;
         rows.push(Row { name: format!("{what}/native"), value: n / 1e3, unit: "us".into() });
         rows.push(Row { name: format!("{what}/component"), value: c / 1e3, unit: "us".into() });
         rows.push(Row { name: format!("{what}/component_over_native"), value: c / n, unit: "ratio".into() });
         let (j, over) = if *baseline {
-            let j = mean_ns(&criterion, &format!("{what}/jsonschema"))?;
+            let j = p50_ns(&criterion, &format!("{what}/jsonschema"))?;
             rows.push(Row { name: format!("{what}/jsonschema"), value: j / 1e3, unit: "us".into() });
             rows.push(Row { name: format!("{what}/component_over_jsonschema"), value: c / j, unit: "ratio".into() });
             (format!("{:.2} µs", j / 1e3), format!("{:.2}×", c / j))
@@ -77,7 +81,7 @@ pub fn run() -> Result<()> {
     }
     println!();
     for id in INSTANTIATE {
-        let v = mean_ns(&criterion, id)?;
+        let v = p50_ns(&criterion, id)?;
         println!("{id:<28} {:>11.2} µs", v / 1e3);
         rows.push(Row { name: (*id).to_owned(), value: v / 1e3, unit: "us".into() });
     }
@@ -87,7 +91,7 @@ pub fn run() -> Result<()> {
     }
     let out = crate::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
-    for file in ["routing.json", "scoring.json", "plugins.json", "widget.json", "intake.json"] {
+    for file in ["routing.json", "scoring.json", "plugins.json", "widget.json", "intake.json", "startup.json"] {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
         let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
         println!();

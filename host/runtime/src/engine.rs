@@ -11,7 +11,7 @@ use crate::cache::{CodeCache, Source};
 use crate::sandbox::{self, CallLimits, EngineSettings, Stopped};
 use crate::{CallError, RuntimeError};
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{Engine, Store};
 
@@ -43,25 +43,39 @@ pub struct ComponentInfo {
     pub sha256: String,
 }
 
+/// The built-in components' bytes, as `minyi-artifacts` embeds them.
+const BUILT_IN: [&[u8]; 3] =
+    [minyi_artifacts::VALIDATOR_BYTES, minyi_artifacts::ROUTER_BYTES, minyi_artifacts::SCORER_BYTES];
+
 /// Idle instances kept warm per component; more concurrent calls instantiate extra ones.
 const IDLE_PER_COMPONENT: usize = 8;
 
 pub(crate) type Instantiate<W> = Box<dyn Fn(&mut Store<CallLimits>) -> wasmtime::Result<W> + Send + Sync>;
 
+/// How a component's bytes become something to instantiate: compiled (or read from the code cache)
+/// against the engine, then linked.
+type Compile<W> = Box<dyn Fn(&Engine, Option<&CodeCache>) -> Result<Instantiate<W>, RuntimeError> + Send + Sync>;
+
 /// One component: its bytes, how to instantiate it, and warm instances ready for the next call.
+///
+/// It is compiled the first time a call needs it (or at [`Runtime::new`], which compiles every
+/// component), so a command that validates never compiles the router.
 ///
 /// The built-in components are pure functions of their arguments, so an instance is reused across
 /// calls (warm memory, no page faults). Fuel and the memory cap are reset for every call, and an
 /// instance that failed in any way is dropped, never reused.
 pub(crate) struct Pool<W> {
     pub(crate) info: ComponentInfo,
-    pub(crate) instantiate: Instantiate<W>,
+    compile: Compile<W>,
+    compiled: OnceLock<Instantiate<W>>,
     idle: Mutex<Vec<(Store<CallLimits>, W)>>,
 }
 
-/// The runtime: one engine, the three components pre-instantiated, limits for every call.
+/// The runtime: one engine, the three components (compiled on first use or up front), limits for
+/// every call.
 pub struct Runtime {
     engine: Engine,
+    cache: Option<CodeCache>,
     pub(crate) config: RuntimeConfig,
     validator: Pool<Validator>,
     router: Pool<Router>,
@@ -77,39 +91,44 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
-fn load<P, W>(
-    engine: &Engine,
-    cache: Option<&CodeCache>,
+fn pool<P, W>(
     name: &'static str,
     bytes: &[u8],
-    pre: impl FnOnce(wasmtime::component::InstancePre<CallLimits>) -> wasmtime::Result<P>,
-    instantiate: impl Fn(&P, &mut Store<CallLimits>) -> wasmtime::Result<W> + Send + Sync + 'static,
-) -> Result<Pool<W>, RuntimeError>
+    pre: fn(wasmtime::component::InstancePre<CallLimits>) -> wasmtime::Result<P>,
+    instantiate: fn(&P, &mut Store<CallLimits>) -> wasmtime::Result<W>,
+) -> Pool<W>
 where
     P: Send + Sync + 'static,
+    W: 'static,
 {
-    let err = |source| RuntimeError::Load { component: name, source };
-    let started = std::time::Instant::now();
-    let (component, source) = match cache {
-        Some(cache) => cache.component(engine, bytes).map_err(err)?,
-        None => (Component::new(engine, bytes).map_err(err)?, Source::Compiled),
-    };
-    // Deny by default: the linker defines nothing, so a component that imports anything fails here.
-    let linker = Linker::<CallLimits>::new(engine);
-    let instance_pre = linker.instantiate_pre(&component).map_err(err)?;
-    let pre = pre(instance_pre).map_err(err)?;
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    let ms = started.elapsed().as_millis() as u64;
-    tracing::info!(component = name, bytes = bytes.len(), %sha256, ms, cached = source == Source::Hit, "component loaded");
-    Ok(Pool {
-        info: ComponentInfo { name, bytes: bytes.into(), sha256 },
-        instantiate: Box::new(move |store| instantiate(&pre, store)),
+    let bytes: Arc<[u8]> = bytes.into();
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let code = Arc::clone(&bytes);
+    let compile: Compile<W> = Box::new(move |engine, cache| {
+        let err = |source| RuntimeError::Load { component: name, source };
+        let started = std::time::Instant::now();
+        let (component, source) = match cache {
+            Some(cache) => cache.component(engine, &code).map_err(err)?,
+            None => (Component::new(engine, &code).map_err(err)?, Source::Compiled),
+        };
+        // Deny by default: the linker defines nothing, so a component that imports anything fails here.
+        let linker = Linker::<CallLimits>::new(engine);
+        let instance_pre = linker.instantiate_pre(&component).map_err(err)?;
+        let pre = pre(instance_pre).map_err(err)?;
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::info!(component = name, bytes = code.len(), ms, cached = source == Source::Hit, "component loaded");
+        Ok(Box::new(move |store: &mut Store<CallLimits>| instantiate(&pre, store)) as Instantiate<W>)
+    });
+    Pool {
+        info: ComponentInfo { name, bytes, sha256 },
+        compile,
+        compiled: OnceLock::new(),
         idle: Mutex::new(Vec::new()),
-    })
+    }
 }
 
 impl Runtime {
-    /// Builds the engine and loads the built-in components (the bytes from `minyi-artifacts`), their
+    /// Builds the engine and compiles the built-in components (the bytes from `minyi-artifacts`), their
     /// compiled code reused from the cache the environment names ([`CodeCache::from_env`]).
     pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
         Self::with_cache(config, CodeCache::from_env().as_ref())
@@ -117,27 +136,35 @@ impl Runtime {
 
     /// [`Runtime::new`] with the given cache, or none (every component compiled now).
     pub fn with_cache(config: RuntimeConfig, cache: Option<&CodeCache>) -> Result<Self, RuntimeError> {
-        Self::load_all(
-            config,
-            [minyi_artifacts::VALIDATOR_BYTES, minyi_artifacts::ROUTER_BYTES, minyi_artifacts::SCORER_BYTES],
-            cache,
-        )
+        let rt = Self::lazy_with(config, BUILT_IN, cache.cloned())?;
+        rt.warm()?;
+        Ok(rt)
     }
 
-    /// Builds the engine and loads the given component bytes (through the environment's cache).
+    /// The built-in components, each compiled (or read from the environment's code cache) only when a
+    /// call first needs it: what a one-shot command uses, so `minyi validate` never compiles the router
+    /// or the scorer. A component that does not compile fails its first call with
+    /// [`RuntimeError::Load`].
+    pub fn lazy(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        Self::lazy_with(config, BUILT_IN, CodeCache::from_env())
+    }
+
+    /// Builds the engine and compiles the given component bytes (through the environment's cache).
     pub fn with_components(
         config: RuntimeConfig,
         validator: &[u8],
         router: &[u8],
         scorer: &[u8],
     ) -> Result<Self, RuntimeError> {
-        Self::load_all(config, [validator, router, scorer], CodeCache::from_env().as_ref())
+        let rt = Self::lazy_with(config, [validator, router, scorer], CodeCache::from_env())?;
+        rt.warm()?;
+        Ok(rt)
     }
 
-    fn load_all(
+    fn lazy_with(
         config: RuntimeConfig,
         [validator, router, scorer]: [&[u8]; 3],
-        cache: Option<&CodeCache>,
+        cache: Option<CodeCache>,
     ) -> Result<Self, RuntimeError> {
         let settings = EngineSettings {
             max_instances: config.max_instances,
@@ -147,12 +174,51 @@ impl Runtime {
         };
         let engine = sandbox::engine(settings).map_err(RuntimeError::Engine)?;
         Ok(Self {
-            validator: load(&engine, cache, "validator", validator, ValidatorPre::new, |p, s| p.instantiate(s))?,
-            router: load(&engine, cache, "router", router, RouterPre::new, |p, s| p.instantiate(s))?,
-            scorer: load(&engine, cache, "scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s))?,
+            validator: pool("validator", validator, ValidatorPre::new, |p, s| p.instantiate(s)),
+            router: pool("router", router, RouterPre::new, |p, s| p.instantiate(s)),
+            scorer: pool("scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s)),
             engine,
+            cache,
             config,
         })
+    }
+
+    /// Compiles every component not compiled yet: a service does it before it takes requests, so
+    /// no request waits for Cranelift and a component that does not compile stops it at start.
+    pub fn warm(&self) -> Result<(), RuntimeError> {
+        self.compiled(&self.validator)?;
+        self.compiled(&self.router)?;
+        self.compiled(&self.scorer)?;
+        Ok(())
+    }
+
+    /// Which components are compiled now, by name.
+    pub fn compiled_components(&self) -> Vec<&'static str> {
+        let done = |ready: bool, name| ready.then_some(name);
+        [
+            done(self.validator.compiled.get().is_some(), self.validator.info.name),
+            done(self.router.compiled.get().is_some(), self.router.info.name),
+            done(self.scorer.compiled.get().is_some(), self.scorer.info.name),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// How to instantiate `pool`'s component, compiling it first if no call has yet. Two threads that
+    /// arrive together may both compile; one result is kept.
+    pub(crate) fn compiled<'a, W>(&self, pool: &'a Pool<W>) -> Result<&'a Instantiate<W>, RuntimeError> {
+        if let Some(ready) = pool.compiled.get() {
+            return Ok(ready);
+        }
+        let fresh = (pool.compile)(&self.engine, self.cache.as_ref())?;
+        Ok(pool.compiled.get_or_init(|| fresh))
+    }
+
+    /// A new instance of `pool`'s component in `store`.
+    pub(crate) fn instance<W>(&self, pool: &Pool<W>, store: &mut Store<CallLimits>) -> Result<W, RuntimeError> {
+        let instantiate = self.compiled(pool)?;
+        instantiate(store).map_err(|e| self.classify(pool.info.name, store, e))
     }
 
     /// The limits in force.
@@ -189,7 +255,7 @@ impl Runtime {
             Some(warm) => warm,
             None => {
                 let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
-                let instance = (pool.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
+                let instance = self.instance(pool, &mut store)?;
                 (store, instance)
             }
         };
@@ -229,7 +295,7 @@ impl Runtime {
         fn cold<W>(rt: &Runtime, pool: &Pool<W>) -> Result<(), RuntimeError> {
             let component = pool.info.name;
             let mut store = rt.store().map_err(|e| RuntimeError::Store { component, source: e })?;
-            (pool.instantiate)(&mut store).map(drop).map_err(|e| rt.classify(component, &store, e))
+            rt.instance(pool, &mut store).map(drop)
         }
         match name {
             "validator" => cold(self, &self.validator),
@@ -316,7 +382,7 @@ impl Runtime {
     fn compile_rules_in(&self, source: &str) -> Result<Result<RulesSlot, Vec<RuleError>>, RuntimeError> {
         let component = self.router.info.name;
         let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
-        let instance = (self.router.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
+        let instance = self.instance(&self.router, &mut store)?;
         let compiled = instance
             .minyi_casework_routing()
             .rule_set()

@@ -1,6 +1,6 @@
-//! The wasmtime host runtime: loads the Minyi components once, then runs every call under a fresh fuel
-//! budget and a memory cap on a warm instance (dropped, never reused, after any failure), mapping traps
-//! to typed errors. `sandbox` is the engine builder and trap classifier the plugin host shares.
+//! The wasmtime host runtime: compiles the Minyi components once (up front, or each on first use),
+//! then runs every call under a fresh fuel budget and a memory cap on a warm instance (dropped, never
+//! reused, after any failure), mapping traps to typed errors. `sandbox` is the engine builder and trap classifier the plugin host shares.
 //!
 //! The runtime holds no domain logic: every answer comes from the component bytes it loaded,
 //! the same bytes the browser fetches (see [`Runtime::component`]).

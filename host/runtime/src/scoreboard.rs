@@ -32,7 +32,7 @@ impl Runtime {
     pub fn open_scoreboard(&self, request_json: &str) -> Result<Scoreboard<'_>, CallError> {
         let component = self.scorer.info.name;
         let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
-        let instance = (self.scorer.instantiate)(&mut store).map_err(|e| self.classify(component, &store, e))?;
+        let instance = self.instance(&self.scorer, &mut store)?;
         let opened = instance
             .minyi_casework_scoring()
             .scoreboard()

@@ -271,11 +271,13 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    // Commands that run no built-in component do not load them.
-    let runtime = || Runtime::new(RuntimeConfig::default()).context("loading the components");
+    // Commands that run no built-in component do not load them; the others compile (or read from
+    // the code cache) only the components they call. The service compiles all three before it listens.
+    let runtime = || Runtime::lazy(RuntimeConfig::default()).context("loading the components");
     match cli.command {
         Command::Serve { listen, web, rules, db, allow_origin, limits } => {
-            serve::serve(runtime()?, &listen, web, rules, &db, allow_origin, limits.guard())
+            let runtime = Runtime::new(RuntimeConfig::default()).context("loading the components")?;
+            serve::serve(runtime, &listen, web, rules, &db, allow_origin, limits.guard())
         }
         Command::Validate { form, district, schema, now } => {
             validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
