@@ -47,9 +47,10 @@ pub fn run() -> Result<()> {
     // `intake`: the whole pipeline over a socket from a load generator in another process, SQLite and
     // PostgreSQL side by side: cases/s at saturation, p50/p99 at fixed rates. `startup` (minyi-server):
     // the `minyi` binary as a new process, `validate` with the code cache warm and off, `serve` until
-    // it answers.
+    // it answers. `browser`: headless Chromium, the validator through its transpiled JS against ajv on the
+    // same schema and forms, and the widget's first interaction.
     let postgres = crate::setup::postgres().map_err(|e| eprintln!("intake on PostgreSQL skipped: {e:#}")).ok();
-    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake", "startup"] {
+    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake", "startup", "browser"] {
         let mut cmd = crate::cargo();
         cmd.args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]);
         if let Some(url) = &postgres {
@@ -91,7 +92,9 @@ pub fn run() -> Result<()> {
     }
     let out = crate::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
-    for file in ["routing.json", "scoring.json", "plugins.json", "widget.json", "intake.json", "startup.json"] {
+    for file in
+        ["routing.json", "scoring.json", "plugins.json", "widget.json", "intake.json", "startup.json", "browser.json"]
+    {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
         let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
         println!();

@@ -2,7 +2,8 @@
 //! the target dir for the Python test plugins (python3-venv from apt when missing), and PyPI `wasmtime`
 //! in it for the bundle's Python example; Node (apt) for the
 //! differential test; Chromium, ChromeDriver and a CJK font (apt) for the browser tests, with axe-core
-//! (npm) for their accessibility check; componentize-js (npm) for JS plugins; and a PostgreSQL server (apt) started on loopback for the
+//! (npm) for their accessibility check and ajv (npm, `ajv-dist`) for the browser validation bench;
+//! componentize-js (npm) for JS plugins; and a PostgreSQL server (apt) started on loopback for the
 //! multi-node tests.
 
 use anyhow::{Result, bail};
@@ -22,13 +23,14 @@ pub fn all() -> Result<String> {
 }
 
 /// What the build needs (the test plugins are built by build scripts): the wasm target, componentize-py
-/// and PyPI `wasmtime`, Node, componentize-js, and axe-core (npm, beside them).
+/// and PyPI `wasmtime`, Node, componentize-js, axe-core and ajv (npm, beside them).
 pub fn build_tools() -> Result<()> {
     targets()?;
     componentize_py()?;
     wasmtime_py()?;
     node()?;
     axe_core()?;
+    ajv()?;
     componentize_js()
 }
 
@@ -71,6 +73,15 @@ pub const AXE_CORE: &str = "4.10.3";
 /// axe-core from npm into `<target>/node/node_modules/axe-core`.
 fn axe_core() -> Result<()> {
     npm_install(&crate::target_dir().join("node"), "axe-core", AXE_CORE, "the browser tests")
+}
+
+/// The ajv release the browser bench compares the validator with: ajv 8 as its own browser bundles.
+pub const AJV_DIST: &str = "8.17.1";
+
+/// ajv's browser bundles from npm into `<target>/ajv/node_modules/ajv-dist` (a prefix of its own: an
+/// `npm install --no-save` prunes what an earlier one put in the same prefix).
+fn ajv() -> Result<()> {
+    npm_install(&crate::target_dir().join("ajv"), "ajv-dist", AJV_DIST, "the browser bench")
 }
 
 /// componentize-js from npm into `<target>/js-tools`, for JS plugins (`minyi plugin build`, the example).

@@ -7,7 +7,10 @@ use minyi_runtime::{Runtime, RuntimeConfig};
 use std::hint::black_box;
 
 mod common;
+#[path = "common/forms.rs"]
+mod forms;
 use common::wit_form;
+use forms::{json_schema, long_form, model_form};
 use std::time::Duration;
 
 const NOW: &str = "2026-11-29T10:05:00+08:00";
@@ -40,17 +43,6 @@ priority = 5
 when = { category = ["urban.sanitation"], keywords = ["垃圾"] }
 then = { lead = "$street", tier = "general" }
 "#;
-
-fn model_form() -> minyi_model::CaseForm {
-    serde_json::from_value(serde_json::json!({
-        "district": "110105", "street": "110105026", "channel": "web", "kind": "complaint",
-        "category": "urban.sanitation.garbage", "title": "小区垃圾三天没人清运",
-        "description": "望京西园三区3号楼下的垃圾桶已经满了三天，一直没有人来清运，气味很大，请尽快处理。",
-        "address": "朝阳区望京街道望京西园三区3号楼", "reporter": {"phone": "138 0013 8000"},
-        "consent": true, "received_at": "2026-11-29T10:00:00+08:00"
-    }))
-    .expect("fixture is a case form")
-}
 
 fn callbacks(n: usize) -> (Vec<minyi_model::Callback>, Vec<wit::Callback>) {
     let satisfaction = [
@@ -85,41 +77,6 @@ fn callbacks(n: usize) -> (Vec<minyi_model::Callback>, Vec<wit::Callback>) {
         .unzip()
 }
 
-/// The structural part of the case form as JSON Schema (types, required fields, enums, lengths, the
-/// mobile pattern, attachment limits): what a generic validator can check of the same form.
-fn json_schema() -> serde_json::Value {
-    serde_json::json!({
-        "type": "object",
-        "required": ["district", "channel", "kind", "category", "title", "description", "address", "reporter", "consent", "received_at"],
-        "properties": {
-            "district": {"type": "string", "pattern": "^[0-9]{6}$"},
-            "street": {"type": "string", "pattern": "^[0-9]{9}$"},
-            "channel": {"enum": ["hotline", "web", "app", "wechat", "open311", "other"]},
-            "kind": {"enum": ["consult", "help", "complaint", "report", "suggestion", "praise"]},
-            "category": {"type": "string", "pattern": "^[a-z_]+\\.[a-z_]+\\.[a-z_]+$"},
-            "title": {"type": "string", "minLength": 2, "maxLength": 100},
-            "description": {"type": "string", "minLength": 5, "maxLength": 2000},
-            "address": {"type": "string", "minLength": 2, "maxLength": 200},
-            "location": {"type": "object", "required": ["lat", "lon"], "properties": {
-                "lat": {"type": "number", "minimum": -90, "maximum": 90},
-                "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
-            "reporter": {"type": "object", "required": ["phone"], "properties": {
-                "name": {"type": "string", "maxLength": 50},
-                "phone": {"type": "string", "pattern": "^\\s*(\\+?86)?[\\s-]*1[3-9]([\\s-]*[0-9]){9}\\s*$"},
-                "id_number": {"type": "string", "pattern": "^[0-9]{17}[0-9Xx]$"},
-                "email": {"type": "string", "format": "email"},
-                "anonymous": {"type": "boolean"}}},
-            "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
-            "attachments": {"type": "array", "maxItems": 9, "items": {"type": "object", "required": ["name", "mime", "bytes"], "properties": {
-                "name": {"type": "string"},
-                "mime": {"enum": ["image/jpeg", "image/png", "image/heic", "image/webp", "video/mp4", "audio/mpeg", "audio/amr", "application/pdf"]},
-                "bytes": {"type": "integer", "maximum": 20971520}}}},
-            "consent": {"const": true},
-            "received_at": {"type": "string", "format": "date-time"}
-        }
-    })
-}
-
 fn benches(c: &mut Criterion) {
     let rt = Runtime::new(RuntimeConfig::default()).expect("components load");
     let form = model_form();
@@ -135,13 +92,7 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let schema = jsonschema::options().should_validate_formats(true).build(&json_schema()).expect("schema compiles");
-    let mut long_form = form.clone();
-    // A long complaint as people write it: prose, one phone number at the end.
-    let prose =
-        "望京西园三区楼下的垃圾桶已经满了好几天，一直没有人来清运，夏天气味很大，蚊蝇很多，老人孩子都不敢下楼。";
-    long_form.description = prose.chars().cycle().take(1982).chain("请回电：139 1234 5678。".chars()).collect();
-    assert_eq!(long_form.description.chars().count(), 2000);
-    let long_json = serde_json::to_string(&long_form).expect("serialises");
+    let long_json = serde_json::to_string(&long_form()).expect("serialises");
     for (group, doc) in [("validate_json", &json), ("validate_json_2000", &long_json)] {
         assert!(schema.is_valid(&serde_json::from_str(doc).expect("json")), "the JSON Schema accepts the fixture");
         let mut g = c.benchmark_group(group);
