@@ -26,4 +26,4 @@ pub mod rescore;
 pub mod scores;
 
 pub use error::AppError;
-pub use http::{AppState, Buckets, Guard, Rate, app, openapi};
+pub use http::{AppState, Buckets, Guard, Rate, app, openapi, warm as warm_assets};

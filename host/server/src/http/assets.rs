@@ -163,7 +163,7 @@ fn site_file(file: &Path) -> Option<Arc<Encoded>> {
 
 /// Compresses every file of the web app and every component ahead of the first visitor (brotli at its
 /// best quality takes about a second for the app's wasm); `minyi serve` runs it on a thread of its own.
-pub(crate) fn warm(web_dir: &Path, runtime: &minyi_runtime::Runtime) {
+pub fn warm(web_dir: &Path, runtime: &minyi_runtime::Runtime) {
     fn walk(dir: &Path, depth: usize) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for entry in entries.flatten() {

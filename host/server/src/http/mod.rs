@@ -21,7 +21,7 @@ mod replay;
 mod scores;
 mod widget;
 
-pub(crate) use assets::warm;
+pub use assets::warm;
 pub(crate) use casework::sweep_every;
 pub use guard::{Buckets, Guard, Rate};
 pub(crate) use plugins::MANIFEST_HEADER;
