@@ -3,18 +3,21 @@
 //! most — an explanation an operator can read.
 //!
 //! The model: character unigrams and bigrams (Chinese has no spaces between words), TF-IDF weighted
-//! and length-normalised, then a multinomial logistic regression — one weight per n-gram and
-//! category, so the evidence for a suggestion is a list of n-grams with their weights. Trained by SGD
-//! in a seeded order (the same data and seed give the same bytes), weights stored as 8-bit integers
-//! with a scale per category, and confidences calibrated by a temperature fitted on a held-out fifth.
+//! and length-normalised, then a linear classifier — one weight per n-gram and category, so the
+//! evidence for a suggestion is a list of n-grams with their weights. Trained by SGD on the multiclass
+//! hinge loss in a seeded order (the same data and seed give the same bytes; 5-fold on real hotline
+//! messages: 86 % against 83 % for a logistic loss), weights stored as 8-bit integers with a scale per
+//! category; confidences are the softmax of the scores at a temperature fitted on a held-out fifth.
 //! The label set comes from the data: a city trains its own tree.
 #![deny(missing_docs)]
 
+mod data;
 mod format;
 mod metrics;
 pub mod text;
 mod train;
 
+pub use data::{DataError, read_csv};
 pub use format::ModelError;
 pub use metrics::{Bucket, Evaluation, Prediction, evaluate};
 pub use train::{TrainError, TrainOptions, cross_validate, train};
