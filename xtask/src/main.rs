@@ -2,6 +2,7 @@
 
 mod bench;
 mod bundle;
+mod classify;
 mod dist;
 mod new_plugin;
 mod rulesets;
@@ -78,6 +79,44 @@ enum Task {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Train a category-suggestion model from any labelled CSV (rows without a label count only for
+    /// the n-gram statistics); the same data and seed give the same file, byte for byte.
+    Train {
+        /// The CSV.
+        #[arg(long, value_name = "CSV")]
+        data: PathBuf,
+        /// The column(s) holding the text; repeat to join several (a title, then the message).
+        #[arg(long = "text-col", value_name = "COLUMN", required = true)]
+        text_col: Vec<String>,
+        /// The column holding the category.
+        #[arg(long = "label-col", value_name = "COLUMN")]
+        label_col: String,
+        /// Where to write the model.
+        #[arg(long, value_name = "MODEL")]
+        out: PathBuf,
+        /// Seeds the order of the examples.
+        #[arg(long, default_value_t = minyi_classify::TrainOptions::default().seed)]
+        seed: u64,
+    },
+    /// Cross-validate category suggestion: k folds over the labelled rows of a CSV (default: the real
+    /// hotline messages in `../shared/data`, title and message, their first-level category).
+    EvalClassify {
+        /// The CSV.
+        #[arg(long, value_name = "CSV", default_value = "../shared/data/cn-hotline-messages.csv")]
+        data: PathBuf,
+        /// The column(s) holding the text.
+        #[arg(long = "text-col", value_name = "COLUMN", default_values_t = ["title".to_owned(), "text".to_owned()])]
+        text_col: Vec<String>,
+        /// The column holding the category.
+        #[arg(long = "label-col", value_name = "COLUMN", default_value = "category")]
+        label_col: String,
+        /// Folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Seeds the folds and the training.
+        #[arg(long, default_value_t = minyi_classify::TrainOptions::default().seed)]
+        seed: u64,
+    },
     /// Fuzz a core with cargo-fuzz (stable, no sanitizer; installs cargo-fuzz when missing).
     Fuzz {
         /// `validate` (the validation core), `open311` (GeoReport request bodies, decoded and
@@ -143,6 +182,12 @@ fn task(task: Task) -> Result<()> {
         }
         Task::Calendar { json, source, data } => calendar(&root().join(data), &json, &source),
         Task::NycRules { csv, out } => rulesets::nyc(&root().join(csv), &root().join(out)),
+        Task::Train { data, text_col, label_col, out, seed } => {
+            classify::train(&data, &text_col, &label_col, &out, seed)
+        }
+        Task::EvalClassify { data, text_col, label_col, folds, seed } => {
+            classify::cross_validate(&root().join(data), &text_col, &label_col, folds, seed)
+        }
     }
 }
 

@@ -119,20 +119,28 @@ fn fit_weights(
     let docs: Vec<Vec<(String, u32)>> = examples.iter().map(|(t, _)| text::grams(&text::normalise(t))).collect();
     // Rows without a label still tell how common an n-gram is (unsupervised): they count for the IDF.
     let extra: Vec<Vec<(String, u32)>> = unlabelled.iter().map(|t| text::grams(&text::normalise(t))).collect();
-    let mut df: HashMap<&str, u32> = HashMap::new();
-    for d in docs.iter().chain(&extra) {
-        for (g, _) in d {
-            *df.entry(g.as_str()).or_default() += 1;
+    // The vocabulary: n-grams in at least `min_df` labelled examples. Their document frequency, for
+    // the IDF: over every row.
+    let count = |docs: &[Vec<(String, u32)>]| {
+        let mut df: HashMap<String, u32> = HashMap::new();
+        for d in docs {
+            for (g, _) in d {
+                *df.entry(g.clone()).or_default() += 1;
+            }
         }
-    }
+        df
+    };
+    let labelled_df = count(&docs);
+    let df = if extra.is_empty() { labelled_df.clone() } else { count(&[docs.clone(), extra.clone()].concat()) };
     let mut grams: Vec<String> =
-        df.iter().filter(|(_, n)| **n >= options.min_df.max(1)).map(|(g, _)| (*g).to_owned()).collect();
+        labelled_df.iter().filter(|(_, n)| **n >= options.min_df.max(1)).map(|(g, _)| g.clone()).collect();
     grams.sort();
     if grams.is_empty() {
         return Err(TrainError::NoFeatures(options.min_df));
     }
     let n = (docs.len() + extra.len()) as f32;
-    let idf: Vec<f32> = grams.iter().map(|g| ((1.0 + n) / (1.0 + df[g.as_str()] as f32)).ln() + 1.0).collect();
+    let idf: Vec<f32> =
+        grams.iter().map(|g| ((1.0 + n) / (1.0 + df.get(g).copied().unwrap_or(0) as f32)).ln() + 1.0).collect();
     let index: HashMap<String, u32> = grams.iter().enumerate().map(|(i, g)| (g.clone(), i as u32)).collect();
     let xs: Vec<Vec<(u32, f32)>> =
         docs.iter().map(|d| vectorise(d, |g| index.get(g).map(|&i| (i, idf[i as usize])))).collect();
@@ -218,7 +226,9 @@ fn fit_temperature(model: &Model, held: &[&(String, String)]) -> f32 {
             (model.scores(&x), model.labels.iter().position(|m| m == l.trim()))
         })
         .collect();
-    let grid = (1..=40).map(|i| i as f32 * 0.1);
+    // From 0.01 to about 10, each step 10 % more: a hinge loss leaves scores near ±1, which want a
+    // temperature well below 1.
+    let grid = (0..73).map(|i| 0.01 * 1.1f32.powi(i));
     let nll = |t: f32| -> f32 { scored.iter().filter_map(|(s, y)| y.map(|y| -softmax(s, t)[y].max(1e-9).ln())).sum() };
     grid.min_by(|a, b| nll(*a).total_cmp(&nll(*b))).unwrap_or(1.0)
 }
