@@ -302,3 +302,84 @@ fn demo_fills_a_fresh_database_that_the_service_then_scores() {
     assert_eq!(list["cases"].as_array().map(Vec::len), Some(count("cases") as usize));
     assert!(["closed", "replied", "in_progress"].iter().all(|s| states.contains(s)), "{states:?}");
 }
+
+/// Labelled demands in three categories, a title and a message each, and one row without a label.
+const DEMANDS: &str = "id,title,text,category
+1,暖气不热,家里暖气从昨天开始不热，室温只有十二度,供暖
+2,暖气片冰凉,暖气片冰凉，供热公司一直不来修,供暖
+3,供热温度低,小区集中供热温度太低，老人孩子受不了,供暖
+4,暖气漏水,暖气管道漏水把地板泡了,供暖
+5,垃圾没人清运,楼下垃圾三天没人清运，气味很大,环卫
+6,垃圾桶满了,垃圾桶满了没人管，臭气熏天,环卫
+7,垃圾站脏乱,小区垃圾分类站脏乱，蚊蝇很多,环卫
+8,路边垃圾,路边垃圾堆成山，没人清扫,环卫
+9,拖欠工资,公司拖欠工资三个月，老板不见人,劳动
+10,不签合同,老板不发工资还不签劳动合同,劳动
+11,不缴社保,单位不给缴社保，也不给加班费,劳动
+12,没有加班费,加班没有加班费，还拖欠工资,劳动
+13,咨询,\"只是问问，没有分类\",
+";
+
+/// Held-out demands the model has not seen, and one it cannot read (empty).
+const HELD_OUT: &str = "title,text,category
+暖气不热,我家暖气一点都不热，室温很低,供暖
+垃圾,楼道垃圾一直没人清运,环卫
+工资,工厂拖欠我们的工资,劳动
+,,劳动
+";
+
+#[test]
+fn a_model_trained_by_xtask_is_evaluated_by_minyi() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = write(&dir, "demands.csv", DEMANDS);
+    let train = |out: &str, seed: &str| {
+        let out = dir.path().join(out);
+        let o = minyi_tests::xtask::xtask()
+            .args(["train", "--data", &data, "--text-col", "title", "--text-col", "text", "--label-col", "category"])
+            .args(["--seed", seed, "--out"])
+            .arg(&out)
+            .output()
+            .expect("xtask runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let said = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(said.contains("trained on 12 labelled rows (1 without a label)"), "{said}");
+        std::fs::read(out).expect("the model is written")
+    };
+    let model = train("a.model", "7");
+    assert_eq!(train("b.model", "7"), model, "the same data and seed give the same model, byte for byte");
+    let model = dir.path().join("a.model").display().to_string();
+
+    let held = write(&dir, "held.csv", HELD_OUT);
+    let (code, out, err) = minyi(&["eval-classify", "--model", &model, "--csv", &held, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let e: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(e["count"], 4, "every labelled row, the unreadable one included");
+    assert_eq!(e["labels"], serde_json::json!(["供暖", "劳动", "环卫"]), "the labels come from the data");
+    let matrix: u64 = e["confusion"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r.as_array().into_iter().flatten())
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(matrix, 3, "the three readable rows are in the matrix; the empty one is counted wrong");
+    assert!((e["accuracy"].as_f64().unwrap_or(0.0) - 0.75).abs() < 1e-6, "3 of 4: {e}");
+    let buckets: u64 = e["reliability"].as_array().into_iter().flatten().filter_map(|b| b["count"].as_u64()).sum();
+    assert_eq!(buckets, 4, "every prediction is in a confidence bucket");
+    let (code, out, _) = minyi(&["eval-classify", "--model", &model, "--csv", &held]);
+    assert_eq!(code, 0);
+    assert!(out.contains("accuracy 75.0 %") && out.contains("confusion") && out.contains("calibration"), "{out}");
+
+    // A model file cut short, a file that is no model, a column that is not there.
+    let cut = write(&dir, "cut.model", "");
+    std::fs::write(&cut, &std::fs::read(&model).expect("reads")[..100]).expect("writes");
+    let (code, _, err) = minyi(&["eval-classify", "--model", &cut, "--csv", &held]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--model") && err.contains("truncated or corrupt"), "{err}");
+    let (code, _, err) = minyi(&["eval-classify", "--model", &data, "--csv", &held]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Minyi classifier model"), "{err}");
+    let (code, _, err) = minyi(&["eval-classify", "--model", &model, "--csv", &held, "--label-col", "类别"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--label-col") && err.contains("类别"), "{err}");
+}

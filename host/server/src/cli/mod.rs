@@ -1,10 +1,11 @@
 //! The `minyi` command line: `serve`, `validate`, `route`, `rules check|test|upload|activate|rollback|list`,
-//! `schema upload|activate|rollback|list`, `eval-311`, `score`,
+//! `schema upload|activate|rollback|list`, `eval-311`, `eval-classify`, `score`,
 //! `hotspots`, `assess`, `import-311`, `plugin`, `case`, `token`, `replay`, `demo` and `sla`, all through the wasmtime
 //! runtime; `plugin`, `case` and `token` act on the database or, with `--server URL`, through a
 //! service's HTTP API (`remote`). One file per command group; this one parses and dispatches.
 
 mod case;
+mod classify;
 mod demo;
 mod districts;
 mod kit;
@@ -105,6 +106,27 @@ enum Command {
         /// The CSV export (columns created_date, agency, complaint_type, descriptor, borough).
         #[arg(long, value_name = "PATH")]
         csv: PathBuf,
+    },
+    /// Evaluate a category-suggestion model (from `cargo xtask train`) on a labelled CSV: accuracy,
+    /// macro-F1, the confusion matrix and the calibration. Rows without a label are skipped.
+    /// Exit code: 0 evaluated, 2 unusable model or CSV.
+    #[command(name = "eval-classify")]
+    EvalClassify {
+        /// The model file.
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// The labelled CSV.
+        #[arg(long, value_name = "PATH")]
+        csv: PathBuf,
+        /// The column(s) holding the text; repeat to join several.
+        #[arg(long = "text-col", value_name = "COLUMN", default_values_t = ["title".to_owned(), "text".to_owned()])]
+        text_col: Vec<String>,
+        /// The column holding the category.
+        #[arg(long = "label-col", value_name = "COLUMN", default_value = "category")]
+        label_col: String,
+        /// Print the evaluation as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Rank streets and departments on the three rates (三率) for a month, from case events.
     /// Exit code: 0 scored, 2 unusable input.
@@ -292,6 +314,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             districts::run(runtime, &target, minyi_registry::DataKind::Schema, command)
         }
         Command::Eval311 { rules, csv } => rules::eval_311(&runtime()?, &rules, &csv),
+        Command::EvalClassify { model, csv, text_col, label_col, json } => {
+            classify::evaluate(&model, &csv, &text_col, &label_col, json)
+        }
         Command::Score { period } => score::score(&runtime()?, &period),
         Command::Hotspots { period, stats } => score::hotspots(&runtime()?, &period, &stats),
         Command::Assess { case_id, config, as_of, events } => {
