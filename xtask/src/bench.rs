@@ -48,9 +48,10 @@ pub fn run() -> Result<()> {
     // PostgreSQL side by side: cases/s at saturation, p50/p99 at fixed rates. `startup` (minyi-server):
     // the `minyi` binary as a new process, `validate` with the code cache warm and off, `serve` until
     // it answers. `browser`: headless Chromium, the validator through its transpiled JS against ajv on the
-    // same schema and forms, and the widget's first interaction.
+    // same schema and forms, and the widget's first interaction. `classify`: a category-suggestion model
+    // trained on the real hotline messages, its size and one suggestion's time.
     let postgres = crate::setup::postgres().map_err(|e| eprintln!("intake on PostgreSQL skipped: {e:#}")).ok();
-    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake", "startup", "browser"] {
+    for bench in ["components", "routing", "scoring", "plugins", "widget", "intake", "startup", "browser", "classify"] {
         let mut cmd = crate::cargo();
         cmd.args(["test", "--release"]).args(&selection).args(["--bench", bench, "--", "--bench"]);
         if let Some(url) = &postgres {
@@ -92,9 +93,16 @@ pub fn run() -> Result<()> {
     }
     let out = crate::target_dir().join("bench");
     std::fs::create_dir_all(&out)?;
-    for file in
-        ["routing.json", "scoring.json", "plugins.json", "widget.json", "intake.json", "startup.json", "browser.json"]
-    {
+    for file in [
+        "routing.json",
+        "scoring.json",
+        "plugins.json",
+        "widget.json",
+        "intake.json",
+        "startup.json",
+        "browser.json",
+        "classify.json",
+    ] {
         let text = std::fs::read_to_string(out.join(file)).with_context(|| format!("reading target/bench/{file}"))?;
         let measured: Vec<serde_json::Value> = serde_json::from_str(&text)?;
         println!();

@@ -113,7 +113,13 @@ impl Model {
         if idf.iter().chain(&scale).chain(&bias).any(|x| !x.is_finite()) {
             return Err(corrupt("a number is not finite"));
         }
-        let index = grams.iter().enumerate().map(|(i, g)| (g.clone(), i as u32)).collect();
+        let mut index = crate::text::Index::default();
+        for (i, g) in grams.iter().enumerate() {
+            let key = crate::text::gram_of(g).ok_or_else(|| corrupt("an n-gram of more than two characters"))?;
+            if index.insert(key, i as u32).is_some() {
+                return Err(corrupt("an n-gram listed twice"));
+            }
+        }
         Ok(Model {
             labels: header.labels,
             grams,

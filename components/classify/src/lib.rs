@@ -39,9 +39,9 @@ pub const EXPLAIN: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub(crate) labels: Vec<String>,
-    /// The n-grams, sorted; `index` finds one.
+    /// The n-grams, in the order of their numbers; `index` finds one by its number.
     pub(crate) grams: Vec<String>,
-    pub(crate) index: std::collections::HashMap<String, u32>,
+    pub(crate) index: text::Index,
     pub(crate) idf: Vec<f32>,
     /// `weights[label][gram]`, quantised: the weight is `q as f32 * scale[label]`.
     pub(crate) weights: Vec<Vec<i8>>,
@@ -174,18 +174,19 @@ impl Model {
     /// The n-grams that pushed `label` up most against the other categories.
     fn evidence(&self, label: usize, x: &[(u32, f32)]) -> Vec<Evidence> {
         let n = self.labels.len() as f32;
-        let mut weighed: Vec<Evidence> = x
+        let w = |c: usize, f: u32| f32::from(self.weights[c][f as usize]) * self.scale[c];
+        let mut weighed: Vec<(u32, f32)> = x
             .iter()
             .map(|&(f, v)| {
-                let w = |c: usize| f32::from(self.weights[c][f as usize]) * self.scale[c];
-                let mean = (0..self.labels.len()).map(w).sum::<f32>() / n;
-                Evidence { gram: self.grams[f as usize].clone(), weight: (w(label) - mean) * v }
+                let mean = (0..self.labels.len()).map(|c| w(c, f)).sum::<f32>() / n;
+                (f, (w(label, f) - mean) * v)
             })
-            .filter(|e| e.weight > 0.0)
+            .filter(|(_, weight)| *weight > 0.0)
             .collect();
-        weighed.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.gram.cmp(&b.gram)));
+        // Heaviest first; equal weights in the order of the n-grams, so the list is stable.
+        weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         weighed.truncate(EXPLAIN);
-        weighed
+        weighed.into_iter().map(|(f, weight)| Evidence { gram: self.grams[f as usize].clone(), weight }).collect()
     }
 }
 
@@ -202,7 +203,10 @@ fn read(text: &str) -> Result<Vec<char>, ClassifyError> {
 }
 
 /// TF-IDF with a sublinear term frequency, length-normalised, sorted by feature.
-pub(crate) fn vectorise(grams: &[(String, u32)], known: impl Fn(&str) -> Option<(u32, f32)>) -> Vec<(u32, f32)> {
+pub(crate) fn vectorise(
+    grams: &[(text::Gram, u32)],
+    known: impl Fn(&text::Gram) -> Option<(u32, f32)>,
+) -> Vec<(u32, f32)> {
     let mut x: Vec<(u32, f32)> =
         grams.iter().filter_map(|(g, tf)| known(g).map(|(i, idf)| (i, (1.0 + (*tf as f32).ln()) * idf))).collect();
     let norm = x.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();

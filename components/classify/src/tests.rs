@@ -125,6 +125,12 @@ fn training_needs_two_labels_and_sane_options() {
 #[test]
 fn text_is_normalised_before_it_is_read() {
     assert_eq!(text::normalise("Ａ市 ５号楼\t138"), "a市0号楼000".chars().collect::<Vec<_>>());
-    let g = text::grams(&text::normalise("暖气暖气"));
+    let mut g: Vec<(String, u32)> =
+        text::grams(&text::normalise("暖气暖气")).into_iter().map(|(g, n)| (text::gram_text(g), n)).collect();
+    g.sort();
     assert_eq!(g, vec![("暖".into(), 2), ("暖气".into(), 2), ("气".into(), 2), ("气暖".into(), 1)]);
+    for (g, _) in text::grams(&text::normalise("a市0号")) {
+        assert_eq!(text::gram_of(&text::gram_text(g)), Some(g), "an n-gram's text gives it back");
+    }
+    assert_eq!(text::gram_of("三个字"), None);
 }

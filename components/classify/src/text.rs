@@ -31,22 +31,69 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
-/// Each unigram and bigram of `chars` with how often it occurs, in first-seen order.
-pub fn grams(chars: &[char]) -> Vec<(String, u32)> {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut out: Vec<(String, u32)> = Vec::new();
-    let mut add = |g: String| match seen.get(&g) {
-        Some(&i) => out[i].1 += 1,
-        None => {
-            seen.insert(g.clone(), out.len());
-            out.push((g, 1));
-        }
-    };
+/// An n-gram as a number: its first character in the high bits, its second (0 for a unigram) in the
+/// low 21. No allocation per n-gram, and a cheap hash.
+pub type Gram = u64;
+
+fn key(a: char, b: Option<char>) -> Gram {
+    (u64::from(a) << 21) | b.map_or(0, u64::from)
+}
+
+/// The n-gram's text.
+pub fn gram_text(g: Gram) -> String {
+    let first = char::from_u32((g >> 21) as u32);
+    let second = char::from_u32((g & 0x1F_FFFF) as u32).filter(|c| *c != '\0');
+    first.into_iter().chain(second).collect()
+}
+
+/// The n-gram a text of one or two characters is.
+pub fn gram_of(text: &str) -> Option<Gram> {
+    let mut chars = text.chars();
+    let a = chars.next()?;
+    let b = chars.next();
+    chars.next().is_none().then(|| key(a, b))
+}
+
+/// Each unigram and bigram of `chars` with how often it occurs, in the order of their numbers.
+pub fn grams(chars: &[char]) -> Vec<(Gram, u32)> {
+    let mut all: Vec<Gram> = Vec::with_capacity(chars.len() * 2);
     for (i, c) in chars.iter().enumerate() {
-        add(c.to_string());
+        all.push(key(*c, None));
         if let Some(next) = chars.get(i + 1) {
-            add([*c, *next].iter().collect());
+            all.push(key(*c, Some(*next)));
+        }
+    }
+    all.sort_unstable();
+    let mut out: Vec<(Gram, u32)> = Vec::with_capacity(all.len());
+    for g in all {
+        match out.last_mut() {
+            Some((last, n)) if *last == g => *n += 1,
+            _ => out.push((g, 1)),
         }
     }
     out
 }
+
+/// A hasher for n-gram numbers (they are not chosen by whoever sends the text: a model's n-grams
+/// come from its training data).
+#[derive(Debug, Default)]
+pub struct GramHasher(u64);
+
+impl std::hash::Hasher for GramHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// N-gram number → its place in the model.
+pub type Index = std::collections::HashMap<Gram, u32, std::hash::BuildHasherDefault<GramHasher>>;

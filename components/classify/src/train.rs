@@ -116,32 +116,33 @@ fn fit_weights(
         return Err(TrainError::TooFewLabels(labels.len()));
     }
     let label_of: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-    let docs: Vec<Vec<(String, u32)>> = examples.iter().map(|(t, _)| text::grams(&text::normalise(t))).collect();
+    let docs: Vec<Vec<(text::Gram, u32)>> = examples.iter().map(|(t, _)| text::grams(&text::normalise(t))).collect();
     // Rows without a label still tell how common an n-gram is (unsupervised): they count for the IDF.
-    let extra: Vec<Vec<(String, u32)>> = unlabelled.iter().map(|t| text::grams(&text::normalise(t))).collect();
+    let extra: Vec<Vec<(text::Gram, u32)>> = unlabelled.iter().map(|t| text::grams(&text::normalise(t))).collect();
     // The vocabulary: n-grams in at least `min_df` labelled examples. Their document frequency, for
     // the IDF: over every row.
-    let count = |docs: &[Vec<(String, u32)>]| {
-        let mut df: HashMap<String, u32> = HashMap::new();
+    let count = |docs: &[Vec<(text::Gram, u32)>]| {
+        let mut df: HashMap<text::Gram, u32> = HashMap::new();
         for d in docs {
             for (g, _) in d {
-                *df.entry(g.clone()).or_default() += 1;
+                *df.entry(*g).or_default() += 1;
             }
         }
         df
     };
     let labelled_df = count(&docs);
     let df = if extra.is_empty() { labelled_df.clone() } else { count(&[docs.clone(), extra.clone()].concat()) };
-    let mut grams: Vec<String> =
-        labelled_df.iter().filter(|(_, n)| **n >= options.min_df.max(1)).map(|(g, _)| g.clone()).collect();
-    grams.sort();
-    if grams.is_empty() {
+    let mut keys: Vec<text::Gram> =
+        labelled_df.iter().filter(|(_, n)| **n >= options.min_df.max(1)).map(|(g, _)| *g).collect();
+    keys.sort_unstable();
+    if keys.is_empty() {
         return Err(TrainError::NoFeatures(options.min_df));
     }
     let n = (docs.len() + extra.len()) as f32;
     let idf: Vec<f32> =
-        grams.iter().map(|g| ((1.0 + n) / (1.0 + df.get(g).copied().unwrap_or(0) as f32)).ln() + 1.0).collect();
-    let index: HashMap<String, u32> = grams.iter().enumerate().map(|(i, g)| (g.clone(), i as u32)).collect();
+        keys.iter().map(|g| ((1.0 + n) / (1.0 + df.get(g).copied().unwrap_or(0) as f32)).ln() + 1.0).collect();
+    let index: text::Index = keys.iter().enumerate().map(|(i, g)| (*g, i as u32)).collect();
+    let grams: Vec<String> = keys.iter().map(|g| text::gram_text(*g)).collect();
     let xs: Vec<Vec<(u32, f32)>> =
         docs.iter().map(|d| vectorise(d, |g| index.get(g).map(|&i| (i, idf[i as usize])))).collect();
     let ys: Vec<usize> = examples.iter().map(|(_, l)| label_of[l.trim()]).collect();
