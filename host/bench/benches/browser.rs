@@ -83,15 +83,9 @@ fn main() {
     // first visitor, who then pays for the download and the compile, not for brotli.
     minyi_server::warm_assets(&web_dir, &runtime);
     let state = AppState {
-        runtime,
-        web_dir,
-        rules: None,
-        plugins: None,
-        cases: None,
-        admins: None,
-        clock: Default::default(),
         allow_origins: vec![portal_origin.clone()],
         guard: minyi_server::Guard::default().with_rate(None),
+        ..AppState::stateless(runtime, web_dir)
     };
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let host = format!("http://{}", listener.local_addr().expect("addr"));

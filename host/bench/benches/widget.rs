@@ -42,17 +42,7 @@ fn main() {
     let web_dir = std::env::var_os("MINYI_WEB_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("site"));
     assert!(web_dir.join("widget.js").exists(), "no built web app in {}: run `cargo xtask dist`", web_dir.display());
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
-    let state = AppState {
-        runtime,
-        web_dir,
-        rules: None,
-        plugins: None,
-        cases: None,
-        admins: None,
-        clock: Default::default(),
-        allow_origins: Vec::new(),
-        guard: minyi_server::Guard::default(),
-    };
+    let state = AppState::stateless(runtime, web_dir);
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     let mut rows = Vec::new();
     let mut totals = [0usize; 3];

@@ -137,17 +137,7 @@ mod tests {
             .expect("api/openapi.json is committed");
         let doc: Value = serde_json::from_str(&committed).expect("it is JSON");
         let runtime = std::sync::Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
-        let state = crate::AppState {
-            runtime,
-            web_dir: std::path::PathBuf::from("/nonexistent"),
-            rules: None,
-            plugins: None,
-            cases: None,
-            admins: None,
-            clock: crate::clock::Clock::default(),
-            allow_origins: Vec::new(),
-            guard: crate::http::Guard::default(),
-        };
+        let state = crate::AppState::stateless(runtime, std::path::PathBuf::from("/nonexistent"));
         let unrouted = StatusCode::from_u16(599).expect("a status");
         let router = crate::http::routes().into_parts().0.fallback(move || async move { unrouted }).with_state(state);
         let mut served = 0;

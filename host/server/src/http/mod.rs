@@ -65,6 +65,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A service of the components and the web app in `web_dir` alone: validation, the widget and its
+    /// files; no rule set, no database (so no cases, plugins or tokens), no origin allowed, the
+    /// default limits. Set the other fields for more.
+    pub fn stateless(runtime: Arc<Runtime>, web_dir: PathBuf) -> AppState {
+        AppState {
+            runtime,
+            web_dir,
+            rules: None,
+            plugins: None,
+            cases: None,
+            admins: None,
+            clock: crate::clock::Clock::default(),
+            allow_origins: Vec::new(),
+            guard: Guard::default(),
+        }
+    }
+
     /// The plugins, or 503 `plugins.none`.
     pub(crate) fn plugins(&self) -> Result<Arc<Plugins>, AppError> {
         self.plugins

@@ -58,16 +58,11 @@ pub fn registry(dir: &tempfile::TempDir) -> (Arc<Plugins>, Arc<Admins>, Staff) {
 /// A service over `plugins` and `admins` with the built-in components, no rule set, no case store
 /// and no web files but `dir`'s: what the plugin endpoints need.
 pub fn plugin_service(dir: &tempfile::TempDir, plugins: &Arc<Plugins>, admins: &Arc<Admins>) -> AppState {
+    let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
     AppState {
-        runtime: Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load")),
-        web_dir: dir.path().to_owned(),
-        rules: None,
         plugins: Some(Arc::clone(plugins)),
-        cases: None,
         admins: Some(Arc::clone(admins)),
-        clock: Default::default(),
-        allow_origins: Vec::new(),
-        guard: minyi_server::Guard::default(),
+        ..AppState::stateless(runtime, dir.path().to_owned())
     }
 }
 
