@@ -45,11 +45,15 @@ fn inspect(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
 }
 
 fn check(bytes: &[u8], export: &str) {
+    // The world exports its vocabulary (`types`) so that it needs nothing from the host.
+    check_exports(bytes, &["minyi:casework/types@0.1.0", export]);
+}
+
+fn check_exports(bytes: &[u8], want: &[&str]) {
     let (imports, exports) = inspect(bytes);
     eprintln!("{} bytes; imports {imports:?}; exports {exports:?}", bytes.len());
     assert_eq!(imports, Vec::<String>::new(), "a component imports nothing its world does not grant");
-    // The world exports its vocabulary (`types`) so that it needs nothing from the host.
-    assert_eq!(exports, vec!["minyi:casework/types@0.1.0".to_owned(), export.to_owned()]);
+    assert_eq!(exports, want);
 }
 
 #[test]
@@ -65,6 +69,12 @@ fn router() {
 #[test]
 fn scorer() {
     check(minyi_artifacts::SCORER_BYTES, "minyi:casework/scoring@0.1.0");
+}
+
+/// The classifier's package is its own (`minyi:classifier`), with its vocabulary inside its interface.
+#[test]
+fn classifier() {
+    check_exports(minyi_artifacts::CLASSIFIER_BYTES, &["minyi:classifier/classification@0.1.0"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! and compared with the same core function called natively.
 
 use minyi_runtime::bindings::types as wit;
-use minyi_runtime::{CallError, Runtime, RuntimeConfig, RuntimeError};
+use minyi_runtime::{CallError, Components, Runtime, RuntimeConfig, RuntimeError};
 use std::sync::OnceLock;
 
 macro_rules! assert_test_exists {
@@ -553,6 +553,119 @@ mod scorer {
     }
 }
 
+/// The classifier component answers exactly as the core does natively, loads a model as data, and
+/// refuses bad models and bad text with a code and a message, never a trap.
+mod classifier {
+    use super::*;
+    use minyi_classify::{Model, TrainOptions};
+
+    /// A small labelled set written here: three categories a city might train.
+    fn model_bytes() -> Vec<u8> {
+        let rows = [
+            ("家里暖气不热，室温只有十二度", "供暖"),
+            ("暖气片冰凉，供热公司不来修", "供暖"),
+            ("小区集中供热温度太低", "供暖"),
+            ("楼下垃圾三天没人清运", "环卫"),
+            ("垃圾桶满了没人管，臭气熏天", "环卫"),
+            ("路边垃圾堆成山", "环卫"),
+            ("公司拖欠工资三个月", "劳动"),
+            ("老板不发工资还不签劳动合同", "劳动"),
+            ("单位不给缴社保", "劳动"),
+        ];
+        let rows: Vec<(String, String)> = rows.iter().map(|(t, l)| ((*t).to_owned(), (*l).to_owned())).collect();
+        let options = TrainOptions { min_df: 1, ..TrainOptions::default() };
+        minyi_classify::train(&rows, &options).expect("trains").to_bytes()
+    }
+
+    #[test]
+    fn suggestions_from_the_component_equal_the_core_s() {
+        let bytes = model_bytes();
+        let native = Model::from_bytes(&bytes).expect("a model");
+        let model = runtime().load_model(&bytes).expect("the component loads the model");
+        let info = model.info();
+        assert_eq!(info.categories, native.labels());
+        assert_eq!(info.sha256, minyi_classify::sha256_hex(&bytes));
+        assert_eq!((info.rows, info.features as usize), (9, native.features()));
+        let long = "暖气不热".repeat(75);
+        for text in ["我家暖气一点都不热", "垃圾没人清运", "工资被拖欠了", "今天天气很好", "Ｘ１２３ abc", long.as_str()] {
+            for threshold in [None, Some(0.9)] {
+                let want = native.suggest(text, threshold).expect("native");
+                let got = model.suggest(text, threshold).expect("component");
+                let top: Vec<(String, f32)> = got.top.iter().map(|t| (t.category.clone(), t.confidence)).collect();
+                let want_top: Vec<(String, f32)> = want.top.iter().map(|t| (t.category.clone(), t.confidence)).collect();
+                assert_eq!(top, want_top, "{text}");
+                assert_eq!((got.abstained, got.threshold), (want.abstained, want.threshold), "{text}");
+                let evidence: Vec<(String, f32)> = got.evidence.iter().map(|e| (e.gram.clone(), e.weight)).collect();
+                let want_evidence: Vec<(String, f32)> =
+                    want.evidence.iter().map(|e| (e.gram.clone(), e.weight)).collect();
+                assert_eq!(evidence, want_evidence, "{text}");
+                let json = model.suggest_json(text, threshold).expect("component JSON");
+                assert_eq!(json, serde_json::to_string(&want).expect("JSON"), "{text}");
+            }
+        }
+        assert_eq!(model.suggest("我家暖气一点都不热", None).expect("suggests").top[0].category, "供暖");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_model_is_refused_with_the_reason() {
+        let bytes = model_bytes();
+        let mut flipped = bytes.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0x40;
+        let cases: [(&str, &[u8], &str); 4] = [
+            ("truncated", &bytes[..bytes.len() - 100], "truncated or corrupt"),
+            ("flipped", &flipped, "truncated or corrupt"),
+            ("foreign", minyi_artifacts::VALIDATOR_BYTES, "not a Minyi classifier model"),
+            ("empty", b"", "not a Minyi classifier model"),
+        ];
+        for (what, bad, says) in cases {
+            match runtime().load_model(bad) {
+                Err(CallError::Input { code, message }) => {
+                    assert_eq!(code, "model", "{what}");
+                    assert!(message.starts_with("model: ") && message.contains(says), "{what}: {message}");
+                }
+                other => panic!("{what}: expected an input error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_text_is_an_input_error_and_the_model_keeps_answering() {
+        let model = runtime().load_model(&model_bytes()).expect("loads");
+        let megabyte = "暖".repeat(350_000);
+        let cases = [("", "empty-text"), (" \n\t　", "empty-text"), (megabyte.as_str(), "text-too-long")];
+        for (text, want) in cases {
+            match model.suggest(text, None) {
+                Err(CallError::Input { code, message }) => {
+                    assert_eq!(code, want);
+                    assert!(message.starts_with("text: "), "the message names the field: {message}");
+                }
+                other => panic!("expected {want}, got {other:?}"),
+            }
+            assert_eq!(model.suggest("暖气不热", None).expect("still answers").top[0].category, "供暖");
+        }
+    }
+
+    #[test]
+    fn a_model_shared_with_a_server_outlives_the_scope_that_loaded_it() {
+        let rt = std::sync::Arc::new(Runtime::lazy(RuntimeConfig::default()).expect("an engine"));
+        let model = rt.load_model_shared(&model_bytes()).expect("loads");
+        drop(rt);
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let model = &model;
+                move || model.suggest("垃圾没人清运", None).map(|s| s.top[0].category.clone())
+            })
+            .collect();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = threads.into_iter().map(|t| scope.spawn(t)).collect();
+            for h in handles {
+                assert_eq!(h.join().expect("joins").expect("suggests"), "环卫");
+            }
+        });
+    }
+}
+
 /// The runtime maps a trap to `RuntimeError::Trap`, drops the failed instance and keeps serving:
 /// proved with a real component that traps on purpose (components/guests/test-trap).
 mod test_trap_validator {
@@ -560,13 +673,9 @@ mod test_trap_validator {
 
     #[test]
     fn a_trap_is_a_typed_error_and_the_next_call_works() {
-        let rt = Runtime::with_components(
-            RuntimeConfig::default(),
-            minyi_test_artifacts::TEST_TRAP_VALIDATOR_BYTES,
-            minyi_artifacts::ROUTER_BYTES,
-            minyi_artifacts::SCORER_BYTES,
-        )
-        .expect("loads");
+        let components =
+            Components { validator: minyi_test_artifacts::TEST_TRAP_VALIDATOR_BYTES, ..Components::built_in() };
+        let rt = Runtime::with_components(RuntimeConfig::default(), components).expect("loads");
         assert!(rt.validate_field("title", "fine").expect("a normal call works").is_empty());
         for _ in 0..3 {
             match rt.validate_field("title", "trap") {
@@ -604,17 +713,16 @@ mod loading {
         rt.default_score_config().expect("the scorer answers");
         assert_eq!(rt.compiled_components(), ["validator", "scorer"]);
         rt.warm().expect("the rest compiles");
-        assert_eq!(rt.compiled_components(), ["validator", "router", "scorer"]);
-        assert_eq!(eager.compiled_components(), ["validator", "router", "scorer"], "Runtime::new compiles all three");
+        let all = ["validator", "router", "scorer", "classifier"];
+        assert_eq!(rt.compiled_components(), all);
+        assert_eq!(eager.compiled_components(), all, "Runtime::new compiles all four");
     }
 
     #[test]
     fn bytes_that_are_not_a_component_fail_to_load_by_name() {
         let made = Runtime::with_components(
             RuntimeConfig::default(),
-            minyi_artifacts::VALIDATOR_BYTES,
-            b"\0asm not a component",
-            minyi_artifacts::SCORER_BYTES,
+            Components { router: b"\0asm not a component", ..Components::built_in() },
         );
         match made {
             Err(RuntimeError::Load { component, .. }) => assert_eq!(component, "router"),

@@ -1,4 +1,4 @@
-//! Builds the built-in guests (validator, router, scorer) for wasm32-unknown-unknown in a nested cargo
+//! Builds the built-in guests (validator, router, scorer, classifier) for wasm32-unknown-unknown in a nested cargo
 //! (own target dir) and turns each core module into a component with wit-component, as wasmtime's
 //! `test-programs/artifacts` does. Test components and example plugins are `minyi-test-artifacts`'.
 
@@ -9,6 +9,7 @@ const GUESTS: &[(&str, &str, &str)] = &[
     ("validator", "minyi-guest-validation", "VALIDATOR"),
     ("router", "minyi-guest-routing", "ROUTER"),
     ("scorer", "minyi-guest-scoring", "SCORER"),
+    ("classifier", "minyi-guest-classification", "CLASSIFIER"),
 ];
 
 fn main() -> Result<(), build::Error> {
@@ -21,10 +22,12 @@ fn main() -> Result<(), build::Error> {
             "components/validation",
             "components/routing",
             "components/scoring",
+            "components/classify",
             "components/guests/types",
             "components/guests/validation",
             "components/guests/routing",
             "components/guests/scoring",
+            "components/guests/classification",
         ],
     )?;
     let packages: Vec<&str> = GUESTS.iter().map(|g| g.1).collect();

@@ -26,6 +26,18 @@ pub enum ModelError {
     Corrupt(String),
 }
 
+/// The SHA-256 of a model file, lower-case hex: the name a decision records it by.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ModelError {
+    /// The stable code for clients: every model error is `model`.
+    pub fn code(&self) -> &'static str {
+        "model"
+    }
+}
+
 impl Model {
     /// The model as a file.
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -18,7 +18,7 @@ pub mod text;
 mod train;
 
 pub use data::{DataError, read_csv};
-pub use format::ModelError;
+pub use format::{ModelError, sha256_hex};
 pub use metrics::{Bucket, Evaluation, Prediction, evaluate};
 pub use train::{TrainError, TrainOptions, cross_validate, train};
 
@@ -109,6 +109,16 @@ pub enum ClassifyError {
         /// [`MAX_TEXT_BYTES`].
         max: usize,
     },
+}
+
+impl ClassifyError {
+    /// The stable code for clients: `empty-text` or `text-too-long`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClassifyError::Empty => "empty-text",
+            ClassifyError::TooLong { .. } => "text-too-long",
+        }
+    }
 }
 
 impl Model {

@@ -88,3 +88,8 @@ pub mod scoring_plugin {
         },
     });
 }
+
+/// The `classifier` world (its own package, `minyi:classifier`).
+pub mod classifier {
+    wasmtime::component::bindgen!({ world: "classifier", path: "../../wit/classifier" });
+}

@@ -1,5 +1,6 @@
 //! The engine, the loaded components, and the per-call store discipline (fresh store, fuel, memory cap).
 
+use crate::bindings::classifier::{Classifier, ClassifierPre};
 use crate::bindings::router::{Router, RouterPre};
 use crate::bindings::scorer::{Scorer, ScorerPre};
 use crate::bindings::types::{
@@ -35,7 +36,7 @@ impl Default for RuntimeConfig {
 /// A loaded component: its name, the exact bytes compiled, and their SHA-256.
 #[derive(Debug, Clone)]
 pub struct ComponentInfo {
-    /// Component name (`validator`, `router`, `scorer`).
+    /// Component name (`validator`, `router`, `scorer`, `classifier`).
     pub name: &'static str,
     /// The bytes that were compiled; the server serves these same bytes to the browser.
     pub bytes: Arc<[u8]>,
@@ -43,9 +44,30 @@ pub struct ComponentInfo {
     pub sha256: String,
 }
 
-/// The built-in components' bytes, as `minyi-artifacts` embeds them.
-const BUILT_IN: [&[u8]; 3] =
-    [minyi_artifacts::VALIDATOR_BYTES, minyi_artifacts::ROUTER_BYTES, minyi_artifacts::SCORER_BYTES];
+/// The bytes of each component a runtime loads.
+#[derive(Debug, Clone, Copy)]
+pub struct Components<'a> {
+    /// The case-form validator (`minyi:casework/validation`).
+    pub validator: &'a [u8],
+    /// The routing-rule engine (`minyi:casework/routing`).
+    pub router: &'a [u8],
+    /// The satisfaction scorer (`minyi:casework/scoring`).
+    pub scorer: &'a [u8],
+    /// The category classifier (`minyi:classifier/classification`).
+    pub classifier: &'a [u8],
+}
+
+impl Components<'static> {
+    /// The built-in components' bytes, as `minyi-artifacts` embeds them.
+    pub fn built_in() -> Self {
+        Self {
+            validator: minyi_artifacts::VALIDATOR_BYTES,
+            router: minyi_artifacts::ROUTER_BYTES,
+            scorer: minyi_artifacts::SCORER_BYTES,
+            classifier: minyi_artifacts::CLASSIFIER_BYTES,
+        }
+    }
+}
 
 /// Idle instances kept warm per component; more concurrent calls instantiate extra ones.
 const IDLE_PER_COMPONENT: usize = 8;
@@ -71,7 +93,7 @@ pub(crate) struct Pool<W> {
     idle: Mutex<Vec<(Store<CallLimits>, W)>>,
 }
 
-/// The runtime: one engine, the three components (compiled on first use or up front), limits for
+/// The runtime: one engine, the four components (compiled on first use or up front), limits for
 /// every call.
 pub struct Runtime {
     engine: Engine,
@@ -80,6 +102,7 @@ pub struct Runtime {
     validator: Pool<Validator>,
     router: Pool<Router>,
     pub(crate) scorer: Pool<Scorer>,
+    pub(crate) classifier: Pool<Classifier>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -136,7 +159,7 @@ impl Runtime {
 
     /// [`Runtime::new`] with the given cache, or none (every component compiled now).
     pub fn with_cache(config: RuntimeConfig, cache: Option<&CodeCache>) -> Result<Self, RuntimeError> {
-        let rt = Self::lazy_with(config, BUILT_IN, cache.cloned())?;
+        let rt = Self::lazy_with(config, Components::built_in(), cache.cloned())?;
         rt.warm()?;
         Ok(rt)
     }
@@ -146,24 +169,19 @@ impl Runtime {
     /// or the scorer. A component that does not compile fails its first call with
     /// [`RuntimeError::Load`].
     pub fn lazy(config: RuntimeConfig) -> Result<Self, RuntimeError> {
-        Self::lazy_with(config, BUILT_IN, CodeCache::from_env())
+        Self::lazy_with(config, Components::built_in(), CodeCache::from_env())
     }
 
     /// Builds the engine and compiles the given component bytes (through the environment's cache).
-    pub fn with_components(
-        config: RuntimeConfig,
-        validator: &[u8],
-        router: &[u8],
-        scorer: &[u8],
-    ) -> Result<Self, RuntimeError> {
-        let rt = Self::lazy_with(config, [validator, router, scorer], CodeCache::from_env())?;
+    pub fn with_components(config: RuntimeConfig, components: Components<'_>) -> Result<Self, RuntimeError> {
+        let rt = Self::lazy_with(config, components, CodeCache::from_env())?;
         rt.warm()?;
         Ok(rt)
     }
 
     fn lazy_with(
         config: RuntimeConfig,
-        [validator, router, scorer]: [&[u8]; 3],
+        Components { validator, router, scorer, classifier }: Components<'_>,
         cache: Option<CodeCache>,
     ) -> Result<Self, RuntimeError> {
         let settings = EngineSettings {
@@ -177,6 +195,7 @@ impl Runtime {
             validator: pool("validator", validator, ValidatorPre::new, |p, s| p.instantiate(s)),
             router: pool("router", router, RouterPre::new, |p, s| p.instantiate(s)),
             scorer: pool("scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s)),
+            classifier: pool("classifier", classifier, ClassifierPre::new, |p, s| p.instantiate(s)),
             engine,
             cache,
             config,
@@ -189,6 +208,7 @@ impl Runtime {
         self.compiled(&self.validator)?;
         self.compiled(&self.router)?;
         self.compiled(&self.scorer)?;
+        self.compiled(&self.classifier)?;
         Ok(())
     }
 
@@ -199,6 +219,7 @@ impl Runtime {
             done(self.validator.compiled.get().is_some(), self.validator.info.name),
             done(self.router.compiled.get().is_some(), self.router.info.name),
             done(self.scorer.compiled.get().is_some(), self.scorer.info.name),
+            done(self.classifier.compiled.get().is_some(), self.classifier.info.name),
         ]
         .into_iter()
         .flatten()
@@ -227,8 +248,8 @@ impl Runtime {
     }
 
     /// Every loaded component.
-    pub fn components(&self) -> [&ComponentInfo; 3] {
-        [&self.validator.info, &self.router.info, &self.scorer.info]
+    pub fn components(&self) -> [&ComponentInfo; 4] {
+        [&self.validator.info, &self.router.info, &self.scorer.info, &self.classifier.info]
     }
 
     /// A loaded component by name.
@@ -300,6 +321,7 @@ impl Runtime {
         match name {
             "validator" => cold(self, &self.validator),
             "router" => cold(self, &self.router),
+            "classifier" => cold(self, &self.classifier),
             _ => cold(self, &self.scorer),
         }
     }
@@ -444,8 +466,9 @@ impl Runtime {
     }
 }
 
-/// The runtime a compiled rule set belongs to: borrowed, or shared when the rule set must outlive a scope.
-enum RuntimeRef<'rt> {
+/// The runtime a compiled rule set or a loaded model belongs to: borrowed, or shared when it must
+/// outlive a scope.
+pub(crate) enum RuntimeRef<'rt> {
     Borrowed(&'rt Runtime),
     Shared(Arc<Runtime>),
 }

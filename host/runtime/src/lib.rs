@@ -1,4 +1,4 @@
-//! The wasmtime host runtime: compiles the Minyi components once (up front, or each on first use),
+//! The wasmtime host runtime: compiles the Minyi components (validator, router, scorer, classifier) once (up front, or each on first use),
 //! then runs every call under a fresh fuel budget and a memory cap on a warm instance (dropped, never
 //! reused, after any failure), mapping traps to typed errors. `sandbox` is the engine builder and trap classifier the plugin host shares.
 //!
@@ -8,6 +8,7 @@
 
 pub mod bindings;
 pub mod cache;
+mod classifier;
 pub mod convert;
 mod engine;
 mod error;
@@ -15,6 +16,7 @@ pub mod sandbox;
 mod scoreboard;
 
 pub use cache::CodeCache;
-pub use engine::{CompiledRules, ComponentInfo, Runtime, RuntimeConfig};
+pub use classifier::LoadedModel;
+pub use engine::{CompiledRules, ComponentInfo, Components, Runtime, RuntimeConfig};
 pub use error::{CallError, RuntimeError};
 pub use scoreboard::Scoreboard;

@@ -10,7 +10,7 @@ use minyi_model::{CaseForm, RoutingDecision, ValidationResult};
 use minyi_plugins::{Grants, PluginHost, PluginHostConfig, PluginSpec};
 use minyi_registry::Registry;
 use minyi_runtime::bindings::types::CaseContext;
-use minyi_runtime::{CompiledRules, Runtime, RuntimeConfig};
+use minyi_runtime::{CompiledRules, Components, Runtime, RuntimeConfig};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -185,7 +185,8 @@ impl<'a> Replayer<'a> {
                 self.store.decider(sha).map(|(_, b)| b).map_err(|e| format!("{} {sha}: {e}", c.name))?
             });
         }
-        let rt = Runtime::with_components(RuntimeConfig::default(), &bytes[0], &bytes[1], &bytes[2])
+        let components = Components { validator: &bytes[0], router: &bytes[1], scorer: &bytes[2], ..Components::built_in() };
+        let rt = Runtime::with_components(RuntimeConfig::default(), components)
             .map_err(|e| format!("the recorded components do not load: {e}"))?;
         let rt = Arc::new(rt);
         self.runtimes.insert(key, Arc::clone(&rt));
@@ -217,7 +218,7 @@ impl<'a> Replayer<'a> {
         let today_schema = crate::intake::named_district(&body)
             .and_then(|d| self.today.districts.get(&d, minyi_registry::DataKind::Schema))
             .map(|l| (l.sha256, l.text.to_string()));
-        let [own, router, scorer] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let [own, router, scorer, _] = self.today.runtime.components().map(|c| c.sha256.clone());
         let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| {
             (output_of(&validate_body(&rt, &body, &now, recorded_schema.as_ref().map(|(_, t)| t.as_str()))), Vec::new())
         });
@@ -263,7 +264,7 @@ impl<'a> Replayer<'a> {
         if let Some(r) = self.rules.get(&key) {
             return Ok(Arc::clone(r));
         }
-        let [validator, _, scorer] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let [validator, _, scorer, _] = self.today.runtime.components().map(|c| c.sha256.clone());
         let runtime = self.runtime([&validator, router, &scorer])?;
         let (_, source) = self.store.decider(sha).map_err(|e| format!("rule set {sha}: {e}"))?;
         let source = String::from_utf8(source).map_err(|_| format!("rule set {sha}: not UTF-8"))?;
@@ -282,7 +283,7 @@ impl<'a> Replayer<'a> {
         let as_of = input.get("as_of").and_then(Value::as_str);
         let assess = |rt: &Runtime| output_of(&rt.assess_json(&events, &config, as_of));
         let scorer = text(deciders, "scorer");
-        let [validator, router, own] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let [validator, router, own, _] = self.today.runtime.components().map(|c| c.sha256.clone());
         let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| (assess(&rt), Vec::new()));
         let changed =
             if own == scorer { Vec::new() } else { vec![format!("scorer: {} → {}", short(&scorer), short(&own))] };
