@@ -10,6 +10,8 @@ const VERSION: u16 = 1;
 /// Bounds a file cannot exceed, so a hostile one cannot make the reader allocate without end.
 const MAX_LABELS: usize = 1_000;
 const MAX_GRAMS: usize = 2_000_000;
+/// Labels × n-grams: a suggestion holds each weight as 8 bytes (its row and its centred row).
+const MAX_WEIGHTS: usize = 16_000_000;
 const MAX_HEADER: usize = 1 << 20;
 
 /// Why bytes are not a model.
@@ -100,7 +102,7 @@ impl Model {
         let header: Header =
             serde_json::from_slice(r.take(header_len)?).map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
         let (k, v) = (header.labels.len(), header.grams);
-        if !(2..=MAX_LABELS).contains(&k) || v == 0 || v > MAX_GRAMS {
+        if !(2..=MAX_LABELS).contains(&k) || v == 0 || v > MAX_GRAMS || k * v > MAX_WEIGHTS {
             return Err(corrupt("label or n-gram count out of range"));
         }
         if !(header.temperature.is_finite() && header.temperature > 0.0) {
@@ -133,6 +135,7 @@ impl Model {
             }
         }
         Ok(Model {
+            dense: crate::Dense::of(&weights, &scale),
             labels: header.labels,
             grams,
             index,

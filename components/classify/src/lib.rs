@@ -47,9 +47,38 @@ pub struct Model {
     pub(crate) weights: Vec<Vec<i8>>,
     pub(crate) scale: Vec<f32>,
     pub(crate) bias: Vec<f32>,
+    /// The weights as a suggestion reads them, derived from `weights` and `scale`.
+    pub(crate) dense: Dense,
     pub(crate) temperature: f32,
     /// What the model was trained on and how: kept in the file.
     pub(crate) about: About,
+}
+
+/// The weights laid out for a suggestion: a row per n-gram with one weight per category
+/// (dequantised), and the same row minus its mean (how much the n-gram speaks for one category
+/// against the others: the evidence). One pass over a text's n-grams reads both.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Dense {
+    pub(crate) weights: Vec<f32>,
+    pub(crate) centred: Vec<f32>,
+}
+
+impl Dense {
+    pub(crate) fn of(weights: &[Vec<i8>], scale: &[f32]) -> Dense {
+        let (k, v) = (weights.len(), weights.first().map_or(0, Vec::len));
+        let mut dense = Dense { weights: vec![0.0; k * v], centred: vec![0.0; k * v] };
+        for f in 0..v {
+            let row = &mut dense.weights[f * k..(f + 1) * k];
+            for (c, w) in row.iter_mut().enumerate() {
+                *w = f32::from(weights[c][f]) * scale[c];
+            }
+            let mean = row.iter().sum::<f32>() / k as f32;
+            for (centred, w) in dense.centred[f * k..(f + 1) * k].iter_mut().zip(row.iter()) {
+                *centred = w - mean;
+            }
+        }
+        dense
+    }
 }
 
 /// What a model file says of itself.
@@ -145,18 +174,27 @@ impl Model {
     /// The text's features: (n-gram index, TF-IDF value), length-normalised; n-grams the model does not
     /// know are left out.
     pub(crate) fn vector(&self, chars: &[char]) -> Vec<(u32, f32)> {
-        vectorise(&text::grams(chars), |g| self.index.get(g).map(|&i| (i, self.idf[i as usize])))
+        let mut found: Vec<u32> = Vec::with_capacity(chars.len() * 2);
+        text::each_gram(chars, |g| {
+            if let Some(&i) = self.index.get(&g) {
+                found.push(i);
+            }
+        });
+        found.sort_unstable();
+        weigh(&counted(&found), &self.idf)
     }
 
     /// Each category's score (before the temperature) for a feature vector.
     pub(crate) fn scores(&self, x: &[(u32, f32)]) -> Vec<f32> {
-        (0..self.labels.len())
-            .map(|c| {
-                let w = &self.weights[c];
-                let dot: f32 = x.iter().map(|&(f, v)| f32::from(w[f as usize]) * v).sum();
-                dot * self.scale[c] + self.bias[c]
-            })
-            .collect()
+        let k = self.labels.len();
+        let mut scores = self.bias.clone();
+        for &(f, v) in x {
+            let row = &self.dense.weights[f as usize * k..(f as usize + 1) * k];
+            for (s, w) in scores.iter_mut().zip(row) {
+                *s += w * v;
+            }
+        }
+        scores
     }
 
     /// The calibrated confidences of every category for `text`, in the model's label order.
@@ -183,19 +221,20 @@ impl Model {
 
     /// The n-grams that pushed `label` up most against the other categories.
     fn evidence(&self, label: usize, x: &[(u32, f32)]) -> Vec<Evidence> {
-        let n = self.labels.len() as f32;
-        let w = |c: usize, f: u32| f32::from(self.weights[c][f as usize]) * self.scale[c];
+        let k = self.labels.len();
         let mut weighed: Vec<(u32, f32)> = x
             .iter()
-            .map(|&(f, v)| {
-                let mean = (0..self.labels.len()).map(|c| w(c, f)).sum::<f32>() / n;
-                (f, (w(label, f) - mean) * v)
-            })
+            .map(|&(f, v)| (f, self.dense.centred[f as usize * k + label] * v))
             .filter(|(_, weight)| *weight > 0.0)
             .collect();
-        // Heaviest first; equal weights in the order of the n-grams, so the list is stable.
-        weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        weighed.truncate(EXPLAIN);
+        // Heaviest first; equal weights in the order of the n-grams, so the list is stable. The
+        // heaviest few are picked before they are sorted.
+        let heavier = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if weighed.len() > EXPLAIN {
+            weighed.select_nth_unstable_by(EXPLAIN - 1, heavier);
+            weighed.truncate(EXPLAIN);
+        }
+        weighed.sort_by(heavier);
         weighed.into_iter().map(|(f, weight)| Evidence { gram: self.grams[f as usize].clone(), weight }).collect()
     }
 }
@@ -212,26 +251,45 @@ fn read(text: &str) -> Result<Vec<char>, ClassifyError> {
     Ok(chars)
 }
 
-/// TF-IDF with a sublinear term frequency, length-normalised, sorted by feature.
-pub(crate) fn vectorise(
-    grams: &[(text::Gram, u32)],
-    known: impl Fn(&text::Gram) -> Option<(u32, f32)>,
-) -> Vec<(u32, f32)> {
+/// The known n-grams of a text with how often each occurs, by feature number: from the text's
+/// n-grams counted ([`text::grams`]), for training.
+pub(crate) fn known(grams: &[(text::Gram, u32)], index: &text::Index) -> Vec<(u32, u32)> {
+    let mut known: Vec<(u32, u32)> = grams.iter().filter_map(|(g, tf)| index.get(g).map(|&i| (i, *tf))).collect();
+    known.sort_unstable();
+    known
+}
+
+/// The same from the feature numbers of each occurrence, sorted: for a suggestion, which looks each
+/// n-gram up as it reads it.
+fn counted(found: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::with_capacity(found.len());
+    for &f in found {
+        match out.last_mut() {
+            Some((last, n)) if *last == f => *n += 1,
+            _ => out.push((f, 1)),
+        }
+    }
+    out
+}
+
+/// TF-IDF with a sublinear term frequency, length-normalised: from (feature, count) sorted by feature.
+pub(crate) fn weigh(known: &[(u32, u32)], idf: &[f32]) -> Vec<(u32, f32)> {
     let mut x: Vec<(u32, f32)> =
-        grams.iter().filter_map(|(g, tf)| known(g).map(|(i, idf)| (i, (1.0 + (*tf as f32).ln()) * idf))).collect();
+        known.iter().map(|&(f, tf)| (f, (1.0 + libm::logf(tf as f32)) * idf[f as usize])).collect();
     let norm = x.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
         x.iter_mut().for_each(|(_, v)| *v /= norm);
     }
-    x.sort_by_key(|(i, _)| *i);
     x
 }
 
-/// Probabilities from scores divided by `temperature`.
+/// Probabilities from scores divided by `temperature`. `exp` and `ln` on the path of a suggestion
+/// are libm's, written in Rust: the platform's own differ in the last bit between a native build and
+/// wasm32, and the component must answer exactly as the core does.
 pub(crate) fn softmax(scores: &[f32], temperature: f32) -> Vec<f32> {
     let t = if temperature > 0.0 { temperature } else { 1.0 };
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let e: Vec<f32> = scores.iter().map(|s| ((s - max) / t).exp()).collect();
+    let e: Vec<f32> = scores.iter().map(|s| libm::expf((s - max) / t)).collect();
     let sum: f32 = e.iter().sum();
     e.iter().map(|v| v / sum).collect()
 }

@@ -17,7 +17,7 @@ pub fn normalise(text: &str) -> Vec<char> {
             };
             if c.is_whitespace() || c.is_control() {
                 None
-            } else if c.is_ascii_digit() || c.is_numeric() && !is_cjk(c) {
+            } else if c.is_ascii_digit() || !c.is_ascii() && !is_cjk(c) && c.is_numeric() {
                 Some('0')
             } else {
                 Some(c.to_ascii_lowercase())
@@ -54,15 +54,20 @@ pub fn gram_of(text: &str) -> Option<Gram> {
     chars.next().is_none().then(|| key(a, b))
 }
 
+/// Calls `f` with each unigram and bigram of `chars`, in the order of the text.
+pub fn each_gram(chars: &[char], mut f: impl FnMut(Gram)) {
+    for (i, c) in chars.iter().enumerate() {
+        f(key(*c, None));
+        if let Some(next) = chars.get(i + 1) {
+            f(key(*c, Some(*next)));
+        }
+    }
+}
+
 /// Each unigram and bigram of `chars` with how often it occurs, in the order of their numbers.
 pub fn grams(chars: &[char]) -> Vec<(Gram, u32)> {
     let mut all: Vec<Gram> = Vec::with_capacity(chars.len() * 2);
-    for (i, c) in chars.iter().enumerate() {
-        all.push(key(*c, None));
-        if let Some(next) = chars.get(i + 1) {
-            all.push(key(*c, Some(*next)));
-        }
-    }
+    each_gram(chars, |g| all.push(g));
     all.sort_unstable();
     let mut out: Vec<(Gram, u32)> = Vec::with_capacity(all.len());
     for g in all {

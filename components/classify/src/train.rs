@@ -4,7 +4,7 @@
 //! fifth; and k-fold cross-validation.
 
 use crate::metrics::{Evaluation, Prediction, evaluate};
-use crate::{About, Model, softmax, text, vectorise};
+use crate::{About, Dense, Model, known, softmax, text, weigh};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -144,7 +144,7 @@ fn fit_weights(
     let index: text::Index = keys.iter().enumerate().map(|(i, g)| (*g, i as u32)).collect();
     let grams: Vec<String> = keys.iter().map(|g| text::gram_text(*g)).collect();
     let xs: Vec<Vec<(u32, f32)>> =
-        docs.iter().map(|d| vectorise(d, |g| index.get(g).map(|&i| (i, idf[i as usize])))).collect();
+        docs.iter().map(|d| weigh(&known(d, &index), &idf)).collect();
     let ys: Vec<usize> = examples.iter().map(|(_, l)| label_of[l.trim()]).collect();
 
     let (k, v) = (labels.len(), grams.len());
@@ -205,6 +205,7 @@ fn fit_weights(
         })
         .unzip();
     Ok(Model {
+        dense: Dense::of(&weights, &scale),
         labels,
         grams,
         index,

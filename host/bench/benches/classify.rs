@@ -1,10 +1,13 @@
 //! Category suggestion: a model trained on the real hotline messages in `../shared/data` (title and
 //! message, first-level category), its size raw and gzipped (what the browser downloads), and the time
-//! one suggestion takes for a message of 300 characters, p50 and p99. Writes
+//! one suggestion takes for a message of 300 characters, p50 and p99: natively and in the classifier
+//! component (the same model file loaded into it, every message answered the same by both before
+//! timing; the same messages and rounds, interleaved round by round). Writes
 //! `target/bench/classify.json`. Without `--bench`, a few rounds. Without `../shared` on a developer
 //! machine it skips; under `CI=true` it fails.
 
 use minyi_classify::{TrainOptions, read_csv, train};
+use minyi_runtime::{Runtime, RuntimeConfig};
 use std::hint::black_box;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -34,29 +37,51 @@ fn main() {
         .filter(|(_, l)| !l.is_empty())
         .map(|(t, _)| t.chars().filter(|c| !c.is_whitespace()).cycle().take(300).collect())
         .collect();
-    let rounds = if full { 20 } else { 1 };
-    let mut ns = Vec::with_capacity(rounds * messages.len());
+    let runtime = Runtime::new(RuntimeConfig::default()).expect("components load");
+    let started = Instant::now();
+    let component = runtime.load_model(&bytes).expect("the component loads the model");
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    // Both answer every message the same (the JSON document is the whole suggestion) before timing.
     for m in &messages {
-        black_box(model.suggest(m, None).ok()); // warm-up
+        let native = serde_json::to_string(&model.suggest(m, None).expect("native")).expect("JSON");
+        assert_eq!(component.suggest_json(m, None).expect("component"), native, "{m}");
     }
+    let rounds = if full { 20 } else { 1 };
+    let (mut native_ns, mut component_ns) =
+        (Vec::with_capacity(rounds * messages.len()), Vec::with_capacity(rounds * messages.len()));
     for _ in 0..rounds {
         for m in &messages {
             let t = Instant::now();
             black_box(model.suggest(black_box(m), None).ok());
-            ns.push(t.elapsed().as_nanos() as u64);
+            native_ns.push(t.elapsed().as_nanos() as u64);
+        }
+        for m in &messages {
+            let t = Instant::now();
+            black_box(component.suggest(black_box(m), None).ok());
+            component_ns.push(t.elapsed().as_nanos() as u64);
         }
     }
-    ns.sort_unstable();
-    let at = |q: f64| ns[((ns.len() as f64 - 1.0) * q).round() as usize] as f64 / 1e3;
-    let (p50, p99) = (at(0.5), at(0.99));
+    let at = |ns: &mut Vec<u64>, q: f64| {
+        ns.sort_unstable();
+        ns[((ns.len() as f64 - 1.0) * q).round() as usize] as f64 / 1e3
+    };
+    let (p50, p99) = (at(&mut native_ns, 0.5), at(&mut native_ns, 0.99));
+    let (c50, c99) = (at(&mut component_ns, 0.5), at(&mut component_ns, 0.99));
     println!("\ncategory suggestion, trained on {} rows in {train_s:.1} s", examples.len());
     println!("model                {:>10} bytes, {gzipped:>8} gzipped ({} n-grams)", bytes.len(), model.features());
-    println!("suggest, 300 chars   p50 {p50:.1} µs, p99 {p99:.1} µs (native; {} messages × {rounds})", messages.len());
+    println!("model load in the component  {load_ms:.1} ms");
+    println!("suggest, 300 chars   {} messages × {rounds} rounds", messages.len());
+    println!("  native             p50 {p50:>7.1} µs, p99 {p99:>7.1} µs");
+    println!("  component          p50 {c50:>7.1} µs, p99 {c99:>7.1} µs ({:.2}× native)", c50 / p50);
     let rows = serde_json::json!([
         {"name": "classify/model_bytes", "value": bytes.len(), "unit": "bytes"},
         {"name": "classify/model_gzip_bytes", "value": gzipped, "unit": "bytes"},
+        {"name": "classify/model_load_component_ms", "value": load_ms, "unit": "ms"},
         {"name": "classify/suggest_300_chars/native_p50", "value": p50, "unit": "us"},
         {"name": "classify/suggest_300_chars/native_p99", "value": p99, "unit": "us"},
+        {"name": "classify/suggest_300_chars/component_p50", "value": c50, "unit": "us"},
+        {"name": "classify/suggest_300_chars/component_p99", "value": c99, "unit": "us"},
+        {"name": "classify/suggest_300_chars/component_over_native_p50", "value": c50 / p50, "unit": "ratio"},
         {"name": "classify/train_s", "value": train_s, "unit": "s"},
     ]);
     let out = target_dir().join("bench");
