@@ -95,6 +95,7 @@ pub(crate) fn host_on(
         clock,
         allow_origins,
         guard: minyi_server::Guard::default(),
+        classifier: None,
     };
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");

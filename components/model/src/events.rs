@@ -19,6 +19,16 @@ pub struct CaseEvent {
     pub event: Event,
 }
 
+/// A category and how likely the classifier found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ScoredCategory {
+    /// Category code.
+    pub category: String,
+    /// Calibrated confidence, 0 to 1.
+    pub confidence: f32,
+}
+
 /// What happened to the case; `type` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -45,6 +55,20 @@ pub enum Event {
         /// what deadlines and months count from.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reported_at: Option<String>,
+    },
+    /// The form came without a category and the classifier suggested one (智能分拨): the category
+    /// filled in, or none when it abstained (its confidence under the model's threshold).
+    CategorySuggested {
+        /// The category filled in; absent when the classifier abstained.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+        /// The calibrated confidence of the likeliest category.
+        confidence: f32,
+        /// The likeliest categories, best first, with their confidences.
+        #[serde(default)]
+        top: Vec<ScoredCategory>,
+        /// SHA-256 of the model file that suggested it.
+        model: String,
     },
     /// Validated and accepted.
     Accepted {},

@@ -82,7 +82,7 @@ impl CaseState {
     pub fn after(self, event: &Event) -> Result<CaseState, IllegalTransition> {
         use CaseState as S;
         let next = match (self, event) {
-            (S::Received, Event::Received { .. }) => Some(self),
+            (S::Received, Event::Received { .. } | Event::CategorySuggested { .. }) => Some(self),
             (S::Received, Event::Accepted {}) => Some(S::Accepted),
             (S::Received | S::Accepted, Event::Rejected { .. }) => Some(S::Rejected),
             (S::Received | S::Accepted | S::PendingManual | S::Returned | S::Reopened, Event::PendingManual { .. }) => {
@@ -148,6 +148,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match self {
             Event::Received { .. } => "received",
+            Event::CategorySuggested { .. } => "category_suggested",
             Event::Accepted {} => "accepted",
             Event::Rejected { .. } => "rejected",
             Event::PendingManual { .. } => "pending_manual",
@@ -188,6 +189,7 @@ mod tests {
                 fingerprint: None,
                 reported_at: None,
             },
+            Event::CategorySuggested { category: None, confidence: 0.4, top: Vec::new(), model: String::new() },
             Event::Accepted {},
             Event::Rejected { reason: String::new() },
             Event::PendingManual { reason: String::new() },

@@ -86,7 +86,7 @@ fn at_error(case: &str, line: usize, field: &str, value: &str) -> ScoreError {
 /// the first contact often share one). Same stage: the order given.
 fn stage(e: &Event) -> u8 {
     match e {
-        Event::Received { .. } => 0,
+        Event::Received { .. } | Event::CategorySuggested { .. } => 0,
         Event::Accepted {} | Event::Rejected { .. } | Event::PendingManual { .. } => 1,
         Event::Returned { .. } | Event::Ruling { .. } => 2,
         Event::Dispatched { .. } => 3,
@@ -175,6 +175,7 @@ impl CaseFacts {
                 }
                 Event::ExclusionRevoked { .. } => f.exclusion = None,
                 Event::Accepted {}
+                | Event::CategorySuggested { .. }
                 | Event::Rejected { .. }
                 | Event::PendingManual { .. }
                 | Event::InProgress {}

@@ -166,6 +166,7 @@ fn serve(db: &str, rt: &tokio::runtime::Runtime) -> String {
         clock: Default::default(),
         allow_origins: Vec::new(),
         guard: Guard::default().with_rate(None),
+        classifier: None,
     };
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -1,4 +1,5 @@
-//! Intake (受理): a demand is stored exactly as received, then validated (the district plugin's extra
+//! Intake (受理): a demand is stored exactly as received, given a suggested category when it has none
+//! and the service has a classifier model, then validated (the district plugin's extra
 //! checks included), then routed (the plugin's amendment included) and dispatched — each step written
 //! to the case's history as it ends. A failure after the case is stored moves it to `pending_manual`;
 //! nothing that arrived is ever lost.
@@ -197,11 +198,27 @@ fn process(
         kept.push(Decider { kind: "schema", sha256: &s.sha256, bytes: s.text.as_bytes() });
     }
     store.keep(&kept)?;
-    let validated = validate_body(&state.runtime, body, &now, schema.as_ref().map(|(_, s)| &*s.text));
+    let body_sha256 = hex::encode(Sha256::digest(body));
+    let suggested = suggest(state, store, id, body, &body_sha256, learned)?;
+    let (amended, suggested) = match suggested {
+        Some((event, Some(category))) => {
+            (crate::suggest::with_category(body, &category).map(|b| (b, category)), Some(event))
+        }
+        Some((event, None)) => (None, Some(event)),
+        None => (None, None),
+    };
+    let validated = {
+        let body = amended.as_ref().map_or(body, |(b, _)| b.as_slice());
+        validate_body(&state.runtime, body, &now, schema.as_ref().map(|(_, s)| &*s.text))
+    };
     let (mut input, mut deciders) = (
-        serde_json::json!({ "body_sha256": hex::encode(Sha256::digest(body)), "now": now }),
+        serde_json::json!({ "body_sha256": body_sha256, "now": now }),
         serde_json::json!({ "validator": validator.sha256 }),
     );
+    if let Some((_, category)) = &amended {
+        // Replay fills in the same category before it validates the body kept.
+        input["category_suggested"] = category.as_str().into();
+    }
     if let Some((district, s)) = &schema {
         input["district"] = district.as_str().into();
         deciders["schema"] = s.sha256.as_str().into();
@@ -268,6 +285,7 @@ fn process(
     // Routing's deadline runs from the service's receipt, not from a time the form claims.
     form.received_at = now.clone();
     learned.events.push(received);
+    learned.events.extend(suggested.map(|e| event(id, &receipt.received_at, e)));
     if !valid {
         learned.events.push(event(id, &receipt.received_at, Event::Rejected { reason: reason.clone() }));
         report.reason = Some(reason);
@@ -374,6 +392,53 @@ fn process(
     learned.events.push(event(id, &receipt.received_at, next));
     report.routing = Some(routing);
     Ok(())
+}
+
+/// Suggests a category when the service has a classifier model and the body names none: the decision
+/// is kept (the classifier component's and the model's bytes with it), and the event to write, with the
+/// category to fill in unless the classifier abstained. A classifier that fails leaves the form as it
+/// came (the validator then says what is missing); it never stops intake.
+fn suggest(
+    state: &AppState,
+    store: &CaseStore,
+    id: &str,
+    body: &[u8],
+    body_sha256: &str,
+    learned: &mut Learned,
+) -> Result<Option<(Event, Option<String>)>, Stop> {
+    let Some(model) = &state.classifier else { return Ok(None) };
+    let Some(text) = crate::suggest::uncategorised(body) else { return Ok(None) };
+    let classifier = state.runtime.component("classifier").ok_or(Stop::NoComponent("classifier"))?;
+    let info = model.info();
+    store.keep(&[
+        Decider { kind: "classifier", sha256: &classifier.sha256, bytes: &classifier.bytes },
+        Decider { kind: "model", sha256: &info.sha256, bytes: model.bytes() },
+    ])?;
+    let out = model.suggest_json(&text, None);
+    let deciders = serde_json::json!({ "classifier": classifier.sha256, "model": info.sha256 });
+    learned.decisions.push(decision(
+        "suggest",
+        serde_json::json!({ "body_sha256": body_sha256 }),
+        output_of(&out),
+        deciders.to_string(),
+    ));
+    let suggested = match out {
+        Ok(json) => serde_json::from_str::<crate::suggest::Suggested>(&json)
+            .map_err(|e| Stop::Unreadable { what: "category suggestion", message: e.to_string() })?,
+        Err(e) => {
+            tracing::warn!(case = %id, error = %e, "no category suggestion");
+            return Ok(None);
+        }
+    };
+    let category = suggested.category().map(|c| c.category.clone());
+    let confidence = suggested.top.first().map_or(0.0, |c| c.confidence);
+    let event = Event::CategorySuggested {
+        category: category.clone(),
+        confidence,
+        top: suggested.top,
+        model: info.sha256.clone(),
+    };
+    Ok(Some((event, category)))
 }
 
 /// The error issues of a validation result, as `field: code` pairs; or where it was redirected.

@@ -24,6 +24,7 @@ pub mod plugins;
 pub mod replay;
 pub mod rescore;
 pub mod scores;
+pub mod suggest;
 
 pub use error::AppError;
 pub use http::{AppState, Buckets, Guard, Rate, app, openapi, warm as warm_assets};

@@ -10,7 +10,7 @@ use minyi_model::{CaseForm, RoutingDecision, ValidationResult};
 use minyi_plugins::{Grants, PluginHost, PluginHostConfig, PluginSpec};
 use minyi_registry::Registry;
 use minyi_runtime::bindings::types::CaseContext;
-use minyi_runtime::{CompiledRules, Components, Runtime, RuntimeConfig};
+use minyi_runtime::{CompiledRules, Components, LoadedModel, Runtime, RuntimeConfig};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -63,7 +63,7 @@ impl Verdict {
 /// One decision, run again.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepReplay {
-    /// `validate`, `plugin.validate`, `route`, `plugin.route`, `plugin.review` or `score`.
+    /// `suggest`, `validate`, `plugin.validate`, `route`, `plugin.route`, `plugin.review` or `score`.
     pub step: String,
     /// What decided, as recorded (JSON).
     pub deciders: Value,
@@ -100,6 +100,8 @@ pub struct Today {
     pub plugins: Option<PluginHost>,
     /// The districts' active rule sets and schemas (none without a registry).
     pub districts: crate::districts::Districts,
+    /// The category classifier's model in use today, if any.
+    pub classifier: Option<Arc<LoadedModel<'static>>>,
 }
 
 /// Runs decisions again; keeps what it loaded (components, rule sets, plugins) for the next case.
@@ -107,7 +109,8 @@ pub struct Replayer<'a> {
     store: &'a CaseStore,
     registry: Option<&'a Registry>,
     today: Today,
-    runtimes: HashMap<[String; 3], Arc<Runtime>>,
+    runtimes: HashMap<[String; 4], Arc<Runtime>>,
+    models: HashMap<(String, String), Arc<LoadedModel<'static>>>,
     rules: HashMap<(String, String), Arc<CompiledRules<'static>>>,
     host: Option<PluginHost>,
     compiled: HashMap<String, minyi_plugins::CompiledPlugin>,
@@ -127,6 +130,7 @@ impl<'a> Replayer<'a> {
             registry,
             today,
             runtimes: HashMap::new(),
+            models: HashMap::new(),
             rules: HashMap::new(),
             host: None,
             compiled: HashMap::new(),
@@ -150,6 +154,7 @@ impl<'a> Replayer<'a> {
         let deciders: Value = serde_json::from_str(&d.deciders).unwrap_or(Value::Null);
         let input: Value = serde_json::from_str(&d.input).unwrap_or(Value::Null);
         let (recorded, today) = match d.step.as_str() {
+            "suggest" => self.suggest(case_id, &input, &deciders),
             "validate" => self.validate(case_id, &input, &deciders),
             "route" => self.route(&input, &deciders),
             "plugin.validate" | "plugin.route" | "plugin.review" => self.plugin(&d.step, &input, &deciders),
@@ -166,9 +171,9 @@ impl<'a> Replayer<'a> {
         StepReplay { step: d.step.clone(), deciders, recorded: verdict(recorded), today: verdict(today) }
     }
 
-    /// A runtime with the given validator, router and scorer bytes (this binary's where the SHA-256 is
-    /// its own, else the bytes kept under it).
-    fn runtime(&mut self, shas: [&str; 3]) -> Result<Arc<Runtime>, String> {
+    /// A runtime with the given validator, router, scorer and classifier bytes (this binary's where the
+    /// SHA-256 is its own, else the bytes kept under it).
+    fn runtime(&mut self, shas: [&str; 4]) -> Result<Arc<Runtime>, String> {
         let own = self.today.runtime.components();
         if own.iter().zip(shas).all(|(c, sha)| c.sha256 == sha) {
             return Ok(Arc::clone(&self.today.runtime));
@@ -177,7 +182,7 @@ impl<'a> Replayer<'a> {
         if let Some(rt) = self.runtimes.get(&key) {
             return Ok(Arc::clone(rt));
         }
-        let mut bytes = Vec::with_capacity(3);
+        let mut bytes = Vec::with_capacity(4);
         for (c, sha) in own.iter().zip(shas) {
             bytes.push(if sha == c.sha256 {
                 c.bytes.to_vec()
@@ -185,7 +190,8 @@ impl<'a> Replayer<'a> {
                 self.store.decider(sha).map(|(_, b)| b).map_err(|e| format!("{} {sha}: {e}", c.name))?
             });
         }
-        let components = Components { validator: &bytes[0], router: &bytes[1], scorer: &bytes[2], ..Components::built_in() };
+        let components =
+            Components { validator: &bytes[0], router: &bytes[1], scorer: &bytes[2], classifier: &bytes[3] };
         let rt = Runtime::with_components(RuntimeConfig::default(), components)
             .map_err(|e| format!("the recorded components do not load: {e}"))?;
         let rt = Arc::new(rt);
@@ -218,8 +224,16 @@ impl<'a> Replayer<'a> {
         let today_schema = crate::intake::named_district(&body)
             .and_then(|d| self.today.districts.get(&d, minyi_registry::DataKind::Schema))
             .map(|l| (l.sha256, l.text.to_string()));
-        let [own, router, scorer, _] = self.today.runtime.components().map(|c| c.sha256.clone());
-        let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| {
+        // A category intake suggested is filled in again before the body is validated.
+        let body = match input.get("category_suggested").and_then(Value::as_str) {
+            None => body,
+            Some(category) => match crate::suggest::with_category(&body, category) {
+                Some(amended) => amended,
+                None => return both_unavailable("the suggested category cannot be filled into the body".into()),
+            },
+        };
+        let [own, router, scorer, classifier] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let recorded = self.runtime([&validator, &router, &scorer, &classifier]).map(|rt| {
             (output_of(&validate_body(&rt, &body, &now, recorded_schema.as_ref().map(|(_, t)| t.as_str()))), Vec::new())
         });
         let mut changed = Vec::new();
@@ -264,8 +278,8 @@ impl<'a> Replayer<'a> {
         if let Some(r) = self.rules.get(&key) {
             return Ok(Arc::clone(r));
         }
-        let [validator, _, scorer, _] = self.today.runtime.components().map(|c| c.sha256.clone());
-        let runtime = self.runtime([&validator, router, &scorer])?;
+        let [validator, _, scorer, classifier] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let runtime = self.runtime([&validator, router, &scorer, &classifier])?;
         let (_, source) = self.store.decider(sha).map_err(|e| format!("rule set {sha}: {e}"))?;
         let source = String::from_utf8(source).map_err(|_| format!("rule set {sha}: not UTF-8"))?;
         let compiled = runtime
@@ -277,14 +291,62 @@ impl<'a> Replayer<'a> {
         Ok(compiled)
     }
 
+    /// The category suggestion, by the recorded classifier and model and by today's, on the body kept.
+    fn suggest(&mut self, case_id: &str, input: &Value, deciders: &Value) -> (Run, Run) {
+        let body = match self.store.body(case_id) {
+            Ok((body, _)) => body,
+            Err(e) => return both_unavailable(format!("the body: {e}")),
+        };
+        let (have, want) = (hex::encode(Sha256::digest(&body)), text(input, "body_sha256"));
+        if have != want {
+            return both_unavailable(format!(
+                "the body kept hashes to {have}, the decision recorded {want}: the evidence was changed"
+            ));
+        }
+        let Some(demand) = crate::suggest::uncategorised(&body) else {
+            return both_unavailable("the body kept has a category or no text to suggest one from".into());
+        };
+        let (classifier, model) = (text(deciders, "classifier"), text(deciders, "model"));
+        let recorded = self.model(&classifier, &model).map(|m| (output_of(&m.suggest_json(&demand, None)), Vec::new()));
+        let today = match &self.today.classifier {
+            None => Err("no classifier model today (`--classifier MODEL`)".to_owned()),
+            Some(m) => {
+                let mut changed = Vec::new();
+                let own = &self.today.runtime.components()[3].sha256;
+                if *own != classifier {
+                    changed.push(format!("classifier: {} → {}", short(&classifier), short(own)));
+                }
+                if m.info().sha256 != model {
+                    changed.push(format!("model: {} → {}", short(&model), short(&m.info().sha256)));
+                }
+                Ok((output_of(&m.suggest_json(&demand, None)), changed))
+            }
+        };
+        (recorded, today)
+    }
+
+    /// The recorded model, loaded into the recorded classifier.
+    fn model(&mut self, classifier: &str, sha: &str) -> Result<Arc<LoadedModel<'static>>, String> {
+        let key = (classifier.to_owned(), sha.to_owned());
+        if let Some(m) = self.models.get(&key) {
+            return Ok(Arc::clone(m));
+        }
+        let [validator, router, scorer, _] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let runtime = self.runtime([&validator, &router, &scorer, classifier])?;
+        let (_, bytes) = self.store.decider(sha).map_err(|e| format!("model {sha}: {e}"))?;
+        let model = Arc::new(runtime.load_model_shared(&bytes).map_err(|e| format!("model {sha}: {e}"))?);
+        self.models.insert(key, Arc::clone(&model));
+        Ok(model)
+    }
+
     /// A case's assessment, by the recorded scorer and by today's, on the recorded events.
     fn score(&mut self, input: &Value, deciders: &Value) -> (Run, Run) {
         let (events, config) = (text(input, "case_events"), text(input, "config"));
         let as_of = input.get("as_of").and_then(Value::as_str);
         let assess = |rt: &Runtime| output_of(&rt.assess_json(&events, &config, as_of));
         let scorer = text(deciders, "scorer");
-        let [validator, router, own, _] = self.today.runtime.components().map(|c| c.sha256.clone());
-        let recorded = self.runtime([&validator, &router, &scorer]).map(|rt| (assess(&rt), Vec::new()));
+        let [validator, router, own, classifier] = self.today.runtime.components().map(|c| c.sha256.clone());
+        let recorded = self.runtime([&validator, &router, &scorer, &classifier]).map(|rt| (assess(&rt), Vec::new()));
         let changed =
             if own == scorer { Vec::new() } else { vec![format!("scorer: {} → {}", short(&scorer), short(&own))] };
         (recorded, Ok((assess(&self.today.runtime), changed)))

@@ -50,6 +50,7 @@ fn service(dir: &tempfile::TempDir) -> (AppState, Arc<Plugins>, Arc<Admins>, Sta
         ),
         allow_origins: vec![PORTAL.to_owned()],
         guard: minyi_server::Guard::default(),
+        classifier: None,
     };
     (state, plugins, admins, city)
 }

@@ -74,6 +74,7 @@ fn world(backend: Backend) -> Option<World> {
         clock: clock.clone(),
         allow_origins: Vec::new(),
         guard: minyi_server::Guard::default(),
+        classifier: None,
     };
     Some(World {
         district: make(Some(&by), Role::District, Some("110105"), None),

@@ -80,6 +80,7 @@ fn a_district_deploys_its_rules_and_schema_at_runtime(backend: Backend) {
         clock: Default::default(),
         allow_origins: Vec::new(),
         guard: minyi_server::Guard::default(),
+        classifier: None,
     };
     // A second node on the same database, syncing as `minyi serve` does.
     let other = Plugins::open(&db).expect("a second node");

@@ -36,6 +36,7 @@ async fn plugins_amend_the_api_and_admins_manage_them() {
         clock: Default::default(),
         allow_origins: Vec::new(),
         guard: minyi_server::Guard::default(),
+        classifier: None,
     };
 
     // Chaoyang uploads through the API and activates; Haidian may not touch it.

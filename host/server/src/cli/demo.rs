@@ -64,6 +64,7 @@ pub(super) fn demo(runtime: Runtime, args: &DemoArgs) -> anyhow::Result<ExitCode
         allow_origins: Vec::new(),
         // The demo is the service's own client: no per-address rate applies to it.
         guard: crate::http::Guard::default().with_rate(None),
+        classifier: None,
     };
     let clock = crate::clock::Clock::fixed(end);
     let Some(state) = open(Arc::new(runtime), args.rules.as_deref(), &args.db, clock, service)? else {

@@ -53,6 +53,10 @@ enum Command {
         /// `https://www.bjchy.gov.cn`; repeatable. None is allowed by default.
         #[arg(long = "allow-origin", value_name = "URL", value_parser = crate::http::origin)]
         allow_origin: Vec<String>,
+        /// A category classifier model (written by `cargo xtask train`): intake fills the category of a
+        /// form that has none with the one it suggests, marked as suggested.
+        #[arg(long, value_name = "MODEL", env = "MINYI_CLASSIFIER")]
+        classifier: Option<PathBuf>,
         #[command(flatten)]
         limits: serve::Limits,
     },
@@ -219,6 +223,10 @@ enum Command {
         /// Today's rule set to compare with (TOML); default: the Beijing set built into `minyi`.
         #[arg(long, value_name = "FILE", env = "MINYI_RULES")]
         rules: Option<PathBuf>,
+        /// Today's category classifier model to compare with; without it, suggestions replay on the
+        /// recorded model only.
+        #[arg(long, value_name = "MODEL", env = "MINYI_CLASSIFIER")]
+        classifier: Option<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -294,12 +302,12 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that run no built-in component do not load them; the others compile (or read from
-    // the code cache) only the components they call. The service compiles all three before it listens.
+    // the code cache) only the components they call. The service compiles all four before it listens.
     let runtime = || Runtime::lazy(RuntimeConfig::default()).context("loading the components");
     match cli.command {
-        Command::Serve { listen, web, rules, db, allow_origin, limits } => {
+        Command::Serve { listen, web, rules, db, allow_origin, classifier, limits } => {
             let runtime = Runtime::new(RuntimeConfig::default()).context("loading the components")?;
-            serve::serve(runtime, &listen, web, rules, &db, allow_origin, limits.guard())
+            serve::serve(runtime, &listen, web, rules, &db, allow_origin, limits.guard(), classifier)
         }
         Command::Validate { form, district, schema, now } => {
             validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)
@@ -346,13 +354,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token { db, token, command, .. } => token::run(&db, token.as_deref(), command),
         Command::Demo { args } => demo::demo(runtime()?, &args),
         Command::Sla { command: SlaCommand::Sweep { db, now } } => sweep(&db, now.as_deref()),
-        Command::Replay { db, case, month, district, rules, json } => {
+        Command::Replay { db, case, month, district, rules, classifier, json } => {
             let scope = match (case, month) {
                 (Some(case), _) => replay::Scope::Case(case),
                 (None, Some(month)) => replay::Scope::Month { month, district },
                 (None, None) => anyhow::bail!("give --case ID or --month YYYY-MM"),
             };
-            replay::replay(runtime()?, &db, rules.as_deref(), scope, json)
+            let today = replay::Inputs { rules: rules.as_deref(), classifier: classifier.as_deref() };
+            replay::replay(runtime()?, &db, today, scope, json)
         }
     }
 }

@@ -19,13 +19,16 @@ pub(super) enum Scope {
     Month { month: String, district: Option<String> },
 }
 
-pub(super) fn replay(
-    runtime: Runtime,
-    db: &str,
-    rules: Option<&Path>,
-    scope: Scope,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
+/// Today's deciders given on the command line.
+pub(super) struct Inputs<'a> {
+    /// The rule set (default: the Beijing set built in).
+    pub(super) rules: Option<&'a Path>,
+    /// The classifier model, if any.
+    pub(super) classifier: Option<&'a Path>,
+}
+
+pub(super) fn replay(runtime: Runtime, db: &str, inputs: Inputs<'_>, scope: Scope, json: bool) -> anyhow::Result<ExitCode> {
+    let Inputs { rules, classifier } = inputs;
     let cases = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING)
         .with_context(|| format!("opening the case store in {db}"))?;
     let registry = crate::plugins::open_registry(db).context("opening the plugin registry")?;
@@ -41,7 +44,15 @@ pub(super) fn replay(
     registry.sync(&host).context("loading today's plugins")?;
     let districts = crate::districts::Districts::default();
     districts.sync(&registry).context("loading today's district rule sets and schemas")?;
-    let today = Today { runtime, rules: Arc::new(rules), plugins: Some(host), districts };
+    let classifier = match classifier {
+        None => None,
+        Some(file) => {
+            let bytes = std::fs::read(file).with_context(|| format!("--classifier {}", file.display()))?;
+            let model = runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
+            Some(Arc::new(model))
+        }
+    };
+    let today = Today { runtime, rules: Arc::new(rules), plugins: Some(host), districts, classifier };
     let mut replayer = Replayer::new(&cases, Some(&registry), today);
     match scope {
         Scope::Case(id) => {

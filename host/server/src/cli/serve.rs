@@ -23,6 +23,7 @@ pub(super) fn serve(
     db: &str,
     allow_origins: Vec<String>,
     guard: crate::http::Guard,
+    classifier: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     if !web_dir.join("index.html").exists() {
         tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
@@ -32,7 +33,7 @@ pub(super) fn serve(
         rules.as_deref(),
         db,
         crate::clock::Clock::system(),
-        Service { web_dir, allow_origins, guard },
+        Service { web_dir, allow_origins, guard, classifier },
     )?;
     let Some(state) = state else { return Ok(ExitCode::from(2)) };
     if let Some(plugins) = &state.plugins {
@@ -58,6 +59,8 @@ pub(super) struct Service {
     pub(super) web_dir: PathBuf,
     pub(super) allow_origins: Vec<String>,
     pub(super) guard: crate::http::Guard,
+    /// A category classifier model (`cargo xtask train`), for intake to suggest missing categories.
+    pub(super) classifier: Option<PathBuf>,
 }
 
 /// The service's state on `db`: the rule set (`rules`, or the Beijing one built in) compiled into the
@@ -93,6 +96,16 @@ pub(super) fn open(
             return Ok(None);
         }
     };
+    let classifier = match &service.classifier {
+        None => None,
+        Some(file) => {
+            let bytes = std::fs::read(file).with_context(|| format!("--classifier {}", file.display()))?;
+            let model = runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
+            let info = model.info();
+            tracing::info!(file = %file.display(), sha256 = info.sha256, categories = info.categories.len(), "classifier model loaded");
+            Some(Arc::new(model))
+        }
+    };
     let admins = minyi_auth::Admins::open_url(db).context("opening the admins")?;
     let plugins = Plugins::open(db)?;
     let cases = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING).context("opening the case store")?;
@@ -107,6 +120,7 @@ pub(super) fn open(
         clock,
         allow_origins: service.allow_origins,
         guard: service.guard,
+        classifier,
     }))
 }
 

@@ -166,6 +166,7 @@ mod tests {
             clock: Default::default(),
             allow_origins: Vec::new(),
             guard: crate::http::Guard::default(),
+            classifier: None,
         }
     }
 

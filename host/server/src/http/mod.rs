@@ -62,6 +62,9 @@ pub struct AppState {
     pub allow_origins: Vec<String>,
     /// The limits on callers: body sizes, the anonymous rate, the request deadline, `/metrics`.
     pub guard: Guard,
+    /// The category classifier's model, loaded into the classifier component (`minyi serve
+    /// --classifier FILE`): intake suggests a category for a form that has none.
+    pub classifier: Option<Arc<minyi_runtime::LoadedModel<'static>>>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             clock: crate::clock::Clock::default(),
             allow_origins: Vec::new(),
             guard: Guard::default(),
+            classifier: None,
         }
     }
 

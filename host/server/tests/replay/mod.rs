@@ -156,3 +156,109 @@ async fn decisions_replay_identical_across_a_plugin_upgrade_and_a_rule_set_chang
     assert!(out.contains("cannot replay: rule set") && out.contains("hash to"), "{out}");
     assert_eq!(out.lines().last(), Some("differs"), "{out}");
 }
+
+/// A small model over four leaf categories of the tree, trained here (as `cargo xtask train` would
+/// from a city's labelled CSV); `seed` changes the model, not what it learned.
+fn classifier_model(seed: u64) -> Vec<u8> {
+    let rows = [
+        ("暖气不热", "家里暖气从前天开始不热，室温只有十四度", "utilities.heating.low_temperature"),
+        ("暖气片冰凉", "暖气片一直是凉的，供热公司不来修", "utilities.heating.low_temperature"),
+        ("供热温度低", "小区集中供热温度太低，老人孩子都冻感冒了", "utilities.heating.low_temperature"),
+        ("垃圾没人清运", "小区门口的垃圾桶已经满了三天，一直没人清运", "urban.sanitation.garbage"),
+        ("垃圾堆放", "路边垃圾堆成山，臭气熏天没人管", "urban.sanitation.garbage"),
+        ("垃圾站脏乱", "小区垃圾分类站脏乱，垃圾满地", "urban.sanitation.garbage"),
+        ("拖欠工资", "老板已经拖欠两个月工资，不签劳动合同", "labor.wages.arrears"),
+        ("工资不发", "公司拖欠工资三个月，找老板也不给", "labor.wages.arrears"),
+        ("讨薪", "装修公司拖欠农民工工资", "labor.wages.arrears"),
+        ("违章停车", "小区门口消防通道经常有车辆违停", "transport.parking.illegal"),
+        ("乱停车", "车辆违停堵住出入口，消防车进不来", "transport.parking.illegal"),
+        ("占道停车", "路边违章停车占用人行道", "transport.parking.illegal"),
+    ];
+    let rows: Vec<(String, String)> = rows.iter().map(|(t, d, l)| (format!("{t}\n{d}"), (*l).to_owned())).collect();
+    // Twelve rows make a diffident model: it suggests from a confidence of 0.4 (four categories).
+    let options = minyi_classify::TrainOptions { min_df: 1, seed, abstain_below: 0.4, ..Default::default() };
+    minyi_classify::train(&rows, &options).expect("trains").to_bytes()
+}
+
+#[tokio::test]
+async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let bytes = classifier_model(7);
+    let model = state.runtime.load_model_shared(&bytes).expect("the classifier loads the model");
+    let sha = model.info().sha256.clone();
+    let state = minyi_server::AppState { classifier: Some(std::sync::Arc::new(model)), ..state };
+    let cases = state.cases.as_deref().expect("a case store");
+
+    // A demand without a category (a hotline call typed in, an import): the suggestion fills it in.
+    let mut form = heating("望京西园三区");
+    form.as_object_mut().expect("an object").remove("category");
+    form["title"] = "暖气片不热".into();
+    form["description"] = "这几天家里暖气片不热，室温只有十三度".into();
+    form["attributes"] = json!({"room_temperature": "13"});
+    let (status, r) = send(&state, "POST", "/api/cases", None, form.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["validation"]["normalized"]["category"], "utilities.heating.low_temperature", "{r}");
+    assert_eq!(r["state"], "dispatched", "{r}");
+    let id = r["case_id"].as_str().expect("a number").to_owned();
+    let case = cases.get(&id).expect("stored");
+    assert_eq!(case.form.get("category"), None, "the body is kept as it came");
+    let kinds: Vec<&str> = case.events.iter().map(|e| e.event.kind()).collect();
+    assert_eq!(kinds, ["received", "category_suggested", "accepted", "dispatched"]);
+    let suggested = serde_json::to_value(&case.events[1]).expect("JSON");
+    assert_eq!(suggested["category"], "utilities.heating.low_temperature", "{suggested}");
+    assert_eq!(suggested["model"], sha.as_str(), "{suggested}");
+    let confidence = suggested["confidence"].as_f64().expect("a confidence");
+    assert!((0.4..=1.0).contains(&confidence), "{suggested}");
+    assert_eq!(suggested["top"].as_array().map(Vec::len), Some(3), "{suggested}");
+    assert_eq!(case.events[0].event.kind(), "received");
+    assert_eq!(serde_json::to_value(&case.events[0]).expect("JSON")["category"], "utilities.heating.low_temperature");
+    let steps: Vec<String> = cases.decisions(&id).expect("decisions").into_iter().map(|d| d.decision.step).collect();
+    assert_eq!(steps, ["suggest", "validate", "route"]);
+
+    // A demand that names its category is not second-guessed.
+    let (_, r) = send(&state, "POST", "/api/cases", None, heating("望京西园四区").to_string()).await;
+    let named = r["case_id"].as_str().expect("a number").to_owned();
+    let steps: Vec<String> = cases.decisions(&named).expect("decisions").into_iter().map(|d| d.decision.step).collect();
+    assert_eq!(steps, ["validate", "route"]);
+    assert!(!cases.get(&named).expect("stored").events.iter().any(|e| e.event.kind() == "category_suggested"));
+
+    // Text the model cannot place: it abstains, says so in the history, and the form is refused for
+    // its missing category, as any would be — nothing is guessed.
+    let mut vague = heating("望京西园五区");
+    vague.as_object_mut().expect("an object").remove("category");
+    vague["title"] = "请问一下".into();
+    vague["description"] = "你好，我想请问一下这个事情".into();
+    let (status, r) = send(&state, "POST", "/api/cases", None, vague.to_string()).await;
+    assert_eq!((status, r["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category: category.required")), "{r}");
+    let vague = r["case_id"].as_str().expect("stored").to_owned();
+    let events = cases.get(&vague).expect("stored").events;
+    let abstained = serde_json::to_value(&events[1]).expect("JSON");
+    assert_eq!((abstained["type"].as_str(), abstained.get("category")), (Some("category_suggested"), None), "{abstained}");
+    assert!(abstained["confidence"].as_f64().is_some_and(|c| c < 0.4), "{abstained}");
+
+    // Replay makes the same suggestion from the model kept under its SHA-256, and validates the body
+    // with the category filled in again.
+    let (code, out, err) = replay(&dir, &["--case", &id]);
+    println!("minyi replay --case {id}\n{out}");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.lines().last(), Some("identical"), "{out}");
+    assert!(out.contains("suggest") && out.contains("no classifier model today"), "{out}");
+    // Today's model (another seed) is compared, and named as what changed.
+    let today = dir.path().join("model-2027.bin");
+    std::fs::write(&today, classifier_model(8)).expect("writes");
+    let (code, out, err) =
+        replay(&dir, &["--case", &id, "--classifier", &today.to_string_lossy(), "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let replayed: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(replayed["steps"][0]["step"], "suggest", "{out}");
+    assert_eq!(replayed["steps"][0]["recorded"]["verdict"], "identical", "{out}");
+    let changed = replayed["steps"][0]["today"]["changed"].to_string();
+    assert!(changed.contains("model: "), "{out}");
+
+    // A model file that is not one stops `minyi replay` with the reason.
+    std::fs::write(&today, &bytes[..bytes.len() / 2]).expect("writes");
+    let (code, _, err) = replay(&dir, &["--case", &id, "--classifier", &today.to_string_lossy()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--classifier") && err.contains("truncated or corrupt"), "{err}");
+}

@@ -1,0 +1,72 @@
+//! Category suggestion at intake (智能分拨): a form that came without a category gets the one the
+//! classifier component suggests from its title and description, marked as suggested with its
+//! confidence, and the decision kept so that replay makes it again. Intake and replay both read a body
+//! through here.
+
+use minyi_model::ScoredCategory;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The text the classifier reads of a body that names no category: its title and description joined by
+/// a line break (as `cargo xtask train` joins a CSV's text columns). `None` when the body is not a JSON
+/// object, names a category already, or has no text.
+pub fn uncategorised(body: &[u8]) -> Option<String> {
+    let Ok(Value::Object(form)) = serde_json::from_slice::<Value>(body) else { return None };
+    let named = form.get("category").and_then(Value::as_str).is_some_and(|c| !c.trim().is_empty());
+    if named || form.get("category").is_some_and(|c| !c.is_null() && !c.is_string()) {
+        return None;
+    }
+    let text: Vec<&str> = ["title", "description"]
+        .iter()
+        .filter_map(|k| form.get(*k).and_then(Value::as_str))
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    (!text.is_empty()).then(|| text.join("\n"))
+}
+
+/// The body with `category` set: what the validator reads once a category was suggested. `None` when
+/// the body is not a JSON object.
+pub fn with_category(body: &[u8], category: &str) -> Option<Vec<u8>> {
+    let Ok(Value::Object(mut form)) = serde_json::from_slice::<Value>(body) else { return None };
+    form.insert("category".to_owned(), Value::String(category.to_owned()));
+    serde_json::to_vec(&form).ok()
+}
+
+/// The classifier's answer as intake reads it (`suggest-json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Suggested {
+    /// The likeliest categories, best first.
+    pub top: Vec<ScoredCategory>,
+    /// No category is suggested: the first one's confidence is under the threshold.
+    pub abstained: bool,
+}
+
+impl Suggested {
+    /// The category to fill in, unless the classifier abstained.
+    pub fn category(&self) -> Option<&ScoredCategory> {
+        self.top.first().filter(|_| !self.abstained)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_form_without_a_category_is_read() {
+        let text = |b: &str| uncategorised(b.as_bytes());
+        assert_eq!(text(r#"{"title":"暖气不热","description":"室温十四度"}"#).as_deref(), Some("暖气不热\n室温十四度"));
+        assert_eq!(text(r#"{"category":" ","description":"室温十四度"}"#).as_deref(), Some("室温十四度"));
+        assert_eq!(text(r#"{"category":null,"title":"暖气不热"}"#).as_deref(), Some("暖气不热"));
+        assert_eq!(text(r#"{"category":"utilities.heating.low_temperature","title":"暖气不热"}"#), None);
+        assert_eq!(text(r#"{"category":7,"title":"暖气不热"}"#), None, "a wrong type is the validator's to report");
+        assert_eq!(text(r#"{"title":"  ","description":""}"#), None);
+        assert_eq!(text(r#"["暖气不热"]"#), None);
+        assert_eq!(text("\u{fffd} not JSON"), None);
+        let filled = with_category(br#"{"title":"t"}"#, "urban.sanitation.garbage").expect("an object");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&filled).expect("JSON")["category"],
+            "urban.sanitation.garbage"
+        );
+    }
+}
