@@ -87,7 +87,7 @@ pub fn run() -> Result<()> {
         println!("{id:<28} {:>11.2} µs", v / 1e3);
         rows.push(Row { name: (*id).to_owned(), value: v / 1e3, unit: "us".into() });
     }
-    for name in ["validator", "router", "scorer"] {
+    for name in ["validator", "router", "scorer", "classifier"] {
         let bytes = crate::component_bytes(name)?;
         rows.push(Row { name: format!("size/{name}"), value: bytes.len() as f64, unit: "bytes".into() });
     }

@@ -1,5 +1,5 @@
-//! The release bundle (`<target dir>/dist`) for vendors who do not write Rust: the three components,
-//! the WIT package with its semver, one ES-module package per component (the bindings with their
+//! The release bundle (`<target dir>/dist`) for vendors who do not write Rust: the four components,
+//! the WIT packages with their semver, one ES-module package per component (the bindings with their
 //! TypeScript declarations and a loader that checks the bytes' SHA-256 before compiling the core
 //! modules cut from them), the Beijing rule set, the HTTP API's OpenAPI document and JSON Schemas,
 //! the Node and Python examples with their inputs, the docs, and `SHA256SUMS` over all of it.
@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// The built-in components, each with the interface the examples call.
-const COMPONENTS: [&str; 3] = ["validator", "router", "scorer"];
+const COMPONENTS: [&str; 4] = ["validator", "router", "scorer", "classifier"];
 
 /// Writes the bundle; returns its folder.
 pub fn bundle() -> Result<PathBuf> {
@@ -24,6 +24,7 @@ pub fn bundle() -> Result<PathBuf> {
         package(name, &bytes, &version, &out.join("js").join(name))?;
     }
     copy(&root.join("wit/casework.wit"), &out.join("wit/casework.wit"))?;
+    copy(&root.join("wit/classifier/classifier.wit"), &out.join("wit/classifier/classifier.wit"))?;
     copy(&root.join("components/routing/rulesets/beijing.toml"), &out.join("rulesets/beijing.toml"))?;
     copy_tree(&root.join("host/server/api"), &out.join("api"))?;
     copy_tree(&root.join("components/examples"), &out.join("examples"))?;
@@ -59,7 +60,7 @@ fn package(name: &str, bytes: &[u8], version: &str, dir: &Path) -> Result<()> {
     let package = serde_json::json!({
         "name": format!("@minyi/{name}"),
         "version": version,
-        "description": format!("The Minyi {name} component (minyi:casework@{version}) as an ES module: the same bytes the server runs."),
+        "description": format!("The Minyi {name} component as an ES module: the same bytes the server runs."),
         "license": "Apache-2.0",
         "type": "module",
         "main": "index.js",

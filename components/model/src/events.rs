@@ -29,6 +29,31 @@ pub struct ScoredCategory {
     pub confidence: f32,
 }
 
+/// An n-gram of the text and how much it pushed the first category up against the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Evidence {
+    /// One or two characters of the text, as the classifier read them.
+    pub gram: String,
+    /// Its weight toward the first category.
+    pub weight: f32,
+}
+
+/// The classifier's suggestion for a text (`POST /api/suggest`; the classifier component's
+/// `suggest-json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CategorySuggestion {
+    /// Up to three categories, likeliest first, with calibrated confidences.
+    pub top: Vec<ScoredCategory>,
+    /// True when the first category's confidence is under `threshold`: no category is suggested.
+    pub abstained: bool,
+    /// The threshold applied.
+    pub threshold: f32,
+    /// The n-grams that weighed most toward the first category, heaviest first.
+    pub evidence: Vec<Evidence>,
+}
+
 /// What happened to the case; `type` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -26,7 +26,7 @@ mod state;
 mod validation;
 
 pub use case::{Attachment, CaseForm, Channel, Kind, Location, Reporter};
-pub use events::{CaseEvent, Event, ScoredCategory};
+pub use events::{CaseEvent, CategorySuggestion, Event, Evidence, ScoredCategory};
 pub use form_spec::{AttachmentSpec, AttributeSpec, Choice, FormSpec, LengthSpec};
 pub use intake::{IntakeReport, Progress, ProgressCallback, ProgressReply, Step};
 pub use plugin::{Noted, PluginFault, PluginNote};

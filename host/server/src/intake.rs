@@ -423,14 +423,14 @@ fn suggest(
         deciders.to_string(),
     ));
     let suggested = match out {
-        Ok(json) => serde_json::from_str::<crate::suggest::Suggested>(&json)
+        Ok(json) => serde_json::from_str::<minyi_model::CategorySuggestion>(&json)
             .map_err(|e| Stop::Unreadable { what: "category suggestion", message: e.to_string() })?,
         Err(e) => {
             tracing::warn!(case = %id, error = %e, "no category suggestion");
             return Ok(None);
         }
     };
-    let category = suggested.category().map(|c| c.category.clone());
+    let category = crate::suggest::chosen(&suggested).map(|c| c.category.clone());
     let confidence = suggested.top.first().map_or(0.0, |c| c.confidence);
     let event = Event::CategorySuggested {
         category: category.clone(),

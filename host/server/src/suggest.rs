@@ -3,8 +3,7 @@
 //! confidence, and the decision kept so that replay makes it again. Intake and replay both read a body
 //! through here.
 
-use minyi_model::ScoredCategory;
-use serde::Deserialize;
+use minyi_model::{CategorySuggestion, ScoredCategory};
 use serde_json::Value;
 
 /// The text the classifier reads of a body that names no category: its title and description joined by
@@ -32,20 +31,9 @@ pub fn with_category(body: &[u8], category: &str) -> Option<Vec<u8>> {
     serde_json::to_vec(&form).ok()
 }
 
-/// The classifier's answer as intake reads it (`suggest-json`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Suggested {
-    /// The likeliest categories, best first.
-    pub top: Vec<ScoredCategory>,
-    /// No category is suggested: the first one's confidence is under the threshold.
-    pub abstained: bool,
-}
-
-impl Suggested {
-    /// The category to fill in, unless the classifier abstained.
-    pub fn category(&self) -> Option<&ScoredCategory> {
-        self.top.first().filter(|_| !self.abstained)
-    }
+/// The category to fill in: the first of the suggestion, unless the classifier abstained.
+pub fn chosen(suggestion: &CategorySuggestion) -> Option<&ScoredCategory> {
+    suggestion.top.first().filter(|_| !suggestion.abstained)
 }
 
 #[cfg(test)]

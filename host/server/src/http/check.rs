@@ -1,5 +1,6 @@
 //! `POST /api/validate` and `POST /api/route`: the authoritative validation and the routing decision
-//! (with its explanation) of a case-form document, each with the district plugin's note.
+//! (with its explanation) of a case-form document, each with the district plugin's note; and
+//! `POST /api/suggest`: the category the classifier suggests for a text.
 
 use super::api::{Api, Op};
 use super::{AppState, StaffAuth};
@@ -50,6 +51,52 @@ pub(super) fn routes() -> Api {
                 ]),
             route,
         )
+        .post(
+            "/api/suggest",
+            Op::new(
+                "check",
+                "Suggests a category for a demand's text (智能分拨) with the service's classifier model: the top \
+                 three with calibrated confidences, whether it abstains, and the n-grams that weighed most.",
+            )
+            .body::<SuggestRequest>()
+            .answers::<minyi_model::CategorySuggestion>(200, "the suggestion (abstained or not)")
+            .fails(&[
+                (400, "no text, text too long, or not a suggestion request"),
+                (500, "the component failed"),
+                (503, "the service runs without a classifier model"),
+            ]),
+            suggest,
+        )
+}
+
+/// What `POST /api/suggest` reads.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SuggestRequest {
+    /// The demand's text (its title and description, joined by a line break, as intake reads them).
+    text: String,
+    /// Suggest only from this confidence (0 to 1); default: the model's own threshold.
+    threshold: Option<f32>,
+}
+
+/// `POST /api/suggest`: `{text, threshold?}` in, a category suggestion out.
+async fn suggest(State(state): State<AppState>, body: Result<String, StringRejection>) -> Result<Response, AppError> {
+    let model = state.classifier.clone().ok_or(AppError::Off {
+        feature: "classifier",
+        how: "start it with `minyi serve --classifier MODEL` (a model `cargo xtask train` wrote)",
+    })?;
+    let request: SuggestRequest = minyi_model::json::from_str(&body?).map_err(|e| AppError::BadRequest {
+        code: "json.invalid".into(),
+        message: format!("not a suggestion request ({{\"text\": \"…\"}}): {e}"),
+    })?;
+    if let Some(t) = request.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+        return Err(AppError::BadRequest {
+            code: "threshold.out_of_range".into(),
+            message: format!("threshold: {t} is not between 0 and 1"),
+        });
+    }
+    let json = super::blocking(move || Ok(model.suggest_json(&request.text, request.threshold)?)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -26,7 +26,7 @@ pub(super) fn routes() -> Api {
         .get(
             "/components/{file}",
             Op::new("components", "A component's bytes — the same the server runs — with its SHA-256 as ETag.")
-                .param("file", "`validator.wasm`, `router.wasm` or `scorer.wasm`")
+                .param("file", "`validator.wasm`, `router.wasm`, `scorer.wasm` or `classifier.wasm`")
                 .answers_raw(200, "the component", "application/wasm")
                 .answers_raw(304, "the copy held (If-None-Match) is current", "application/wasm")
                 .fails(&[(404, "no such component")]),
@@ -37,7 +37,7 @@ pub(super) fn routes() -> Api {
 /// A loaded component.
 #[derive(Serialize, JsonSchema)]
 struct ComponentEntry {
-    /// `validator`, `router` or `scorer`.
+    /// `validator`, `router`, `scorer` or `classifier`.
     name: &'static str,
     /// SHA-256 of the bytes, hex.
     sha256: String,

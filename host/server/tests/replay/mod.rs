@@ -216,6 +216,26 @@ async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     let steps: Vec<String> = cases.decisions(&id).expect("decisions").into_iter().map(|d| d.decision.step).collect();
     assert_eq!(steps, ["suggest", "validate", "route"]);
 
+    // The same model answers `POST /api/suggest`, for consoles and vendors; bad requests name the field.
+    let text = json!({"text": "暖气片不热\n室温只有十三度"}).to_string();
+    let (status, s) = send(&state, "POST", "/api/suggest", None, text.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!((s["top"][0]["category"].as_str(), s["abstained"].as_bool()), (Some("utilities.heating.low_temperature"), Some(false)), "{s}");
+    assert!(s["evidence"].as_array().is_some_and(|e| !e.is_empty()), "{s}");
+    for (body, code, field) in [
+        (json!({"text": "  "}), "empty-text", "text: "),
+        (json!({"text": "暖".repeat(30_000)}), "text-too-long", "text: "),
+        (json!({"text": "暖气", "threshold": 2}), "threshold.out_of_range", "threshold: "),
+        (json!({"txt": "暖气"}), "json.invalid", "txt"),
+    ] {
+        let (status, e) = send(&state, "POST", "/api/suggest", None, body.to_string()).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{e}");
+        assert!(e["message"].as_str().is_some_and(|m| m.contains(field)), "{e}");
+    }
+    let off = minyi_server::AppState { classifier: None, ..state.clone() };
+    let (status, e) = send(&off, "POST", "/api/suggest", None, text).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("classifier.none")), "{e}");
+
     // A demand that names its category is not second-guessed.
     let (_, r) = send(&state, "POST", "/api/cases", None, heating("望京西园四区").to_string()).await;
     let named = r["case_id"].as_str().expect("a number").to_owned();
