@@ -587,12 +587,15 @@ mod classifier {
         assert_eq!(info.sha256, minyi_classify::sha256_hex(&bytes));
         assert_eq!((info.rows, info.features as usize), (9, native.features()));
         let long = "暖气不热".repeat(75);
-        for text in ["我家暖气一点都不热", "垃圾没人清运", "工资被拖欠了", "今天天气很好", "Ｘ１２３ abc", long.as_str()] {
+        for text in
+            ["我家暖气一点都不热", "垃圾没人清运", "工资被拖欠了", "今天天气很好", "Ｘ１２３ abc", long.as_str()]
+        {
             for threshold in [None, Some(0.9)] {
                 let want = native.suggest(text, threshold).expect("native");
                 let got = model.suggest(text, threshold).expect("component");
                 let top: Vec<(String, f32)> = got.top.iter().map(|t| (t.category.clone(), t.confidence)).collect();
-                let want_top: Vec<(String, f32)> = want.top.iter().map(|t| (t.category.clone(), t.confidence)).collect();
+                let want_top: Vec<(String, f32)> =
+                    want.top.iter().map(|t| (t.category.clone(), t.confidence)).collect();
                 assert_eq!(top, want_top, "{text}");
                 assert_eq!((got.abstained, got.threshold), (want.abstained, want.threshold), "{text}");
                 let evidence: Vec<(String, f32)> = got.evidence.iter().map(|e| (e.gram.clone(), e.weight)).collect();

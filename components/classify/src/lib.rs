@@ -67,13 +67,16 @@ impl Dense {
     pub(crate) fn of(weights: &[Vec<i8>], scale: &[f32]) -> Dense {
         let (k, v) = (weights.len(), weights.first().map_or(0, Vec::len));
         let mut dense = Dense { weights: vec![0.0; k * v], centred: vec![0.0; k * v] };
-        for f in 0..v {
-            let row = &mut dense.weights[f * k..(f + 1) * k];
+        if k == 0 {
+            return dense;
+        }
+        let rows = dense.weights.chunks_exact_mut(k).zip(dense.centred.chunks_exact_mut(k));
+        for (f, (row, centred)) in rows.enumerate() {
             for (c, w) in row.iter_mut().enumerate() {
                 *w = f32::from(weights[c][f]) * scale[c];
             }
             let mean = row.iter().sum::<f32>() / k as f32;
-            for (centred, w) in dense.centred[f * k..(f + 1) * k].iter_mut().zip(row.iter()) {
+            for (centred, w) in centred.iter_mut().zip(row.iter()) {
                 *centred = w - mean;
             }
         }

@@ -143,8 +143,7 @@ fn fit_weights(
         keys.iter().map(|g| ((1.0 + n) / (1.0 + df.get(g).copied().unwrap_or(0) as f32)).ln() + 1.0).collect();
     let index: text::Index = keys.iter().enumerate().map(|(i, g)| (*g, i as u32)).collect();
     let grams: Vec<String> = keys.iter().map(|g| text::gram_text(*g)).collect();
-    let xs: Vec<Vec<(u32, f32)>> =
-        docs.iter().map(|d| weigh(&known(d, &index), &idf)).collect();
+    let xs: Vec<Vec<(u32, f32)>> = docs.iter().map(|d| weigh(&known(d, &index), &idf)).collect();
     let ys: Vec<usize> = examples.iter().map(|(_, l)| label_of[l.trim()]).collect();
 
     let (k, v) = (labels.len(), grams.len());

@@ -52,9 +52,6 @@ mod tests {
         assert_eq!(text(r#"["暖气不热"]"#), None);
         assert_eq!(text("\u{fffd} not JSON"), None);
         let filled = with_category(br#"{"title":"t"}"#, "urban.sanitation.garbage").expect("an object");
-        assert_eq!(
-            serde_json::from_slice::<Value>(&filled).expect("JSON")["category"],
-            "urban.sanitation.garbage"
-        );
+        assert_eq!(serde_json::from_slice::<Value>(&filled).expect("JSON")["category"], "urban.sanitation.garbage");
     }
 }

@@ -86,6 +86,7 @@ pub fn state(lang: Lang, s: CaseState) -> &'static str {
 pub fn step(lang: Lang, kind: &str) -> String {
     let (zh, en) = match kind {
         "received" => ("收到诉求", "Demand received"),
+        "category_suggested" => ("智能分类建议", "Category suggested"),
         "accepted" => ("受理", "Accepted"),
         "rejected" => ("未受理", "Not accepted"),
         "pending_manual" => ("转人工派单", "Passed to an operator"),

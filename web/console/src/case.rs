@@ -129,8 +129,12 @@ fn CaseView(case: Value, reload: Callback<()>) -> impl IntoView {
             <ol id="timeline">
                 {events.iter().map(|e| {
                     let kind = text(e, "type");
-                    let detail = ["reason", "message", "decision", "unit", "deadline", "note", "satisfaction", "comment"]
-                        .iter().filter_map(|k| e.get(*k).and_then(Value::as_str)).collect::<Vec<_>>().join(" · ");
+                    let detail = if kind == "category_suggested" {
+                        suggestion(lang.get_untracked(), e)
+                    } else {
+                        ["reason", "message", "decision", "unit", "deadline", "note", "satisfaction", "comment"]
+                            .iter().filter_map(|k| e.get(*k).and_then(Value::as_str)).collect::<Vec<_>>().join(" · ")
+                    };
                     let (at, by, data) = (minutes(&text(e, "at")), text(e, "by"), kind.clone());
                     view! {
                         <li data-type=data><time>{at}</time>" "<strong>{move || i18n::step(lang.get(), &kind)}</strong>
@@ -152,6 +156,23 @@ fn CaseView(case: Value, reload: Callback<()>) -> impl IntoView {
         <Actions case_id=case_id.clone() actions=actions reload=reload/>
         {admin.then(|| view! { <Replay case_id=case_id/> })}
     }
+}
+
+/// A category suggestion as an operator reads it: what was filled in (or that the classifier
+/// abstained), then the three likeliest with their confidences.
+fn suggestion(lang: Lang, e: &Value) -> String {
+    let percent = |v: &Value| format!("{:.0} %", v.as_f64().unwrap_or(0.0) * 100.0);
+    let chosen = match e.get("category").and_then(Value::as_str) {
+        Some(c) => format!("{}{}", lang.pick("已填入 ", "filled in "), category_name(lang, c)),
+        None => lang.pick("置信度不足，未填入", "not confident enough: left to a person").to_owned(),
+    };
+    let top = e.get("top").and_then(Value::as_array).map(|top| {
+        top.iter()
+            .map(|s| format!("{} {}", category_name(lang, &text(s, "category")), percent(&s["confidence"])))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    format!("{chosen} · {}{}", lang.pick("可能的分类：", "likeliest: "), top.unwrap_or_default())
 }
 
 /// What the district's plugin did to a kept result (`plugin` of a noted validation or routing).

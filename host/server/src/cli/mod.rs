@@ -307,7 +307,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { listen, web, rules, db, allow_origin, classifier, limits } => {
             let runtime = Runtime::new(RuntimeConfig::default()).context("loading the components")?;
-            serve::serve(runtime, &listen, web, rules, &db, allow_origin, limits.guard(), classifier)
+            let service =
+                serve::Service { web_dir: web, allow_origins: allow_origin, guard: limits.guard(), classifier };
+            serve::serve(runtime, &listen, rules, &db, service)
         }
         Command::Validate { form, district, schema, now } => {
             validate::validate(&runtime()?, &form, district.as_deref(), schema.as_deref(), now)

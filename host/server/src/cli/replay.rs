@@ -27,7 +27,13 @@ pub(super) struct Inputs<'a> {
     pub(super) classifier: Option<&'a Path>,
 }
 
-pub(super) fn replay(runtime: Runtime, db: &str, inputs: Inputs<'_>, scope: Scope, json: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn replay(
+    runtime: Runtime,
+    db: &str,
+    inputs: Inputs<'_>,
+    scope: Scope,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let Inputs { rules, classifier } = inputs;
     let cases = minyi_cases::CaseStore::open_url(db, minyi_cases::BEIJING)
         .with_context(|| format!("opening the case store in {db}"))?;
@@ -48,7 +54,8 @@ pub(super) fn replay(runtime: Runtime, db: &str, inputs: Inputs<'_>, scope: Scop
         None => None,
         Some(file) => {
             let bytes = std::fs::read(file).with_context(|| format!("--classifier {}", file.display()))?;
-            let model = runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
+            let model =
+                runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
             Some(Arc::new(model))
         }
     };

@@ -18,23 +18,15 @@ pub(super) const BEIJING_RULES: &str = include_str!("../../../../components/rout
 pub(super) fn serve(
     runtime: Runtime,
     listen: &str,
-    web_dir: PathBuf,
     rules: Option<PathBuf>,
     db: &str,
-    allow_origins: Vec<String>,
-    guard: crate::http::Guard,
-    classifier: Option<PathBuf>,
+    service: Service,
 ) -> anyhow::Result<ExitCode> {
-    if !web_dir.join("index.html").exists() {
-        tracing::warn!(dir = %web_dir.display(), "no web app here: build it with `cargo xtask dist` (the API still works)");
+    if !service.web_dir.join("index.html").exists() {
+        let dir = service.web_dir.display();
+        tracing::warn!(%dir, "no web app here: build it with `cargo xtask dist` (the API still works)");
     }
-    let state = open(
-        Arc::new(runtime),
-        rules.as_deref(),
-        db,
-        crate::clock::Clock::system(),
-        Service { web_dir, allow_origins, guard, classifier },
-    )?;
+    let state = open(Arc::new(runtime), rules.as_deref(), db, crate::clock::Clock::system(), service)?;
     let Some(state) = state else { return Ok(ExitCode::from(2)) };
     if let Some(plugins) = &state.plugins {
         plugins.watch(std::time::Duration::from_millis(500));
@@ -100,7 +92,8 @@ pub(super) fn open(
         None => None,
         Some(file) => {
             let bytes = std::fs::read(file).with_context(|| format!("--classifier {}", file.display()))?;
-            let model = runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
+            let model =
+                runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
             let info = model.info();
             tracing::info!(file = %file.display(), sha256 = info.sha256, categories = info.categories.len(), "classifier model loaded");
             Some(Arc::new(model))

@@ -49,7 +49,13 @@ async fn replay(
         plugins.registry.sync(&host)?;
         let districts = crate::districts::Districts::default();
         districts.sync(&plugins.registry)?;
-        let today = Today { runtime: state.runtime.clone(), rules, plugins: Some(host), districts, classifier: state.classifier.clone() };
+        let today = Today {
+            runtime: state.runtime.clone(),
+            rules,
+            plugins: Some(host),
+            districts,
+            classifier: state.classifier.clone(),
+        };
         let mut replayer = Replayer::new(&store, Some(&plugins.registry), today);
         replayer.case(&id).map(Json).map_err(|e| match e {
             ReplayError::Cases(e) => AppError::from(e),

@@ -9,7 +9,7 @@ use minyi_registry::Hook;
 use serde_json::{Value, json};
 use std::process::Command;
 
-use crate::common::{district_admin, plugin, send, signed};
+use crate::common::{classifier_model, district_admin, plugin, send, signed};
 
 /// `minyi replay ARGS` on the test database: exit code, stdout, stderr.
 fn replay(dir: &tempfile::TempDir, args: &[&str]) -> (i32, String, String) {
@@ -157,29 +157,6 @@ async fn decisions_replay_identical_across_a_plugin_upgrade_and_a_rule_set_chang
     assert_eq!(out.lines().last(), Some("differs"), "{out}");
 }
 
-/// A small model over four leaf categories of the tree, trained here (as `cargo xtask train` would
-/// from a city's labelled CSV); `seed` changes the model, not what it learned.
-fn classifier_model(seed: u64) -> Vec<u8> {
-    let rows = [
-        ("暖气不热", "家里暖气从前天开始不热，室温只有十四度", "utilities.heating.low_temperature"),
-        ("暖气片冰凉", "暖气片一直是凉的，供热公司不来修", "utilities.heating.low_temperature"),
-        ("供热温度低", "小区集中供热温度太低，老人孩子都冻感冒了", "utilities.heating.low_temperature"),
-        ("垃圾没人清运", "小区门口的垃圾桶已经满了三天，一直没人清运", "urban.sanitation.garbage"),
-        ("垃圾堆放", "路边垃圾堆成山，臭气熏天没人管", "urban.sanitation.garbage"),
-        ("垃圾站脏乱", "小区垃圾分类站脏乱，垃圾满地", "urban.sanitation.garbage"),
-        ("拖欠工资", "老板已经拖欠两个月工资，不签劳动合同", "labor.wages.arrears"),
-        ("工资不发", "公司拖欠工资三个月，找老板也不给", "labor.wages.arrears"),
-        ("讨薪", "装修公司拖欠农民工工资", "labor.wages.arrears"),
-        ("违章停车", "小区门口消防通道经常有车辆违停", "transport.parking.illegal"),
-        ("乱停车", "车辆违停堵住出入口，消防车进不来", "transport.parking.illegal"),
-        ("占道停车", "路边违章停车占用人行道", "transport.parking.illegal"),
-    ];
-    let rows: Vec<(String, String)> = rows.iter().map(|(t, d, l)| (format!("{t}\n{d}"), (*l).to_owned())).collect();
-    // Twelve rows make a diffident model: it suggests from a confidence of 0.4 (four categories).
-    let options = minyi_classify::TrainOptions { min_df: 1, seed, abstain_below: 0.4, ..Default::default() };
-    minyi_classify::train(&rows, &options).expect("trains").to_bytes()
-}
-
 #[tokio::test]
 async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -220,7 +197,11 @@ async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     let text = json!({"text": "暖气片不热\n室温只有十三度"}).to_string();
     let (status, s) = send(&state, "POST", "/api/suggest", None, text.clone()).await;
     assert_eq!(status, StatusCode::OK, "{s}");
-    assert_eq!((s["top"][0]["category"].as_str(), s["abstained"].as_bool()), (Some("utilities.heating.low_temperature"), Some(false)), "{s}");
+    assert_eq!(
+        (s["top"][0]["category"].as_str(), s["abstained"].as_bool()),
+        (Some("utilities.heating.low_temperature"), Some(false)),
+        "{s}"
+    );
     assert!(s["evidence"].as_array().is_some_and(|e| !e.is_empty()), "{s}");
     for (body, code, field) in [
         (json!({"text": "  "}), "empty-text", "text: "),
@@ -250,11 +231,19 @@ async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     vague["title"] = "请问一下".into();
     vague["description"] = "你好，我想请问一下这个事情".into();
     let (status, r) = send(&state, "POST", "/api/cases", None, vague.to_string()).await;
-    assert_eq!((status, r["reason"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("category: category.required")), "{r}");
+    assert_eq!(
+        (status, r["reason"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("category: category.required")),
+        "{r}"
+    );
     let vague = r["case_id"].as_str().expect("stored").to_owned();
     let events = cases.get(&vague).expect("stored").events;
     let abstained = serde_json::to_value(&events[1]).expect("JSON");
-    assert_eq!((abstained["type"].as_str(), abstained.get("category")), (Some("category_suggested"), None), "{abstained}");
+    assert_eq!(
+        (abstained["type"].as_str(), abstained.get("category")),
+        (Some("category_suggested"), None),
+        "{abstained}"
+    );
     assert!(abstained["confidence"].as_f64().is_some_and(|c| c < 0.4), "{abstained}");
 
     // Replay makes the same suggestion from the model kept under its SHA-256, and validates the body
@@ -267,8 +256,7 @@ async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     // Today's model (another seed) is compared, and named as what changed.
     let today = dir.path().join("model-2027.bin");
     std::fs::write(&today, classifier_model(8)).expect("writes");
-    let (code, out, err) =
-        replay(&dir, &["--case", &id, "--classifier", &today.to_string_lossy(), "--json"]);
+    let (code, out, err) = replay(&dir, &["--case", &id, "--classifier", &today.to_string_lossy(), "--json"]);
     assert_eq!(code, 0, "{out}{err}");
     let replayed: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(replayed["steps"][0]["step"], "suggest", "{out}");
