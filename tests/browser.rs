@@ -86,7 +86,7 @@ pub(crate) fn host_on(
     let admins = Arc::new(Admins::open_url(&db).expect("admins"));
     let plugins = Plugins::open(&db).expect("plugin registry");
     let state = AppState {
-        runtime,
+        runtime: Arc::clone(&runtime),
         web_dir,
         rules: Some(Arc::new(rules)),
         plugins: Some(Arc::clone(&plugins)),
@@ -95,7 +95,8 @@ pub(crate) fn host_on(
         clock,
         allow_origins,
         guard: minyi_server::Guard::default(),
-        classifier: None,
+        // A form that comes without a category gets the small test model's suggestion.
+        classifier: Some(Arc::new(runtime.load_model_shared(&minyi_tests::classifier::model(1)).expect("loads"))),
     };
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");

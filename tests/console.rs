@@ -129,8 +129,12 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
             "reporter": {"phone": "13800138000"}, "consent": true, "received_at": now
         })
     };
-    let (status, first) = call(&host, "POST", "/api/cases", "", Some(form("垃圾没人清运")));
+    // The first came without a category: intake fills in the classifier's suggestion.
+    let mut uncategorised = form("垃圾没人清运");
+    uncategorised.as_object_mut().expect("an object").remove("category");
+    let (status, first) = call(&host, "POST", "/api/cases", "", Some(uncategorised));
     assert_eq!(status, 201, "{first}");
+    assert_eq!(first["validation"]["normalized"]["category"], "urban.sanitation.garbage", "{first}");
     let (_, second) = call(&host, "POST", "/api/cases", "", Some(form("垃圾桶满了")));
     let (id, tracking) = (first["case_id"].as_str().expect("id"), first["tracking_token"].as_str().expect("token"));
     let lead = first["routing"]["lead"].as_str().expect("dispatched to a lead unit").to_owned();
@@ -186,6 +190,10 @@ fn an_operator_works_a_case_and_the_district_reads_the_rates_in_the_console() {
     let offered =
         browser.eval("return [...document.querySelectorAll('#action option')].map(o => o.value)").expect("reads");
     assert_eq!(offered, case["actions"], "the console offers exactly the actions the service allows");
+    // The timeline says the category was suggested, what was filled in and how sure the model was.
+    let suggested = text(&browser, "#timeline li[data-type='category_suggested']");
+    assert!(suggested.contains("智能分类建议") && suggested.contains("已填入 垃圾清运"), "{suggested}");
+    assert!(suggested.contains("可能的分类：垃圾清运 ") && suggested.contains(" %"), "{suggested}");
     browser.screenshot(&screenshots().join("console-case.png")).expect("screenshot");
     accessible(&browser, "case page");
 

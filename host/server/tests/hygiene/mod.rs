@@ -284,7 +284,7 @@ async fn a_corpus_of_bad_input_gets_no_5xx_and_every_error_is_code_and_message()
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, ..) = service(&dir);
     // With a classifier model, so `POST /api/suggest` reads the corpus too.
-    let model = state.runtime.load_model_shared(&crate::common::classifier_model(1)).expect("loads");
+    let model = state.runtime.load_model_shared(&minyi_tests::classifier::model(1)).expect("loads");
     let state = AppState { classifier: Some(std::sync::Arc::new(model)), ..state };
     let mut histogram = std::collections::BTreeMap::<u16, usize>::new();
     let mut sent = 0;

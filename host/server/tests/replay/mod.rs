@@ -9,7 +9,8 @@ use minyi_registry::Hook;
 use serde_json::{Value, json};
 use std::process::Command;
 
-use crate::common::{classifier_model, district_admin, plugin, send, signed};
+use crate::common::{district_admin, plugin, send, signed};
+use minyi_tests::classifier::model as classifier_model;
 
 /// `minyi replay ARGS` on the test database: exit code, stdout, stderr.
 fn replay(dir: &tempfile::TempDir, args: &[&str]) -> (i32, String, String) {
