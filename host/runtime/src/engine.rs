@@ -127,6 +127,7 @@ where
     let bytes: Arc<[u8]> = bytes.into();
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let code = Arc::clone(&bytes);
+    let logged = sha256.clone();
     let compile: Compile<W> = Box::new(move |engine, cache| {
         let err = |source| RuntimeError::Load { component: name, source };
         let started = std::time::Instant::now();
@@ -139,7 +140,8 @@ where
         let instance_pre = linker.instantiate_pre(&component).map_err(err)?;
         let pre = pre(instance_pre).map_err(err)?;
         let ms = started.elapsed().as_millis() as u64;
-        tracing::info!(component = name, bytes = code.len(), ms, cached = source == Source::Hit, "component loaded");
+        let cached = source == Source::Hit;
+        tracing::info!(component = name, sha256 = %logged, bytes = code.len(), ms, cached, "component loaded");
         Ok(Box::new(move |store: &mut Store<CallLimits>| instantiate(&pre, store)) as Instantiate<W>)
     });
     Pool {

@@ -36,9 +36,36 @@ pub fn chosen(suggestion: &CategorySuggestion) -> Option<&ScoredCategory> {
     suggestion.top.first().filter(|_| !suggestion.abstained)
 }
 
+/// Refuses a model that would fill in what the validator refuses: every category it suggests must be a
+/// leaf of the category tree (`urban.sanitation.garbage`). A model trained on other labels (first-level
+/// names, another city's tree) is for `minyi eval-classify`, not for intake.
+pub fn check_categories(categories: &[String]) -> Result<(), String> {
+    let foreign: Vec<&str> =
+        categories.iter().map(String::as_str).filter(|c| minyi_model::categories::leaf(c).is_none()).collect();
+    match foreign.as_slice() {
+        [] => Ok(()),
+        some => Err(format!(
+            "model: {} of its {} categories are not leaves of the category tree (e.g. {:?}); intake would fill in \
+             categories the validator refuses — train it with leaf codes such as \"urban.sanitation.garbage\"",
+            some.len(),
+            categories.len(),
+            some.iter().take(3).collect::<Vec<_>>()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_model_of_leaf_categories_may_fill_them_in() {
+        let labels = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(check_categories(&labels(&["urban.sanitation.garbage", "labor.wages.arrears"])), Ok(()));
+        let e = check_categories(&labels(&["城乡建设", "urban.sanitation", "labor.wages.arrears"]));
+        let e = e.expect_err("a first-level name and an inner node are not leaves");
+        assert!(e.starts_with("model: 2 of its 3 categories") && e.contains("城乡建设"), "{e}");
+    }
 
     #[test]
     fn only_a_form_without_a_category_is_read() {

@@ -95,6 +95,8 @@ pub(super) fn open(
             let model =
                 runtime.load_model_shared(&bytes).with_context(|| format!("--classifier {}", file.display()))?;
             let info = model.info();
+            crate::suggest::check_categories(&info.categories)
+                .map_err(|why| anyhow::anyhow!("--classifier {}: {why}", file.display()))?;
             tracing::info!(file = %file.display(), sha256 = info.sha256, categories = info.categories.len(), "classifier model loaded");
             Some(Arc::new(model))
         }

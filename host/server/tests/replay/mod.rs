@@ -265,6 +265,26 @@ async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     let changed = replayed["steps"][0]["today"]["changed"].to_string();
     assert!(changed.contains("model: "), "{out}");
 
+    // A model whose categories are not leaves of the tree would fill in what the validator refuses:
+    // `minyi serve` will not start with it, and says why.
+    let rows: Vec<(String, String)> =
+        [("暖气不热", "城市建设"), ("拖欠工资", "劳动保障"), ("垃圾没人清运", "城市建设")]
+            .iter()
+            .map(|(t, l)| ((*t).to_owned(), (*l).to_owned()))
+            .collect();
+    let options = minyi_classify::TrainOptions { min_df: 1, ..Default::default() };
+    let first_level = dir.path().join("first-level.model");
+    std::fs::write(&first_level, minyi_classify::train(&rows, &options).expect("trains").to_bytes()).expect("writes");
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db(&dir), "--classifier"])
+        .arg(&first_level)
+        .env_remove("MINYI_DB")
+        .output()
+        .expect("minyi runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("--classifier") && err.contains("not leaves of the category tree"), "{err}");
+
     // A model file that is not one stops `minyi replay` with the reason.
     std::fs::write(&today, &bytes[..bytes.len() / 2]).expect("writes");
     let (code, _, err) = replay(&dir, &["--case", &id, "--classifier", &today.to_string_lossy()]);
