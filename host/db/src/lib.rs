@@ -155,7 +155,7 @@ pub trait Conn {
 /// Which database, and the connection to it.
 pub enum Db {
     /// An SQLite file: transactions group-committed, reads on their own connection.
-    Sqlite(sqlite::Sqlite),
+    Sqlite(Box<sqlite::Sqlite>),
     /// A PostgreSQL server, through a few connections opened as concurrent work needs them.
     Postgres(PgPool),
 }
@@ -201,7 +201,7 @@ impl Db {
     /// Concurrent transactions are committed together (group commit): each returns only when its
     /// batch is on disk, and a batch costs one sync however many it holds.
     pub fn sqlite(path: &std::path::Path, schema: &str) -> Result<Db, DbError> {
-        Ok(Db::Sqlite(sqlite::Sqlite::open(path, schema)?))
+        Ok(Db::Sqlite(Box::new(sqlite::Sqlite::open(path, schema)?)))
     }
 
     /// Connects to a PostgreSQL server (`postgres://user@host:port/db` or `host=… user=…`) and
