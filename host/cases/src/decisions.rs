@@ -137,14 +137,27 @@ impl CaseStore {
     }
 }
 
-/// Writes `decisions` for the case inside the caller's transaction.
+/// Writes `decisions` for the case inside the caller's transaction, in their order, by one statement.
 pub(crate) fn write(c: &mut dyn minyi_db::Conn, case_id: &str, decisions: &[Decision]) -> Result<(), CaseError> {
-    let at = now_ms();
-    for d in decisions {
-        c.execute(
-            "INSERT INTO case_decisions (case_id, at_ms, step, input, output, deciders) VALUES ($1, $2, $3, $4, $5, $6)",
-            params![case_id, at, &d.step, &d.input, &d.output, &d.deciders],
-        )?;
+    if decisions.is_empty() {
+        return Ok(());
     }
+    let mut params: Vec<minyi_db::Value> = vec![case_id.into(), now_ms().into()];
+    let rows: Vec<String> = decisions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            params.extend([&d.step, &d.input, &d.output, &d.deciders].map(|v| minyi_db::Value::from(v.as_str())));
+            let n = 3 + 4 * i;
+            format!("($1, $2, ${}, ${}, ${}, ${})", n, n + 1, n + 2, n + 3)
+        })
+        .collect();
+    c.execute(
+        &format!(
+            "INSERT INTO case_decisions (case_id, at_ms, step, input, output, deciders) VALUES {}",
+            rows.join(", ")
+        ),
+        &params,
+    )?;
     Ok(())
 }

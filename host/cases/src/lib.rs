@@ -11,7 +11,7 @@ pub use attachments::StoredAttachment;
 pub use decisions::{Decider, Decision, StoredDecision};
 
 use chrono::{DateTime, FixedOffset};
-use minyi_db::{Conn, Db, DbError, Row, params};
+use minyi_db::{Conn, Db, DbError, Row, Value, params};
 use minyi_model::{CaseEvent, CaseState, IllegalTransition, ScoreConfig};
 use minyi_scoring::CaseFacts;
 use minyi_scoring::sla::Clock;
@@ -825,6 +825,8 @@ fn lock_case(c: &mut dyn Conn, case_id: &str) -> Result<(CaseState, Option<Strin
 }
 
 /// Appends events that the lifecycle allows one after another, with an audit line each; the new state.
+/// Every transition is checked before anything is written; the events and their audit lines are then
+/// written by one statement each (intake appends five or six at a time).
 fn append(
     c: &mut dyn Conn,
     case_id: &str,
@@ -832,6 +834,7 @@ fn append(
     events: &[CaseEvent],
     actor: &Actor<'_>,
 ) -> Result<CaseState, CaseError> {
+    let mut written = Vec::with_capacity(events.len());
     for e in events {
         if e.case_id != case_id {
             return Err(CaseError::Corrupt {
@@ -843,15 +846,48 @@ fn append(
         state =
             state.after(&e.event).map_err(|transition| CaseError::Illegal { case: case_id.to_owned(), transition })?;
         let json = serde_json::to_string(e).map_err(|e| CaseError::Db(e.to_string()))?;
-        c.execute("INSERT INTO case_events (case_id, event) VALUES ($1, $2)", params![case_id, json.as_str()])?;
-        audit(c, actor, &format!("event:{}", e.event.kind()), Some(case_id), Some(&json))?;
+        written.push((format!("event:{}", e.event.kind()), json));
     }
-    if !events.is_empty() {
-        c.execute(
-            "UPDATE cases SET state = $2, updated_ms = $3 WHERE case_id = $1",
-            params![case_id, state.as_str(), now_ms()],
-        )?;
+    if written.is_empty() {
+        return Ok(state);
     }
+    // Rows in the order of their VALUES, so the events' ids keep the order they happened in.
+    let values = |first: usize, per_row: usize, shared: &str| -> String {
+        (0..written.len())
+            .map(|i| {
+                let own: Vec<String> = (0..per_row).map(|k| format!("${}", first + i * per_row + k)).collect();
+                format!("({shared}{})", own.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut params: Vec<Value> = vec![case_id.into()];
+    params.extend(written.iter().map(|(_, json)| Value::from(json.as_str())));
+    c.execute(&format!("INSERT INTO case_events (case_id, event) VALUES {}", values(2, 1, "$1, ")), &params)?;
+    let now = now_ms();
+    let mut params: Vec<Value> = vec![
+        now.into(),
+        beijing(now / 1000).into(),
+        actor.id.into(),
+        actor.role.into(),
+        case_id.into(),
+        actor.remote.into(),
+    ];
+    for (action, json) in &written {
+        params.push(action.as_str().into());
+        params.push(json.as_str().into());
+    }
+    c.execute(
+        &format!(
+            "INSERT INTO audit_log (at_ms, at, actor, role, case_id, remote, action, detail) VALUES {}",
+            values(7, 2, "$1, $2, $3, $4, $5, $6, ")
+        ),
+        &params,
+    )?;
+    c.execute(
+        "UPDATE cases SET state = $2, updated_ms = $3 WHERE case_id = $1",
+        params![case_id, state.as_str(), now_ms()],
+    )?;
     Ok(state)
 }
 

@@ -419,16 +419,17 @@ fn sqlite_sql(sql: &str) -> String {
     out
 }
 
-fn sqlite_params(params: &[Value]) -> Vec<rusqlite::types::Value> {
-    params
-        .iter()
-        .map(|v| match v {
-            Value::Null => rusqlite::types::Value::Null,
-            Value::Int(n) => rusqlite::types::Value::Integer(*n),
-            Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
-            Value::Blob(b) => rusqlite::types::Value::Blob(b.clone()),
-        })
-        .collect()
+/// A parameter as SQLite binds it: borrowed, never copied.
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ValueRef;
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(n) => ValueRef::Integer(*n),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
 }
 
 /// An SQLite connection, or a transaction of one (which derefs to its connection).
@@ -436,14 +437,14 @@ struct SqliteConn<'a>(&'a rusqlite::Connection);
 
 impl Conn for SqliteConn<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let n = self.0.prepare_cached(&sqlite_sql(sql))?.execute(rusqlite::params_from_iter(sqlite_params(params)))?;
+        let n = self.0.prepare_cached(&sqlite_sql(sql))?.execute(rusqlite::params_from_iter(params))?;
         Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.0.prepare_cached(&sqlite_sql(sql))?;
         let width = stmt.column_count();
-        let rows = stmt.query_map(rusqlite::params_from_iter(sqlite_params(params)), |r| {
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
             let mut row = Vec::with_capacity(width);
             for i in 0..width {
                 row.push(match r.get::<_, rusqlite::types::Value>(i)? {

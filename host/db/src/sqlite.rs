@@ -331,8 +331,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = open(&dir);
         let Db::Sqlite(sqlite) = &db else { panic!("SQLite") };
-        let auto: i64 = sqlite.with_writer(|c| c.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0)))
-            .expect("pragma");
+        let auto: i64 =
+            sqlite.with_writer(|c| c.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))).expect("pragma");
         assert_eq!(auto, 0, "a commit never checkpoints while it holds the writer");
         let file = dir.path().join("t.db");
         // Until a checkpoint, what is written (the table's pages) is in the WAL alone.
