@@ -19,6 +19,13 @@ pub struct EngineSettings {
     pub deadlines: bool,
 }
 
+/// Bytes of each freed slot's table that are zeroed in place rather than given back to the kernel:
+/// the next instance in the slot then takes no page faults (and no TLB shootdown across threads) to
+/// fill its table. Measured (`cargo xtask bench`, p50): router and scorer instantiation 10.3 → 5.5 µs,
+/// a plugin's 4.1 → 3.3 µs, a no-op plugin hook 25 → 20 µs. The linear memories' equivalent was
+/// measured too and made instantiation slower (zeroing costs more than the faults it saves).
+const TABLE_KEEP_RESIDENT: usize = 64 << 10;
+
 /// An engine with fuel metering and the pooling allocator sized by `settings`. Every engine in the
 /// process is built here, so a precompiled artifact's compatibility depends on these settings alone.
 pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
@@ -28,7 +35,8 @@ pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
         .total_memories(settings.max_instances)
         .total_tables(settings.max_instances)
         .max_memory_size(settings.max_memory_bytes)
-        .decommit_batch_size(settings.decommit_batch.max(1));
+        .decommit_batch_size(settings.decommit_batch.max(1))
+        .table_keep_resident(TABLE_KEEP_RESIDENT);
     let mut config = Config::new();
     config
         .consume_fuel(true)
