@@ -63,7 +63,11 @@ fn validator() {
 
 #[test]
 fn router() {
-    check(minyi_artifacts::ROUTER_BYTES, "minyi:casework/routing@0.1.0");
+    // `minyi:casework`'s router world, and context routing from its own package.
+    check_exports(
+        minyi_artifacts::ROUTER_BYTES,
+        &["minyi:casework/types@0.1.0", "minyi:casework/routing@0.1.0", "minyi:router/context-routing@0.1.0"],
+    );
 }
 
 #[test]

@@ -327,8 +327,24 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     type_in(&browser, "#f-reporter-phone", "8000");
     wait(&browser, "return !r.querySelector('#issues-reporter-phone li')");
 
-    // 室温不达标 needs the room temperature: the field appears with the category.
-    choose(&browser, "#f-category", "utilities.heating.low_temperature");
+    // Describing the demand fetches the classifier (none of it came with the first paint) and fills
+    // in the category it suggests, with the service's model; 室温不达标 needs the room temperature: the
+    // field appears with the category.
+    let fetched = "return performance.getEntriesByType('resource').some((e) => e.name.includes('classifier'))";
+    assert_eq!(browser.eval(fetched).expect("reads"), false, "the classifier is not fetched before it is needed");
+    type_in(&browser, "#f-title", "暖气不热，室温只有14度");
+    type_in(&browser, "#f-description", "望京西园三区3号楼502室这几天暖气不热，室内温度只有14度，老人孩子受不了。");
+    let suggested = "return r.querySelector('#category-suggestion')?.dataset.applied === 'true' && r.querySelector('#f-category').value";
+    assert_eq!(wait(&browser, suggested), "utilities.heating.low_temperature", "the suggestion fills the category in");
+    assert!(text(&browser, "#category-suggestion").contains("% sure"), "{}", text(&browser, "#category-suggestion"));
+    wait(&browser, "return !!r.querySelector('#f-attributes-room_temperature')");
+    // A category picked by hand stays; the suggestion is offered beside it, and taken with one click.
+    choose(&browser, "#f-category", "urban.sanitation.garbage");
+    type_in(&browser, "#f-description", "暖气片冰凉。");
+    let offered = "return r.querySelector('#category-suggestion')?.dataset.applied === 'false' && r.querySelector('#f-category').value";
+    assert_eq!(wait(&browser, offered), "urban.sanitation.garbage", "a category picked by hand is not overridden");
+    click(&browser, "#category-use-suggestion");
+    settles_to(&browser, "return r.querySelector('#f-category').value", "utilities.heating.low_temperature", "taken");
     wait(&browser, "return !!r.querySelector('#f-attributes-room_temperature')");
     assert!(text(&browser, "label[for=f-attributes-room_temperature]").contains("Room temperature"));
 
@@ -348,8 +364,7 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
 
     // Back to Chinese, and the rest of the form.
     click(&browser, ".lang-switch");
-    type_in(&browser, "#f-title", "暖气不热，室温只有14度");
-    type_in(&browser, "#f-description", "望京西园三区3号楼502室这几天暖气不热，室内温度只有14度，老人孩子受不了。");
+    assert!(text(&browser, "#category-suggestion").contains("把握"), "{}", text(&browser, "#category-suggestion"));
     type_in(&browser, "#f-address", "朝阳区望京街道望京西园三区3号楼");
     type_in(&browser, "#f-attributes-room_temperature", "14");
     // A photo, declared in the form as it is chosen, uploaded once the case is stored.
@@ -382,6 +397,7 @@ fn a_portal_embeds_the_widget_and_a_citizen_files_follows_and_rates_a_case() {
     let case = host.store.get(&case_id).expect("stored");
     assert_eq!(case.state, minyi_model::CaseState::Dispatched, "{case:?}");
     assert_eq!(case.form["attributes"]["room_temperature"], "14", "{case:?}");
+    assert_eq!(case.form["category"], "utilities.heating.low_temperature", "as the page filled it in");
     assert_eq!(case.form["attributes"]["affected"], "building,community", "{case:?}");
     assert_eq!(case.form["attachments"], json!([{"name": "暖气片.jpg", "mime": "image/jpeg", "bytes": 4096}]));
     let uploads = wait(

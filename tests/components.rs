@@ -222,7 +222,7 @@ then = { lead = "$street", tier = "general" }
         let native = minyi_routing::compile(RULES).expect("valid");
         let component = runtime().compile_rules(RULES).expect("runs").expect("valid");
         for repeat in [0, 5] {
-            let ctx = minyi_model::CaseContext { repeat_count: repeat };
+            let ctx = minyi_model::CaseContext { repeat_count: repeat, suggestion: None };
             assert_eq!(
                 component.route_json(&json, wit::CaseContext { repeat_count: repeat }).expect("routes"),
                 minyi_routing::route_json(&native, &json, ctx).expect("routes natively")
@@ -232,6 +232,39 @@ then = { lead = "$street", tier = "general" }
             runtime().route_once_json(RULES, &json, none()).expect("routes"),
             minyi_routing::route_json(&native, &json, Default::default()).expect("routes natively")
         );
+    }
+
+    /// `minyi:router/context-routing`: the context as a document, the classifier's suggestion in it,
+    /// answered as natively; a malformed context is an input error naming the field, never a trap.
+    #[test]
+    fn context_routing_matches_native_and_refuses_a_bad_context() {
+        let rules = format!(
+            "{RULES}\n[[rule]]\nid = \"unsure\"\npriority = 1\nwhen = {{ confidence_below = 0.7 }}\nthen = {{ manual = true }}\n"
+        );
+        let native = minyi_routing::compile(&rules).expect("valid");
+        let component = runtime().compile_rules(&rules).expect("runs").expect("valid");
+        let json = form_json("13800138000");
+        for context in [
+            r#"{}"#,
+            r#"{"repeat_count": 3}"#,
+            r#"{"suggestion": {"category": "utilities.heating.outage", "confidence": 0.93}}"#,
+            r#"{"repeat_count": 1, "suggestion": {"category": "utilities.heating.outage", "confidence": 0.41}}"#,
+        ] {
+            let ours = component.route_with_context_json(&json, context).expect("routes");
+            assert_eq!(ours, minyi_routing::route_with_context_json(&native, &json, context).expect("natively"));
+            let manual = serde_json::from_str::<minyi_model::RoutingDecision>(&ours).expect("JSON").manual;
+            assert_eq!(manual, context.contains("0.41"), "{context}: {ours}");
+        }
+        for bad in [r#"{"suggestion": {"category": "x", "confidence": -1}}"#, "{", r#"{"repeat": 1}"#] {
+            match component.route_with_context_json(&json, bad) {
+                Err(CallError::Input { code, message }) => {
+                    assert_eq!(code, "context.invalid", "{bad}: {message}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        // The instance is still good after the refusals.
+        assert!(component.route_with_context_json(&json, "{}").is_ok());
     }
 
     #[test]
@@ -266,7 +299,11 @@ then = { lead = "$street", tier = "general" }
         for (i, json) in minyi_tests::forms::generate(1500, 4).iter().enumerate() {
             let repeat = (i % 7) as u32;
             let ours = component.route_json(json, wit::CaseContext { repeat_count: repeat });
-            let theirs = minyi_routing::route_json(&native, json, minyi_model::CaseContext { repeat_count: repeat });
+            let theirs = minyi_routing::route_json(
+                &native,
+                json,
+                minyi_model::CaseContext { repeat_count: repeat, suggestion: None },
+            );
             match (ours, theirs) {
                 (Ok(a), Ok(b)) => {
                     assert_eq!(a, b, "form {i}");

@@ -1,5 +1,5 @@
 //! The web build: the Leptos apps (the widget at the root, the staff console under `console/`) through
-//! wasm-bindgen (as a library), and the validator component
+//! wasm-bindgen (as a library), and the validator and classifier components
 //! transpiled to JS by js-component-bindgen, with a manifest locating each core module inside the
 //! component bytes so that the browser instantiates exactly the bytes the server runs.
 
@@ -41,13 +41,15 @@ pub fn apps() -> Result<()> {
     Ok(())
 }
 
-/// The rest of the site: the validator component transpiled to JS, and a package.json for Node.
+/// The rest of the site: the validator and the classifier transpiled to JS, and a package.json for Node.
 pub fn site() -> Result<()> {
     let out = crate::site_dir();
     // ES modules for Node too (the differential test imports the loader and the bindings).
     std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n")?;
-    let validator = crate::component_bytes("validator")?;
-    transpile("validator", &validator, &out.join("components/validator"))?;
+    for name in ["validator", "classifier"] {
+        let bytes = crate::component_bytes(name)?;
+        transpile(name, &bytes, &out.join(format!("components/{name}")))?;
+    }
     eprintln!("xtask dist: web app in {}", out.display());
     Ok(())
 }

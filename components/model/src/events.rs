@@ -54,6 +54,21 @@ pub struct CategorySuggestion {
     pub evidence: Vec<Evidence>,
 }
 
+impl CategorySuggestion {
+    /// The category to fill in: the likeliest, unless the classifier abstained.
+    pub fn chosen(&self) -> Option<&ScoredCategory> {
+        self.top.first().filter(|_| !self.abstained)
+    }
+
+    /// The text the classifier reads of a demand — intake's and the widget's alike: its title and
+    /// description, the blank ones left out, joined by a line break (as `cargo xtask train` joins a CSV's
+    /// text columns); `None` when both are blank.
+    pub fn text_of(title: &str, description: &str) -> Option<String> {
+        let text: Vec<&str> = [title, description].into_iter().filter(|t| !t.trim().is_empty()).collect();
+        (!text.is_empty()).then(|| text.join("\n"))
+    }
+}
+
 /// What happened to the case; `type` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

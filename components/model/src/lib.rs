@@ -32,8 +32,8 @@ pub use intake::{IntakeReport, Progress, ProgressCallback, ProgressReply, Step};
 pub use plugin::{Noted, PluginFault, PluginNote};
 pub use reports::{Counted, Hotspot, HotspotParams, HotspotReport, Ranking, RepeatGroup, Skipped, Topic};
 pub use routing::{
-    CaseContext, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, NotTried, RoutingDecision, RuleError,
-    SlaTier,
+    CaseContext, ContextSuggestion, DEFAULT_RULE, ExampleOutcome, Explanation, FiredRule, NearMiss, NotTried,
+    RoutingDecision, RuleError, SlaTier,
 };
 pub use scoring::{
     Callback, Exclusion, ExclusionReason, Overall, Satisfaction, ScoreConfig, TierHours, UnitScore, UnitTrend, UnitType,

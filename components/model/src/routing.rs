@@ -135,12 +135,52 @@ impl std::fmt::Display for RuleError {
 }
 
 /// Facts about a case that the form does not carry; the host supplies them from its records.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CaseContext {
     /// Earlier demands of the same reporter or about the same address (重复诉求), this one not counted.
     #[serde(default)]
     pub repeat_count: u32,
+    /// What the classifier made of the case's text, when intake asked it (智能分拨): rules condition on
+    /// it with `suggested`, `confidence_below` and `confidence_at_least`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<ContextSuggestion>,
+}
+
+/// The classifier's likeliest category for a case's text and its calibrated confidence — given whether
+/// or not the classifier abstained (the form's `category` tells whether it was filled in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContextSuggestion {
+    /// Category leaf code, e.g. `urban.sanitation.garbage`.
+    pub category: String,
+    /// Calibrated confidence, 0 to 1.
+    pub confidence: f64,
+}
+
+impl CaseContext {
+    /// Reads a case-context document (`{"repeat_count": 2, "suggestion": {"category": …, "confidence":
+    /// 0.83}}`), checking what serde cannot: a confidence between 0 and 1 and a category that is a code.
+    pub fn from_json(json: &str) -> Result<CaseContext, String> {
+        let context: CaseContext = crate::json::from_str(json)?;
+        context.check()?;
+        Ok(context)
+    }
+
+    /// What a context read from TOML or JSON must also meet: the field and the problem when it does not.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(s) = &self.suggestion {
+            if !(0.0..=1.0).contains(&s.confidence) {
+                return Err(format!("suggestion.confidence: {} is not between 0 and 1", s.confidence));
+            }
+            if s.category.trim().is_empty() || s.category.len() > 128 {
+                return Err("suggestion.category: must be a category code of 1 to 128 bytes".to_owned());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The outcome of one example written inside a rule set.

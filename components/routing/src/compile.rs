@@ -187,6 +187,24 @@ impl Checker<'_> {
         code.clone()
     }
 
+    /// A confidence bound, checked to lie in `range`.
+    fn confidence(
+        &mut self,
+        x: Option<&Spanned<f64>>,
+        name: &str,
+        range: std::ops::RangeInclusive<f64>,
+    ) -> Option<f64> {
+        let x = x?;
+        let value = *x.get_ref();
+        if !range.contains(&value) {
+            let (lo, hi) = (range.start(), range.end());
+            let lo = if *lo > 0.0 { "above 0".to_owned() } else { format!("at least {lo}") };
+            self.error(x.span().start, format!("{name} = {value} must be {lo} and at most {hi}"));
+            return None;
+        }
+        Some(value)
+    }
+
     fn district(&mut self, d: &Spanned<String>) -> String {
         if self.region == Region::Beijing && divisions::district(d.get_ref()).is_none() {
             self.error(d.span().start, format!("unknown district {:?} (Beijing codes look like 110105)", d.get_ref()));
@@ -238,6 +256,16 @@ impl Checker<'_> {
         c.category = w.category.iter().map(|x| self.category(x)).collect();
         c.district = w.district.iter().map(|x| self.district(x)).collect();
         c.street = w.street.iter().map(|x| self.street(x)).collect();
+        c.suggested = w.suggested.iter().map(|x| self.category(x)).collect();
+        c.confidence = (
+            self.confidence(w.confidence_at_least.as_ref(), "confidence_at_least", 0.0..=1.0),
+            self.confidence(w.confidence_below.as_ref(), "confidence_below", f64::MIN_POSITIVE..=1.0),
+        );
+        if let ((Some(lo), Some(hi)), Some(at)) = (c.confidence, &w.confidence_below)
+            && lo >= hi
+        {
+            self.error(at.span().start, format!("confidence_below = {hi} must be above confidence_at_least = {lo}"));
+        }
         for k in &w.keywords {
             if k.get_ref().trim().is_empty() {
                 self.error(k.span().start, "empty keyword".to_owned());
@@ -431,12 +459,15 @@ pub fn compile(source: &str) -> Result<RuleSet, Vec<RuleError>> {
         {
             obj.extend(given);
         }
+        if let Err(e) = raw.context.check() {
+            ck.error(at, format!("example {:?}: context: {e}", raw.name.get_ref()));
+        }
         match serde_json::from_value::<CaseForm>(case) {
             Ok(case) => examples.push(Example {
                 name: raw.name.get_ref().clone(),
                 line: ck.at(raw.name.span().start).0,
                 case,
-                context: raw.context,
+                context: raw.context.clone(),
                 expect: raw.expect.get_ref().clone(),
             }),
             Err(e) => ck.error(at, format!("example {:?}: the case is not a case form: {e}", raw.name.get_ref())),

@@ -36,6 +36,10 @@ pub(crate) struct Cond {
     pub season: Option<(u16, u16)>,
     pub day: Option<DayKind>,
     pub repeat_at_least: Option<u32>,
+    /// Category prefixes for the classifier's likeliest category.
+    pub suggested: Vec<String>,
+    /// `[at_least, below)` for the classifier's confidence; `None` ends are open.
+    pub confidence: (Option<f64>, Option<f64>),
     pub all: Vec<Cond>,
     pub any: Vec<Cond>,
     pub not: Option<Box<Cond>>,
@@ -360,6 +364,34 @@ impl Cond {
             let r = f.context.repeat_count;
             check!(true, r >= n, format!("repeat count {r} ≥ {n}"), format!("repeat count {r} < {n}"));
         }
+        if !self.suggested.is_empty() {
+            let suggested = f.context.suggestion.as_ref().map(|s| s.category.as_str());
+            let under = suggested.and_then(|c| self.suggested.iter().find(|p| category_under(c, p)));
+            check!(
+                true,
+                under.is_some(),
+                format!("suggested category {} is under {}", suggested.unwrap_or(""), under.map_or("", String::as_str)),
+                match suggested {
+                    None => "no category was suggested (needed for the suggested condition)".to_owned(),
+                    Some(c) => format!("suggested category \"{c}\" is not under {}", self.suggested.join(" | ")),
+                }
+            );
+        }
+        if self.confidence != (None, None) {
+            let confidence = f.context.suggestion.as_ref().map(|s| s.confidence);
+            let (at_least, below) = self.confidence;
+            let holds = confidence.is_some_and(|c| at_least.is_none_or(|lo| c >= lo) && below.is_none_or(|hi| c < hi));
+            let wanted = confidence_window(self.confidence);
+            check!(
+                true,
+                holds,
+                format!("suggestion confidence {:.2} is {wanted}", confidence.unwrap_or(0.0)),
+                match confidence {
+                    None => "no category was suggested (needed for the confidence condition)".to_owned(),
+                    Some(c) => format!("suggestion confidence {c:.2} is not {wanted}"),
+                }
+            );
+        }
         if !self.has_groups() {
             return ok;
         }
@@ -468,6 +500,9 @@ impl Cond {
             && (self.season.is_none() || self.season == other.season)
             && (self.day.is_none() || self.day == other.day)
             && self.repeat_at_least.is_none_or(|n| other.repeat_at_least.is_some_and(|o| o >= n))
+            && list(&self.suggested, &other.suggested, |t, m| category_under(t, m))
+            && self.confidence.0.is_none_or(|lo| other.confidence.0.is_some_and(|o| o >= lo))
+            && self.confidence.1.is_none_or(|hi| other.confidence.1.is_some_and(|o| o <= hi))
     }
 
     /// True when one case could meet both `self` and `other` on the same evidence: the structured
@@ -490,6 +525,31 @@ impl Cond {
             && meet(&self.cells, &other.cells, PartialEq::eq)
             && (self.weekdays == 0 || other.weekdays == 0 || self.weekdays & other.weekdays != 0)
             && (self.day.is_none() || other.day.is_none() || self.day == other.day)
+            && meet(&self.suggested, &other.suggested, |a, b| category_under(a, b) || category_under(b, a))
+            && confidence_meets(self.confidence, other.confidence)
+    }
+}
+
+/// True when two confidence windows `[at_least, below)` share a value.
+fn confidence_meets(a: (Option<f64>, Option<f64>), b: (Option<f64>, Option<f64>)) -> bool {
+    let lo = match (a.0, b.0) {
+        (Some(x), Some(y)) => x.max(y),
+        (x, y) => x.or(y).unwrap_or(0.0),
+    };
+    let hi = match (a.1, b.1) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    hi.is_none_or(|hi| lo < hi)
+}
+
+/// A confidence window in words: `below 0.60`, `at least 0.90`, `in [0.50, 0.80)`.
+fn confidence_window((at_least, below): (Option<f64>, Option<f64>)) -> String {
+    match (at_least, below) {
+        (Some(lo), Some(hi)) => format!("in [{lo:.2}, {hi:.2})"),
+        (Some(lo), None) => format!("at least {lo:.2}"),
+        (None, Some(hi)) => format!("below {hi:.2}"),
+        (None, None) => "any".to_owned(),
     }
 }
 

@@ -58,7 +58,7 @@ pub fn run_examples(rules: &RuleSet) -> Vec<ExampleOutcome> {
         .examples
         .iter()
         .map(|ex| {
-            let (mismatches, decision) = match route(rules, &ex.case, ex.context) {
+            let (mismatches, decision) = match route(rules, &ex.case, ex.context.clone()) {
                 Ok(d) => (compare(&ex.expect, &d), Some(d)),
                 Err(e) => (vec![e.to_string()], None),
             };

@@ -133,6 +133,15 @@ pub(crate) struct When {
     pub day: Option<DayKind>,
     #[serde(default)]
     pub repeat_at_least: Option<u32>,
+    /// Category prefixes, one of which the classifier's likeliest category must be under (智能分拨).
+    #[serde(default)]
+    pub suggested: Vec<Spanned<String>>,
+    /// The classifier's confidence in its likeliest category is below this (0 < x ≤ 1).
+    #[serde(default)]
+    pub confidence_below: Option<Spanned<f64>>,
+    /// The classifier's confidence in its likeliest category is at least this (0 ≤ x ≤ 1).
+    #[serde(default)]
+    pub confidence_at_least: Option<Spanned<f64>>,
     #[serde(default)]
     pub all: Vec<When>,
     #[serde(default)]

@@ -34,6 +34,9 @@ pub enum RouteError {
     /// The form's `received_at` is not RFC 3339, so no deadline can be set.
     #[error("received_at is not an RFC 3339 timestamp: {0:?}")]
     ReceivedAt(String),
+    /// The case-context document is not JSON of the case-context shape.
+    #[error("context is not a valid case-context document: {0}")]
+    Context(String),
 }
 
 impl RouteError {
@@ -43,6 +46,7 @@ impl RouteError {
             RouteError::Rules(_) => "rules.invalid",
             RouteError::Json(_) => "json.invalid",
             RouteError::ReceivedAt(_) => "received_at.invalid",
+            RouteError::Context(_) => "context.invalid",
         }
     }
 }
@@ -60,6 +64,14 @@ pub fn route_json(rules: &RuleSet, form_json: &str, context: CaseContext) -> Res
     let form: CaseForm = minyi_model::json::from_str(form_json).map_err(RouteError::Json)?;
     let decision = route(rules, &form, context)?;
     serde_json::to_string(&decision).map_err(|e| RouteError::Json(e.to_string()))
+}
+
+/// `route_json` with the whole case context as a document (`{"repeat_count": 2, "suggestion":
+/// {"category": …, "confidence": 0.83}}`): the context the WIT record cannot carry without a new
+/// version of `minyi:casework`.
+pub fn route_with_context_json(rules: &RuleSet, form_json: &str, context_json: &str) -> Result<String, RouteError> {
+    let context = CaseContext::from_json(context_json).map_err(RouteError::Context)?;
+    route_json(rules, form_json, context)
 }
 
 /// Compiles the rule set and routes one case-form document: for one-off use (compile once to route many).

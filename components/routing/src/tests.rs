@@ -480,3 +480,162 @@ fn a_deadline_past_the_calendar_carries_a_warning() {
     let json = crate::route_json(&rules, &serde_json::to_string(&f).expect("json"), none()).expect("routes");
     assert!(!json.contains("\"warnings\""), "absent when empty: {json}");
 }
+
+const SUGGESTING: &str = r#"
+[ruleset]
+name = "suggesting"
+region = "beijing"
+default_unit = "$district"
+
+[units]
+"110105.cgj" = "朝阳区城市管理综合行政执法局"
+
+[[rule]]
+id = "unsure"
+priority = 1
+when = { confidence_below = 0.6 }
+then = { manual = true, tags = ["category-unsure"] }
+
+[[rule]]
+id = "sure-sanitation"
+priority = 2
+when = { suggested = ["urban.sanitation"], confidence_at_least = 0.9 }
+then = { lead = "$street", tags = ["auto-categorised"] }
+
+[[rule]]
+id = "middling"
+priority = 3
+when = { confidence_at_least = 0.6, confidence_below = 0.9 }
+then = { tags = ["category-check"] }
+
+[[rule]]
+id = "roads"
+priority = 4
+when = { kind = ["complaint"], suggested = ["urban.roads"] }
+then = { lead = "110105.cgj" }
+
+[[example]]
+name = "a sure suggestion goes to the street"
+case = { district = "110105", street = "110105026", category = "urban.sanitation.garbage", title = "垃圾" }
+context = { suggestion = { category = "urban.sanitation.garbage", confidence = 0.95 } }
+expect = { lead = "110105026", tags = ["auto-categorised"], fired = ["sure-sanitation"] }
+"#;
+
+fn suggested(category: &str, confidence: f64) -> CaseContext {
+    CaseContext {
+        repeat_count: 0,
+        suggestion: Some(minyi_model::ContextSuggestion { category: category.into(), confidence }),
+    }
+}
+
+#[test]
+fn rules_condition_on_the_suggested_category_and_its_confidence() {
+    let rules = compile(SUGGESTING).expect("compiles");
+    assert!(run_examples(&rules).iter().all(|o| o.passed), "{:?}", run_examples(&rules));
+    let case = form("urban.sanitation.garbage", "垃圾没人清");
+
+    let sure = route(&rules, &case, suggested("urban.sanitation.garbage", 0.95)).expect("routes");
+    assert_eq!((sure.lead.as_str(), sure.manual), ("110105026", false));
+    let why = &sure.explanation.fired[0].why;
+    assert!(why.contains("suggested category urban.sanitation.garbage is under urban.sanitation"), "{why}");
+    assert!(why.contains("suggestion confidence 0.95 is at least 0.90"), "{why}");
+
+    let unsure = route(&rules, &case, suggested("urban.sanitation.garbage", 0.41)).expect("routes");
+    assert!(unsure.manual && unsure.tags == ["category-unsure"], "{unsure:?}");
+    assert!(unsure.explanation.fired[0].why.contains("suggestion confidence 0.41 is below 0.60"));
+
+    // The boundaries: `below` is exclusive, `at_least` inclusive.
+    let middling = route(&rules, &case, suggested("urban.sanitation.garbage", 0.6)).expect("routes");
+    assert_eq!(middling.tags, ["category-check"], "{middling:?}");
+    let elsewhere = route(&rules, &case, suggested("utilities.heating.outage", 0.9)).expect("routes");
+    assert_eq!(elsewhere.lead, "110105", "the suggestion is not sanitation: the default unit takes it");
+    let near = &elsewhere.explanation.near_misses;
+    assert!(
+        near.iter()
+            .any(|m| m.failed.contains("suggested category \"utilities.heating.outage\" is not under urban.roads")),
+        "{near:?}"
+    );
+
+    // No suggestion at all (the citizen chose the category): no suggestion condition holds.
+    let chosen = route(&rules, &case, none()).expect("routes");
+    assert!(chosen.explanation.fired.iter().all(|f| f.rule == DEFAULT_RULE), "{chosen:?}");
+    assert!(
+        chosen.explanation.near_misses.iter().any(|m| m.failed.contains("no category was suggested")),
+        "{:?}",
+        chosen.explanation.near_misses
+    );
+}
+
+#[test]
+fn suggestion_conditions_are_checked_at_load() {
+    let bad = |when: &str| {
+        let source = format!(
+            "[ruleset]\nname = \"t\"\nregion = \"beijing\"\n[[rule]]\nid = \"r\"\nwhen = {when}\nthen = {{ tags = [\"x\"] }}\n"
+        );
+        check_rules(&source)
+            .into_iter()
+            .filter(|e| e.severity == Severity::Error)
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bad("{ confidence_below = 0.5 }"), Vec::<String>::new());
+    assert!(bad("{ suggested = [\"no.such\"] }")[0].contains("unknown category \"no.such\""));
+    assert!(bad("{ confidence_below = 1.5 }")[0].contains("confidence_below = 1.5 must be above 0 and at most 1"));
+    assert!(bad("{ confidence_below = 0.0 }")[0].contains("must be above 0"));
+    assert!(bad("{ confidence_at_least = -0.1 }")[0].contains("confidence_at_least = -0.1 must be at least 0"));
+    assert!(
+        bad("{ confidence_at_least = 0.8, confidence_below = 0.8 }")[0].contains("must be above confidence_at_least")
+    );
+    let example = "[ruleset]\nname = \"t\"\nregion = \"beijing\"\n[[rule]]\nid = \"r\"\nwhen = { confidence_below = 0.5 }\nthen = { tags = [\"x\"] }\n[[example]]\nname = \"e\"\ncase = { district = \"110105\" }\ncontext = { suggestion = { category = \"urban\", confidence = 7.0 } }\nexpect = { tags = [\"x\"] }\n";
+    let errors = check_rules(example);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("example \"e\": context: suggestion.confidence: 7 is not between 0 and 1")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn overlapping_confidence_windows_are_warned_about_and_disjoint_ones_are_not() {
+    let set = |a: &str, b: &str| {
+        format!(
+            "[ruleset]\nname = \"t\"\nregion = \"beijing\"\n[[rule]]\nid = \"a\"\nwhen = {a}\nthen = {{ lead = \"110105\" }}\n[[rule]]\nid = \"b\"\nwhen = {b}\nthen = {{ lead = \"110101\" }}\n"
+        )
+    };
+    let warnings = |a: &str, b: &str| check_rules(&set(a, b)).into_iter().map(|e| e.message).collect::<Vec<_>>();
+    let shadowed = warnings("{ confidence_below = 0.8 }", "{ confidence_below = 0.5 }");
+    assert!(shadowed.iter().any(|w| w.contains("can never fire")), "{shadowed:?}");
+    let apart = warnings("{ confidence_below = 0.5 }", "{ confidence_at_least = 0.5 }");
+    assert!(apart.is_empty(), "disjoint windows: {apart:?}");
+    let across = warnings("{ suggested = [\"urban\"] }", "{ suggested = [\"utilities\"] }");
+    assert!(across.is_empty(), "different suggested trees: {across:?}");
+}
+
+#[test]
+fn a_context_document_is_read_and_checked() {
+    let rules = compile(SUGGESTING).expect("compiles");
+    let form = serde_json::to_string(&form("urban.sanitation.garbage", "垃圾")).expect("form");
+    let ok = crate::route_with_context_json(
+        &rules,
+        &form,
+        r#"{"repeat_count": 0, "suggestion": {"category": "urban.sanitation.garbage", "confidence": 0.2}}"#,
+    )
+    .expect("routes");
+    assert!(ok.contains("category-unsure"), "{ok}");
+    assert_eq!(crate::route_with_context_json(&rules, &form, "{}").map(|_| ()), Ok(()));
+    for (context, says) in [
+        (
+            r#"{"suggestion": {"category": "x", "confidence": 1.5}}"#,
+            "suggestion.confidence: 1.5 is not between 0 and 1",
+        ),
+        (r#"{"suggestion": {"category": "", "confidence": 0.5}}"#, "suggestion.category"),
+        (r#"{"repeat_count": -1}"#, "repeat_count"),
+        (r#"{"suggestions": []}"#, "unknown field `suggestions`"),
+        ("[", "EOF"),
+    ] {
+        let e = crate::route_with_context_json(&rules, &form, context).expect_err(context);
+        assert_eq!(e.code(), "context.invalid");
+        assert!(e.to_string().contains(says), "{context}: {e}");
+    }
+}

@@ -472,7 +472,8 @@ fn main() {
     let (mut fired_kinds, mut all_kinds) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
     rules_by_id.values().for_each(|w| condition_kinds(w, &mut all_kinds));
     for (i, (form, repeat)) in cases.iter().enumerate() {
-        let n = minyi_routing::route(&native, form, CaseContext { repeat_count: *repeat }).expect("routes");
+        let n = minyi_routing::route(&native, form, CaseContext { repeat_count: *repeat, suggestion: None })
+            .expect("routes");
         let c = component.route(&wit_cases[i].0, wit_cases[i].1).expect("routes");
         // The WIT record has no `not_tried` and no warnings (the JSON export carries them): everything
         // else, field for field.
@@ -495,7 +496,7 @@ fn main() {
     // The same cases, the same rounds, for all three.
     let (n50, n99) = time(rounds, cases.len(), |i| {
         let (f, r) = &cases[i];
-        black_box(minyi_routing::route(&native, black_box(f), CaseContext { repeat_count: *r }).ok());
+        black_box(minyi_routing::route(&native, black_box(f), CaseContext { repeat_count: *r, suggestion: None }).ok());
     });
     let (c50, c99) = time(rounds, cases.len(), |i| {
         black_box(component.route(black_box(&wit_cases[i].0), wit_cases[i].1).ok());

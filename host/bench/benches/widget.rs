@@ -1,6 +1,7 @@
 //! The citizen widget's transfer: every file a page embedding it downloads (wasm, JS, CSS and the
 //! validator's manifest), fetched from the service as a browser would — `Accept-Encoding: br` and then
-//! `gzip` — with the bytes on the wire counted, against the 250 KiB budget. Writes
+//! `gzip` — with the bytes on the wire counted, against the 250 KiB budget; and, apart, what it fetches
+//! only once the citizen starts describing a demand (the classifier). Writes
 //! `target/bench/widget.json`. Sizes are deterministic: the smoke run (without `--bench`) measures too.
 
 use axum::body::Body;
@@ -21,6 +22,10 @@ const FILES: &[&str] = &[
     "/components/validator.wasm",
     "/components/validator/validator.js",
 ];
+/// What the page fetches only once the citizen starts describing a demand: the classifier (the model
+/// comes from the API, measured by the `classify` bench as `classify/model_gzip`).
+const LAZY: &[&str] =
+    &["/components/classifier/manifest.json", "/components/classifier.wasm", "/components/classifier/classifier.js"];
 const BUDGET: f64 = 250.0 * 1024.0;
 
 fn target_dir() -> PathBuf {
@@ -65,6 +70,16 @@ fn main() {
     rows.push(serde_json::json!({"name": "widget/total/gzip", "value": totals[1], "unit": "bytes"}));
     rows.push(serde_json::json!({"name": "widget/total/br", "value": totals[2], "unit": "bytes"}));
     rows.push(serde_json::json!({"name": "widget/total_br_over_budget", "value": over, "unit": "ratio"}));
+    let mut lazy = 0;
+    for path in LAZY {
+        let (br, b) = rt.block_on(served(&state, path, "br"));
+        println!("later: {path:<31} {br:>10} {b}");
+        lazy += br;
+        let name = path.trim_start_matches('/');
+        rows.push(serde_json::json!({"name": format!("widget/lazy/{name}/br"), "value": br, "unit": "bytes"}));
+    }
+    println!("{:<38} {lazy:>10} (br, after the first paint, without the model)", "later, in all");
+    rows.push(serde_json::json!({"name": "widget/lazy_total/br", "value": lazy, "unit": "bytes"}));
     let out = target_dir().join("bench");
     std::fs::create_dir_all(&out).expect("bench dir");
     std::fs::write(out.join("widget.json"), serde_json::to_vec_pretty(&rows).expect("json")).expect("writes");

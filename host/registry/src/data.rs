@@ -1,8 +1,9 @@
-//! District data in the registry: a district's rule set and its form schema, versioned and stored
+//! District data in the registry: a district's rule set, its form schema and its category classifier
+//! model, versioned and stored
 //! content-addressed like plugin components, activated and rolled back atomically per district with
 //! the same history, and read by every node's sync. The registry keeps bytes and states; what makes a
-//! version fit to activate (a rule set that compiles and passes its examples, a schema that checks)
-//! is decided by the caller's `check`, which the components run.
+//! version fit to activate (a rule set that compiles and passes its examples, a schema that checks, a
+//! model the classifier loads) is decided by the caller's `check`, which the components run.
 
 use crate::RegistryError;
 use crate::store::{Registry, now};
@@ -20,6 +21,9 @@ pub enum DataKind {
     Rules,
     /// A case-form schema (TOML) for the district's forms.
     Schema,
+    /// A category classifier model (a file `cargo xtask train` wrote) that suggests categories for the
+    /// district's demands instead of the service's model.
+    Model,
 }
 
 impl DataKind {
@@ -28,13 +32,25 @@ impl DataKind {
         match self {
             DataKind::Rules => "rules",
             DataKind::Schema => "schema",
+            DataKind::Model => "model",
         }
+    }
+
+    /// Whether versions of this kind are UTF-8 text (TOML), or bytes.
+    pub fn is_text(self) -> bool {
+        !matches!(self, DataKind::Model)
+    }
+
+    /// The most a version of this kind may hold, in bytes.
+    pub fn max_bytes(self) -> usize {
+        if self.is_text() { MAX_DATA_BYTES } else { MAX_MODEL_BYTES }
     }
 
     fn parse(s: &str) -> Option<DataKind> {
         match s {
             "rules" => Some(DataKind::Rules),
             "schema" => Some(DataKind::Schema),
+            "model" => Some(DataKind::Model),
             _ => None,
         }
     }
@@ -43,16 +59,19 @@ impl DataKind {
 /// The most a rule set or a schema may hold, in bytes (the whole Beijing city set is 24 KB).
 pub const MAX_DATA_BYTES: usize = 1 << 20;
 
-/// A stored version of a district's rule set or schema.
+/// The most a classifier model may hold, in bytes (one trained on the real messages is 0.75 MB).
+pub const MAX_MODEL_BYTES: usize = 4 << 20;
+
+/// A stored version of a district's rule set, schema or classifier model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DataVersion {
     /// The district code.
     pub district: String,
-    /// `rules` or `schema`.
+    /// `rules`, `schema` or `model`.
     pub kind: DataKind,
     /// The version: as given at upload, else the first 12 hex digits of its SHA-256.
     pub version: String,
-    /// SHA-256 of the text.
+    /// SHA-256 of the text (the bytes, for a model).
     pub sha256: String,
     /// Uploaded, Unix seconds.
     pub uploaded_at: i64,
@@ -67,26 +86,27 @@ pub struct DataVersion {
 pub struct ActiveData {
     /// The district code.
     pub district: String,
-    /// `rules` or `schema`.
+    /// `rules`, `schema` or `model`.
     pub kind: DataKind,
     /// The version.
     pub version: String,
-    /// SHA-256 of the text.
+    /// SHA-256 of the text (the bytes, for a model).
     pub sha256: String,
     /// Bumps on every activation and rollback.
     pub generation: i64,
 }
 
-/// A version checked fit or refused by the caller's `check`: the report when refused.
-pub type Check<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+/// A version (its bytes: the text's, for rules and schemas) checked fit or refused by the caller's
+/// `check`: the report when refused.
+pub type Check<'a> = &'a dyn Fn(&[u8]) -> Result<(), String>;
 
 fn history_action(kind: DataKind, action: &str) -> String {
     format!("{}.{action}", kind.name())
 }
 
 impl Registry {
-    /// Stores a version of a district's rule set or schema (UTF-8 text, at most [`MAX_DATA_BYTES`]),
-    /// content-addressed. Uploading the same text under the same version again is a no-op; other text
+    /// Stores a version of a district's rule set or schema (UTF-8 text, at most [`MAX_DATA_BYTES`]) or
+    /// classifier model (bytes, at most [`MAX_MODEL_BYTES`]), content-addressed. Uploading the same text under the same version again is a no-op; other text
     /// under a version already stored is a conflict. Does not activate it: activation is where a
     /// version is checked (with the components of that day), and refused with the report.
     pub fn upload_data(
@@ -95,17 +115,21 @@ impl Registry {
         district: &str,
         kind: DataKind,
         version: Option<&str>,
-        text: &str,
+        data: &[u8],
     ) -> Result<DataVersion, RegistryError> {
         admin.administers(district)?;
-        if text.len() > MAX_DATA_BYTES {
+        if data.len() > kind.max_bytes() {
             return Err(RegistryError::Data(format!(
-                "the {} has {} bytes; at most {MAX_DATA_BYTES}",
+                "the {} has {} bytes; at most {}",
                 kind.name(),
-                text.len()
+                data.len(),
+                kind.max_bytes()
             )));
         }
-        let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+        if kind.is_text() && std::str::from_utf8(data).is_err() {
+            return Err(RegistryError::Data(format!("the {} must be UTF-8 text (TOML)", kind.name())));
+        }
+        let sha256 = hex::encode(Sha256::digest(data));
         let version = match version.map(str::trim) {
             Some(v) if !v.is_empty() => {
                 if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
@@ -137,7 +161,7 @@ impl Registry {
             }
             tx.execute(
                 "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                params![sha256.as_str(), text.as_bytes()],
+                params![sha256.as_str(), data],
             )?;
             tx.execute(
                 "INSERT INTO data_versions (district, kind, version, sha256, uploaded_at, uploaded_by)
@@ -170,8 +194,8 @@ impl Registry {
         check: Check<'_>,
     ) -> Result<DataVersion, RegistryError> {
         admin.administers(district)?;
-        let (sha256, text) = self.data_text(district, kind, version)?;
-        check(&text).map_err(RegistryError::Refused)?;
+        let (sha256, data) = self.data_bytes(district, kind, version)?;
+        check(&data).map_err(RegistryError::Refused)?;
         self.db.transaction(|tx| {
             tx.lock_key(district)?;
             // The version checked is the one activated: its text cannot have changed meanwhile (a
@@ -311,7 +335,15 @@ impl Registry {
         String::from_utf8(bytes).map_err(|_| RegistryError::Tampered(format!("{sha256}: not UTF-8 text")))
     }
 
-    fn data_text(&self, district: &str, kind: DataKind, version: &str) -> Result<(String, String), RegistryError> {
+    /// A stored version's bytes by their SHA-256, checked against it; UTF-8 checked too for a text kind.
+    pub fn data_bytes_by_sha(&self, kind: DataKind, sha256: &str) -> Result<Vec<u8>, RegistryError> {
+        if kind.is_text() {
+            return self.data_by_sha(sha256).map(String::into_bytes);
+        }
+        self.component(sha256)
+    }
+
+    fn data_bytes(&self, district: &str, kind: DataKind, version: &str) -> Result<(String, Vec<u8>), RegistryError> {
         let row = self.db.run(|c| {
             c.query_opt(
                 "SELECT sha256 FROM data_versions WHERE district = $1 AND kind = $2 AND version = $3",
@@ -323,8 +355,8 @@ impl Registry {
                 RegistryError::NotFound(format!("{} {version} is not uploaded for district {district}", kind.name()))
             })?
             .text(0)?;
-        let text = self.data_by_sha(&sha256)?;
-        Ok((sha256, text))
+        let data = self.data_bytes_by_sha(kind, &sha256)?;
+        Ok((sha256, data))
     }
 }
 

@@ -26,6 +26,17 @@ pub mod router {
     });
 }
 
+/// The `router` world of `minyi:router`: the casework router and `context-routing`. Only its
+/// `context-routing` indices are used, looked up beside the `router` world's, so that a router
+/// component without that export (one built before it existed, kept for replay) still loads.
+pub mod context_router {
+    wasmtime::component::bindgen!({
+        world: "minyi:router/router",
+        path: ["../../wit", "../../wit/router"],
+        with: { "minyi:casework/types": super::types },
+    });
+}
+
 /// The `scorer` world.
 pub mod scorer {
     wasmtime::component::bindgen!({

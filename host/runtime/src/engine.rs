@@ -1,6 +1,7 @@
 //! The engine, the loaded components, and the per-call store discipline (fresh store, fuel, memory cap).
 
 use crate::bindings::classifier::{Classifier, ClassifierPre};
+use crate::bindings::context_router::exports::minyi::router::context_routing;
 use crate::bindings::router::{Router, RouterPre};
 use crate::bindings::scorer::{Scorer, ScorerPre};
 use crate::bindings::types::{
@@ -100,7 +101,7 @@ pub struct Runtime {
     cache: Option<CodeCache>,
     pub(crate) config: RuntimeConfig,
     validator: Pool<Validator>,
-    router: Pool<Router>,
+    router: Pool<RouterInstance>,
     pub(crate) scorer: Pool<Scorer>,
     pub(crate) classifier: Pool<Classifier>,
 }
@@ -195,7 +196,7 @@ impl Runtime {
         let engine = sandbox::engine(settings).map_err(RuntimeError::Engine)?;
         Ok(Self {
             validator: pool("validator", validator, ValidatorPre::new, |p, s| p.instantiate(s)),
-            router: pool("router", router, RouterPre::new, |p, s| p.instantiate(s)),
+            router: pool("router", router, RouterInstance::pre, RouterInstance::instantiate),
             scorer: pool("scorer", scorer, ScorerPre::new, |p, s| p.instantiate(s)),
             classifier: pool("classifier", classifier, ClassifierPre::new, |p, s| p.instantiate(s)),
             engine,
@@ -378,13 +379,14 @@ impl Runtime {
 
     /// `routing.check-rules`.
     pub fn check_rules(&self, rules: &str) -> Result<Vec<RuleError>, RuntimeError> {
-        self.call(&self.router, |s, i| i.minyi_casework_routing().call_check_rules(s, rules))
+        self.call(&self.router, |s, i| i.router.minyi_casework_routing().call_check_rules(s, rules))
     }
 
     /// `routing.route-once-json`: compiles the rule set and routes one case-form document.
     pub fn route_once_json(&self, rules: &str, form_json: &str, context: CaseContext) -> Result<String, CallError> {
-        let out = self
-            .call(&self.router, |s, i| i.minyi_casework_routing().call_route_once_json(s, rules, form_json, context))?;
+        let out = self.call(&self.router, |s, i| {
+            i.router.minyi_casework_routing().call_route_once_json(s, rules, form_json, context)
+        })?;
         out.map_err(input)
     }
 
@@ -408,6 +410,7 @@ impl Runtime {
         let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
         let instance = self.instance(&self.router, &mut store)?;
         let compiled = instance
+            .router
             .minyi_casework_routing()
             .rule_set()
             .call_compile(&mut store, source)
@@ -441,7 +444,34 @@ impl Runtime {
     }
 }
 
-type RulesSlot = Kept<Router>;
+type RulesSlot = Kept<RouterInstance>;
+
+/// A router instance: `minyi:casework`'s router world, and `minyi:router/context-routing` when the
+/// component exports it (a router built before it existed, kept for replay, does not).
+pub(crate) struct RouterInstance {
+    router: Router,
+    context: Option<context_routing::Guest>,
+}
+
+/// What instantiating a router needs, looked up once per component.
+pub(crate) struct RouterInstancePre {
+    router: RouterPre<CallLimits>,
+    context: Option<context_routing::GuestIndices>,
+}
+
+impl RouterInstance {
+    fn pre(instance_pre: wasmtime::component::InstancePre<CallLimits>) -> wasmtime::Result<RouterInstancePre> {
+        let context = context_routing::GuestIndices::new(&instance_pre).ok();
+        Ok(RouterInstancePre { router: RouterPre::new(instance_pre)?, context })
+    }
+
+    fn instantiate(pre: &RouterInstancePre, store: &mut Store<CallLimits>) -> wasmtime::Result<RouterInstance> {
+        let instance = pre.router.instance_pre().instantiate(&mut *store)?;
+        let router = Router::new(&mut *store, &instance)?;
+        let context = pre.context.as_ref().map(|c| c.load(&mut *store, &instance)).transpose()?;
+        Ok(RouterInstance { router, context })
+    }
+}
 
 /// A component instance kept across calls for one resource: its store, its bindings, the resource.
 pub(crate) type Kept<W> = (Store<CallLimits>, W, ResourceAny);
@@ -494,7 +524,7 @@ fn compile_rules_with<'rt>(
     match rt.compile_rules_in(source)? {
         Ok((mut store, instance, handle)) => {
             let component = rt.router.info.name;
-            let api = instance.minyi_casework_routing().rule_set();
+            let api = instance.router.minyi_casework_routing().rule_set();
             let meta = (|| -> wasmtime::Result<_> {
                 Ok((
                     api.call_name(&mut store, handle)?,
@@ -569,7 +599,7 @@ impl CompiledRules<'_> {
 
     fn with<R>(
         &self,
-        f: impl FnOnce(&mut Store<CallLimits>, &Router, ResourceAny) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<CallLimits>, &RouterInstance, ResourceAny) -> wasmtime::Result<R>,
     ) -> Result<R, RuntimeError> {
         let rt: &Runtime = &self.runtime;
         let component = rt.router.info.name;
@@ -593,20 +623,34 @@ impl CompiledRules<'_> {
 
     /// `rule-set.route`.
     pub fn route(&self, form: &CaseForm, context: CaseContext) -> Result<RoutingDecision, CallError> {
-        let out = self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_route(s, h, form, context))?;
+        let out = self.with(|s, i, h| i.router.minyi_casework_routing().rule_set().call_route(s, h, form, context))?;
         out.map_err(input)
     }
 
     /// `rule-set.route-json`: a case-form document in, a routing-decision document out.
     pub fn route_json(&self, form_json: &str, context: CaseContext) -> Result<String, CallError> {
-        let out =
-            self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_route_json(s, h, form_json, context))?;
+        let out = self
+            .with(|s, i, h| i.router.minyi_casework_routing().rule_set().call_route_json(s, h, form_json, context))?;
+        out.map_err(input)
+    }
+
+    /// `context-routing.route-with-context-json`: `route_json` with the whole context as a document,
+    /// the classifier's suggestion included. A router component without that export (one built before
+    /// it existed) answers with code `context.unsupported`.
+    pub fn route_with_context_json(&self, form_json: &str, context_json: &str) -> Result<String, CallError> {
+        let out = self.with(|s, i, h| match &i.context {
+            Some(c) => c.call_route_with_context_json(s, h, form_json, context_json),
+            None => Ok(Err(InputError {
+                code: "context.unsupported".to_owned(),
+                message: "this router component predates context routing (minyi:router/context-routing)".to_owned(),
+            })),
+        })?;
         out.map_err(input)
     }
 
     /// `rule-set.run-examples`.
     pub fn run_examples(&self) -> Result<Vec<ExampleOutcome>, RuntimeError> {
-        self.with(|s, i, h| i.minyi_casework_routing().rule_set().call_run_examples(s, h))
+        self.with(|s, i, h| i.router.minyi_casework_routing().rule_set().call_run_examples(s, h))
     }
 }
 

@@ -1,10 +1,10 @@
-//! Districts' own rule sets and form schemas, deployed at runtime: the checks that decide whether a
+//! Districts' own rule sets, form schemas and classifier models, deployed at runtime: the checks that decide whether a
 //! version may be stored and activated (run in the components), and what this node has loaded of
 //! every district's active versions — kept in step with the registry by the plugins' sync loop, so
 //! every node picks a change up within a second.
 
 use minyi_registry::{DataKind, Registry, RegistryError};
-use minyi_runtime::{CompiledRules, Runtime};
+use minyi_runtime::{CompiledRules, LoadedModel, Runtime};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -13,19 +13,35 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 pub struct Loaded {
     /// The version.
     pub version: String,
-    /// SHA-256 of the text.
+    /// SHA-256 of the text (the bytes, for a model).
     pub sha256: String,
     generation: i64,
-    /// The text.
-    pub text: Arc<str>,
+    /// The bytes: the text's for rules and schemas (checked UTF-8 when loaded).
+    pub data: Arc<[u8]>,
 }
 
-/// What this node has loaded of every district's active rule sets and schemas.
-#[derive(Debug, Default)]
+impl Loaded {
+    /// The text of a rule set or schema (empty for a model, which is bytes).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.data).unwrap_or_default()
+    }
+}
+
+/// What this node has loaded of every district's active rule sets, schemas and models.
+#[derive(Default)]
 pub struct Districts {
     active: RwLock<HashMap<(String, DataKind), Loaded>>,
     /// Rule sets compiled in the router, by SHA-256 (compiled once, on first use).
     compiled: Mutex<HashMap<String, Arc<CompiledRules<'static>>>>,
+    /// Models loaded into the classifier, by SHA-256 (loaded once, on first use).
+    models: Mutex<HashMap<String, Arc<LoadedModel<'static>>>>,
+}
+
+impl std::fmt::Debug for Districts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let active = self.active.read().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Districts").field("active", &active.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+    }
 }
 
 impl Districts {
@@ -43,7 +59,7 @@ impl Districts {
                     next.insert(key, l.clone());
                 }
                 _ => {
-                    let text: Arc<str> = registry.data_by_sha(&row.sha256)?.into();
+                    let data: Arc<[u8]> = registry.data_bytes_by_sha(row.kind, &row.sha256)?.into();
                     tracing::info!(
                         district = row.district,
                         kind = row.kind.name(),
@@ -53,7 +69,7 @@ impl Districts {
                     changed.push(row.district.clone());
                     next.insert(
                         key,
-                        Loaded { version: row.version, sha256: row.sha256, generation: row.generation, text },
+                        Loaded { version: row.version, sha256: row.sha256, generation: row.generation, data },
                     );
                 }
             }
@@ -83,18 +99,67 @@ impl Districts {
         runtime: &Arc<Runtime>,
     ) -> Option<Result<(Loaded, Arc<CompiledRules<'static>>), String>> {
         let loaded = self.get(district, DataKind::Rules)?;
-        let mut compiled = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(c) = compiled.get(&loaded.sha256) {
-            return Some(Ok((loaded, Arc::clone(c))));
-        }
-        let rules = match runtime.compile_rules_shared(&loaded.text) {
-            Ok(Ok(rules)) => Arc::new(rules),
-            Ok(Err(errors)) => return Some(Err(format!("the district's rule set has {} error(s)", errors.len()))),
-            Err(e) => return Some(Err(e.to_string())),
-        };
-        compiled.insert(loaded.sha256.clone(), Arc::clone(&rules));
-        Some(Ok((loaded, rules)))
+        Some(once_per_sha(&self.compiled, loaded, |l| match runtime.compile_rules_shared(l.text()) {
+            Ok(Ok(rules)) => Ok(rules),
+            Ok(Err(errors)) => Err(format!("the district's rule set has {} error(s)", errors.len())),
+            Err(e) => Err(e.to_string()),
+        }))
     }
+
+    /// The district's active classifier model, loaded into `runtime`'s classifier (once per file).
+    pub fn model(
+        &self,
+        district: &str,
+        runtime: &Arc<Runtime>,
+    ) -> Option<Result<(Loaded, Arc<LoadedModel<'static>>), String>> {
+        let loaded = self.get(district, DataKind::Model)?;
+        Some(once_per_sha(&self.models, loaded, |l| {
+            runtime.load_model_shared(&l.data).map_err(|e| format!("the district's model does not load: {e}"))
+        }))
+    }
+}
+
+/// What `make` makes of a loaded version, made once per SHA-256 and kept in `made`.
+fn once_per_sha<T>(
+    made: &Mutex<HashMap<String, Arc<T>>>,
+    loaded: Loaded,
+    make: impl FnOnce(&Loaded) -> Result<T, String>,
+) -> Result<(Loaded, Arc<T>), String> {
+    let mut made = made.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(m) = made.get(&loaded.sha256) {
+        return Ok((loaded, Arc::clone(m)));
+    }
+    let m = Arc::new(make(&loaded)?);
+    made.insert(loaded.sha256.clone(), Arc::clone(&m));
+    Ok((loaded, m))
+}
+
+/// The classifier model that suggests categories for a district's demands, and whose it is.
+pub struct ModelFor {
+    /// The model, loaded in the classifier component.
+    pub model: Arc<LoadedModel<'static>>,
+    /// The district and its active version, when the model is the district's own.
+    pub own: Option<(String, Loaded)>,
+}
+
+impl std::fmt::Debug for ModelFor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelFor").field("model", &self.model.info().sha256).field("own", &self.own).finish()
+    }
+}
+
+/// The classifier model that suggests categories for `district`'s demands: the one it deployed and
+/// activated, else the service's (`--classifier`). `None` when neither.
+pub fn model_for(state: &crate::AppState, district: Option<&str>) -> Option<ModelFor> {
+    let districts = state.plugins.as_deref().map(|p| &p.districts);
+    let own = district.zip(districts).and_then(|(d, ds)| match ds.model(d, &state.runtime)? {
+        Ok((loaded, model)) => Some(ModelFor { model, own: Some((d.to_owned(), loaded)) }),
+        Err(reason) => {
+            tracing::warn!(district = d, %reason, "the district's model cannot suggest here; the service's does");
+            None
+        }
+    });
+    own.or_else(|| state.classifier.clone().map(|model| ModelFor { model, own: None }))
 }
 
 /// The form a district's cases follow: the schema it deployed and activated, else its built-in one
@@ -102,20 +167,28 @@ impl Districts {
 pub fn form_spec(plugins: Option<&crate::plugins::Plugins>, district: &str) -> minyi_model::FormSpec {
     let deployed = plugins.and_then(|p| p.districts.get(district, DataKind::Schema));
     // Activation checked it with the validator, so it parses; were it not to, the built-in one stands.
-    if let Some(Ok(schema)) = deployed.map(|s| minyi_validation::schema::parse(&s.text)) {
+    if let Some(Ok(schema)) = deployed.map(|s| minyi_validation::schema::parse(s.text())) {
         return schema.spec(district);
     }
     minyi_validation::schema::for_district(district).spec(district)
 }
 
-/// Whether `text` may be a version of `district`'s `kind`: a rule set compiles without errors and every
+/// Whether `data` may be a version of `district`'s `kind`: a rule set compiles without errors and every
 /// one of its `[[example]]`s passes, and it routes only its own district's cases; a schema checks
-/// clean and is for this district. The report, when not.
-pub fn check(runtime: &Arc<Runtime>, district: &str, kind: DataKind, text: &str) -> Result<(), String> {
+/// clean and is for this district; a model loads in the classifier component and suggests only leaves
+/// of the category tree. The report, when not.
+pub fn check(runtime: &Arc<Runtime>, district: &str, kind: DataKind, data: &[u8]) -> Result<(), String> {
+    let text = || std::str::from_utf8(data).map_err(|_| format!("the {} is not UTF-8 text", kind.name()));
     match kind {
-        DataKind::Rules => check_rules(runtime, district, text),
-        DataKind::Schema => check_schema(runtime, district, text),
+        DataKind::Rules => check_rules(runtime, district, text()?),
+        DataKind::Schema => check_schema(runtime, district, text()?),
+        DataKind::Model => check_model(runtime, data),
     }
+}
+
+fn check_model(runtime: &Arc<Runtime>, data: &[u8]) -> Result<(), String> {
+    let model = runtime.load_model_shared(data).map_err(|e| format!("the classifier refused the file: {e}"))?;
+    crate::suggest::check_categories(&model.info().categories)
 }
 
 fn check_rules(runtime: &Arc<Runtime>, district: &str, text: &str) -> Result<(), String> {

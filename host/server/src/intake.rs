@@ -195,11 +195,19 @@ fn process(
     let districts = state.plugins.as_deref().map(|p| &p.districts);
     let schema = deployed_schema(state.plugins.as_deref(), body);
     if let Some((_, s)) = &schema {
-        kept.push(Decider { kind: "schema", sha256: &s.sha256, bytes: s.text.as_bytes() });
+        kept.push(Decider { kind: "schema", sha256: &s.sha256, bytes: &s.data });
     }
     store.keep(&kept)?;
     let body_sha256 = hex::encode(Sha256::digest(body));
     let suggested = suggest(state, store, id, body, &body_sha256, learned)?;
+    // The likeliest category and its confidence, for rules on the suggestion (智能分拨).
+    let suggestion = suggested.as_ref().and_then(|(event, _)| match event {
+        Event::CategorySuggested { top, .. } => top.first().map(|t| minyi_model::ContextSuggestion {
+            category: t.category.clone(),
+            confidence: f64::from(t.confidence),
+        }),
+        _ => None,
+    });
     let (amended, suggested) = match suggested {
         Some((event, Some(category))) => {
             (crate::suggest::with_category(body, &category).map(|b| (b, category)), Some(event))
@@ -209,7 +217,7 @@ fn process(
     };
     let validated = {
         let body = amended.as_ref().map_or(body, |(b, _)| b.as_slice());
-        validate_body(&state.runtime, body, &now, schema.as_ref().map(|(_, s)| &*s.text))
+        validate_body(&state.runtime, body, &now, schema.as_ref().map(|(_, s)| s.text()))
     };
     let (mut input, mut deciders) = (
         serde_json::json!({ "body_sha256": body_sha256, "now": now }),
@@ -304,13 +312,26 @@ fn process(
     let form_value = serde_json::to_value(&form)
         .map_err(|e| Stop::Unreadable { what: "normalised form", message: e.to_string() })?;
     let context = CaseContext { repeat_count: repeats };
-    let route_input = || serde_json::json!({ "form": form_value, "repeat_count": repeats });
+    // A suggestion goes to the router in the context document (the released `case-context` record has
+    // no room for it); without one the case is routed as before.
+    let with_suggestion = |mut value: serde_json::Value| {
+        if let Some(s) = &suggestion {
+            value["suggestion"] = serde_json::json!(s);
+        }
+        value
+    };
+    let context_json = suggestion.is_some().then(|| with_suggestion(serde_json::json!({ "repeat_count": repeats })));
+    let route = |set: &minyi_runtime::CompiledRules<'_>| match &context_json {
+        Some(c) => set.route_with_context_json(&form_json, &c.to_string()),
+        None => set.route_json(&form_json, context),
+    };
+    let route_input = || with_suggestion(serde_json::json!({ "form": form_value, "repeat_count": repeats }));
     // The district's own rule set first; what no rule of it decides, the city's set decides (兜底).
     let mut routed = None;
     match districts.and_then(|d| d.rules(&form.district, &state.runtime)) {
         Some(Ok((loaded, set))) => {
-            store.keep(&[Decider { kind: "rules", sha256: &loaded.sha256, bytes: loaded.text.as_bytes() }])?;
-            let own = set.route_json(&form_json, context);
+            store.keep(&[Decider { kind: "rules", sha256: &loaded.sha256, bytes: &loaded.data }])?;
+            let own = route(&set);
             learned.decisions.push(decision(
                 "route",
                 route_input(),
@@ -339,7 +360,7 @@ fn process(
     let routed = match routed {
         Some(own) => own,
         None => {
-            let city = rules.route_json(&form_json, context);
+            let city = route(rules);
             learned.decisions.push(decision(
                 "route",
                 route_input(),
@@ -406,8 +427,13 @@ fn suggest(
     body_sha256: &str,
     learned: &mut Learned,
 ) -> Result<Option<(Event, Option<String>)>, Stop> {
-    let Some(model) = &state.classifier else { return Ok(None) };
     let Some(text) = crate::suggest::uncategorised(body) else { return Ok(None) };
+    // The district's own model when it deployed one, else the service's.
+    let district = named_district(body);
+    let Some(crate::districts::ModelFor { model, own }) = crate::districts::model_for(state, district.as_deref())
+    else {
+        return Ok(None);
+    };
     let classifier = state.runtime.component("classifier").ok_or(Stop::NoComponent("classifier"))?;
     let info = model.info();
     store.keep(&[
@@ -415,7 +441,11 @@ fn suggest(
         Decider { kind: "model", sha256: &info.sha256, bytes: model.bytes() },
     ])?;
     let out = model.suggest_json(&text, None);
-    let deciders = serde_json::json!({ "classifier": classifier.sha256, "model": info.sha256 });
+    let mut deciders = serde_json::json!({ "classifier": classifier.sha256, "model": info.sha256 });
+    if let Some((district, loaded)) = &own {
+        deciders["district"] = district.as_str().into();
+        deciders["model_version"] = loaded.version.as_str().into();
+    }
     learned.decisions.push(decision(
         "suggest",
         serde_json::json!({ "body_sha256": body_sha256 }),
@@ -430,7 +460,7 @@ fn suggest(
             return Ok(None);
         }
     };
-    let category = crate::suggest::chosen(&suggested).map(|c| c.category.clone());
+    let category = suggested.chosen().map(|c| c.category.clone());
     let confidence = suggested.top.first().map_or(0.0, |c| c.confidence);
     let event = Event::CategorySuggested {
         category: category.clone(),

@@ -98,7 +98,7 @@ pub struct Today {
     pub rules: Arc<CompiledRules<'static>>,
     /// The districts' active plugins, when there is a registry.
     pub plugins: Option<PluginHost>,
-    /// The districts' active rule sets and schemas (none without a registry).
+    /// The districts' active rule sets, schemas and models (none without a registry).
     pub districts: crate::districts::Districts,
     /// The category classifier's model in use today, if any.
     pub classifier: Option<Arc<LoadedModel<'static>>>,
@@ -223,7 +223,8 @@ impl<'a> Replayer<'a> {
         };
         let today_schema = crate::intake::named_district(&body)
             .and_then(|d| self.today.districts.get(&d, minyi_registry::DataKind::Schema))
-            .map(|l| (l.sha256, l.text.to_string()));
+            .map(|l| (l.text().to_owned(), l.sha256))
+            .map(|(text, sha)| (sha, text));
         // A category intake suggested is filled in again before the body is validated.
         let body = match input.get("category_suggested").and_then(Value::as_str) {
             None => body,
@@ -254,9 +255,16 @@ impl<'a> Replayer<'a> {
         let form = input.get("form").map(Value::to_string).unwrap_or_default();
         let context =
             CaseContext { repeat_count: input.get("repeat_count").and_then(Value::as_u64).unwrap_or(0) as u32 };
+        // A suggestion recorded with the input went to the router in the context document, as intake sent it.
+        let context_json = input
+            .get("suggestion")
+            .map(|s| serde_json::json!({ "repeat_count": context.repeat_count, "suggestion": s }).to_string());
+        let route = |rules: &CompiledRules<'static>| match &context_json {
+            Some(c) => rules.route_with_context_json(&form, c),
+            None => rules.route_json(&form, context),
+        };
         let (router, rules_sha) = (text(deciders, "router"), text(deciders, "rules"));
-        let recorded =
-            self.rules(&router, &rules_sha).map(|rules| (output_of(&rules.route_json(&form, context)), Vec::new()));
+        let recorded = self.rules(&router, &rules_sha).map(|rules| (output_of(&route(&rules)), Vec::new()));
         // A district's own set is compared with the set the district has active today (none: the city's).
         let district = deciders.get("district").and_then(Value::as_str);
         let own_today = district.and_then(|d| self.today.districts.rules(d, &self.today.runtime)).and_then(Result::ok);
@@ -268,7 +276,7 @@ impl<'a> Replayer<'a> {
         if today.router().sha256 != router {
             changed.push(format!("router: {} → {}", short(&router), short(&today.router().sha256)));
         }
-        let today = Ok((output_of(&today.route_json(&form, context)), changed));
+        let today = Ok((output_of(&route(today)), changed));
         (recorded, today)
     }
 
@@ -308,8 +316,15 @@ impl<'a> Replayer<'a> {
         };
         let (classifier, model) = (text(deciders, "classifier"), text(deciders, "model"));
         let recorded = self.model(&classifier, &model).map(|m| (output_of(&m.suggest_json(&demand, None)), Vec::new()));
-        let today = match &self.today.classifier {
-            None => Err("no classifier model today (`--classifier MODEL`)".to_owned()),
+        // Today's: the district's own model when it has one active, else the service's — as intake picks.
+        let district = crate::intake::named_district(&body);
+        let own_today = district
+            .as_deref()
+            .and_then(|d| self.today.districts.model(d, &self.today.runtime))
+            .and_then(Result::ok)
+            .map(|(_, m)| m);
+        let today = match own_today.as_ref().or(self.today.classifier.as_ref()) {
+            None => Err("no classifier model today (`--classifier MODEL`, or one the district deployed)".to_owned()),
             Some(m) => {
                 let mut changed = Vec::new();
                 let own = &self.today.runtime.components()[3].sha256;

@@ -3,7 +3,7 @@
 //! confidence, and the decision kept so that replay makes it again. Intake and replay both read a body
 //! through here.
 
-use minyi_model::{CategorySuggestion, ScoredCategory};
+use minyi_model::CategorySuggestion;
 use serde_json::Value;
 
 /// The text the classifier reads of a body that names no category: its title and description joined by
@@ -15,12 +15,8 @@ pub fn uncategorised(body: &[u8]) -> Option<String> {
     if named || form.get("category").is_some_and(|c| !c.is_null() && !c.is_string()) {
         return None;
     }
-    let text: Vec<&str> = ["title", "description"]
-        .iter()
-        .filter_map(|k| form.get(*k).and_then(Value::as_str))
-        .filter(|t| !t.trim().is_empty())
-        .collect();
-    (!text.is_empty()).then(|| text.join("\n"))
+    let text = |k: &str| form.get(k).and_then(Value::as_str).unwrap_or("");
+    CategorySuggestion::text_of(text("title"), text("description"))
 }
 
 /// The body with `category` set: what the validator reads once a category was suggested. `None` when
@@ -29,11 +25,6 @@ pub fn with_category(body: &[u8], category: &str) -> Option<Vec<u8>> {
     let Ok(Value::Object(mut form)) = serde_json::from_slice::<Value>(body) else { return None };
     form.insert("category".to_owned(), Value::String(category.to_owned()));
     serde_json::to_vec(&form).ok()
-}
-
-/// The category to fill in: the first of the suggestion, unless the classifier abstained.
-pub fn chosen(suggestion: &CategorySuggestion) -> Option<&ScoredCategory> {
-    suggestion.top.first().filter(|_| !suggestion.abstained)
 }
 
 /// Refuses a model that would fill in what the validator refuses: every category it suggests must be a

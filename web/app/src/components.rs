@@ -2,10 +2,11 @@
 //! fetched from the host, their SHA-256 is computed here (no `crypto.subtle`, so it works without a
 //! secure context) and compared with the served manifest; only matching bytes are instantiated. The
 //! district's validation plugin likewise: its bytes are checked against the hash the host says the
-//! district runs, and its extra issues are added by the model's one rule (`with_plugin_issues`).
+//! district runs, and its extra issues are added by the model's one rule (`with_plugin_issues`). The
+//! `classifier` too, with the model the API suggests with, once the citizen starts describing a demand.
 
 use crate::api::describe;
-use minyi_model::{Issue, ValidationResult};
+use minyi_model::{CategorySuggestion, Issue, ValidationResult};
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
@@ -47,6 +48,22 @@ extern "C" {
     /// `minyi:casework/validation-hook.extra-issues` over JSON, through the district's plugin.
     #[wasm_bindgen(js_name = extraIssues, catch)]
     fn extra_issues_js(district: &str, form_json: &str) -> Result<String, JsValue>;
+
+    /// `{bytes, manifest, model}` of the classifier and the API's model, or `null` when it runs none.
+    #[wasm_bindgen(js_name = fetchClassifier, catch)]
+    async fn fetch_classifier_js(api: &str, district: &str) -> Result<JsValue, JsValue>;
+
+    /// Instantiates the classifier's bindings and loads the model; the model's SHA-256.
+    #[wasm_bindgen(js_name = instantiateClassifier, catch)]
+    async fn instantiate_classifier_js(
+        bytes: &js_sys::Uint8Array,
+        manifest: &JsValue,
+        model: &js_sys::Uint8Array,
+    ) -> Result<JsValue, JsValue>;
+
+    /// `minyi:classifier/classification.model.suggest-json`, with the model's own threshold.
+    #[wasm_bindgen(js_name = suggestJson, catch)]
+    fn suggest_json_js(text: &str) -> Result<String, JsValue>;
 }
 
 /// Why the page does not validate with its own copy of the component.
@@ -102,6 +119,34 @@ pub async fn load_plugin(api: &str, district: &str) -> Result<Option<String>, Lo
     let actual = checked(&bytes, &pointer)?;
     instantiate_plugin_js(api, district, &pointer, &bytes).await.map_err(|e| LoadError::Failed(describe(e)))?;
     Ok(Some(actual))
+}
+
+/// Fetches the classifier component, checks its hash against its manifest, and loads the model the API
+/// at `api` suggests with for `district` (its own when it deployed one): `Some(model SHA-256)`, or
+/// `None` when that service runs no model.
+pub async fn load_classifier(api: &str, district: &str) -> Result<Option<String>, LoadError> {
+    let fetched = fetch_classifier_js(api, district).await.map_err(|e| LoadError::Failed(describe(e)))?;
+    if fetched.is_null() || fetched.is_undefined() {
+        return Ok(None);
+    }
+    let field = |name: &str| js_sys::Reflect::get(&fetched, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let bytes: js_sys::Uint8Array = field("bytes").dyn_into().map_err(|_| LoadError::Failed("no bytes".into()))?;
+    let model: js_sys::Uint8Array = field("model").dyn_into().map_err(|_| LoadError::Failed("no model".into()))?;
+    let manifest = field("manifest");
+    checked(&bytes, &manifest)?;
+    let sha = instantiate_classifier_js(&bytes, &manifest, &model).await.map_err(|e| LoadError::Failed(describe(e)))?;
+    Ok(Some(sha.as_string().unwrap_or_default()))
+}
+
+/// The classifier's suggestion for a demand's title and description (the text intake reads), through
+/// the component loaded by [`load_classifier`]; `None` when there is no text.
+pub fn suggest(title: &str, description: &str) -> Option<Result<CategorySuggestion, String>> {
+    let text = CategorySuggestion::text_of(title, description)?;
+    Some(
+        suggest_json_js(&text).map_err(describe).and_then(|json| {
+            serde_json::from_str(&json).map_err(|e| format!("classifier returned unexpected JSON: {e}"))
+        }),
+    )
 }
 
 /// The district's plugin on a result: its extra issues added when the result is one it looks at. A

@@ -1,8 +1,9 @@
 //! The complaint form: the district's own fields (from its schema, `GET /api/form`), validated whole on
 //! every keystroke by the component against that same schema (the one the district deployed, `GET
 //! /api/districts/{d}/schema`, else the built-in one), each issue under its field once the citizen has
-//! touched it (all of them on a submit attempt); a valid form is submitted and the receipt links to the
-//! tracking page.
+//! touched it (all of them on a submit attempt); the category suggested from the citizen's description by
+//! the classifier component until the citizen picks one; a valid form is submitted and the receipt links
+//! to the tracking page.
 
 use crate::Embed;
 use crate::api::{Failed, Intake};
@@ -10,8 +11,8 @@ use crate::components::{self, LoadError};
 use leptos::prelude::*;
 use minyi_client::i18n::{self, Lang};
 use minyi_model::{
-    Attachment, AttachmentSpec, AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter, Severity,
-    ValidationResult, categories, divisions,
+    Attachment, AttachmentSpec, AttributeSpec, CaseForm, CaseState, Channel, FormSpec, Issue, Kind, Reporter,
+    ScoredCategory, Severity, ValidationResult, categories, divisions,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_bindgen::JsCast;
@@ -320,16 +321,66 @@ fn UploadStatus(uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
     }
 }
 
-/// The category picker: the leaves of the tree, grouped under their level-2 names.
+/// Whether the page can suggest a category (智能分拨): the classifier is fetched only once the citizen
+/// starts describing the demand, so the first paint carries none of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Suggester {
+    /// Nothing typed yet, or a category chosen by hand: not fetched.
+    Idle,
+    /// Being fetched and checked.
+    Loading,
+    /// Loaded with the model the service suggests with.
+    Ready,
+    /// The service runs no model, or the page could not load it: no suggestions.
+    Off,
+}
+
+/// The category picker: the leaves of the tree, grouped under their level-2 names; under it, the
+/// classifier's suggestion — filled in until the citizen picks a category by hand, then offered.
 #[component]
-fn CategorySelect(value: RwSignal<String>) -> impl IntoView {
+fn CategorySelect(
+    value: RwSignal<String>,
+    suggestion: Memo<Option<ScoredCategory>>,
+    picked: RwSignal<bool>,
+) -> impl IntoView {
     let ctx = expect_context::<FormCtx>();
     let invalid = move || if ctx.has_error("category") { "true" } else { "false" };
+    let hint = move || {
+        let s = suggestion.get()?;
+        let lang = ctx.lang.get();
+        let name = categories::get(&s.category).map_or(s.category.clone(), |c| lang.pick(c.zh_cn, c.en).to_owned());
+        let percent = (s.confidence * 100.0).round();
+        let applied = value.get() == s.category;
+        let text = match (lang, applied) {
+            (Lang::Zh, true) => format!("已根据您的描述建议分类（把握 {percent}%），如不准确请修改。"),
+            (Lang::En, true) => format!("Suggested from your description ({percent}% sure): change it if it is wrong."),
+            (Lang::Zh, false) => format!("根据您的描述，建议分类为“{name}”（把握 {percent}%）。"),
+            (Lang::En, false) => format!("From your description, the category may be “{name}” ({percent}% sure)."),
+        };
+        let category = s.category.clone();
+        let use_it = move |_| {
+            value.set(category.clone());
+            picked.set(false);
+            ctx.touch("category");
+        };
+        Some(view! {
+            <p id="category-suggestion" class="hint" role="status" data-category=s.category.clone()
+                data-applied=applied.to_string()>
+                {text}
+                {(!applied).then(|| view! {
+                    <button type="button" id="category-use-suggestion" class="link" on:click=use_it>
+                        {lang.pick("采用建议", "Use it")}
+                    </button>
+                })}
+            </p>
+        })
+    };
     view! {
         <div class="field">
             <label for="f-category">{move || format!("{} *", ctx.lang.get().pick("诉求分类", "Category"))}</label>
-            <select id="f-category" aria-describedby="issues-category" aria-invalid=invalid aria-required="true"
-                on:change=move |ev| { value.set(event_target_value(&ev)); ctx.touch("category"); }>
+            <select id="f-category" aria-describedby="issues-category category-suggestion" aria-invalid=invalid
+                aria-required="true" prop:value=move || value.get()
+                on:change=move |ev| { value.set(event_target_value(&ev)); picked.set(true); ctx.touch("category"); }>
                 <option value="">{move || ctx.lang.get().pick("请选择", "Choose…")}</option>
                 {categories::CATEGORIES.iter().filter(|c| c.level == 2).map(|g| {
                     let prefix = format!("{}.", g.code);
@@ -343,6 +394,7 @@ fn CategorySelect(value: RwSignal<String>) -> impl IntoView {
                     }
                 }).collect_view()}
             </select>
+            {hint}
             <IssueList path="category".to_owned()/>
         </div>
     }
@@ -427,6 +479,56 @@ pub fn ComplaintWidget() -> impl IntoView {
                 )))),
             }
         });
+    });
+
+    // The category suggestion: the classifier fetched once the citizen starts describing the demand
+    // (unless a category was picked by hand), then asked on every change of the text — the same bytes
+    // and model intake suggests with.
+    // The model is the district's own when it deployed one: fetched again when the district changes.
+    let suggester = RwSignal::new(Suggester::Idle);
+    let picked = RwSignal::new(false);
+    let fetched_for = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        let d = district.get();
+        let typed = title.with(|t| !t.trim().is_empty()) || description.with(|t| !t.trim().is_empty());
+        if !typed || picked.get() || fetched_for.get_value().as_deref() == Some(d.as_str()) {
+            return;
+        }
+        fetched_for.set_value(Some(d.clone()));
+        suggester.set(Suggester::Loading);
+        leptos::task::spawn_local(async move {
+            let base = api.get_value().url("");
+            let loaded = match components::load_classifier(&base, &d).await {
+                Ok(Some(_)) => Suggester::Ready,
+                Ok(None) => Suggester::Off,
+                Err(why) => {
+                    web_sys::console::warn_1(&format!("no category suggestions: {why:?}").into());
+                    Suggester::Off
+                }
+            };
+            if district.get_untracked() == d {
+                suggester.set(loaded);
+            }
+        });
+    });
+    let suggestion = Memo::new(move |_| -> Option<ScoredCategory> {
+        if suggester.get() != Suggester::Ready {
+            return None;
+        }
+        match components::suggest(&title.get(), &description.get())? {
+            Ok(s) => s.chosen().cloned(),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("category suggestion failed: {e}").into());
+                None
+            }
+        }
+    });
+    // Until the citizen picks one by hand, the category follows the suggestion.
+    Effect::new(move |_| {
+        let next = suggestion.get().map(|s| s.category).unwrap_or_default();
+        if !picked.get_untracked() && category.get_untracked() != next {
+            category.set(next);
+        }
     });
 
     let applicable = move || -> Vec<AttributeSpec> {
@@ -691,7 +793,7 @@ pub fn ComplaintWidget() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <CategorySelect value=category/>
+            <CategorySelect value=category suggestion=suggestion picked=picked/>
             <For each=applicable key=|a| a.code.clone() let:a>
                 <AttributeField spec=a attrs=attrs/>
             </For>

@@ -4,7 +4,9 @@
 // `components/validator/manifest.json` (written by `cargo xtask dist`) gives each core module's byte
 // range inside the component and the SHA-256 the page (Rust) checks before instantiating; a district's
 // validation plugin comes with the same from `GET /api/plugins/{district}/browser`, plus what the
-// district grants it, and gets JS implementations of exactly the capabilities it imports.
+// district grants it, and gets JS implementations of exactly the capabilities it imports. The
+// classifier (`components/classifier/manifest.json`) likewise, with the model from the API, fetched only
+// when the citizen first types a demand: the first paint carries none of it.
 // Node (the differential tests) uses `instantiateFrom`, `instantiatePluginFrom` and `pluginIssuesJson`.
 
 let validator = null;
@@ -55,6 +57,41 @@ export function validateJson(formJson, now) {
 export function validateJsonWithSchema(schema, formJson, now) {
   if (!validator) throw new Error("validator component not loaded");
   return validator.validateJsonWithSchema(schema, formJson, now);
+}
+
+// ---- The classifier (智能分拨), fetched when the page first needs a suggestion -----------------------
+
+let classifier = null;
+
+/// The classifier component (the bytes the server runs, beside this loader) and the model the API at
+/// `api` suggests with for `district` (its own when it deployed one): `{bytes, manifest, model}`, or
+/// `null` when that service runs no model (503).
+export async function fetchClassifier(api, district) {
+  const model = await fetch(`${api}/api/suggest/model?district=${encodeURIComponent(district)}`);
+  if (model.status === 503) return null;
+  if (!model.ok) throw new Error(`${api}/api/suggest/model: HTTP ${model.status}`);
+  const [bytes, manifest, modelBytes] = await Promise.all([
+    ok(new URL("components/classifier.wasm", import.meta.url)).then(bytesOf),
+    ok(new URL("components/classifier/manifest.json", import.meta.url)).then((r) => r.json()),
+    bytesOf(model),
+  ]);
+  return { bytes, manifest, model: modelBytes };
+}
+
+/// Instantiates the classifier's bindings with the core modules cut from `bytes` and loads `model`
+/// into it; the model's SHA-256, as the component computed it.
+export async function instantiateClassifier(bytes, manifest, model) {
+  const bindings = await import(new URL("components/classifier/classifier.js", import.meta.url).href);
+  const instance = await instantiateCore(bytes, manifest.core_modules, bindings, {});
+  const api = instance.classification ?? instance["minyi:classifier/classification@0.1.0"];
+  classifier = api.Model.load(model);
+  return classifier.info().sha256;
+}
+
+/// `model.suggest-json` with the model's own threshold: the suggestion document.
+export function suggestJson(text) {
+  if (!classifier) throw new Error("classifier component not loaded");
+  return classifier.suggestJson(text, undefined);
 }
 
 // ---- District validation plugins ----------------------------------------------------------------

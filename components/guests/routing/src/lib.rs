@@ -1,12 +1,13 @@
-//! The `router` component: exports `minyi:casework/routing` over `minyi-routing` (no logic here).
+//! The `router` component: exports `minyi:casework/routing` and `minyi:router/context-routing` over
+//! `minyi-routing` (no logic here).
 // A component only for wasm32: a native `cargo build --workspace` builds it empty (its export names
 // do not link into a native cdylib); clippy still lints it natively.
 #![cfg(any(target_arch = "wasm32", clippy))]
 #![allow(unsafe_code)]
 
 wit_bindgen::generate!({
-    world: "router",
-    path: "../../../wit",
+    world: "minyi:router/router",
+    path: ["../../../wit", "../../../wit/router"],
 });
 
 use convert::input_error;
@@ -65,6 +66,17 @@ impl api::GuestRuleSet for RuleSet {
 
     fn run_examples(&self) -> Vec<wit::ExampleOutcome> {
         minyi_routing::run_examples(&self.0).into_iter().map(Into::into).collect()
+    }
+}
+
+impl exports::minyi::router::context_routing::Guest for Router {
+    fn route_with_context_json(
+        rules: api::RuleSetBorrow<'_>,
+        form_json: String,
+        context_json: String,
+    ) -> Result<String, wit::InputError> {
+        let rules = &rules.get::<RuleSet>().0;
+        minyi_routing::route_with_context_json(rules, &form_json, &context_json).map_err(route_error)
     }
 }
 

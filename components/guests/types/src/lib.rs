@@ -171,7 +171,7 @@ macro_rules! conversions {
 
             impl From<wit::CaseContext> for m::CaseContext {
                 fn from(c: wit::CaseContext) -> Self {
-                    m::CaseContext { repeat_count: c.repeat_count }
+                    m::CaseContext { repeat_count: c.repeat_count, suggestion: None }
                 }
             }
 

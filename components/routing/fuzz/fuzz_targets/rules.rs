@@ -42,7 +42,7 @@ fn exercise(source: &str) {
 }
 
 fn minyi_model_context(repeat: u32) -> minyi_routing::CaseContext {
-    minyi_routing::CaseContext { repeat_count: repeat }
+    minyi_routing::CaseContext { repeat_count: repeat, suggestion: None }
 }
 
 fuzz_target!(|data: &[u8]| {

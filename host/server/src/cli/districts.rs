@@ -1,5 +1,6 @@
-//! `minyi rules upload|activate|rollback|list` and `minyi schema …`: a district admin deploys the
-//! district's own rule set or form schema — on the database (`--db`), or through a service's HTTP API
+//! `minyi rules upload|activate|rollback|list`, `minyi schema …` and `minyi model …`: a district admin
+//! deploys the district's own rule set, form schema or classifier model — on the database (`--db`), or
+//! through a service's HTTP API
 //! (`--server`). Activation is checked by the components first; a refusal prints the report.
 
 use super::remote::{Answer, Remote, encode, print};
@@ -23,7 +24,7 @@ pub(super) enum DataCommand {
         /// The version to store it under (default: the first 12 hex digits of its SHA-256).
         #[arg(long = "as", value_name = "VERSION")]
         version: Option<String>,
-        /// The TOML file.
+        /// The TOML file (for `model`, the model file `cargo xtask train` wrote).
         file: PathBuf,
     },
     /// Make a stored version the district's active one on every node, once it checks: a rule set must
@@ -83,14 +84,14 @@ pub(super) fn run(
     };
     let result = match command {
         DataCommand::Upload { district, version, file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             registry
-                .upload_data(&admin, &district, kind, version.as_deref(), &text)
+                .upload_data(&admin, &district, kind, version.as_deref(), &data)
                 .map(|row| serde_json::to_value(row).unwrap_or_default())
         }
         DataCommand::Activate { district, version } => {
             let runtime = Arc::new(runtime()?);
-            let check = |t: &str| crate::districts::check(&runtime, &district, kind, t);
+            let check = |d: &[u8]| crate::districts::check(&runtime, &district, kind, d);
             registry
                 .activate_data(&admin, &district, kind, &version, &check)
                 .map(|row| serde_json::json!({ "district": district, "kind": kind, "active": row.version }))
@@ -121,9 +122,10 @@ fn remote(remote: &Remote, kind: DataKind, command: DataCommand) -> anyhow::Resu
     let base = |district: &str| format!("/api/admin/districts/{}/{}", encode(district), kind.name());
     let answer: Answer = match command {
         DataCommand::Upload { district, version, file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let query = version.map(|v| format!("?version={}", encode(&v))).unwrap_or_default();
-            remote.post_text(&format!("{}{query}", base(&district)), &text)?
+            let media = if kind.is_text() { "text/plain; charset=utf-8" } else { "application/octet-stream" };
+            remote.post_bytes(&format!("{}{query}", base(&district)), media, &data)?
         }
         DataCommand::Activate { district, version } => {
             remote.post(&format!("{}/activate", base(&district)), &serde_json::json!({ "version": version }))?

@@ -101,6 +101,14 @@ enum Command {
         #[command(subcommand)]
         command: districts::DataCommand,
     },
+    /// A district's own category classifier model (智能分拨): upload, activate, roll back, list. Its
+    /// demands are suggested categories by it instead of the service's `--classifier` model.
+    Model {
+        #[command(flatten)]
+        target: districts::Target,
+        #[command(subcommand)]
+        command: districts::DataCommand,
+    },
     /// Replay an NYC 311 CSV through a rule set and report agreement with the real agencies.
     #[command(name = "eval-311")]
     Eval311 {
@@ -322,6 +330,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Schema { target, command } => {
             districts::run(runtime, &target, minyi_registry::DataKind::Schema, command)
+        }
+        Command::Model { target, command } => {
+            districts::run(runtime, &target, minyi_registry::DataKind::Model, command)
         }
         Command::Eval311 { rules, csv } => rules::eval_311(&runtime()?, &rules, &csv),
         Command::EvalClassify { model, csv, text_col, label_col, json } => {

@@ -48,13 +48,12 @@ impl Remote {
 }
 
 impl Remote {
-    /// `POST path` with a text body (a rule set or a schema, TOML).
-    pub(super) fn post_text(&self, path: &str, text: &str) -> anyhow::Result<Answer> {
+    /// `POST path` with a body of `media`: a rule set or a schema (TOML, `text/plain`), a district's model
+    /// file (`application/octet-stream`).
+    pub(super) fn post_bytes(&self, path: &str, media: &str, body: &[u8]) -> anyhow::Result<Answer> {
         let request = ureq::post(&format!("{}{path}", self.base)).config().http_status_as_error(false).build();
-        let request = request
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .header("Content-Type", "text/plain; charset=utf-8");
-        answer(&self.base, request.send(text))
+        let request = request.header("Authorization", &format!("Bearer {}", self.token)).header("Content-Type", media);
+        answer(&self.base, request.send(body))
     }
 
     /// `POST path` with a plugin component as the body and its signed manifest in `Minyi-Manifest`.

@@ -11,9 +11,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use minyi_auth::{AuthError, Role};
 use minyi_model::{CaseForm, Noted, RoutingDecision, ValidationResult};
+use minyi_runtime::LoadedModel;
 use minyi_runtime::bindings::types::CaseContext;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The check routes.
 pub(super) fn routes() -> Api {
@@ -67,6 +69,39 @@ pub(super) fn routes() -> Api {
             ]),
             suggest,
         )
+        .get(
+            "/api/suggest/model",
+            Op::new(
+                "check",
+                "The classifier model file the service suggests with for a district (its own when it deployed one), \
+                 so that a page suggests with the same model in the `classifier` component \
+                 (`/components/classifier.wasm`); its SHA-256 is the ETag.",
+            )
+            .query::<ModelQuery>()
+            .answers_raw(200, "the model file", "application/octet-stream")
+            .answers_raw(304, "the copy held (If-None-Match) is current", "application/octet-stream")
+            .fails(&[(503, "the service runs without a classifier model")]),
+            suggest_model,
+        )
+}
+
+/// `GET /api/suggest/model`: the model's bytes, compressed once, with the SHA-256 as ETag and in
+/// `X-Minyi-Sha256` (what the page checks before it loads them).
+async fn suggest_model(
+    State(state): State<AppState>,
+    query: Result<Query<ModelQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let Query(query) = query?;
+    let model = model_of(&state, query.district.as_deref())?;
+    let sha = model.info().sha256.clone();
+    let encoded =
+        super::blocking(move || Ok(super::assets::encoded(model.bytes(), Some(&model.info().sha256)))).await?;
+    let mut response = super::assets::respond(&encoded, "application/octet-stream", &headers);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&sha) {
+        response.headers_mut().insert(axum::http::HeaderName::from_static("x-minyi-sha256"), v);
+    }
+    Ok(response)
 }
 
 /// What `POST /api/suggest` reads.
@@ -77,18 +112,34 @@ struct SuggestRequest {
     text: String,
     /// Suggest only from this confidence (0 to 1); default: the model's own threshold.
     threshold: Option<f32>,
+    /// The district the demand is for: its own model when it deployed one, else the service's.
+    district: Option<String>,
+}
+
+/// `?district=` of `GET /api/suggest/model`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ModelQuery {
+    /// The district: its own model when it deployed one, else the service's.
+    district: Option<String>,
+}
+
+/// The model for `district` (the district's own, else the service's), or 503 `classifier.none`.
+fn model_of(state: &AppState, district: Option<&str>) -> Result<Arc<LoadedModel<'static>>, AppError> {
+    crate::districts::model_for(state, district.map(str::trim)).map(|c| c.model).ok_or(AppError::Off {
+        feature: "classifier",
+        how: "start it with `minyi serve --classifier MODEL` (a model `cargo xtask train` wrote), or deploy the \
+              district's own (`minyi model upload`)",
+    })
 }
 
 /// `POST /api/suggest`: `{text, threshold?}` in, a category suggestion out.
 async fn suggest(State(state): State<AppState>, body: Result<String, StringRejection>) -> Result<Response, AppError> {
-    let model = state.classifier.clone().ok_or(AppError::Off {
-        feature: "classifier",
-        how: "start it with `minyi serve --classifier MODEL` (a model `cargo xtask train` wrote)",
-    })?;
     let request: SuggestRequest = minyi_model::json::from_str(&body?).map_err(|e| AppError::BadRequest {
         code: "json.invalid".into(),
         message: format!("not a suggestion request ({{\"text\": \"…\"}}): {e}"),
     })?;
+    let model = model_of(&state, request.district.as_deref())?;
     if let Some(t) = request.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
         return Err(AppError::BadRequest {
             code: "threshold.out_of_range".into(),
@@ -143,7 +194,7 @@ async fn validate(
             &state.runtime,
             body.as_bytes(),
             &now,
-            schema.as_ref().map(|(_, s)| &*s.text),
+            schema.as_ref().map(|(_, s)| s.text()),
         )?;
         let result: ValidationResult = serde_json::from_str(&json).map_err(|e| unreadable("validation result", e))?;
         let noted = crate::plugins::validate(state.plugins.as_deref(), q.case.as_deref(), result);

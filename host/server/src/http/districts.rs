@@ -1,4 +1,5 @@
-//! The district data endpoints: a district admin uploads its rule set or form schema (TOML), lists the
+//! The district data endpoints: a district admin uploads its rule set or form schema (TOML) or its
+//! category classifier model (a file `cargo xtask train` wrote), lists the
 //! versions, activates one (refused, with the report, unless it checks clean and its examples pass) and
 //! rolls back — on every node within a second; anyone reads a district's active schema.
 
@@ -18,7 +19,11 @@ use serde::{Deserialize, Serialize};
 /// The routes.
 pub(super) fn routes() -> Api {
     let district = ("district", "the district code, e.g. `110108`");
-    let kind = ("kind", "`rules` (the district's routing rule set) or `schema` (its case-form schema)");
+    let kind = (
+        "kind",
+        "`rules` (the district's routing rule set), `schema` (its case-form schema) or `model` (its category \
+         classifier model)",
+    );
     let refused: &[(u16, &str)] = &[
         (400, "a malformed body or version"),
         (401, "no token or an unknown one"),
@@ -32,9 +37,9 @@ pub(super) fn routes() -> Api {
             "/api/admin/districts/{district}/{kind}",
             Op::new(
                 "districts",
-                "Stores a version of the district's rule set or schema (the TOML text as the body, `?version=` \
-                 optional: else the first 12 hex digits of its SHA-256). It does not apply until activated, which \
-                 is where it is checked.",
+                "Stores a version of the district's rule set or schema (the TOML text as the body) or model (the \
+                 file's bytes), `?version=` optional: else the first 12 hex digits of its SHA-256. It does not apply \
+                 until activated, which is where it is checked.",
             )
             .auth(Auth::Staff)
             .param(district.0, district.1)
@@ -104,7 +109,8 @@ fn kind_of(kind: &str) -> Result<DataKind, AppError> {
     match kind {
         "rules" => Ok(DataKind::Rules),
         "schema" => Ok(DataKind::Schema),
-        other => Err(AppError::NotFound(format!("{other:?}: a district has `rules` and a `schema`"))),
+        "model" => Ok(DataKind::Model),
+        other => Err(AppError::NotFound(format!("{other:?}: a district has `rules`, a `schema` and a `model`"))),
     }
 }
 
@@ -129,30 +135,37 @@ struct ActivateData {
 struct DataState {
     /// The district code.
     district: String,
-    /// `rules` or `schema`.
+    /// `rules`, `schema` or `model`.
     kind: DataKind,
-    /// The active version; none: the city's rule set (or the built-in schemas) decide.
+    /// The active version; none: the city's rule set (the built-in schemas, the service's model) decide.
     active: Option<String>,
 }
 
-/// `POST /api/admin/districts/{district}/{kind}[?version=V]`: the TOML text as the body.
+/// `POST /api/admin/districts/{district}/{kind}[?version=V]`: the TOML text (a model's bytes) as the body.
 async fn upload(
     State(state): State<AppState>,
     StaffAuth(admin): StaffAuth,
     path: Result<Path<(String, String)>, PathRejection>,
     query: Result<Query<VersionQuery>, QueryRejection>,
-    body: Result<String, StringRejection>,
+    body: axum::body::Body,
 ) -> Result<Response, AppError> {
     let p = state.plugins()?;
     let Path((district, kind)) = path?;
     let kind = kind_of(&kind)?;
     let Query(query) = query?;
-    let text = body.map_err(|_| AppError::BadRequest {
-        code: "body.not_utf8".into(),
-        message: "the body must be the TOML text, UTF-8".into(),
-    })?;
+    // Read only for a staff token; a model may be larger than a request body (`--body-limit`).
+    let limit = if kind.is_text() { state.guard.body_limit } else { kind.max_bytes() };
+    let data = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::TooLarge(format!("a district's {} may have at most {limit} bytes", kind.name())))?;
+    if kind.is_text() && std::str::from_utf8(&data).is_err() {
+        return Err(AppError::BadRequest {
+            code: "body.not_utf8".into(),
+            message: format!("the body must be the {}'s TOML text, UTF-8", kind.name()),
+        });
+    }
     let row =
-        blocking(move || Ok(p.registry.upload_data(&admin, &district, kind, query.version.as_deref(), &text)?)).await?;
+        blocking(move || Ok(p.registry.upload_data(&admin, &district, kind, query.version.as_deref(), &data)?)).await?;
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
 
@@ -181,7 +194,7 @@ async fn activate(
     let body: ActivateData = json_body(&body?)?;
     let runtime = state.runtime.clone();
     blocking(move || {
-        let check = |t: &str| crate::districts::check(&runtime, &district, kind, t);
+        let check = |d: &[u8]| crate::districts::check(&runtime, &district, kind, d);
         let row = p.registry.activate_data(&admin, &district, kind, &body.version, &check)?;
         p.districts.sync(&p.registry)?;
         Ok(Json(DataState { district, kind, active: Some(row.version) }))
@@ -217,6 +230,6 @@ async fn schema(
         AppError::NotFound(format!("district {district} has no schema of its own; the built-in ones apply"))
     })?;
     let etag = format!("\"{}\"", loaded.sha256);
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::ETAG, etag.as_str())], loaded.text.to_string())
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::ETAG, etag.as_str())], loaded.text().to_owned())
         .into_response())
 }

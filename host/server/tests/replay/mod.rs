@@ -9,7 +9,7 @@ use minyi_registry::Hook;
 use serde_json::{Value, json};
 use std::process::Command;
 
-use crate::common::{district_admin, plugin, send, signed};
+use crate::common::{district_admin, get_raw, plugin, send, signed};
 use minyi_tests::classifier::model as classifier_model;
 
 /// `minyi replay ARGS` on the test database: exit code, stdout, stderr.
@@ -290,4 +290,234 @@ async fn a_category_suggested_at_intake_is_marked_kept_and_replayed() {
     let (code, _, err) = replay(&dir, &["--case", &id, "--classifier", &today.to_string_lossy()]);
     assert_ne!(code, 0);
     assert!(err.contains("--classifier") && err.contains("truncated or corrupt"), "{err}");
+}
+
+/// A rule set that acts on the classifier's suggestion (智能分拨): a suggestion below `unsure` goes to an
+/// operator, one under `utilities.heating` is tagged.
+fn suggesting_rules(unsure: f64) -> String {
+    format!(
+        r#"[ruleset]
+name = "suggesting"
+region = "beijing"
+default_unit = "$street"
+
+[[rule]]
+id = "suggested-heating"
+priority = 1
+when = {{ suggested = ["utilities.heating"] }}
+then = {{ tags = ["suggested-heating"] }}
+
+[[rule]]
+id = "unsure"
+priority = 2
+when = {{ confidence_below = {unsure} }}
+then = {{ manual = true, tags = ["category-unsure"] }}
+"#
+    )
+}
+
+#[tokio::test]
+async fn rules_on_the_suggestion_send_an_unsure_case_to_an_operator_and_replay_identically() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, ..) = service(&dir);
+    let model = state.runtime.load_model_shared(&classifier_model(7)).expect("the classifier loads the model");
+    let mut form = heating("望京西园三区");
+    form.as_object_mut().expect("an object").remove("category");
+    form["title"] = "暖气片不热".into();
+    form["description"] = "这几天家里暖气片不热，室温只有十三度".into();
+    form["attributes"] = json!({"room_temperature": "13"});
+    // What the model makes of this text, to set the rule's bound just above it.
+    let text = format!("{}\n{}", form["title"].as_str().unwrap_or(""), form["description"].as_str().unwrap_or(""));
+    let said: Value = serde_json::from_str(&model.suggest_json(&text, None).expect("suggests")).expect("JSON");
+    let confidence = said["top"][0]["confidence"].as_f64().expect("a confidence");
+    assert!(confidence < 0.99, "the bound must fit above it: {said}");
+    let source = suggesting_rules(((confidence + 0.01) * 100.0).ceil() / 100.0);
+    let rules = state.runtime.compile_rules_shared(&source).expect("runs").expect("compiles");
+    let state = minyi_server::AppState {
+        classifier: Some(std::sync::Arc::new(model)),
+        rules: Some(std::sync::Arc::new(rules)),
+        ..state
+    };
+    let cases = state.cases.as_deref().expect("a case store");
+
+    // Filled in by the classifier, not surely enough: an operator checks it before dispatch.
+    let (status, r) = send(&state, "POST", "/api/cases", None, form.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!((r["state"].as_str(), r["routing"]["manual"].as_bool()), (Some("pending_manual"), Some(true)), "{r}");
+    assert_eq!(r["routing"]["tags"], json!(["suggested-heating", "category-unsure"]), "{r}");
+    let why = r["routing"]["explanation"]["fired"].to_string();
+    assert!(why.contains("suggested category utilities.heating.low_temperature is under utilities.heating"), "{why}");
+    assert!(why.contains(&format!("suggestion confidence {confidence:.2} is below")), "{why}");
+    let id = r["case_id"].as_str().expect("a number").to_owned();
+    let decisions = cases.decisions(&id).expect("decisions");
+    let route = decisions.iter().find(|d| d.decision.step == "route").expect("a route decision");
+    let input: Value = serde_json::from_str(&route.decision.input).expect("JSON");
+    assert_eq!(input["suggestion"]["category"], "utilities.heating.low_temperature", "{input}");
+
+    // The citizen named the category: nothing was suggested, no suggestion rule fires, the case goes out.
+    let (_, r) = send(&state, "POST", "/api/cases", None, heating("望京西园四区").to_string()).await;
+    assert_eq!((r["state"].as_str(), r["routing"]["lead"].as_str()), (Some("dispatched"), Some("110105026")), "{r}");
+    assert_eq!(r["routing"]["tags"], json!([]), "{r}");
+
+    // Replay routes with the suggestion recorded, in the router and rule set kept.
+    let (code, out, err) = replay(&dir, &["--case", &id, "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let replayed: Value = serde_json::from_str(&out).expect("JSON");
+    let steps = replayed["steps"].as_array().expect("steps");
+    let route = steps.iter().find(|s| s["step"] == "route").expect("the route step");
+    assert_eq!(route["recorded"]["verdict"], "identical", "{out}");
+}
+
+/// A district's own model: trained on the district's labels, which file heating demands under
+/// 停暖 (`utilities.heating.outage`) where the service's model says 室温不达标.
+fn district_model() -> Vec<u8> {
+    let rows: Vec<(String, String)> = [
+        ("暖气片不热\n这几天家里暖气片不热，室温只有十三度", "utilities.heating.outage"),
+        ("暖气停了\n小区暖气突然停了，家里很冷", "utilities.heating.outage"),
+        ("没有暖气\n楼里一直没供暖，暖气片冰凉", "utilities.heating.outage"),
+        ("垃圾没人清运\n小区门口的垃圾桶满了三天", "urban.sanitation.garbage"),
+        ("垃圾堆放\n路边垃圾堆成山没人管", "urban.sanitation.garbage"),
+        ("垃圾站脏乱\n垃圾分类站脏乱，垃圾满地", "urban.sanitation.garbage"),
+    ]
+    .iter()
+    .map(|(t, l)| ((*t).to_owned(), (*l).to_owned()))
+    .collect();
+    let options = minyi_classify::TrainOptions { min_df: 1, seed: 3, abstain_below: 0.4, ..Default::default() };
+    minyi_classify::train(&rows, &options).expect("trains").to_bytes()
+}
+
+#[tokio::test]
+async fn a_district_deploys_its_own_classifier_model() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (state, plugins, admins, city) = service(&dir);
+    let service_model = state.runtime.load_model_shared(&classifier_model(7)).expect("the classifier loads it");
+    let state = minyi_server::AppState { classifier: Some(std::sync::Arc::new(service_model)), ..state };
+    let (chaoyang, _) = district_admin(&plugins, &admins, &city, "110105");
+    let (haidian, _) = district_admin(&plugins, &admins, &city, "110108");
+    let cases = state.cases.as_deref().expect("a case store");
+    let minyi = |args: &[&str], token: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(args)
+            .args(["--db", &db(&dir)])
+            .env("MINYI_TOKEN", token)
+            .env_remove("MINYI_DB")
+            .env_remove("MINYI_SERVER")
+            .output()
+            .expect("minyi runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let files = dir.path();
+    let (good, foreign, first_level) =
+        (files.join("chaoyang.model"), files.join("foreign.bin"), files.join("first.model"));
+    std::fs::write(&good, district_model()).expect("writes");
+    std::fs::write(&foreign, b"\x7fELF not a model at all").expect("writes");
+    let rows = vec![("暖气不热".to_owned(), "城乡建设".to_owned()), ("拖欠工资".to_owned(), "劳动保障".to_owned())];
+    let options = minyi_classify::TrainOptions { min_df: 1, ..Default::default() };
+    std::fs::write(&first_level, minyi_classify::train(&rows, &options).expect("trains").to_bytes()).expect("writes");
+
+    // Stored with `minyi model upload` as the district's admin; another district's admin is refused.
+    for (file, version) in [(&good, "2026.12"), (&foreign, "foreign"), (&first_level, "first-level")] {
+        let (code, out, err) =
+            minyi(&["model", "upload", "--district", "110105", "--as", version, &file.to_string_lossy()], &chaoyang);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, _, err) =
+        minyi(&["model", "upload", "--district", "110105", "--as", "x", &good.to_string_lossy()], &haidian);
+    assert_eq!(code, 2, "{err}");
+    // Activation checks it in the classifier component: a file that is not a model, and a model of
+    // labels that are not leaves of the tree, are refused with the reason.
+    let uri = "/api/admin/districts/110105/model";
+    for (version, says) in
+        [("foreign", "the classifier refused the file"), ("first-level", "not leaves of the category tree")]
+    {
+        let body = json!({ "version": version }).to_string();
+        let (status, v) = send(&state, "POST", &format!("{uri}/activate"), Some(&chaoyang), body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["message"].as_str().is_some_and(|m| m.contains(says)), "{version}: {v}");
+    }
+    let body = json!({ "version": "2026.12" }).to_string();
+    let (status, v) = send(&state, "POST", &format!("{uri}/activate"), Some(&chaoyang), body).await;
+    assert_eq!((status, v["active"].as_str()), (StatusCode::OK, Some("2026.12")), "{v}");
+    // Over HTTP the model is the raw body: read only for a staff token, and only up to 4 MiB.
+    let post = |token: Option<&str>, bytes: Vec<u8>| {
+        let mut req = axum::http::Request::post(format!("{uri}?version=http"));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req.header("content-type", "application/octet-stream").body(axum::body::Body::from(bytes));
+        let app = minyi_server::app(state.clone());
+        async move {
+            use tower::ServiceExt as _;
+            let res = app.oneshot(req.expect("a request")).await.expect("answers");
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("a body");
+            (status, serde_json::from_slice::<Value>(&body).unwrap_or_default())
+        }
+    };
+    let (status, v) = post(None, district_model()).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth.unknown_token")), "{v}");
+    let (status, v) = post(Some(&chaoyang), vec![0; (4 << 20) + 1]).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body.too_large")), "{v}");
+    let (status, v) = post(Some(&chaoyang), district_model()).await;
+    assert_eq!((status, v["version"].as_str()), (StatusCode::CREATED, Some("http")), "{v}");
+    let (_, list) = send(&state, "GET", uri, Some(&chaoyang), String::new()).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(4), "{list}");
+    assert_eq!(
+        list.as_array().and_then(|l| l.iter().find(|v| v["active"] == true)).map(|v| v["version"].clone()),
+        Some(json!("2026.12"))
+    );
+
+    // Chaoyang's demands are categorised by its model, Haidian's by the service's.
+    let uncategorised = |district: &str, street: &str| {
+        let mut form = heating("望京西园三区");
+        form.as_object_mut().expect("an object").remove("category");
+        form["district"] = district.into();
+        form["street"] = street.into();
+        form["title"] = "暖气片不热".into();
+        form["description"] = "这几天家里暖气片不热，室温只有十三度".into();
+        form.to_string()
+    };
+    let own_sha = {
+        let model = state.runtime.load_model_shared(&district_model()).expect("loads");
+        model.info().sha256.clone()
+    };
+    let (status, r) = send(&state, "POST", "/api/cases", None, uncategorised("110105", "110105026")).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["validation"]["normalized"]["category"], "utilities.heating.outage", "{r}");
+    let chaoyang_case = r["case_id"].as_str().expect("a number").to_owned();
+    let events = cases.get(&chaoyang_case).expect("stored").events;
+    let suggested = serde_json::to_value(&events[1]).expect("JSON");
+    assert_eq!(
+        (suggested["type"].as_str(), suggested["model"].as_str()),
+        (Some("category_suggested"), Some(own_sha.as_str()))
+    );
+    let decisions = cases.decisions(&chaoyang_case).expect("decisions");
+    let deciders: Value = serde_json::from_str(&decisions[0].decision.deciders).expect("JSON");
+    assert_eq!((deciders["district"].as_str(), deciders["model_version"].as_str()), (Some("110105"), Some("2026.12")));
+    let (_, r) = send(&state, "POST", "/api/cases", None, uncategorised("110108", "110108001")).await;
+    assert_eq!(r["validation"]["normalized"]["category"], "utilities.heating.low_temperature", "{r}");
+    // The page suggests with the same model: `/api/suggest` and the model file it fetches.
+    let text = json!({"text": "暖气片不热\n室温只有十三度", "district": "110105"}).to_string();
+    let (_, s) = send(&state, "POST", "/api/suggest", None, text).await;
+    assert_eq!(s["top"][0]["category"], "utilities.heating.outage", "{s}");
+    let (status, headers, bytes) = get_raw(&state, "/api/suggest/model?district=110105").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, district_model(), "the district's model, as deployed");
+    assert_eq!(headers.get("x-minyi-sha256").and_then(|v| v.to_str().ok()), Some(own_sha.as_str()));
+    let (_, _, bytes) = get_raw(&state, "/api/suggest/model?district=110108").await;
+    assert_eq!(bytes, classifier_model(7), "Haidian has none of its own: the service's");
+
+    // Replay makes the suggestion again with the district's model kept with the case.
+    let (code, out, err) = replay(&dir, &["--case", &chaoyang_case]);
+    assert_eq!((code, out.lines().last()), (0, Some("identical")), "{out}{err}");
+
+    // Rollback: the service's model suggests for Chaoyang again.
+    let (status, v) = send(&state, "POST", &format!("{uri}/rollback"), Some(&chaoyang), String::new()).await;
+    assert_eq!((status, &v["active"]), (StatusCode::OK, &Value::Null), "{v}");
+    let (_, r) = send(&state, "POST", "/api/cases", None, uncategorised("110105", "110105026")).await;
+    assert_eq!(r["validation"]["normalized"]["category"], "utilities.heating.low_temperature", "{r}");
 }
