@@ -4,7 +4,10 @@
 //! typical one and a 2,000-character one. Both start from the JSON text, as the widget has it: the
 //! component parses it itself, ajv is timed with `JSON.parse`. Calls are timed in batches (the browser's
 //! clock is coarse), p50 and p99 of the per-call time over the batches; then the widget's first
-//! interaction: from navigation to the validator answering inside a portal page that embeds it. Writes
+//! interaction: from navigation to the validator answering inside a portal page that embeds it; and the
+//! category suggestion as the widget makes it — the classifier component through its transpiled JS,
+//! with a model trained on the real messages in `../shared/data` (as the `classify` bench trains it),
+//! on the same 300-character messages the `classify` bench times natively and in wasmtime. Writes
 //! `target/bench/browser.json`. Without `--bench` (the smoke run of `cargo xtask test`), a few batches.
 
 use minyi_server::{AppState, app};
@@ -67,6 +70,55 @@ for (const [name, text] of Object.entries(forms)) {
 return out;
 "#;
 
+/// The classifier in the page as the widget loads it (component and model from the service), checked to
+/// answer every message as the server's copy does, then timed in batches of 50 messages over all of them:
+/// per-call p50 and p99 in µs.
+fn suggest_in_page(
+    browser: &Browser,
+    host: &str,
+    model: &minyi_runtime::LoadedModel<'static>,
+    messages: &[String],
+    full: bool,
+) -> (f64, f64) {
+    let loaded = browser
+        .eval_async(&format!(
+            r#"const done = arguments[0];
+            (async () => {{
+              const c = await window.__minyi.fetchClassifier("{host}", "110105");
+              await window.__minyi.instantiateClassifier(c.bytes, c.manifest, c.model);
+              return "ok";
+            }})().then(done, (e) => done(String(e)));"#
+        ))
+        .expect("the classifier loads");
+    assert_eq!(loaded, json!("ok"), "the classifier loads in the page");
+    let texts = serde_json::to_string(messages).expect("JSON");
+    let page: Vec<String> = serde_json::from_value(
+        browser.eval(&format!("return {texts}.map((t) => window.__minyi.suggestJson(t));")).expect("suggests"),
+    )
+    .expect("strings");
+    for (m, got) in messages.iter().zip(&page) {
+        assert_eq!(got, &model.suggest_json(m, None).expect("the server's copy"), "{m}");
+    }
+    let rounds = if full { 20 } else { 1 };
+    let timed = browser
+        .eval(&format!(
+            "const texts = {texts}; const times = [];
+             for (let r = 0; r < {rounds}; r++) {{
+               for (let i = 0; i < texts.length; i += 50) {{
+                 const batch = texts.slice(i, i + 50);
+                 const t = performance.now();
+                 for (const text of batch) window.__minyi.suggestJson(text);
+                 times.push((performance.now() - t) * 1000 / batch.length);
+               }}
+             }}
+             times.sort((a, b) => a - b);
+             const at = (q) => times[Math.min(times.length - 1, Math.round((times.length - 1) * q))];
+             return [at(0.5), at(0.99)];"
+        ))
+        .expect("the timing runs");
+    (timed[0].as_f64().expect("a time"), timed[1].as_f64().expect("a time"))
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (web_dir, chromium, ajv) = match prerequisites() {
@@ -79,12 +131,29 @@ fn main() {
     let portal = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let portal_origin = format!("http://{}", portal.local_addr().expect("addr"));
     let runtime = Arc::new(minyi_runtime::Runtime::new(Default::default()).expect("components load"));
+    // The model the service suggests with, and the messages to suggest for (none without `../shared`).
+    let (model, messages) = match minyi_tests::shared::data("cn-hotline-messages.csv") {
+        Some(path) => {
+            let csv = std::fs::read(&path).expect("reads");
+            let examples = minyi_classify::read_csv(&csv, &["title", "text"], "category").expect("the columns");
+            let model = minyi_classify::train(&examples, &Default::default()).expect("trains").to_bytes();
+            let messages: Vec<String> = examples
+                .iter()
+                .filter(|(_, l)| !l.is_empty())
+                .map(|(t, _)| t.chars().filter(|c| !c.is_whitespace()).cycle().take(300).collect())
+                .collect();
+            let loaded = runtime.load_model_shared(&model).expect("the classifier loads the model");
+            (Some(Arc::new(loaded)), messages)
+        }
+        None => (None, Vec::new()),
+    };
     // What `minyi serve` does on a thread of its own as it starts: every file compressed before the
     // first visitor, who then pays for the download and the compile, not for brotli.
     minyi_server::warm_assets(&web_dir, &runtime);
     let state = AppState {
         allow_origins: vec![portal_origin.clone()],
         guard: minyi_server::Guard::default().with_rate(None),
+        classifier: model.clone(),
         ..AppState::stateless(runtime, web_dir)
     };
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
@@ -189,6 +258,12 @@ fn main() {
         ] {
             rows.push(json!({"name": format!("{name}/{what}"), "value": value, "unit": unit}));
         }
+    }
+    if let Some(model) = &model {
+        let (c50, c99) = suggest_in_page(&browser, &host, model, &messages, full);
+        println!("suggest, 300 chars, in Chromium: p50 {c50:.1} µs, p99 {c99:.1} µs ({} messages)", messages.len());
+        rows.push(json!({"name": "browser/suggest_300_chars/component_p50", "value": c50, "unit": "us"}));
+        rows.push(json!({"name": "browser/suggest_300_chars/component_p99", "value": c99, "unit": "us"}));
     }
     println!(
         "widget first interaction: first visit {first_visit:.0} ms, p50 of {} later visits {ready_p50:.0} ms",
