@@ -143,19 +143,13 @@ pub(crate) fn write(c: &mut dyn minyi_db::Conn, case_id: &str, decisions: &[Deci
         return Ok(());
     }
     let mut params: Vec<minyi_db::Value> = vec![case_id.into(), now_ms().into()];
-    let rows: Vec<String> = decisions
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            params.extend([&d.step, &d.input, &d.output, &d.deciders].map(|v| minyi_db::Value::from(v.as_str())));
-            let n = 3 + 4 * i;
-            format!("($1, $2, ${}, ${}, ${}, ${})", n, n + 1, n + 2, n + 3)
-        })
-        .collect();
+    for d in decisions {
+        params.extend([&d.step, &d.input, &d.output, &d.deciders].map(|v| minyi_db::Value::from(v.as_str())));
+    }
     c.execute(
         &format!(
             "INSERT INTO case_decisions (case_id, at_ms, step, input, output, deciders) VALUES {}",
-            rows.join(", ")
+            minyi_db::values_rows(decisions.len(), 2, 4)
         ),
         &params,
     )?;

@@ -852,18 +852,10 @@ fn append(
         return Ok(state);
     }
     // Rows in the order of their VALUES, so the events' ids keep the order they happened in.
-    let values = |first: usize, per_row: usize, shared: &str| -> String {
-        (0..written.len())
-            .map(|i| {
-                let own: Vec<String> = (0..per_row).map(|k| format!("${}", first + i * per_row + k)).collect();
-                format!("({shared}{})", own.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let values = |shared: usize, per_row: usize| minyi_db::values_rows(written.len(), shared, per_row);
     let mut params: Vec<Value> = vec![case_id.into()];
     params.extend(written.iter().map(|(_, json)| Value::from(json.as_str())));
-    c.execute(&format!("INSERT INTO case_events (case_id, event) VALUES {}", values(2, 1, "$1, ")), &params)?;
+    c.execute(&format!("INSERT INTO case_events (case_id, event) VALUES {}", values(1, 1)), &params)?;
     let now = now_ms();
     let mut params: Vec<Value> = vec![
         now.into(),
@@ -880,7 +872,7 @@ fn append(
     c.execute(
         &format!(
             "INSERT INTO audit_log (at_ms, at, actor, role, case_id, remote, action, detail) VALUES {}",
-            values(7, 2, "$1, $2, $3, $4, $5, $6, ")
+            values(6, 2)
         ),
         &params,
     )?;

@@ -405,6 +405,30 @@ fn tls_params(url: &str) -> (String, Option<String>, Option<String>) {
     (url, mode, rootcert)
 }
 
+/// The `VALUES` list of a multi-row insert: `rows` rows, each the `shared` parameters `$1 … $shared`
+/// (the same for every row) followed by `per_row` of its own, numbered on in row order —
+/// `values_rows(2, 1, 2)` is `($1, $2, $3), ($1, $4, $5)`. One statement writes them all, and the rows
+/// get their ids in that order.
+pub fn values_rows(rows: usize, shared: usize, per_row: usize) -> String {
+    let mut out = String::with_capacity(rows * (shared + per_row) * 5);
+    for i in 0..rows {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        let own = (0..per_row).map(|k| shared + 1 + i * per_row + k);
+        for (n, p) in (1..=shared).chain(own).enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&p.to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// `$1` placeholders as SQLite's `?1`.
 fn sqlite_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -567,6 +591,14 @@ mod tests {
         assert_eq!(url, "postgres://u@h:5/db?sslmode=require&x=1");
         assert_eq!((mode.as_deref(), root.as_deref()), (Some("verify-full"), Some("/ca.pem")));
         assert_eq!(super::tls_params("postgres://u@h/db"), ("postgres://u@h/db".into(), None, None));
+    }
+
+    #[test]
+    fn multi_row_values_share_the_first_parameters_and_number_the_rest_in_row_order() {
+        assert_eq!(super::values_rows(2, 1, 2), "($1, $2, $3), ($1, $4, $5)");
+        assert_eq!(super::values_rows(1, 0, 3), "($1, $2, $3)");
+        assert_eq!(super::values_rows(3, 2, 1), "($1, $2, $3), ($1, $2, $4), ($1, $2, $5)");
+        assert_eq!(super::values_rows(0, 1, 1), "");
     }
 
     #[test]
