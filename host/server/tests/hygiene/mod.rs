@@ -155,11 +155,18 @@ async fn a_request_past_its_deadline_is_a_json_408() {
     let headers = [wasm, ("minyi-manifest", manifest.as_str()), ("authorization", auth.as_str())];
     let (status, _, r) = call(&state, "POST", "/api/admin/plugins", &headers, None, bytes.to_vec()).await;
     assert_eq!((status, r["version"].as_str()), (StatusCode::CREATED, Some("1.0.0")), "{r}");
-    // And it is a deadline all the same.
+    // And it is a deadline all the same. The bytes are made new (an empty custom section appended), so
+    // this upload compiles them too instead of finding them stored and compiled within the timer's first
+    // millisecond tick, before a nanosecond deadline can fire.
     let state = AppState { guard: Guard { upload_timeout: Duration::from_nanos(1), ..state.guard.clone() }, ..state };
-    let manifest = upload("1.0.1");
+    let mut fresh = bytes.to_vec();
+    fresh.extend_from_slice(&[0, 6, 5, b'f', b'r', b'e', b's', b'h']);
+    let manifest = {
+        let manifest = crate::common::signed("review-rulings", "1.0.1", "110105", &[Hook::Scoring], &fresh, &key);
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&manifest).expect("a manifest"))
+    };
     let headers = [wasm, ("minyi-manifest", manifest.as_str()), ("authorization", auth.as_str())];
-    let (status, _, r) = call(&state, "POST", "/api/admin/plugins", &headers, None, bytes.to_vec()).await;
+    let (status, _, r) = call(&state, "POST", "/api/admin/plugins", &headers, None, fresh).await;
     assert_eq!((status, r["code"].as_str()), (StatusCode::REQUEST_TIMEOUT, Some("request.timeout")), "{r}");
 }
 
