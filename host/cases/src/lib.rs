@@ -458,13 +458,25 @@ impl CaseStore {
     pub fn record(&self, case_id: &str, outcome: &Outcome<'_>, events: &[CaseEvent]) -> Result<CaseState, CaseError> {
         self.db.transaction(|c| -> Result<CaseState, CaseError> {
             let (state, _) = lock_case(c, case_id)?;
+            // Usually none: intake records a case once, right after its receipt.
+            let before = events_of(c, case_id)?;
             let by = events.iter().find_map(|e| e.by.as_deref()).unwrap_or(SERVICE);
             let actor = Actor { id: by, role: SERVICE, remote: None };
             let state = append(c, case_id, state, events, &actor)?;
+            // The case row once, with its new state and what intake learned.
             c.execute(
-                "UPDATE cases SET district = COALESCE($2, district), fingerprint = COALESCE($3, fingerprint), \
-                 validation = COALESCE($4, validation), decision = COALESCE($5, decision) WHERE case_id = $1",
-                params![case_id, outcome.district, outcome.fingerprint, outcome.validation, outcome.decision],
+                "UPDATE cases SET state = $2, updated_ms = $3, district = COALESCE($4, district), \
+                 fingerprint = COALESCE($5, fingerprint), validation = COALESCE($6, validation), \
+                 decision = COALESCE($7, decision) WHERE case_id = $1",
+                params![
+                    case_id,
+                    state.as_str(),
+                    now_ms(),
+                    outcome.district,
+                    outcome.fingerprint,
+                    outcome.validation,
+                    outcome.decision
+                ],
             )?;
             if let Some(category) = outcome.category {
                 c.execute(
@@ -474,7 +486,10 @@ impl CaseStore {
                 )?;
             }
             decisions::write(c, case_id, outcome.decisions)?;
-            derive(c, case_id)?;
+            let clock = clock_of(case_id, &before)?;
+            let mut all = before;
+            all.extend_from_slice(events);
+            derive(c, case_id, clock.as_ref(), &all)?;
             Ok(state)
         })
     }
@@ -496,7 +511,12 @@ impl CaseStore {
             let current = Current { case_id: case_id.to_owned(), state, district, events, clock };
             let new = decide(&current).map_err(Refused::Decided)?;
             let state = append(c, case_id, state, &new, actor)?;
-            derive(c, case_id)?;
+            if !new.is_empty() {
+                set_state(c, case_id, state)?;
+                let Current { clock, mut events, .. } = current;
+                events.extend_from_slice(&new);
+                derive(c, case_id, clock.as_ref(), &events)?;
+            }
             Ok(Acted { events: new, state })
         });
         done.map_err(|r| match r {
@@ -824,8 +844,8 @@ fn lock_case(c: &mut dyn Conn, case_id: &str) -> Result<(CaseState, Option<Strin
     Ok((stored_state(case_id, &row.text(0)?)?, row.opt_text(1)?))
 }
 
-/// Appends events that the lifecycle allows one after another, with an audit line each; the new state.
-/// Every transition is checked before anything is written; the events and their audit lines are then
+/// Appends events that the lifecycle allows one after another, with an audit line each; the new state,
+/// which the caller writes on the case row ([`set_state`], or with the rest of the row). Every transition is checked before anything is written; the events and their audit lines are then
 /// written by one statement each (intake appends five or six at a time).
 fn append(
     c: &mut dyn Conn,
@@ -876,11 +896,17 @@ fn append(
         ),
         &params,
     )?;
+    Ok(state)
+}
+
+/// Writes the state `append` left on the case row (callers that write more of the row fold it into
+/// their own `UPDATE`).
+fn set_state(c: &mut dyn Conn, case_id: &str, state: CaseState) -> Result<(), CaseError> {
     c.execute(
         "UPDATE cases SET state = $2, updated_ms = $3 WHERE case_id = $1",
         params![case_id, state.as_str(), now_ms()],
     )?;
-    Ok(state)
+    Ok(())
 }
 
 fn audit(
@@ -909,12 +935,18 @@ fn clock_of(case_id: &str, events: &[CaseEvent]) -> Result<Option<Clock>, CaseEr
     Ok(Clock::of(&facts, &ScoreConfig::default()))
 }
 
-/// Rewrites what is derived from the case's events: the units that hold it and its reply clock.
-fn derive(c: &mut dyn Conn, case_id: &str) -> Result<(), CaseError> {
-    let events = events_of(c, case_id)?;
-    let clock = clock_of(case_id, &events)?;
-    c.execute("DELETE FROM case_units WHERE case_id = $1", params![case_id])?;
-    c.execute("DELETE FROM case_clocks WHERE case_id = $1", params![case_id])?;
+/// Rewrites what is derived from the case's events — the units that hold it and its reply clock —
+/// given the clock its history gave before (`before`) and its whole history now (`events`). Nothing is
+/// written when the clock did not change; no row is deleted when there was no clock (none was written).
+fn derive(c: &mut dyn Conn, case_id: &str, before: Option<&Clock>, events: &[CaseEvent]) -> Result<(), CaseError> {
+    let clock = clock_of(case_id, events)?;
+    if clock.as_ref() == before {
+        return Ok(());
+    }
+    if before.is_some() {
+        c.execute("DELETE FROM case_units WHERE case_id = $1", params![case_id])?;
+        c.execute("DELETE FROM case_clocks WHERE case_id = $1", params![case_id])?;
+    }
     let Some(k) = clock else { return Ok(()) };
     c.execute(
         "INSERT INTO case_units (case_id, unit, role) VALUES ($1, $2, 'lead')",
