@@ -845,8 +845,9 @@ fn lock_case(c: &mut dyn Conn, case_id: &str) -> Result<(CaseState, Option<Strin
 }
 
 /// Appends events that the lifecycle allows one after another, with an audit line each; the new state,
-/// which the caller writes on the case row ([`set_state`], or with the rest of the row). Every transition is checked before anything is written; the events and their audit lines are then
-/// written by one statement each (intake appends five or six at a time).
+/// which the caller writes on the case row ([`set_state`], or with the rest of the row). Every
+/// transition is checked before anything is written; the events and their audit lines are then written
+/// by one statement each (intake appends five or six at a time).
 fn append(
     c: &mut dyn Conn,
     case_id: &str,
