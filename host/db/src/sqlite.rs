@@ -101,6 +101,14 @@ fn exec(conn: &rusqlite::Connection, sql: &str) -> Result<(), DbError> {
     Ok(())
 }
 
+/// `PRAGMA wal_checkpoint(PASSIVE)` on `conn`: copies what no reader still needs, waits for nobody. A
+/// failure is not a loss (the frames stay in the WAL, which SQLite reads as part of the database).
+fn checkpoint(conn: &rusqlite::Connection) {
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
+    }
+}
+
 /// The thread that checkpoints the WAL into the database file (`PRAGMA wal_checkpoint(PASSIVE)`, on a
 /// connection of its own: it never blocks the writer or a reader) every [`CHECKPOINT_EVERY`] batches.
 /// Under `synchronous=FULL` a checkpoint syncs the database file; done by a writer, as SQLite does by
@@ -143,11 +151,7 @@ impl Checkpointer {
                     }
                     w.due = 0;
                     drop(w);
-                    // PASSIVE: copies what no reader still needs, waits for nobody. A failure is not a
-                    // loss (the frames stay in the WAL, which SQLite reads as part of the database).
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
-                    }
+                    checkpoint(&conn);
                     let mut w = lock(wake);
                     w.runs += 1;
                     w.passes += 1;
@@ -242,9 +246,7 @@ impl Sqlite {
             if self.checkpointer.committed() {
                 // The checkpointer copied all but the last few batches: copying those too lets the
                 // next batch write the WAL from its start again ([`FINISH_EVERY`]).
-                if let Err(e) = writer.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "the WAL checkpoint failed; the next one tries again");
-                }
+                checkpoint(&writer.conn);
             }
             drop(writer);
         } else {
