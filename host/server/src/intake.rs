@@ -249,8 +249,6 @@ fn process(
     let result: ValidationResult = serde_json::from_str(&json)
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
     let district_code = result.normalized.district.clone();
-    let base = serde_json::to_value(&result)
-        .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
     let (validation, call) = match state.plugins.as_deref() {
         Some(p) => crate::plugins::validate_traced(&p.host, Some(id), result),
         None => (Noted::plain(result), None),
@@ -258,8 +256,10 @@ fn process(
     let validation_json = serde_json::to_string(&validation)
         .map_err(|e| Stop::Unreadable { what: "validation result", message: e.to_string() })?;
     if let Some(call) = &call {
+        // The result the plugin amended is the `validate` decision's output, kept just before: named,
+        // not copied (replay reads it from there).
         let input = serde_json::json!({
-            "result": base, "config": call.config, "clock": call.clock, "wasi_clock": call.wasi_clock,
+            "result_from": "validate", "config": call.config, "clock": call.clock, "wasi_clock": call.wasi_clock,
         });
         let deciders = plugin_deciders(&district_code, call);
         learned.decisions.push(decision("plugin.validate", input, validation_json.clone(), deciders));
@@ -377,8 +377,6 @@ fn process(
     };
     let base: RoutingDecision = serde_json::from_str(&decision_json)
         .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
-    let base_value = serde_json::to_value(&base)
-        .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
     let (routing, call) = match state.plugins.as_deref() {
         Some(p) => crate::plugins::route_traced(&p.host, Some(id), &form, base),
         None => (Noted::plain(base), None),
@@ -386,9 +384,11 @@ fn process(
     let routing_json = serde_json::to_string(&routing)
         .map_err(|e| Stop::Unreadable { what: "routing decision", message: e.to_string() })?;
     if let Some(call) = &call {
+        // The decision the plugin amended and the form it was given are the last `route` decision's
+        // output and input `form`: named, not copied (a kilobyte and more per case, written at every
+        // intake; replay reads them from there).
         let input = serde_json::json!({
-            "form": form_value, "base": base_value, "config": call.config, "clock": call.clock,
-            "wasi_clock": call.wasi_clock,
+            "base_from": "route", "config": call.config, "clock": call.clock, "wasi_clock": call.wasi_clock,
         });
         let deciders = plugin_deciders(&form.district, call);
         learned.decisions.push(decision("plugin.route", input, routing_json.clone(), deciders));

@@ -5,7 +5,7 @@
 //! first field that differs is named, with the inputs and deciders that changed. No HTTP here.
 
 use crate::intake::{output_of, validate_body};
-use minyi_cases::{CaseError, CaseStore, StoredDecision};
+use minyi_cases::{CaseError, CaseStore, Decision};
 use minyi_model::{CaseForm, RoutingDecision, ValidationResult};
 use minyi_plugins::{Grants, PluginHost, PluginHostConfig, PluginSpec};
 use minyi_registry::Registry;
@@ -143,16 +143,26 @@ impl<'a> Replayer<'a> {
         self.store.get(case_id)?;
         let decisions = self.store.decisions(case_id)?;
         let mut steps = Vec::with_capacity(decisions.len());
+        // The newest decision of each step so far: what a later one's input may name.
+        let mut earlier: HashMap<&str, &Decision> = HashMap::new();
         for d in &decisions {
-            steps.push(self.step(case_id, d));
+            steps.push(self.step(case_id, &d.decision, &earlier));
+            earlier.insert(d.decision.step.as_str(), &d.decision);
         }
         Ok(CaseReplay { case_id: case_id.to_owned(), steps })
     }
 
-    fn step(&mut self, case_id: &str, d: &StoredDecision) -> StepReplay {
-        let d = &d.decision;
+    fn step(&mut self, case_id: &str, d: &Decision, earlier: &HashMap<&str, &Decision>) -> StepReplay {
         let deciders: Value = serde_json::from_str(&d.deciders).unwrap_or(Value::Null);
         let input: Value = serde_json::from_str(&d.input).unwrap_or(Value::Null);
+        let input = match resolve(input, earlier) {
+            Ok(input) => input,
+            Err(reason) => {
+                let reason = format!("recorded input unreadable: {reason}");
+                let verdict = || Verdict::Unavailable { reason: reason.clone() };
+                return StepReplay { step: d.step.clone(), deciders, recorded: verdict(), today: verdict() };
+            }
+        };
         let (recorded, today) = match d.step.as_str() {
             "suggest" => self.suggest(case_id, &input, &deciders),
             "validate" => self.validate(case_id, &input, &deciders),
@@ -467,6 +477,38 @@ fn call(step: &str, host: &PluginHost, district: &str, input: &Value) -> Run {
     output.map(|o| (o, Vec::new())).map_err(|e| e.to_string())
 }
 
+/// A plugin step's input as the plugin was given it. Intake names, rather than copies, what repeats a
+/// decision written just before in the same case: `"result_from": "validate"` — the validation result
+/// amended is that decision's output —, `"base_from": "route"` — the routing decision amended is that
+/// decision's output and the form its input's `form`. Inputs recorded whole (older cases) stay as
+/// they are. Fails when the decision named is not there or is unreadable.
+fn resolve(mut input: Value, earlier: &HashMap<&str, &Decision>) -> Result<Value, String> {
+    let named = |key: &str| -> Result<Option<&Decision>, String> {
+        let Some(from) = input.get(key) else { return Ok(None) };
+        let step = from.as_str().ok_or_else(|| format!("`{key}` is {from}, not a step"))?;
+        earlier
+            .get(step)
+            .copied()
+            .map(Some)
+            .ok_or_else(|| format!("`{key}` names {step:?}, which no earlier decision is"))
+    };
+    let parse = |what: &str, json: &str| -> Result<Value, String> {
+        serde_json::from_str(json).map_err(|e| format!("the {what} it names: {e}"))
+    };
+    let result = named("result_from")?.map(|d| parse("output", &d.output)).transpose()?;
+    let base = named("base_from")?
+        .map(|d| Ok::<_, String>((parse("output", &d.output)?, parse("input", &d.input)?)))
+        .transpose()?;
+    if let Some(result) = result {
+        input["result"] = result;
+    }
+    if let Some((decision, mut from)) = base {
+        input["base"] = decision;
+        input["form"] = from.get_mut("form").map(Value::take).unwrap_or_default();
+    }
+    Ok(input)
+}
+
 fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
@@ -540,6 +582,43 @@ mod tests {
         assert_eq!(first_difference(&a, &a, String::new()), None);
         let (field, _, r) = first_difference(&json!({"t": [1]}), &json!({"t": [1, 2]}), String::new()).expect("longer");
         assert_eq!((field.as_str(), r), ("t[1]", json!(2)));
+    }
+
+    fn decided(step: &str, input: Value, output: Value) -> Decision {
+        Decision { step: step.into(), input: input.to_string(), output: output.to_string(), deciders: "{}".into() }
+    }
+
+    #[test]
+    fn a_plugin_input_named_by_reference_is_read_from_the_decision_it_names() {
+        let validate = decided("validate", json!({"now": "t"}), json!({"valid": true}));
+        let route = decided("route", json!({"form": {"district": "110105"}, "repeat_count": 1}), json!({"lead": "u"}));
+        let earlier: HashMap<&str, &Decision> = [("validate", &validate), ("route", &route)].into_iter().collect();
+        let input = resolve(json!({"base_from": "route", "config": {"k": 1}}), &earlier).expect("resolves");
+        assert_eq!(input["base"], json!({"lead": "u"}));
+        assert_eq!(input["form"], json!({"district": "110105"}));
+        assert_eq!(input["config"], json!({"k": 1}), "the rest is kept");
+        let input = resolve(json!({"result_from": "validate"}), &earlier).expect("resolves");
+        assert_eq!(input["result"], json!({"valid": true}));
+        // An input recorded whole (cases written before references) is left as it was.
+        let whole = json!({"base": {"lead": "v"}, "form": {"district": "110108"}});
+        assert_eq!(resolve(whole.clone(), &earlier).expect("whole"), whole);
+    }
+
+    #[test]
+    fn a_reference_to_nothing_or_to_garbage_is_an_error_not_a_panic() {
+        let broken = decided("route", json!(["not", "an", "object"]), json!({"lead": "u"}));
+        let unreadable = Decision { output: "{not json".into(), ..decided("validate", json!({}), json!({})) };
+        let earlier: HashMap<&str, &Decision> = [("route", &broken), ("validate", &unreadable)].into_iter().collect();
+        let e = resolve(json!({"base_from": "route.v2"}), &earlier).expect_err("nothing named so");
+        assert!(e.contains("route.v2"), "{e}");
+        let e = resolve(json!({"result_from": 7}), &earlier).expect_err("not a step");
+        assert!(e.contains("result_from"), "{e}");
+        let e = resolve(json!({"result_from": "validate"}), &earlier).expect_err("unreadable output");
+        assert!(e.contains("output"), "{e}");
+        // A route input that is no object gives no form (the plugin call then says so), never a panic.
+        let input = resolve(json!({"base_from": "route"}), &earlier).expect("resolves");
+        assert_eq!(input["form"], Value::Null);
+        assert!(resolve(json!({"result_from": "validate"}), &HashMap::new()).is_err(), "no earlier decisions");
     }
 
     #[test]

@@ -82,10 +82,16 @@ async fn decisions_replay_identical_across_a_plugin_upgrade_and_a_rule_set_chang
     assert_eq!(kept.iter().map(|d| d.step.as_str()).collect::<Vec<_>>(), ["validate", "route", "plugin.route"]);
     let route: Value = serde_json::from_str(&kept[1].deciders).expect("json");
     assert_eq!(route["rules"].as_str().map(str::len), Some(64), "{route}");
+    // The plugin's input names the route decision it amended instead of copying it and its form.
+    let amended: Value = serde_json::from_str(&kept[2].input).expect("json");
+    assert_eq!(amended["base_from"], "route", "{amended}");
+    assert!(amended.get("base").is_none() && amended.get("form").is_none(), "{amended}");
     let validated = steps(&rejected);
     assert_eq!(validated.iter().map(|d| d.step.as_str()).collect::<Vec<_>>(), ["validate", "plugin.validate"]);
     let input: Value = serde_json::from_str(&validated[1].input).expect("json");
     assert_eq!(input["clock"].as_array().map(Vec::len), Some(1), "the plugin read the clock once: {input}");
+    assert_eq!(input["result_from"], "validate", "{input}");
+    assert!(input.get("result").is_none(), "{input}");
     assert_eq!(steps(&broken).len(), 1, "a body that is not JSON is still a decision");
 
     let (code, out, err) = replay(&dir, &["--case", &heated]);
