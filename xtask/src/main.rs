@@ -252,9 +252,11 @@ fn check_and_build() -> Result<PathBuf> {
     let clippy = if lint_as_built {
         // Clippy runs as each crate of ours is compiled (see `LINT`), which leaves what no later step
         // compiles natively with its tests: xtask (built again here, linted, in its own profile) and
-        // the Leptos apps (they build for the browser only), whose unit tests are built and run here.
+        // the Leptos apps (they build for the browser only), whose unit tests are built and run here —
+        // in the dev profile, like xtask: nothing else natively needs Leptos, and its few tests need no
+        // optimiser (the release build of it took minutes of a core the web build wanted).
         run(cargo().args(["build", "--package", "xtask", "--all-targets"])).and_then(|()| {
-            run(cargo().args(["test", "--release"]).args([
+            run(cargo().args(["test"]).args([
                 "--package",
                 "minyi-web",
                 "--package",
