@@ -143,19 +143,6 @@ mod validator {
     }
 
     #[test]
-    fn fuel_budget_stops_a_call_with_a_typed_error() {
-        let tight = Runtime::new(RuntimeConfig { fuel: 5_000, ..RuntimeConfig::default() }).expect("loads");
-        match tight.validate_json(&form_json("13800138000"), NOW) {
-            Err(CallError::Runtime(RuntimeError::OutOfFuel { component, fuel })) => {
-                assert_eq!((component, fuel), ("validator", 5_000));
-            }
-            other => panic!("expected OutOfFuel, got {other:?}"),
-        }
-        // The runtime is not poisoned: the next call gets a fresh store.
-        assert!(runtime().validate_json(&form_json("13800138000"), NOW).is_ok());
-    }
-
-    #[test]
     fn memory_cap_stops_a_call_with_a_typed_error() {
         let cap = 4 << 20;
         let small = Runtime::new(RuntimeConfig { memory_cap: cap, ..RuntimeConfig::default() }).expect("loads");
@@ -729,6 +716,25 @@ mod test_trap_validator {
             assert!(rt.validate_field("title", "fine").expect("the runtime recovers").is_empty());
         }
         assert!(matches!(rt.validate_json("{}", NOW), Err(CallError::Runtime(RuntimeError::Trap { .. }))));
+    }
+
+    #[test]
+    fn an_endless_loop_stops_at_the_deadline_and_the_next_call_works() {
+        let components =
+            Components { validator: minyi_test_artifacts::TEST_TRAP_VALIDATOR_BYTES, ..Components::built_in() };
+        let config = RuntimeConfig { deadline: std::time::Duration::from_millis(50), ..RuntimeConfig::default() };
+        let rt = Runtime::with_components(config, components).expect("loads");
+        for _ in 0..2 {
+            let started = std::time::Instant::now();
+            match rt.validate_field("title", "loop") {
+                Err(RuntimeError::Deadline { component, ms }) => assert_eq!((component, ms), ("validator", 50)),
+                other => panic!("expected the deadline, got {other:?}"),
+            }
+            let took = started.elapsed();
+            eprintln!("an endless loop in a built-in component stopped after {took:?} (deadline 50 ms)");
+            assert!(took >= std::time::Duration::from_millis(50), "stopped before its deadline: {took:?}");
+            assert!(rt.validate_field("title", "fine").expect("the runtime recovers").is_empty());
+        }
     }
 }
 

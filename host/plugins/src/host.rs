@@ -130,9 +130,10 @@ impl PluginHost {
             max_memory_bytes: config.max_limits.memory_bytes,
             decommit_batch: config.decommit_batch,
             deadlines: true,
+            fuel: true,
         })
         .map_err(PluginError::Engine)?;
-        tick(&engine);
+        sandbox::tick(&engine, "plugin");
         let mut linker = Linker::new(&engine);
         DistrictPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(PluginError::Engine)?;
         // Defined for every plugin, reachable only through the interfaces `check` lets a plugin import.
@@ -264,34 +265,11 @@ impl PluginHost {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        // The epoch ticks every `TICK`: the call stops at the first check past its deadline (one more
-        // tick, as the current one may be nearly over).
-        let ticks = self.config.call_deadline.as_micros().div_ceil(TICK.as_micros().max(1)) as u64 + 1;
-        store.set_epoch_deadline(ticks);
+        // The epoch ticks every `sandbox::TICK`: the call stops at the first check past its deadline.
+        store.set_epoch_deadline(sandbox::deadline_ticks(self.config.call_deadline));
         store.epoch_deadline_trap();
         let instance = store.set_fuel(limits.fuel).and_then(|()| active.compiled.pre.instantiate(&mut store));
         (store, instance)
-    }
-}
-
-/// How often a host's epoch advances: the granularity of the call deadline.
-const TICK: std::time::Duration = std::time::Duration::from_millis(10);
-
-/// Advances `engine`'s epoch every [`TICK`] for as long as the engine lives (the thread holds it weakly
-/// and ends with it).
-fn tick(engine: &Engine) {
-    let weak = engine.weak();
-    let spawned = std::thread::Builder::new().name("minyi-plugin-epoch".into()).spawn(move || {
-        loop {
-            std::thread::sleep(TICK);
-            match weak.upgrade() {
-                Some(engine) => engine.increment_epoch(),
-                None => break,
-            }
-        }
-    });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "no epoch thread: plugin calls stop at their fuel, not at their deadline");
     }
 }
 

@@ -5,7 +5,7 @@ use crate::bindings::classifier::Classifier;
 use crate::bindings::classifier::exports::minyi::classifier::classification::{InputError, ModelInfo, Suggestion};
 use crate::engine::{Kept, RuntimeRef};
 use crate::sandbox::CallLimits;
-use crate::{CallError, Runtime, RuntimeError};
+use crate::{CallError, Runtime};
 use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -16,8 +16,8 @@ fn refused(e: InputError) -> CallError {
     CallError::Input { code: e.code, message: e.message }
 }
 
-/// A model loaded inside a classifier instance of its own. Calls are serialised and each gets fresh
-/// fuel. If a call fails (fuel, memory, trap), the instance is dropped and the next call loads the
+/// A model loaded inside a classifier instance of its own. Calls are serialised and each gets a fresh
+/// deadline. If a call fails (deadline, memory, trap), the instance is dropped and the next call loads the
 /// model again from the bytes kept here, in a new instance.
 pub struct LoadedModel<'rt> {
     runtime: RuntimeRef<'rt>,
@@ -50,7 +50,7 @@ impl Runtime {
 
     fn load_in(&self, bytes: &[u8]) -> Result<ModelSlot, CallError> {
         let component = self.classifier.info.name;
-        let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
+        let mut store = self.store();
         let instance = self.instance(&self.classifier, &mut store)?;
         let loaded = instance
             .minyi_classifier_classification()

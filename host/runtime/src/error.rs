@@ -14,13 +14,13 @@ pub enum RuntimeError {
         /// wasmtime's error: what in the bytes or the world did not fit.
         source: wasmtime::Error,
     },
-    /// The call used up its fuel budget (e.g. an endless loop) and was stopped.
-    #[error("component {component} ran out of its fuel budget ({fuel} units) and was stopped")]
-    OutOfFuel {
+    /// The call ran past its wall-clock deadline (e.g. an endless loop) and was stopped.
+    #[error("component {component} ran past its deadline of {ms} ms and was stopped")]
+    Deadline {
         /// Component name.
         component: &'static str,
-        /// The budget.
-        fuel: u64,
+        /// The deadline, milliseconds.
+        ms: u64,
     },
     /// The call tried to grow memory past the cap and was stopped.
     #[error("component {component} tried to grow its memory to {requested} bytes, over the cap of {cap} bytes")]
@@ -31,15 +31,6 @@ pub enum RuntimeError {
         requested: usize,
         /// The cap.
         cap: usize,
-    },
-    /// A store for the call could not be set up (its fuel could not be set): a host problem, not the
-    /// component's.
-    #[error("cannot set up a store for component {component}: {source:#}")]
-    Store {
-        /// Component name.
-        component: &'static str,
-        /// wasmtime's error: why the fuel could not be set.
-        source: wasmtime::Error,
     },
     /// A kept instance (a compiled rule set, a scoreboard) was dropped after an earlier failure and its
     /// state cannot come back.

@@ -1,5 +1,5 @@
 //! The wasmtime host runtime: compiles the Minyi components (validator, router, scorer, classifier) once (up front, or each on first use),
-//! then runs every call under a fresh fuel budget and a memory cap on a warm instance (dropped, never
+//! then runs every call under a fresh wall-clock deadline and a memory cap on a warm instance (dropped, never
 //! reused, after any failure), mapping traps to typed errors. `sandbox` is the engine builder and trap classifier the plugin host shares.
 //!
 //! The runtime holds no domain logic: every answer comes from the component bytes it loaded,

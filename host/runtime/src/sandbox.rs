@@ -1,7 +1,9 @@
 //! What every wasmtime store in Minyi shares, the built-in components' and the district plugins':
-//! one engine builder (fuel, the pooling allocator), the per-call memory cap that traps with a typed
+//! one engine builder (fuel or not, epoch deadlines, the pooling allocator), the epoch clock, the
+//! per-call memory cap that traps with a typed
 //! reason instead of failing quietly, and one classifier that says why a call stopped.
 
+use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Trap};
 
 /// How an engine is built: pooling slots, the largest memory one instance may have, and how many freed
@@ -15,8 +17,13 @@ pub struct EngineSettings {
     /// Freed slots whose memory is given back in one `madvise` batch (1: each at once).
     pub decommit_batch: usize,
     /// Whether calls may be given a wall-clock deadline (epoch interruption): every store of such an
-    /// engine must then set one.
+    /// engine must then set one, and [`tick`] must drive the engine's epoch.
     pub deadlines: bool,
+    /// Whether calls are metered with fuel (about one unit per wasm instruction): every store of such
+    /// an engine must then be given fuel. Untrusted code (district plugins) is; the built-in components
+    /// are trusted code bounded by their deadline alone, which costs a call less (measured in
+    /// `Runtime`'s doc).
+    pub fuel: bool,
 }
 
 /// Bytes of each freed slot's table that are zeroed in place rather than given back to the kernel:
@@ -34,8 +41,9 @@ const TABLE_KEEP_RESIDENT: usize = 64 << 10;
 /// Without the scan (zeroing the whole region) instantiation was slower.
 const MEMORY_KEEP_RESIDENT: usize = 64 << 10;
 
-/// An engine with fuel metering and the pooling allocator sized by `settings`. Every engine in the
-/// process is built here, so a precompiled artifact's compatibility depends on these settings alone.
+/// An engine with fuel metering and epoch deadlines as `settings` say, and the pooling allocator sized
+/// by them. Every engine in the process is built here, so a precompiled artifact's compatibility
+/// depends on these settings alone.
 pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(settings.max_instances)
@@ -49,10 +57,37 @@ pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
         .pagemap_scan(wasmtime::Enabled::Auto);
     let mut config = Config::new();
     config
-        .consume_fuel(true)
+        .consume_fuel(settings.fuel)
         .epoch_interruption(settings.deadlines)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
+}
+
+/// How often an engine's epoch advances ([`tick`]): the granularity of every call deadline.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// The epoch deadline, in ticks from now, of a call that may run for `deadline`: one tick more than it
+/// spans, as the current tick may be nearly over.
+pub fn deadline_ticks(deadline: Duration) -> u64 {
+    u64::try_from(deadline.as_micros().div_ceil(TICK.as_micros().max(1))).unwrap_or(u64::MAX - 1) + 1
+}
+
+/// Advances `engine`'s epoch every [`TICK`] for as long as the engine lives (the thread holds it weakly
+/// and ends with it). `what` names the thread and what is left without deadlines if it cannot start.
+pub fn tick(engine: &Engine, what: &str) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new().name(format!("minyi-{what}-epoch")).spawn(move || {
+        loop {
+            std::thread::sleep(TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, what, "no epoch thread: calls run without a wall-clock deadline");
+    }
 }
 
 /// Store data every call carries: the memory cap, the memory in use, and what the guest asked for

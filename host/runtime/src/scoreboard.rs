@@ -12,9 +12,9 @@ use wasmtime::component::ResourceAny;
 
 type BoardSlot = Kept<Scorer>;
 
-/// A scoreboard living in a scorer instance of its own. Calls are serialised and each gets fresh fuel;
-/// the board's memory stays under the runtime's memory cap. A board whose call failed (fuel, memory,
-/// trap) is gone: its state lived in the instance, so every later call reports it and a new board
+/// A scoreboard living in a scorer instance of its own. Calls are serialised and each gets a fresh
+/// deadline; the board's memory stays under the runtime's memory cap. A board whose call failed
+/// (deadline, memory, trap) is gone: its state lived in the instance, so every later call reports it and a new board
 /// must be opened.
 pub struct Scoreboard<'rt> {
     runtime: &'rt Runtime,
@@ -31,7 +31,7 @@ impl Runtime {
     /// `scoring.scoreboard.open`: a board for the request document (period, district, as-of, config).
     pub fn open_scoreboard(&self, request_json: &str) -> Result<Scoreboard<'_>, CallError> {
         let component = self.scorer.info.name;
-        let mut store = self.store().map_err(|e| RuntimeError::Store { component, source: e })?;
+        let mut store = self.store();
         let instance = self.instance(&self.scorer, &mut store)?;
         let opened = instance
             .minyi_casework_scoring()

@@ -23,6 +23,13 @@ impl exports::minyi::casework::validation::Guest for TrapValidator {
         if value == "trap" {
             trap("validate-field")
         }
+        if value == "loop" {
+            // An endless loop the optimiser cannot remove: only the call's deadline stops it.
+            let mut n = 0u64;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
         Vec::new()
     }
 
