@@ -67,9 +67,11 @@ pub fn engine(settings: EngineSettings) -> wasmtime::Result<Engine> {
 pub const TICK: Duration = Duration::from_millis(10);
 
 /// The epoch deadline, in ticks from now, of a call that may run for `deadline`: one tick more than it
-/// spans, as the current tick may be nearly over.
+/// spans, as the current tick may be nearly over. At most `u32::MAX` ticks (over a year): wasmtime adds
+/// this to the engine's current epoch, which must not overflow.
 pub fn deadline_ticks(deadline: Duration) -> u64 {
-    u64::try_from(deadline.as_micros().div_ceil(TICK.as_micros().max(1))).unwrap_or(u64::MAX - 1) + 1
+    let spans = deadline.as_micros().div_ceil(TICK.as_micros().max(1));
+    u64::try_from(spans).unwrap_or(u64::MAX).min(u64::from(u32::MAX) - 1) + 1
 }
 
 /// Advances `engine`'s epoch every [`TICK`] for as long as the engine lives (the thread holds it weakly
@@ -167,5 +169,21 @@ pub fn classify(e: &wasmtime::Error, limits: &CallLimits) -> Stopped {
         Stopped::MemoryCap { requested, cap: limits.memory_cap }
     } else {
         Stopped::Trap(format!("{e:#}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_is_one_tick_more_than_it_spans_and_never_overflows_the_epoch() {
+        assert_eq!(deadline_ticks(Duration::ZERO), 1);
+        assert_eq!(deadline_ticks(TICK), 2);
+        assert_eq!(deadline_ticks(TICK + Duration::from_micros(1)), 3);
+        assert_eq!(deadline_ticks(Duration::from_secs(2)), 201);
+        // A deadline of "for ever" is the largest one, not a sum that wraps into the past.
+        assert_eq!(deadline_ticks(Duration::MAX), u64::from(u32::MAX));
+        assert!(u64::MAX - deadline_ticks(Duration::MAX) > u64::from(u32::MAX));
     }
 }
